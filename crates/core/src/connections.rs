@@ -1,0 +1,317 @@
+//! Connection profiles: add, edit, delete, list and test. Settings go to the store, secrets to the
+//! `SecretStore`; a profile is never saved without its secrets, nor secrets without their profile.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use secrecy::SecretString;
+
+use crate::cxone::{self, CxoneCredentials};
+use crate::directory::ringcentral::{self, RingCentralCredentials};
+use crate::directory::webex::{self, WebexCredentials};
+use crate::model::{Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind, TestOutcome};
+use crate::secrets::{self, SecretKey, SecretStore};
+use crate::store::Store;
+use crate::{http, Error, Result};
+
+const MAX_NAME_CHARS: usize = 80;
+
+/// The connection operations the app and the CLI share.
+#[derive(Clone)]
+pub struct Connections {
+    store: Arc<Mutex<Store>>,
+    secrets: Arc<dyn SecretStore>,
+    /// Headless runs: a secret set in its `CCSYNC_…` environment variable wins over the keyring.
+    env_overrides: bool,
+    http: reqwest::Client,
+}
+
+impl Connections {
+    pub fn new(store: Arc<Mutex<Store>>, secrets: Arc<dyn SecretStore>) -> Result<Connections> {
+        Ok(Connections { store, secrets, env_overrides: false, http: http::client()? })
+    }
+
+    pub fn with_env_overrides(mut self) -> Connections {
+        self.env_overrides = true;
+        self
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs a keyring call off the async threads (Secret Service and Keychain calls block).
+    async fn with_secrets<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let secrets = self.secrets.clone();
+        tokio::task::spawn_blocking(move || work(secrets.as_ref()))
+            .await
+            .map_err(|e| Error::Internal(format!("the keyring call did not finish: {e}")))?
+    }
+
+    /// Every connection, with the names of the secrets the keyring holds for it. When the keyring
+    /// cannot be read the list still loads (the banner explains the keyring).
+    pub async fn list(&self) -> Result<Vec<Connection>> {
+        let connections = self.store().list_connections()?;
+        self.with_secrets(move |secrets| {
+            Ok(connections.into_iter().map(|c| with_stored_secrets(c, secrets)).collect())
+        })
+        .await
+    }
+
+    /// A connection by id or (case-insensitive) name.
+    pub async fn find(&self, id_or_name: &str) -> Result<Connection> {
+        let connection = self.store().find_connection(id_or_name)?;
+        self.with_secrets(move |secrets| Ok(with_stored_secrets(connection, secrets))).await
+    }
+
+    pub async fn create(&self, draft: ConnectionDraft) -> Result<Connection> {
+        self.create_with(draft, false).await
+    }
+
+    /// Creates a connection; `is_demo` marks the one the demo tenant owns.
+    pub(crate) async fn create_with(&self, draft: ConnectionDraft, is_demo: bool) -> Result<Connection> {
+        let (name, settings) = validate(&draft)?;
+        let kind = settings.kind();
+        let secrets = self.secret_values(kind, &draft.secrets, true)?;
+        if self.store().find_connection(&name).is_ok() {
+            return Err(Error::NameTaken(name));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        // Secrets first: if the keyring is unavailable nothing is saved at all.
+        self.save_secrets(&id, secrets).await?;
+        let saved = self.store().insert_connection(&id, &name, &settings, is_demo);
+        match saved {
+            Ok(connection) => {
+                tracing::info!(id = %connection.id, kind = kind.as_str(), "connection added");
+                self.find(&connection.id).await
+            }
+            Err(error) => {
+                let _ = self.delete_secrets(&id, kind).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Saves new settings; secrets in the draft replace the stored ones, absent ones are kept.
+    pub async fn update(&self, id: &str, draft: ConnectionDraft) -> Result<Connection> {
+        let existing = self.store().find_connection(id)?;
+        let (name, settings) = validate(&draft)?;
+        if settings.kind() != existing.settings.kind() {
+            return Err(Error::InvalidInput(
+                "A connection's type cannot change. Add a new connection of the other type instead.".into(),
+            ));
+        }
+        let secrets = self.secret_values(settings.kind(), &draft.secrets, false)?;
+        self.save_secrets(&existing.id, secrets).await?;
+        let updated = self.store().update_connection(&existing.id, &name, &settings)?;
+        tracing::info!(id = %updated.id, "connection updated");
+        self.find(&updated.id).await
+    }
+
+    /// Removes the connection and its secrets. The secrets go first, so a keyring failure leaves
+    /// the connection in place rather than orphaning its secrets.
+    pub async fn delete(&self, id_or_name: &str) -> Result<()> {
+        let existing = self.store().find_connection(id_or_name)?;
+        self.delete_secrets(&existing.id, existing.settings.kind()).await?;
+        self.store().delete_connection(&existing.id)?;
+        tracing::info!(id = %existing.id, "connection deleted");
+        Ok(())
+    }
+
+    /// Runs the vendor's token / identity calls and records the outcome on the connection.
+    pub async fn test(&self, id_or_name: &str) -> Result<TestOutcome> {
+        let connection = self.store().find_connection(id_or_name)?;
+        let result = self.run_test(&connection).await;
+        let (ok, message) = match &result {
+            Ok(outcome) => (true, outcome.summary.clone()),
+            Err(error) => (false, error.to_string()),
+        };
+        tracing::info!(id = %connection.id, ok, "connection tested");
+        self.store().record_connection_test(&connection.id, ok, &message)?;
+        result
+    }
+
+    async fn run_test(&self, connection: &Connection) -> Result<TestOutcome> {
+        let mut secrets = self.resolve_secrets(connection).await?;
+        let mut take = |kind: SecretKind| secrets.remove(&kind).expect("resolve_secrets returns every secret of the kind");
+        match &connection.settings {
+            ConnectionSettings::Cxone { auth_url, client_id, access_key_id } => {
+                let creds = CxoneCredentials {
+                    auth_url: auth_url.clone(),
+                    client_id: client_id.clone(),
+                    client_secret: take(SecretKind::ClientSecret),
+                    access_key_id: access_key_id.clone(),
+                    access_key_secret: take(SecretKind::AccessKeySecret),
+                };
+                cxone::test_connection(&self.http, &creds).await
+            }
+            ConnectionSettings::Ringcentral { server_url, client_id } => {
+                let creds = RingCentralCredentials {
+                    server_url: server_url.clone(),
+                    client_id: client_id.clone(),
+                    client_secret: take(SecretKind::ClientSecret),
+                    jwt: take(SecretKind::JwtCredential),
+                };
+                ringcentral::test_connection(&self.http, &creds).await
+            }
+            ConnectionSettings::Webex { api_url } => {
+                let creds = WebexCredentials { api_url: api_url.clone(), access_token: take(SecretKind::AccessToken) };
+                webex::test_connection(&self.http, &creds).await
+            }
+        }
+    }
+
+    /// Every secret the connection needs: from the environment on headless runs, else the keyring.
+    async fn resolve_secrets(&self, connection: &Connection) -> Result<BTreeMap<SecretKind, SecretString>> {
+        let kind = connection.settings.kind();
+        let mut found = BTreeMap::new();
+        let mut from_keyring = Vec::new();
+        for &secret in kind.secret_kinds() {
+            match self.env_overrides.then(|| secrets::from_env(kind, secret)).flatten() {
+                Some(value) => {
+                    found.insert(secret, value);
+                }
+                None => from_keyring.push(secret),
+            }
+        }
+        let id = connection.id.clone();
+        let name = connection.name.clone();
+        let env_overrides = self.env_overrides;
+        let stored = self
+            .with_secrets(move |store| {
+                let mut values = Vec::new();
+                for secret in from_keyring {
+                    match store.get(&SecretKey::new(&id, secret))? {
+                        Some(value) => values.push((secret, value)),
+                        None => {
+                            return Err(Error::SecretMissing {
+                                connection: name,
+                                secret: secret.label(),
+                                env_var: env_overrides.then(|| secrets::env_var_for(kind, secret)).flatten(),
+                            })
+                        }
+                    }
+                }
+                Ok(values)
+            })
+            .await?;
+        found.extend(stored);
+        Ok(found)
+    }
+
+    /// Picks the draft's secrets for `kind`; on create every one is required (or, headless, set in
+    /// the environment).
+    fn secret_values(
+        &self,
+        kind: ConnectionKind,
+        given: &BTreeMap<SecretKind, String>,
+        require_all: bool,
+    ) -> Result<Vec<(SecretKind, SecretString)>> {
+        let mut values = Vec::new();
+        let mut missing = Vec::new();
+        for &secret in kind.secret_kinds() {
+            match given.get(&secret).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                Some(value) => values.push((secret, SecretString::from(value.to_owned()))),
+                None if require_all && !(self.env_overrides && secrets::from_env(kind, secret).is_some()) => {
+                    missing.push(secret.label())
+                }
+                None => {}
+            }
+        }
+        if !missing.is_empty() {
+            return Err(Error::InvalidInput(format!("Enter the {}.", missing.join(" and the "))));
+        }
+        Ok(values)
+    }
+
+    async fn save_secrets(&self, id: &str, values: Vec<(SecretKind, SecretString)>) -> Result<()> {
+        if values.is_empty() {
+            return Ok(());
+        }
+        let id = id.to_owned();
+        self.with_secrets(move |store| {
+            values.iter().try_for_each(|(kind, value)| store.set(&SecretKey::new(&id, *kind), value))
+        })
+        .await
+    }
+
+    async fn delete_secrets(&self, id: &str, kind: ConnectionKind) -> Result<()> {
+        let id = id.to_owned();
+        self.with_secrets(move |store| {
+            kind.secret_kinds().iter().try_for_each(|secret| store.delete(&SecretKey::new(&id, *secret)))
+        })
+        .await
+    }
+
+    /// Points the demo connection at the emulator's current address (it gets a new port each start).
+    pub(crate) fn repoint_demo(&self, connection: &Connection, base_url: &str) -> Result<Connection> {
+        let ConnectionSettings::Cxone { client_id, access_key_id, .. } = &connection.settings else {
+            return Err(Error::Internal("the demo connection is not a CXone connection".into()));
+        };
+        let settings = ConnectionSettings::Cxone {
+            auth_url: base_url.to_owned(),
+            client_id: client_id.clone(),
+            access_key_id: access_key_id.clone(),
+        };
+        self.store().update_connection(&connection.id, &connection.name, &settings)
+    }
+
+    pub(crate) fn demo_connection(&self) -> Result<Option<Connection>> {
+        Ok(self.store().list_connections()?.into_iter().find(|c| c.is_demo))
+    }
+
+    pub(crate) async fn store_secrets(&self, id: &str, values: Vec<(SecretKind, SecretString)>) -> Result<()> {
+        self.save_secrets(id, values).await
+    }
+}
+
+fn with_stored_secrets(mut connection: Connection, secrets: &dyn SecretStore) -> Connection {
+    connection.stored_secrets = connection
+        .settings
+        .kind()
+        .secret_kinds()
+        .iter()
+        .copied()
+        .filter(|kind| matches!(secrets.get(&SecretKey::new(&connection.id, *kind)), Ok(Some(_))))
+        .collect();
+    connection
+}
+
+/// Trims the draft and checks every field, naming the first one that is wrong.
+fn validate(draft: &ConnectionDraft) -> Result<(String, ConnectionSettings)> {
+    let name = draft.name.trim().to_owned();
+    if name.is_empty() {
+        return Err(Error::InvalidInput("Enter a name for the connection.".into()));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(Error::InvalidInput(format!("Keep the name under {MAX_NAME_CHARS} characters.")));
+    }
+    let required = |value: &str, label: &str| -> Result<String> {
+        let value = value.trim();
+        if value.is_empty() {
+            Err(Error::InvalidInput(format!("Enter the {label}.")))
+        } else {
+            Ok(value.to_owned())
+        }
+    };
+    let url = |value: &str, label: &str| -> Result<String> {
+        let value = required(value, label)?;
+        Ok(http::parse_base_url(&value)?.as_str().trim_end_matches('/').to_owned())
+    };
+    let settings = match &draft.settings {
+        ConnectionSettings::Cxone { auth_url, client_id, access_key_id } => ConnectionSettings::Cxone {
+            auth_url: url(auth_url, "auth URL")?,
+            client_id: required(client_id, "client ID")?,
+            access_key_id: required(access_key_id, "access key ID")?,
+        },
+        ConnectionSettings::Ringcentral { server_url, client_id } => ConnectionSettings::Ringcentral {
+            server_url: url(server_url, "server URL")?,
+            client_id: required(client_id, "client ID")?,
+        },
+        ConnectionSettings::Webex { api_url } => ConnectionSettings::Webex { api_url: url(api_url, "API URL")? },
+    };
+    Ok((name, settings))
+}

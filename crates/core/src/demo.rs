@@ -1,0 +1,69 @@
+//! The demo tenant: the emulator started in-process plus a CXone connection pointing at it, so every
+//! screen works without a vendor account. Its secrets still go through the `SecretStore`.
+
+use std::collections::BTreeMap;
+
+use ccsync_emulator::{demo as creds, Emulator, TenantConfig};
+use secrecy::SecretString;
+
+use crate::connections::Connections;
+use crate::model::{Connection, ConnectionDraft, ConnectionSettings, SecretKind};
+use crate::{Error, Result};
+
+pub const DEMO_CONNECTION_NAME: &str = "Demo tenant";
+/// The seed of the demo tenant's generated data: the same seed always gives the same tenant.
+pub const DEMO_SEED: u64 = 1;
+
+/// A running demo tenant. Dropping it stops the emulator.
+pub struct DemoTenant {
+    pub emulator: Emulator,
+    pub connection: Connection,
+}
+
+/// Starts the emulator and creates the demo connection, or reuses the one made earlier (its auth
+/// URL is moved to the emulator's new port, and any secret missing from the keyring is put back).
+pub async fn start(connections: &Connections) -> Result<DemoTenant> {
+    let emulator = Emulator::start(TenantConfig::demo(DEMO_SEED))
+        .await
+        .map_err(|e| Error::Internal(format!("the demo tenant could not start on 127.0.0.1: {e}")))?;
+    let base_url = emulator.base_url().to_owned();
+    let connection = match connections.demo_connection()? {
+        Some(existing) => {
+            let connection = connections.repoint_demo(&existing, &base_url)?;
+            connections.store_secrets(&connection.id, demo_secrets()).await?;
+            connection
+        }
+        None => {
+            let draft = ConnectionDraft {
+                name: DEMO_CONNECTION_NAME.to_owned(),
+                settings: ConnectionSettings::Cxone {
+                    auth_url: base_url.clone(),
+                    client_id: creds::CXONE_CLIENT_ID.to_owned(),
+                    access_key_id: creds::CXONE_ACCESS_KEY_ID.to_owned(),
+                },
+                secrets: BTreeMap::from([
+                    (SecretKind::ClientSecret, creds::CXONE_CLIENT_SECRET.to_owned()),
+                    (SecretKind::AccessKeySecret, creds::CXONE_ACCESS_KEY_SECRET.to_owned()),
+                ]),
+            };
+            connections.create_with(draft, true).await?
+        }
+    };
+    tracing::info!(url = %base_url, "demo tenant running");
+    Ok(DemoTenant { emulator, connection })
+}
+
+/// Restarts the demo tenant at launch when a demo connection exists, so it keeps working.
+pub async fn resume(connections: &Connections) -> Result<Option<DemoTenant>> {
+    if connections.demo_connection()?.is_none() {
+        return Ok(None);
+    }
+    start(connections).await.map(Some)
+}
+
+fn demo_secrets() -> Vec<(SecretKind, SecretString)> {
+    vec![
+        (SecretKind::ClientSecret, SecretString::from(creds::CXONE_CLIENT_SECRET)),
+        (SecretKind::AccessKeySecret, SecretString::from(creds::CXONE_ACCESS_KEY_SECRET)),
+    ]
+}

@@ -1,0 +1,135 @@
+//! One error type for the core. What crosses to the UI and the CLI is `{code, message}`:
+//! a stable code to branch on and a sentence a person can act on. Never put a secret in a message.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Stable, machine-readable error codes (the UI branches on these, never on messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    KeyringUnavailable,
+    SecretMissing,
+    AuthFailed,
+    HostUnreachable,
+    TlsFailed,
+    Timeout,
+    UnexpectedResponse,
+    InsecureUrl,
+    InvalidInput,
+    NotFound,
+    NameTaken,
+    RateLimited,
+    Database,
+    Io,
+    Internal,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "No system keyring is available ({detail}). CC Sync keeps credentials only in the operating system's keyring. \
+         On Linux, install a Secret Service provider and make sure it runs unlocked in your session \
+         (for example `sudo apt install gnome-keyring`, then log out and back in), and try again."
+    )]
+    KeyringUnavailable { detail: String },
+
+    #[error(
+        "The {secret} for connection \"{connection}\" is not in the keyring. Edit the connection and enter it again{}.",
+        env_var.map(|var| format!(", or for a headless run set {var}")).unwrap_or_default()
+    )]
+    SecretMissing { connection: String, secret: &'static str, env_var: Option<&'static str> },
+
+    #[error("{0}")]
+    AuthFailed(String),
+
+    #[error("Could not reach {host}: {detail}. Check the URL and your network or proxy settings.")]
+    HostUnreachable { host: String, detail: String },
+
+    #[error("The secure connection to {host} failed: {detail}. Check the URL; a proxy that inspects TLS needs its certificate installed in the system store.")]
+    TlsFailed { host: String, detail: String },
+
+    #[error("{host} did not answer within {seconds} seconds. Try again, or check your network.")]
+    Timeout { host: String, seconds: u64 },
+
+    #[error("{0}")]
+    UnexpectedResponse(String),
+
+    #[error("{url} uses plain http://, which would send credentials unencrypted. Use https:// (plain http is allowed only for 127.0.0.1 and localhost).")]
+    InsecureUrl { url: String },
+
+    #[error("{0}")]
+    InvalidInput(String),
+
+    #[error("{0}")]
+    NotFound(String),
+
+    #[error("A connection named \"{0}\" already exists. Choose another name.")]
+    NameTaken(String),
+
+    #[error("{0}")]
+    RateLimited(String),
+
+    #[error("The local database failed: {0}. If this persists, see the log file.")]
+    Database(#[from] rusqlite::Error),
+
+    #[error("The local database could not be upgraded: {0}")]
+    Migration(String),
+
+    #[error("A file operation failed: {0}")]
+    Io(#[from] std::io::Error),
+
+    #[error("Internal error: {0}. Please report it with the log file.")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::KeyringUnavailable { .. } => ErrorCode::KeyringUnavailable,
+            Error::SecretMissing { .. } => ErrorCode::SecretMissing,
+            Error::AuthFailed(_) => ErrorCode::AuthFailed,
+            Error::HostUnreachable { .. } => ErrorCode::HostUnreachable,
+            Error::TlsFailed { .. } => ErrorCode::TlsFailed,
+            Error::Timeout { .. } => ErrorCode::Timeout,
+            Error::UnexpectedResponse(_) => ErrorCode::UnexpectedResponse,
+            Error::InsecureUrl { .. } => ErrorCode::InsecureUrl,
+            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::NameTaken(_) => ErrorCode::NameTaken,
+            Error::RateLimited(_) => ErrorCode::RateLimited,
+            Error::Database(_) | Error::Migration(_) => ErrorCode::Database,
+            Error::Io(_) => ErrorCode::Io,
+            Error::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+/// The shape every failure takes on its way to the UI or to `--json` output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl From<&Error> for ApiError {
+    fn from(error: &Error) -> Self {
+        ApiError { code: error.code(), message: error.to_string() }
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        // The whole chain goes to the log; the UI gets the sentence.
+        tracing::warn!(code = ?error.code(), error = ?error, "operation failed");
+        ApiError::from(&error)
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}

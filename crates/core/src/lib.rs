@@ -1,0 +1,15 @@
+//! ccsync-core: every rule of CC Sync. Nothing here depends on Tauri, so it builds and tests in seconds.
+
+pub mod connections;
+pub mod cxone;
+pub mod demo;
+pub mod directory;
+pub mod error;
+pub mod http;
+pub mod logging;
+pub mod model;
+pub mod paths;
+pub mod secrets;
+pub mod store;
+
+pub use error::{ApiError, Error, ErrorCode, Result};

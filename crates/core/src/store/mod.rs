@@ -1,0 +1,113 @@
+//! The local SQLite store: one file, WAL, foreign keys, embedded migrations, and a backup of the
+//! file before any migration touches it.
+
+pub mod connections;
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use rusqlite::Connection;
+use rusqlite_migration::{Migrations, M};
+
+use crate::{Error, Result};
+
+/// Every schema change, in order. Append only: a released migration is never edited.
+const MIGRATION_SQL: &[&str] = &[
+    include_str!("migrations/0001_connections.sql"),
+    include_str!("migrations/0002_connection_tests.sql"),
+];
+
+/// The schema version this build writes.
+pub const LATEST_SCHEMA_VERSION: usize = MIGRATION_SQL.len();
+
+static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        migrate(&mut conn, path)?;
+        Ok(Store { conn, path: path.to_owned() })
+    }
+
+    /// Opens the database at `path` and applies only the first `version` migrations
+    /// (tests use it to build files of an older schema).
+    #[doc(hidden)]
+    pub fn open_at_version(path: &Path, version: usize) -> Result<Store> {
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        MIGRATIONS.to_version(&mut conn, version).map_err(|e| Error::Migration(e.to_string()))?;
+        Ok(Store { conn, path: path.to_owned() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub fn schema_version(&self) -> Result<usize> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0))? as usize)
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let current = conn.pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0))? as usize;
+    if current > LATEST_SCHEMA_VERSION {
+        return Err(Error::Migration(format!(
+            "{} was written by a newer CC Sync (schema {current}, this version knows {LATEST_SCHEMA_VERSION}). \
+             Install the newer version, or point --db at another file",
+            path.display()
+        )));
+    }
+    if current == LATEST_SCHEMA_VERSION {
+        return Ok(());
+    }
+    if current > 0 {
+        let backup = backup(conn, path, current)?;
+        tracing::info!(from = current, to = LATEST_SCHEMA_VERSION, backup = %backup.display(), "migrating the database");
+    }
+    MIGRATIONS.to_latest(conn).map_err(|e| Error::Migration(e.to_string()))
+}
+
+/// Copies the whole database (WAL included) to `<file>.v<N>-<timestamp>.bak` with `VACUUM INTO`,
+/// which writes a consistent snapshot even while other readers are open.
+fn backup(conn: &Connection, path: &Path, version: usize) -> Result<PathBuf> {
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".v{version}-{stamp}.bak"));
+    let backup = path.with_file_name(name);
+    conn.execute("VACUUM INTO ?1", [backup.to_string_lossy()])?;
+    Ok(backup)
+}
+
+/// The current time as RFC 3339 UTC, the format every timestamp in the store uses.
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formatting the current time cannot fail")
+}

@@ -1,0 +1,109 @@
+//! Fault injection: rules matched by path prefix, applied before the real handler runs.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::SharedState;
+
+/// What to do instead of (or before) answering normally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with this status and a JSON error body; `retry_after` sets the `Retry-After` header.
+    Status { status: u16, retry_after: Option<u64> },
+    /// Answer 200 with an HTML page, as a captive portal or a wrong URL would.
+    NonJson,
+    /// Answer 200 with the first half of the real body (a connection cut mid-transfer).
+    Truncated,
+    /// Wait this long, then answer normally.
+    Delay(Duration),
+}
+
+/// A fault applied to requests whose path starts with `path_prefix`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultRule {
+    pub path_prefix: String,
+    pub fault: Fault,
+    /// Let this many matching requests through untouched first.
+    pub skip: usize,
+    /// Apply to at most this many requests (None: every one after `skip`).
+    pub times: Option<usize>,
+}
+
+impl FaultRule {
+    /// A rule that applies to every matching request.
+    pub fn always(path_prefix: &str, fault: Fault) -> FaultRule {
+        FaultRule { path_prefix: path_prefix.to_owned(), fault, skip: 0, times: None }
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct FaultPlan {
+    rules: Vec<(FaultRule, usize)>,
+    seen_paths: Vec<String>,
+}
+
+impl FaultPlan {
+    pub fn new(rules: Vec<FaultRule>) -> FaultPlan {
+        FaultPlan { rules: rules.into_iter().map(|r| (r, 0)).collect(), seen_paths: Vec::new() }
+    }
+
+    pub fn count(&self, prefix: &str) -> usize {
+        self.seen_paths.iter().filter(|p| p.starts_with(prefix)).count()
+    }
+
+    /// Records the request and returns the fault to apply to it, if any.
+    fn next_fault(&mut self, path: &str) -> Option<Fault> {
+        self.seen_paths.push(path.to_owned());
+        for (rule, matched) in &mut self.rules {
+            if !path.starts_with(&rule.path_prefix) {
+                continue;
+            }
+            *matched += 1;
+            let applied = matched.saturating_sub(rule.skip);
+            if *matched > rule.skip && rule.times.is_none_or(|t| applied <= t) {
+                return Some(rule.fault.clone());
+            }
+        }
+        None
+    }
+}
+
+pub(crate) async fn inject(State(state): State<SharedState>, request: Request, next: Next) -> Response {
+    let fault = state.faults.lock().unwrap().next_fault(request.uri().path());
+    match fault {
+        None => next.run(request).await,
+        Some(Fault::Delay(wait)) => {
+            tokio::time::sleep(wait).await;
+            next.run(request).await
+        }
+        Some(Fault::Status { status, retry_after }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body = serde_json::json!({"error": "injected_fault", "error_description": status.to_string()});
+            let mut response = (status, axum::Json(body)).into_response();
+            if let Some(seconds) = retry_after {
+                response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+            }
+            response
+        }
+        Some(Fault::NonJson) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            "<!doctype html><html><body><h1>Welcome to the hotel Wi-Fi</h1></body></html>",
+        )
+            .into_response(),
+        Some(Fault::Truncated) => {
+            let response = next.run(request).await;
+            let (parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+            let half = bytes.slice(..bytes.len() / 2);
+            let mut response = Response::from_parts(parts, Body::from(half));
+            response.headers_mut().remove(header::CONTENT_LENGTH);
+            response
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! A local emulator of the vendor APIs CC Sync talks to (NICE CXone, RingCentral, Webex), served by
+//! axum on 127.0.0.1. It backs the core's contract tests and the app's built-in demo tenant, and
+//! can inject faults (error statuses, non-JSON bodies, truncated bodies, delays) per route.
+
+// Handlers return `Result<_, Response>` to short-circuit with an error answer; boxing buys nothing here.
+#![allow(clippy::result_large_err)]
+
+mod auth;
+mod cxone;
+pub mod faults;
+mod ringcentral;
+mod tenant;
+mod webex;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use faults::{Fault, FaultRule};
+pub use tenant::{demo, TenantConfig};
+
+/// Everything the handlers share.
+pub(crate) struct AppState {
+    pub tenant: TenantConfig,
+    pub base_url: String,
+    pub faults: Mutex<faults::FaultPlan>,
+    pub issued: Mutex<auth::IssuedTokens>,
+}
+
+pub(crate) type SharedState = Arc<AppState>;
+
+/// A running emulator. Dropping it (or calling [`Emulator::stop`]) shuts the server down.
+pub struct Emulator {
+    addr: SocketAddr,
+    state: SharedState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Starts on an ephemeral port of 127.0.0.1.
+    pub async fn start(tenant: TenantConfig) -> std::io::Result<Emulator> {
+        Self::start_on(tenant, 0).await
+    }
+
+    /// Starts on `port` of 127.0.0.1 (0 picks a free one).
+    pub async fn start_on(tenant: TenantConfig, port: u16) -> std::io::Result<Emulator> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(AppState {
+            tenant,
+            base_url: format!("http://{addr}"),
+            faults: Mutex::new(faults::FaultPlan::default()),
+            issued: Mutex::new(auth::IssuedTokens::default()),
+        });
+        let app = router(state.clone());
+        let (shutdown, signal) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let server = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = signal.await;
+            });
+            if let Err(error) = server.await {
+                tracing::error!(%error, "the emulator stopped with an error");
+            }
+        });
+        tracing::info!(%addr, "emulator listening");
+        Ok(Emulator { addr, state, shutdown: Some(shutdown), task: Some(task) })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`: the auth URL, server URL and API URL of every emulated vendor.
+    pub fn base_url(&self) -> &str {
+        &self.state.base_url
+    }
+
+    pub fn tenant(&self) -> &TenantConfig {
+        &self.state.tenant
+    }
+
+    /// Replaces the fault rules (an empty list turns faults off).
+    pub fn set_faults(&self, rules: Vec<FaultRule>) {
+        *self.state.faults.lock().unwrap() = faults::FaultPlan::new(rules);
+    }
+
+    /// How many requests whose path starts with `prefix` the server has seen.
+    pub fn request_count(&self, prefix: &str) -> usize {
+        self.state.faults.lock().unwrap().count(prefix)
+    }
+
+    /// Stops accepting requests and waits for the server task to end.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+fn router(state: SharedState) -> Router {
+    Router::new()
+        .merge(cxone::routes())
+        .merge(ringcentral::routes())
+        .merge(webex::routes())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), faults::inject))
+        .with_state(state)
+}

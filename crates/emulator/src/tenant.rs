@@ -1,0 +1,66 @@
+//! The emulated tenant: its identity and the credentials it accepts. Deterministic for a seed.
+
+/// The credentials of the built-in demo tenant. They open nothing but the local emulator.
+pub mod demo {
+    pub const CXONE_CLIENT_ID: &str = "ccsync-demo-client";
+    pub const CXONE_CLIENT_SECRET: &str = "demo-client-secret-7Qm2";
+    pub const CXONE_ACCESS_KEY_ID: &str = "DEMO4KEY6ID2ACCESS";
+    pub const CXONE_ACCESS_KEY_SECRET: &str = "demo+access/key=secret==";
+    pub const RINGCENTRAL_CLIENT_ID: &str = "ccsync-demo-rc-client";
+    pub const RINGCENTRAL_CLIENT_SECRET: &str = "demo-rc-client-secret";
+    pub const RINGCENTRAL_JWT: &str = "eyJkZW1vIjoicmluZ2NlbnRyYWwifQ.demo-jwt-credential";
+    pub const WEBEX_ACCESS_TOKEN: &str = "demo-webex-access-token";
+    pub const BUSINESS_UNIT_NAME: &str = "Demo Contact Center";
+}
+
+/// Identity and accepted credentials of the emulated tenant.
+#[derive(Debug, Clone)]
+pub struct TenantConfig {
+    /// Seeds every generated value, so the same seed always gives the same tenant.
+    pub seed: u64,
+    pub business_unit_id: u64,
+    pub business_unit_name: String,
+    pub tenant_id: String,
+    pub cluster: String,
+    pub area: String,
+    pub cxone_client_id: String,
+    pub cxone_client_secret: String,
+    pub access_key_id: String,
+    pub access_key_secret: String,
+    pub ringcentral_client_id: String,
+    pub ringcentral_client_secret: String,
+    pub ringcentral_jwt: String,
+    pub webex_token: String,
+    /// Lifetime of issued access tokens, seconds (short values exercise refresh).
+    pub token_ttl_secs: u64,
+}
+
+impl TenantConfig {
+    /// The demo tenant for `seed`.
+    pub fn demo(seed: u64) -> TenantConfig {
+        let tenant_id = uuid::Uuid::from_u64_pair(0x11eb_0c5e_2d9e_4a4c, 0xa2b1_0000_0000_0000 | (seed & 0xffff_ffff_ffff));
+        TenantConfig {
+            seed,
+            business_unit_id: 4_600_000 + (seed % 1000) + 1,
+            business_unit_name: demo::BUSINESS_UNIT_NAME.to_owned(),
+            tenant_id: tenant_id.to_string(),
+            cluster: "B32".to_owned(),
+            area: "na1".to_owned(),
+            cxone_client_id: demo::CXONE_CLIENT_ID.to_owned(),
+            cxone_client_secret: demo::CXONE_CLIENT_SECRET.to_owned(),
+            access_key_id: demo::CXONE_ACCESS_KEY_ID.to_owned(),
+            access_key_secret: demo::CXONE_ACCESS_KEY_SECRET.to_owned(),
+            ringcentral_client_id: demo::RINGCENTRAL_CLIENT_ID.to_owned(),
+            ringcentral_client_secret: demo::RINGCENTRAL_CLIENT_SECRET.to_owned(),
+            ringcentral_jwt: demo::RINGCENTRAL_JWT.to_owned(),
+            webex_token: demo::WEBEX_ACCESS_TOKEN.to_owned(),
+            token_ttl_secs: 3600,
+        }
+    }
+}
+
+impl Default for TenantConfig {
+    fn default() -> Self {
+        TenantConfig::demo(1)
+    }
+}

@@ -1,0 +1,51 @@
+import { useEffect, useState } from "react";
+
+import { Sidebar } from "./components/Sidebar";
+import { ComingSoon } from "./components/ComingSoon";
+import { ConnectionsScreen } from "./connections/ConnectionsScreen";
+import { appInfo, type ApiError, type AppInfo } from "./platform";
+import { SCREENS, type ScreenId } from "./screens";
+
+export default function App() {
+  const [screen, setScreen] = useState<ScreenId>("connections");
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [infoError, setInfoError] = useState<ApiError | null>(null);
+
+  useEffect(() => {
+    let active = true;
+    appInfo().then(
+      (value) => {
+        if (active) setInfo(value);
+      },
+      (error: ApiError) => {
+        if (active) setInfoError(error);
+      },
+    );
+    return () => {
+      active = false;
+    };
+  }, []);
+
+  const current = SCREENS.find((s) => s.id === screen) ?? SCREENS[0];
+
+  return (
+    <div className="app">
+      <Sidebar current={screen} onSelect={setScreen} info={info} infoError={infoError} />
+      <main className="main" aria-label={current.label}>
+        {info?.keyring_problem ? (
+          <div className="banner banner-warning" role="alert" data-testid="keyring-banner">
+            <strong className="banner-title">The system keyring is not available.</strong>
+            <span>{info.keyring_problem}</span>
+          </div>
+        ) : null}
+        <div className="main-content">
+          {current.id === "connections" ? (
+            <ConnectionsScreen />
+          ) : (
+            <ComingSoon title={current.label} description={current.comingSoon ?? ""} />
+          )}
+        </div>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,80 @@
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+
+import App from "../App";
+import { apiError, installBackend } from "../test/fakeBackend";
+
+describe("App shell", () => {
+  it("shows the sidebar with nav items in order, version and database path", async () => {
+    installBackend();
+    render(<App />);
+    const nav = screen.getByRole("navigation", { name: "Main" });
+    const labels = within(nav)
+      .getAllByRole("button")
+      .map((b) => b.textContent);
+    expect(labels).toEqual([
+      "Connections",
+      "Synchronize",
+      "User Mapping",
+      "CSV Import",
+      "Records",
+      "History",
+    ]);
+    expect(await screen.findByTestId("app-version")).toHaveTextContent("0.3.1");
+    expect(screen.getByText("/home/admin/.local/share/cc-sync/cc-sync.db")).toBeInTheDocument();
+    expect(screen.queryByTestId("keyring-banner")).not.toBeInTheDocument();
+  });
+
+  it("shows the keyring banner when the keyring has a problem", async () => {
+    installBackend({ info: { keyring_problem: "No Secret Service provider was found." } });
+    render(<App />);
+    const banner = await screen.findByTestId("keyring-banner");
+    expect(banner).toHaveAttribute("role", "alert");
+    expect(banner).toHaveTextContent("No Secret Service provider was found.");
+  });
+
+  it("switches to a Coming soon panel and back", async () => {
+    installBackend();
+    const user = userEvent.setup();
+    render(<App />);
+    await screen.findByText("Welcome to CC Sync");
+
+    await user.click(screen.getByTestId("nav-synchronize"));
+    expect(screen.getByRole("heading", { level: 1, name: "Synchronize" })).toBeInTheDocument();
+    expect(screen.getByTestId("coming-soon")).toHaveTextContent(/never delet/i);
+    expect(screen.getByTestId("nav-synchronize")).toHaveAttribute("aria-current", "page");
+
+    for (const [id, heading] of [
+      ["nav-user-mapping", "User Mapping"],
+      ["nav-csv-import", "CSV Import"],
+      ["nav-records", "Records"],
+      ["nav-history", "History"],
+    ]) {
+      await user.click(screen.getByTestId(id));
+      expect(screen.getByRole("heading", { level: 1, name: heading })).toBeInTheDocument();
+      expect(screen.getByText("Coming soon")).toBeInTheDocument();
+    }
+
+    await user.click(screen.getByTestId("nav-connections"));
+    expect(await screen.findByText("Welcome to CC Sync")).toBeInTheDocument();
+  });
+
+  it("opens the log folder and shows a failure inline", async () => {
+    const backend = installBackend({
+      handlers: {
+        open_log_folder: () => {
+          throw apiError("io", "The log folder could not be opened.");
+        },
+      },
+    });
+    const user = userEvent.setup();
+    render(<App />);
+    await user.click(screen.getByTestId("open-log-folder"));
+    expect(await screen.findByText("The log folder could not be opened.")).toHaveAttribute(
+      "role",
+      "alert",
+    );
+    expect(backend.callsTo("open_log_folder")).toHaveLength(1);
+  });
+});

@@ -1,0 +1,47 @@
+export type ScreenId =
+  | "connections"
+  | "synchronize"
+  | "user-mapping"
+  | "csv-import"
+  | "records"
+  | "history";
+
+export type ScreenInfo = {
+  id: ScreenId;
+  label: string;
+  /** One sentence for screens that are not built yet. */
+  comingSoon?: string;
+};
+
+export const SCREENS: readonly ScreenInfo[] = [
+  { id: "connections", label: "Connections" },
+  {
+    id: "synchronize",
+    label: "Synchronize",
+    comingSoon:
+      "Pull users, campaigns, dispositions and agent statuses from CXone — creating or updating records, never deleting them.",
+  },
+  {
+    id: "user-mapping",
+    label: "User Mapping",
+    comingSoon:
+      "Link CXone users to their RingCentral and Webex accounts, matched by email or found by search.",
+  },
+  {
+    id: "csv-import",
+    label: "CSV Import",
+    comingSoon:
+      "Import Control Hub–style user files by drag and drop, with validation and a dry-run summary before anything changes.",
+  },
+  {
+    id: "records",
+    label: "Records",
+    comingSoon:
+      "Browse the synchronized users, campaigns, dispositions and agent statuses.",
+  },
+  {
+    id: "history",
+    label: "History",
+    comingSoon: "Every sync run with its counts and the changes it made.",
+  },
+];
