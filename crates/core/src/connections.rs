@@ -9,7 +9,9 @@ use secrecy::SecretString;
 use crate::cxone::{self, CxoneCredentials};
 use crate::directory::ringcentral::{self, RingCentralCredentials};
 use crate::directory::webex::{self, WebexCredentials};
-use crate::model::{Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind, TestOutcome};
+use crate::model::{
+    Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind, TestOutcome,
+};
 use crate::secrets::{self, SecretKey, SecretStore};
 use crate::store::Store;
 use crate::{http, Error, Result};
@@ -28,7 +30,12 @@ pub struct Connections {
 
 impl Connections {
     pub fn new(store: Arc<Mutex<Store>>, secrets: Arc<dyn SecretStore>) -> Result<Connections> {
-        Ok(Connections { store, secrets, env_overrides: false, http: http::client()? })
+        Ok(Connections {
+            store,
+            secrets,
+            env_overrides: false,
+            http: http::client()?,
+        })
     }
 
     pub fn with_env_overrides(mut self) -> Connections {
@@ -37,7 +44,9 @@ impl Connections {
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs a keyring call off the async threads (Secret Service and Keychain calls block).
@@ -56,7 +65,10 @@ impl Connections {
     pub async fn list(&self) -> Result<Vec<Connection>> {
         let connections = self.store().list_connections()?;
         self.with_secrets(move |secrets| {
-            Ok(connections.into_iter().map(|c| with_stored_secrets(c, secrets)).collect())
+            Ok(connections
+                .into_iter()
+                .map(|c| with_stored_secrets(c, secrets))
+                .collect())
         })
         .await
     }
@@ -64,7 +76,8 @@ impl Connections {
     /// A connection by id or (case-insensitive) name.
     pub async fn find(&self, id_or_name: &str) -> Result<Connection> {
         let connection = self.store().find_connection(id_or_name)?;
-        self.with_secrets(move |secrets| Ok(with_stored_secrets(connection, secrets))).await
+        self.with_secrets(move |secrets| Ok(with_stored_secrets(connection, secrets)))
+            .await
     }
 
     pub async fn create(&self, draft: ConnectionDraft) -> Result<Connection> {
@@ -72,7 +85,11 @@ impl Connections {
     }
 
     /// Creates a connection; `is_demo` marks the one the demo tenant owns.
-    pub(crate) async fn create_with(&self, draft: ConnectionDraft, is_demo: bool) -> Result<Connection> {
+    pub(crate) async fn create_with(
+        &self,
+        draft: ConnectionDraft,
+        is_demo: bool,
+    ) -> Result<Connection> {
         let (name, settings) = validate(&draft)?;
         let kind = settings.kind();
         let secrets = self.secret_values(kind, &draft.secrets, true)?;
@@ -82,7 +99,9 @@ impl Connections {
         let id = uuid::Uuid::new_v4().to_string();
         // Secrets first: if the keyring is unavailable nothing is saved at all.
         self.save_secrets(&id, secrets).await?;
-        let saved = self.store().insert_connection(&id, &name, &settings, is_demo);
+        let saved = self
+            .store()
+            .insert_connection(&id, &name, &settings, is_demo);
         match saved {
             Ok(connection) => {
                 tracing::info!(id = %connection.id, kind = kind.as_str(), "connection added");
@@ -106,7 +125,9 @@ impl Connections {
         }
         let secrets = self.secret_values(settings.kind(), &draft.secrets, false)?;
         self.save_secrets(&existing.id, secrets).await?;
-        let updated = self.store().update_connection(&existing.id, &name, &settings)?;
+        let updated = self
+            .store()
+            .update_connection(&existing.id, &name, &settings)?;
         tracing::info!(id = %updated.id, "connection updated");
         self.find(&updated.id).await
     }
@@ -115,7 +136,8 @@ impl Connections {
     /// the connection in place rather than orphaning its secrets.
     pub async fn delete(&self, id_or_name: &str) -> Result<()> {
         let existing = self.store().find_connection(id_or_name)?;
-        self.delete_secrets(&existing.id, existing.settings.kind()).await?;
+        self.delete_secrets(&existing.id, existing.settings.kind())
+            .await?;
         self.store().delete_connection(&existing.id)?;
         tracing::info!(id = %existing.id, "connection deleted");
         Ok(())
@@ -130,15 +152,24 @@ impl Connections {
             Err(error) => (false, error.to_string()),
         };
         tracing::info!(id = %connection.id, ok, "connection tested");
-        self.store().record_connection_test(&connection.id, ok, &message)?;
+        self.store()
+            .record_connection_test(&connection.id, ok, &message)?;
         result
     }
 
     async fn run_test(&self, connection: &Connection) -> Result<TestOutcome> {
         let mut secrets = self.resolve_secrets(connection).await?;
-        let mut take = |kind: SecretKind| secrets.remove(&kind).expect("resolve_secrets returns every secret of the kind");
+        let mut take = |kind: SecretKind| {
+            secrets
+                .remove(&kind)
+                .expect("resolve_secrets returns every secret of the kind")
+        };
         match &connection.settings {
-            ConnectionSettings::Cxone { auth_url, client_id, access_key_id } => {
+            ConnectionSettings::Cxone {
+                auth_url,
+                client_id,
+                access_key_id,
+            } => {
                 let creds = CxoneCredentials {
                     auth_url: auth_url.clone(),
                     client_id: client_id.clone(),
@@ -148,7 +179,10 @@ impl Connections {
                 };
                 cxone::test_connection(&self.http, &creds).await
             }
-            ConnectionSettings::Ringcentral { server_url, client_id } => {
+            ConnectionSettings::Ringcentral {
+                server_url,
+                client_id,
+            } => {
                 let creds = RingCentralCredentials {
                     server_url: server_url.clone(),
                     client_id: client_id.clone(),
@@ -158,19 +192,29 @@ impl Connections {
                 ringcentral::test_connection(&self.http, &creds).await
             }
             ConnectionSettings::Webex { api_url } => {
-                let creds = WebexCredentials { api_url: api_url.clone(), access_token: take(SecretKind::AccessToken) };
+                let creds = WebexCredentials {
+                    api_url: api_url.clone(),
+                    access_token: take(SecretKind::AccessToken),
+                };
                 webex::test_connection(&self.http, &creds).await
             }
         }
     }
 
     /// Every secret the connection needs: from the environment on headless runs, else the keyring.
-    async fn resolve_secrets(&self, connection: &Connection) -> Result<BTreeMap<SecretKind, SecretString>> {
+    async fn resolve_secrets(
+        &self,
+        connection: &Connection,
+    ) -> Result<BTreeMap<SecretKind, SecretString>> {
         let kind = connection.settings.kind();
         let mut found = BTreeMap::new();
         let mut from_keyring = Vec::new();
         for &secret in kind.secret_kinds() {
-            match self.env_overrides.then(|| secrets::from_env(kind, secret)).flatten() {
+            match self
+                .env_overrides
+                .then(|| secrets::from_env(kind, secret))
+                .flatten()
+            {
                 Some(value) => {
                     found.insert(secret, value);
                 }
@@ -190,7 +234,9 @@ impl Connections {
                             return Err(Error::SecretMissing {
                                 connection: name,
                                 secret: secret.label(),
-                                env_var: env_overrides.then(|| secrets::env_var_for(kind, secret)).flatten(),
+                                env_var: env_overrides
+                                    .then(|| secrets::env_var_for(kind, secret))
+                                    .flatten(),
                             })
                         }
                     }
@@ -213,16 +259,25 @@ impl Connections {
         let mut values = Vec::new();
         let mut missing = Vec::new();
         for &secret in kind.secret_kinds() {
-            match given.get(&secret).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            match given
+                .get(&secret)
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+            {
                 Some(value) => values.push((secret, SecretString::from(value.to_owned()))),
-                None if require_all && !(self.env_overrides && secrets::from_env(kind, secret).is_some()) => {
+                None if require_all
+                    && !(self.env_overrides && secrets::from_env(kind, secret).is_some()) =>
+                {
                     missing.push(secret.label())
                 }
                 None => {}
             }
         }
         if !missing.is_empty() {
-            return Err(Error::InvalidInput(format!("Enter the {}.", missing.join(" and the "))));
+            return Err(Error::InvalidInput(format!(
+                "Enter the {}.",
+                missing.join(" and the ")
+            )));
         }
         Ok(values)
     }
@@ -233,7 +288,9 @@ impl Connections {
         }
         let id = id.to_owned();
         self.with_secrets(move |store| {
-            values.iter().try_for_each(|(kind, value)| store.set(&SecretKey::new(&id, *kind), value))
+            values
+                .iter()
+                .try_for_each(|(kind, value)| store.set(&SecretKey::new(&id, *kind), value))
         })
         .await
     }
@@ -241,29 +298,51 @@ impl Connections {
     async fn delete_secrets(&self, id: &str, kind: ConnectionKind) -> Result<()> {
         let id = id.to_owned();
         self.with_secrets(move |store| {
-            kind.secret_kinds().iter().try_for_each(|secret| store.delete(&SecretKey::new(&id, *secret)))
+            kind.secret_kinds()
+                .iter()
+                .try_for_each(|secret| store.delete(&SecretKey::new(&id, *secret)))
         })
         .await
     }
 
     /// Points the demo connection at the emulator's current address (it gets a new port each start).
-    pub(crate) fn repoint_demo(&self, connection: &Connection, base_url: &str) -> Result<Connection> {
-        let ConnectionSettings::Cxone { client_id, access_key_id, .. } = &connection.settings else {
-            return Err(Error::Internal("the demo connection is not a CXone connection".into()));
+    pub(crate) fn repoint_demo(
+        &self,
+        connection: &Connection,
+        base_url: &str,
+    ) -> Result<Connection> {
+        let ConnectionSettings::Cxone {
+            client_id,
+            access_key_id,
+            ..
+        } = &connection.settings
+        else {
+            return Err(Error::Internal(
+                "the demo connection is not a CXone connection".into(),
+            ));
         };
         let settings = ConnectionSettings::Cxone {
             auth_url: base_url.to_owned(),
             client_id: client_id.clone(),
             access_key_id: access_key_id.clone(),
         };
-        self.store().update_connection(&connection.id, &connection.name, &settings)
+        self.store()
+            .update_connection(&connection.id, &connection.name, &settings)
     }
 
     pub(crate) fn demo_connection(&self) -> Result<Option<Connection>> {
-        Ok(self.store().list_connections()?.into_iter().find(|c| c.is_demo))
+        Ok(self
+            .store()
+            .list_connections()?
+            .into_iter()
+            .find(|c| c.is_demo))
     }
 
-    pub(crate) async fn store_secrets(&self, id: &str, values: Vec<(SecretKind, SecretString)>) -> Result<()> {
+    pub(crate) async fn store_secrets(
+        &self,
+        id: &str,
+        values: Vec<(SecretKind, SecretString)>,
+    ) -> Result<()> {
         self.save_secrets(id, values).await
     }
 }
@@ -275,7 +354,12 @@ fn with_stored_secrets(mut connection: Connection, secrets: &dyn SecretStore) ->
         .secret_kinds()
         .iter()
         .copied()
-        .filter(|kind| matches!(secrets.get(&SecretKey::new(&connection.id, *kind)), Ok(Some(_))))
+        .filter(|kind| {
+            matches!(
+                secrets.get(&SecretKey::new(&connection.id, *kind)),
+                Ok(Some(_))
+            )
+        })
         .collect();
     connection
 }
@@ -284,10 +368,14 @@ fn with_stored_secrets(mut connection: Connection, secrets: &dyn SecretStore) ->
 fn validate(draft: &ConnectionDraft) -> Result<(String, ConnectionSettings)> {
     let name = draft.name.trim().to_owned();
     if name.is_empty() {
-        return Err(Error::InvalidInput("Enter a name for the connection.".into()));
+        return Err(Error::InvalidInput(
+            "Enter a name for the connection.".into(),
+        ));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(Error::InvalidInput(format!("Keep the name under {MAX_NAME_CHARS} characters.")));
+        return Err(Error::InvalidInput(format!(
+            "Keep the name under {MAX_NAME_CHARS} characters."
+        )));
     }
     let required = |value: &str, label: &str| -> Result<String> {
         let value = value.trim();
@@ -299,19 +387,31 @@ fn validate(draft: &ConnectionDraft) -> Result<(String, ConnectionSettings)> {
     };
     let url = |value: &str, label: &str| -> Result<String> {
         let value = required(value, label)?;
-        Ok(http::parse_base_url(&value)?.as_str().trim_end_matches('/').to_owned())
+        Ok(http::parse_base_url(&value)?
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned())
     };
     let settings = match &draft.settings {
-        ConnectionSettings::Cxone { auth_url, client_id, access_key_id } => ConnectionSettings::Cxone {
+        ConnectionSettings::Cxone {
+            auth_url,
+            client_id,
+            access_key_id,
+        } => ConnectionSettings::Cxone {
             auth_url: url(auth_url, "auth URL")?,
             client_id: required(client_id, "client ID")?,
             access_key_id: required(access_key_id, "access key ID")?,
         },
-        ConnectionSettings::Ringcentral { server_url, client_id } => ConnectionSettings::Ringcentral {
+        ConnectionSettings::Ringcentral {
+            server_url,
+            client_id,
+        } => ConnectionSettings::Ringcentral {
             server_url: url(server_url, "server URL")?,
             client_id: required(client_id, "client ID")?,
         },
-        ConnectionSettings::Webex { api_url } => ConnectionSettings::Webex { api_url: url(api_url, "API URL")? },
+        ConnectionSettings::Webex { api_url } => ConnectionSettings::Webex {
+            api_url: url(api_url, "API URL")?,
+        },
     };
     Ok((name, settings))
 }

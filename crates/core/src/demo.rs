@@ -25,12 +25,16 @@ pub struct DemoTenant {
 pub async fn start(connections: &Connections) -> Result<DemoTenant> {
     let emulator = Emulator::start(TenantConfig::demo(DEMO_SEED))
         .await
-        .map_err(|e| Error::Internal(format!("the demo tenant could not start on 127.0.0.1: {e}")))?;
+        .map_err(|e| {
+            Error::Internal(format!("the demo tenant could not start on 127.0.0.1: {e}"))
+        })?;
     let base_url = emulator.base_url().to_owned();
     let connection = match connections.demo_connection()? {
         Some(existing) => {
             let connection = connections.repoint_demo(&existing, &base_url)?;
-            connections.store_secrets(&connection.id, demo_secrets()).await?;
+            connections
+                .store_secrets(&connection.id, demo_secrets())
+                .await?;
             connection
         }
         None => {
@@ -42,15 +46,24 @@ pub async fn start(connections: &Connections) -> Result<DemoTenant> {
                     access_key_id: creds::CXONE_ACCESS_KEY_ID.to_owned(),
                 },
                 secrets: BTreeMap::from([
-                    (SecretKind::ClientSecret, creds::CXONE_CLIENT_SECRET.to_owned()),
-                    (SecretKind::AccessKeySecret, creds::CXONE_ACCESS_KEY_SECRET.to_owned()),
+                    (
+                        SecretKind::ClientSecret,
+                        creds::CXONE_CLIENT_SECRET.to_owned(),
+                    ),
+                    (
+                        SecretKind::AccessKeySecret,
+                        creds::CXONE_ACCESS_KEY_SECRET.to_owned(),
+                    ),
                 ]),
             };
             connections.create_with(draft, true).await?
         }
     };
     tracing::info!(url = %base_url, "demo tenant running");
-    Ok(DemoTenant { emulator, connection })
+    Ok(DemoTenant {
+        emulator,
+        connection,
+    })
 }
 
 /// Restarts the demo tenant at launch when a demo connection exists, so it keeps working.
@@ -63,7 +76,13 @@ pub async fn resume(connections: &Connections) -> Result<Option<DemoTenant>> {
 
 fn demo_secrets() -> Vec<(SecretKind, SecretString)> {
     vec![
-        (SecretKind::ClientSecret, SecretString::from(creds::CXONE_CLIENT_SECRET)),
-        (SecretKind::AccessKeySecret, SecretString::from(creds::CXONE_ACCESS_KEY_SECRET)),
+        (
+            SecretKind::ClientSecret,
+            SecretString::from(creds::CXONE_CLIENT_SECRET),
+        ),
+        (
+            SecretKind::AccessKeySecret,
+            SecretString::from(creds::CXONE_ACCESS_KEY_SECRET),
+        ),
     ]
 }

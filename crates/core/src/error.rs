@@ -40,7 +40,11 @@ pub enum Error {
         "The {secret} for connection \"{connection}\" is not in the keyring. Edit the connection and enter it again{}.",
         env_var.map(|var| format!(", or for a headless run set {var}")).unwrap_or_default()
     )]
-    SecretMissing { connection: String, secret: &'static str, env_var: Option<&'static str> },
+    SecretMissing {
+        connection: String,
+        secret: &'static str,
+        env_var: Option<&'static str>,
+    },
 
     #[error("{0}")]
     AuthFailed(String),
@@ -116,7 +120,10 @@ pub struct ApiError {
 
 impl From<&Error> for ApiError {
     fn from(error: &Error) -> Self {
-        ApiError { code: error.code(), message: error.to_string() }
+        ApiError {
+            code: error.code(),
+            message: error.to_string(),
+        }
     }
 }
 

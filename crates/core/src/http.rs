@@ -37,8 +37,12 @@ pub fn check_transport(url: &Url) -> Result<()> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(url) => Ok(()),
-        "http" => Err(Error::InsecureUrl { url: url.as_str().trim_end_matches('/').to_owned() }),
-        other => Err(Error::InvalidInput(format!("{url} uses \"{other}:\"; CC Sync speaks https:// only."))),
+        "http" => Err(Error::InsecureUrl {
+            url: url.as_str().trim_end_matches('/').to_owned(),
+        }),
+        other => Err(Error::InvalidInput(format!(
+            "{url} uses \"{other}:\"; CC Sync speaks https:// only."
+        ))),
     }
 }
 
@@ -61,14 +65,31 @@ pub fn transport_error(error: reqwest::Error, url: &Url) -> Error {
     let host = origin(url);
     let chain = error_chain(&error);
     if error.is_timeout() {
-        return Error::Timeout { host, seconds: REQUEST_TIMEOUT.as_secs() };
+        return Error::Timeout {
+            host,
+            seconds: REQUEST_TIMEOUT.as_secs(),
+        };
     }
     let lower = chain.to_lowercase();
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-        return Error::TlsFailed { host, detail: last_cause(&chain) };
+    // rustls reports through io::Error text; these are the phrases of its handshake failures.
+    const TLS_SIGNS: [&str; 5] = [
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "received fatal alert",
+    ];
+    if TLS_SIGNS.iter().any(|sign| lower.contains(sign)) {
+        return Error::TlsFailed {
+            host,
+            detail: last_cause(&chain),
+        };
     }
     if error.is_connect() || error.is_request() {
-        let detail = if lower.contains("dns") || lower.contains("resolve") || lower.contains("name or service") {
+        let detail = if lower.contains("dns")
+            || lower.contains("resolve")
+            || lower.contains("name or service")
+        {
             "the host name could not be resolved".to_owned()
         } else if lower.contains("refused") {
             "the connection was refused".to_owned()
@@ -77,7 +98,10 @@ pub fn transport_error(error: reqwest::Error, url: &Url) -> Error {
         };
         return Error::HostUnreachable { host, detail };
     }
-    Error::UnexpectedResponse(format!("The answer from {host} could not be read ({}).", last_cause(&chain)))
+    Error::UnexpectedResponse(format!(
+        "The answer from {host} could not be read ({}).",
+        last_cause(&chain)
+    ))
 }
 
 fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
@@ -111,7 +135,11 @@ impl Answer {
             .unwrap_or("")
             .to_owned();
         let body = response.text().await.map_err(|e| transport_error(e, url))?;
-        Ok(Answer { status, content_type, body })
+        Ok(Answer {
+            status,
+            content_type,
+            body,
+        })
     }
 
     /// Parses the body as JSON of type `T`, or explains what came back instead.
@@ -121,8 +149,16 @@ impl Answer {
 
     /// "The server at X answered … with …, not …": for answers that are not what the API sends.
     pub fn unexpected(&self, what: &str, url: &Url) -> Error {
-        let kind = if self.content_type.is_empty() { "no content type".to_owned() } else { self.content_type.clone() };
-        let shown = if self.body.trim().is_empty() { "an empty body".to_owned() } else { kind };
+        let kind = if self.content_type.is_empty() {
+            "no content type".to_owned()
+        } else {
+            self.content_type.clone()
+        };
+        let shown = if self.body.trim().is_empty() {
+            "an empty body".to_owned()
+        } else {
+            kind
+        };
         Error::UnexpectedResponse(format!(
             "{} answered the {what} with HTTP {} and {shown}, which is not what the API sends. \
              Check that the URL points at the right service.",
@@ -143,10 +179,19 @@ mod tests {
 
     #[test]
     fn plain_http_is_accepted_only_on_loopback() {
-        for ok in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9", "http://127.4.5.6"] {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "http://127.4.5.6",
+        ] {
             assert!(parse_base_url(ok).is_ok(), "{ok} should be allowed");
         }
-        for bad in ["http://cxone.niceincontact.com", "http://10.0.0.1", "http://localhost.evil.com"] {
+        for bad in [
+            "http://cxone.niceincontact.com",
+            "http://10.0.0.1",
+            "http://localhost.evil.com",
+        ] {
             let err = parse_base_url(bad).unwrap_err();
             assert_eq!(err.code(), crate::ErrorCode::InsecureUrl, "{bad}");
             assert!(err.to_string().contains("https://"), "{err}");
@@ -155,7 +200,13 @@ mod tests {
 
     #[test]
     fn other_schemes_and_garbage_are_refused() {
-        assert_eq!(parse_base_url("ftp://x.example").unwrap_err().code(), crate::ErrorCode::InvalidInput);
-        assert_eq!(parse_base_url("cxone").unwrap_err().code(), crate::ErrorCode::InvalidInput);
+        assert_eq!(
+            parse_base_url("ftp://x.example").unwrap_err().code(),
+            crate::ErrorCode::InvalidInput
+        );
+        assert_eq!(
+            parse_base_url("cxone").unwrap_err().code(),
+            crate::ErrorCode::InvalidInput
+        );
     }
 }

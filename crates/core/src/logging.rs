@@ -21,11 +21,18 @@ pub fn init(log_dir: &Path) -> Result<WorkerGuard> {
         .filename_suffix("log")
         .max_log_files(KEEP_FILES)
         .build(log_dir)
-        .map_err(|e| Error::Internal(format!("cannot open the log file in {}: {e}", log_dir.display())))?;
+        .map_err(|e| {
+            Error::Internal(format!(
+                "cannot open the log file in {}: {e}",
+                log_dir.display()
+            ))
+        })?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_env("CCSYNC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let file_layer = fmt::layer().with_writer(writer).with_ansi(false);
     // A second init (tests, or the app restarting its core) keeps the first subscriber.
-    let _ = tracing_subscriber::registry().with(file_layer.with_filter(filter)).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(file_layer.with_filter(filter))
+        .try_init();
     Ok(guard)
 }

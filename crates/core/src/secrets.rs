@@ -22,7 +22,10 @@ pub struct SecretKey {
 
 impl SecretKey {
     pub fn new(connection_id: &str, kind: SecretKind) -> Self {
-        SecretKey { connection_id: connection_id.to_owned(), kind }
+        SecretKey {
+            connection_id: connection_id.to_owned(),
+            kind,
+        }
     }
 
     /// The keyring "account" name, e.g. `3f0c…/client_secret`.
@@ -51,7 +54,8 @@ impl KeyringStore {
 
     /// Checks that a keyring answers, by reading an entry that need not exist.
     pub fn probe(&self) -> Result<()> {
-        self.get(&SecretKey::new("probe", SecretKind::AccessToken)).map(|_| ())
+        self.get(&SecretKey::new("probe", SecretKind::AccessToken))
+            .map(|_| ())
     }
 }
 
@@ -65,7 +69,9 @@ impl SecretStore for KeyringStore {
     }
 
     fn set(&self, key: &SecretKey, value: &SecretString) -> Result<()> {
-        Self::entry(key)?.set_password(value.expose_secret()).map_err(keyring_error)
+        Self::entry(key)?
+            .set_password(value.expose_secret())
+            .map_err(keyring_error)
     }
 
     fn delete(&self, key: &SecretKey) -> Result<()> {
@@ -86,13 +92,15 @@ fn keyring_error(error: keyring::Error) -> Error {
         keyring::Error::PlatformFailure(inner) => Error::KeyringUnavailable {
             detail: format!("the system keyring service did not answer: {inner}"),
         },
-        keyring::Error::TooLong(field, limit) => {
-            Error::InvalidInput(format!("The {field} is too long for the system keyring (at most {limit} characters)."))
-        }
+        keyring::Error::TooLong(field, limit) => Error::InvalidInput(format!(
+            "The {field} is too long for the system keyring (at most {limit} characters)."
+        )),
         keyring::Error::Invalid(field, reason) => {
             Error::InvalidInput(format!("The keyring rejected the {field}: {reason}."))
         }
-        other => Error::KeyringUnavailable { detail: other.to_string() },
+        other => Error::KeyringUnavailable {
+            detail: other.to_string(),
+        },
     }
 }
 
@@ -104,11 +112,20 @@ pub struct MemoryStore {
 
 impl SecretStore for MemoryStore {
     fn get(&self, key: &SecretKey) -> Result<Option<SecretString>> {
-        Ok(self.entries.lock().unwrap().get(key).cloned().map(SecretString::from))
+        Ok(self
+            .entries
+            .lock()
+            .unwrap()
+            .get(key)
+            .cloned()
+            .map(SecretString::from))
     }
 
     fn set(&self, key: &SecretKey, value: &SecretString) -> Result<()> {
-        self.entries.lock().unwrap().insert(key.clone(), value.expose_secret().to_owned());
+        self.entries
+            .lock()
+            .unwrap()
+            .insert(key.clone(), value.expose_secret().to_owned());
         Ok(())
     }
 
@@ -124,7 +141,9 @@ pub struct UnavailableStore;
 
 impl SecretStore for UnavailableStore {
     fn get(&self, _: &SecretKey) -> Result<Option<SecretString>> {
-        Err(Error::KeyringUnavailable { detail: "no Secret Service on the session bus".into() })
+        Err(Error::KeyringUnavailable {
+            detail: "no Secret Service on the session bus".into(),
+        })
     }
     fn set(&self, key: &SecretKey, _: &SecretString) -> Result<()> {
         self.get(key).map(|_| ())
@@ -138,8 +157,12 @@ impl SecretStore for UnavailableStore {
 pub fn env_var_for(kind: ConnectionKind, secret: SecretKind) -> Option<&'static str> {
     match (kind, secret) {
         (ConnectionKind::Cxone, SecretKind::ClientSecret) => Some("CCSYNC_CXONE_CLIENT_SECRET"),
-        (ConnectionKind::Cxone, SecretKind::AccessKeySecret) => Some("CCSYNC_CXONE_ACCESS_KEY_SECRET"),
-        (ConnectionKind::Ringcentral, SecretKind::ClientSecret) => Some("CCSYNC_RINGCENTRAL_CLIENT_SECRET"),
+        (ConnectionKind::Cxone, SecretKind::AccessKeySecret) => {
+            Some("CCSYNC_CXONE_ACCESS_KEY_SECRET")
+        }
+        (ConnectionKind::Ringcentral, SecretKind::ClientSecret) => {
+            Some("CCSYNC_RINGCENTRAL_CLIENT_SECRET")
+        }
         (ConnectionKind::Ringcentral, SecretKind::JwtCredential) => Some("CCSYNC_RINGCENTRAL_JWT"),
         (ConnectionKind::Webex, SecretKind::AccessToken) => Some("CCSYNC_WEBEX_TOKEN"),
         _ => None,
@@ -149,5 +172,8 @@ pub fn env_var_for(kind: ConnectionKind, secret: SecretKind) -> Option<&'static 
 /// Reads a secret from its environment variable when one is set (non-empty).
 pub fn from_env(kind: ConnectionKind, secret: SecretKind) -> Option<SecretString> {
     let name = env_var_for(kind, secret)?;
-    std::env::var(name).ok().filter(|v| !v.is_empty()).map(SecretString::from)
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(SecretString::from)
 }

@@ -24,7 +24,12 @@ fn read_dir(dir: &Path) -> BTreeMap<String, String> {
             entries
                 .map(|e| e.unwrap().path())
                 .filter(|p| p.extension().is_some_and(|x| x == "ts"))
-                .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
+                .map(|p| {
+                    (
+                        p.file_name().unwrap().to_string_lossy().into_owned(),
+                        std::fs::read_to_string(&p).unwrap(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -36,7 +41,11 @@ fn typescript_bindings_are_fresh() {
     let fresh_dir = tempfile::tempdir().unwrap();
     export_all(fresh_dir.path());
     let fresh = read_dir(fresh_dir.path());
-    assert!(fresh.contains_key("Connection.ts"), "export produced {:?}", fresh.keys());
+    assert!(
+        fresh.contains_key("Connection.ts"),
+        "export produced {:?}",
+        fresh.keys()
+    );
 
     if std::env::var_os("UPDATE_BINDINGS").is_some() {
         let _ = std::fs::remove_dir_all(&committed_dir);

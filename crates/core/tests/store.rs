@@ -6,7 +6,11 @@ use ccsync_core::model::ConnectionSettings;
 use ccsync_core::store::{Store, LATEST_SCHEMA_VERSION};
 
 fn cxone(auth_url: &str) -> ConnectionSettings {
-    ConnectionSettings::Cxone { auth_url: auth_url.into(), client_id: "client".into(), access_key_id: "key".into() }
+    ConnectionSettings::Cxone {
+        auth_url: auth_url.into(),
+        client_id: "client".into(),
+        access_key_id: "key".into(),
+    }
 }
 
 #[test]
@@ -15,15 +19,27 @@ fn migrations_apply_to_an_empty_file() {
     let path = dir.path().join("nested/folder/ccsync.sqlite3");
     let store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), LATEST_SCHEMA_VERSION);
-    let mode: String = store.conn().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    let mode: String = store
+        .conn()
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
-    let fk: i64 = store.conn().pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+    let fk: i64 = store
+        .conn()
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .unwrap();
     assert_eq!(fk, 1);
     assert!(store.list_connections().unwrap().is_empty());
     // A fresh file has nothing to lose, so no backup is written.
-    let backups = std::fs::read_dir(path.parent().unwrap()).unwrap().filter(|e| {
-        e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".bak")
-    });
+    let backups = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".bak")
+        });
     assert_eq!(backups.count(), 0);
 }
 
@@ -49,7 +65,15 @@ fn migrations_upgrade_a_file_of_the_previous_schema_and_back_it_up_first() {
     assert_eq!(all[0].name, "Prod");
     assert_eq!(all[0].last_test, None);
     store.record_connection_test("c1", true, "fine").unwrap();
-    assert!(store.get_connection("c1").unwrap().unwrap().last_test.unwrap().ok);
+    assert!(
+        store
+            .get_connection("c1")
+            .unwrap()
+            .unwrap()
+            .last_test
+            .unwrap()
+            .ok
+    );
 
     let backup = std::fs::read_dir(dir.path())
         .unwrap()
@@ -57,11 +81,18 @@ fn migrations_upgrade_a_file_of_the_previous_schema_and_back_it_up_first() {
         .find(|p| p.to_string_lossy().ends_with(".bak"))
         .expect("a backup was written before migrating");
     let name = backup.file_name().unwrap().to_string_lossy().into_owned();
-    assert!(name.starts_with(&format!("ccsync.sqlite3.v{}-", LATEST_SCHEMA_VERSION - 1)), "{name}");
+    assert!(
+        name.starts_with(&format!("ccsync.sqlite3.v{}-", LATEST_SCHEMA_VERSION - 1)),
+        "{name}"
+    );
     let old = rusqlite::Connection::open(&backup).unwrap();
-    let version: i64 = old.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    let version: i64 = old
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
     assert_eq!(version as usize, LATEST_SCHEMA_VERSION - 1);
-    let rows: i64 = old.query_row("SELECT count(*) FROM connections", [], |r| r.get(0)).unwrap();
+    let rows: i64 = old
+        .query_row("SELECT count(*) FROM connections", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(rows, 1);
 }
 
@@ -70,11 +101,18 @@ fn a_file_from_a_newer_version_is_refused_not_damaged() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ccsync.sqlite3");
     drop(Store::open(&path).unwrap());
-    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 999).unwrap();
-    let err = Store::open(&path).err().expect("a newer schema must be refused");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 999)
+        .unwrap();
+    let err = Store::open(&path)
+        .err()
+        .expect("a newer schema must be refused");
     assert!(err.to_string().contains("newer CC Sync"), "{err}");
-    let version: i64 =
-        rusqlite::Connection::open(&path).unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
     assert_eq!(version, 999);
 }
 
@@ -82,8 +120,12 @@ fn a_file_from_a_newer_version_is_refused_not_damaged() {
 fn duplicate_names_are_refused_case_insensitively() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db")).unwrap();
-    store.insert_connection("a", "Production", &cxone("https://x.example"), false).unwrap();
-    let err = store.insert_connection("b", "production", &cxone("https://x.example"), false).unwrap_err();
+    store
+        .insert_connection("a", "Production", &cxone("https://x.example"), false)
+        .unwrap();
+    let err = store
+        .insert_connection("b", "production", &cxone("https://x.example"), false)
+        .unwrap_err();
     assert_eq!(err.code(), ccsync_core::ErrorCode::NameTaken);
 }
 
@@ -93,9 +135,13 @@ const CRASH_ENV: &str = "CCSYNC_TEST_CRASH_DB";
 /// without closing anything (as a power cut or a kill would).
 #[test]
 fn crash_helper() {
-    let Some(path) = std::env::var_os(CRASH_ENV) else { return };
+    let Some(path) = std::env::var_os(CRASH_ENV) else {
+        return;
+    };
     let mut store = Store::open(std::path::Path::new(&path)).unwrap();
-    store.insert_connection("committed", "Committed", &cxone("https://a.example"), false).unwrap();
+    store
+        .insert_connection("committed", "Committed", &cxone("https://a.example"), false)
+        .unwrap();
     let tx = store.conn_mut().transaction().unwrap();
     tx.execute(
         "INSERT INTO connections (id, name, kind, settings, created_at, updated_at)
@@ -116,11 +162,26 @@ fn the_store_reopens_after_a_crash_mid_write() {
         .status()
         .unwrap();
     assert!(!status.success(), "the helper must die mid-write");
-    assert!(dir.path().join("ccsync.sqlite3-wal").exists(), "the crash left a WAL file to recover");
+    assert!(
+        dir.path().join("ccsync.sqlite3-wal").exists(),
+        "the crash left a WAL file to recover"
+    );
 
     let store = Store::open(&path).unwrap();
-    let check: String = store.conn().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let check: String = store
+        .conn()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(check, "ok");
-    let names: Vec<String> = store.list_connections().unwrap().into_iter().map(|c| c.name).collect();
-    assert_eq!(names, vec!["Committed".to_owned()], "the committed row survives; the torn one is gone");
+    let names: Vec<String> = store
+        .list_connections()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(
+        names,
+        vec!["Committed".to_owned()],
+        "the committed row survives; the torn one is gone"
+    );
 }

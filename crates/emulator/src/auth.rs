@@ -51,7 +51,10 @@ fn signing_secret(state: &AppState) -> Vec<u8> {
 }
 
 pub(crate) fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 pub(crate) fn sign(state: &AppState, typ: &str, ttl: u64) -> String {
@@ -68,8 +71,12 @@ pub(crate) fn sign(state: &AppState, typ: &str, ttl: u64) -> String {
         exp: now + ttl,
         typ: typ.to_owned(),
     };
-    jsonwebtoken::encode(&Header::default(), &claims, &EncodingKey::from_secret(&signing_secret(state)))
-        .expect("HS256 signing with an in-memory key cannot fail")
+    jsonwebtoken::encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(&signing_secret(state)),
+    )
+    .expect("HS256 signing with an in-memory key cannot fail")
 }
 
 /// Checks a JWT this emulator issued: signature, expiry and type.
@@ -78,16 +85,22 @@ pub(crate) fn verify(state: &AppState, token: &str, typ: &str) -> bool {
     let mut validation = validation;
     validation.validate_aud = false;
     validation.leeway = 0;
-    jsonwebtoken::decode::<CxoneClaims>(token, &DecodingKey::from_secret(&signing_secret(state)), &validation)
-        .map(|data| data.claims.typ == typ)
-        .unwrap_or(false)
+    jsonwebtoken::decode::<CxoneClaims>(
+        token,
+        &DecodingKey::from_secret(&signing_secret(state)),
+        &validation,
+    )
+    .map(|data| data.claims.typ == typ)
+    .unwrap_or(false)
 }
 
 /// The bearer token of a request, if any.
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 /// `(client_id, client_secret)` from a Basic header.
@@ -97,7 +110,9 @@ pub(crate) fn basic(headers: &HeaderMap) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
     Some((id.to_owned(), secret.to_owned()))
@@ -105,5 +120,9 @@ pub(crate) fn basic(headers: &HeaderMap) -> Option<(String, String)> {
 
 /// An OAuth-style error answer.
 pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, axum::Json(serde_json::json!({"error": error, "error_description": description}))).into_response()
+    (
+        status,
+        axum::Json(serde_json::json!({"error": error, "error_description": description})),
+    )
+        .into_response()
 }

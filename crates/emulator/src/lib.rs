@@ -68,7 +68,12 @@ impl Emulator {
             }
         });
         tracing::info!(%addr, "emulator listening");
-        Ok(Emulator { addr, state, shutdown: Some(shutdown), task: Some(task) })
+        Ok(Emulator {
+            addr,
+            state,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -118,6 +123,9 @@ fn router(state: SharedState) -> Router {
         .merge(cxone::routes())
         .merge(ringcentral::routes())
         .merge(webex::routes())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), faults::inject))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        ))
         .with_state(state)
 }

@@ -30,18 +30,38 @@ fn rc_error(status: StatusCode, error: &str, code: &str, message: &str) -> Respo
     (status, Json(body)).into_response()
 }
 
-async fn token(State(state): State<SharedState>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn token(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     let tenant = &state.tenant;
-    let client_ok = auth::basic(&headers)
-        .is_some_and(|(id, secret)| id == tenant.ringcentral_client_id && secret == tenant.ringcentral_client_secret);
+    let client_ok = auth::basic(&headers).is_some_and(|(id, secret)| {
+        id == tenant.ringcentral_client_id && secret == tenant.ringcentral_client_secret
+    });
     if !client_ok {
-        return rc_error(StatusCode::UNAUTHORIZED, "invalid_client", "OAU-123", "Invalid client credentials");
+        return rc_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "OAU-123",
+            "Invalid client credentials",
+        );
     }
     if form.get("grant_type").map(String::as_str) != Some(JWT_GRANT) {
-        return rc_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "OAU-101", "Unsupported grant type");
+        return rc_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "OAU-101",
+            "Unsupported grant type",
+        );
     }
     if form.get("assertion") != Some(&tenant.ringcentral_jwt) {
-        return rc_error(StatusCode::BAD_REQUEST, "invalid_grant", "OAU-140", "Invalid resource owner credentials");
+        return rc_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "OAU-140",
+            "Invalid resource owner credentials",
+        );
     }
     let access = state.issued.lock().unwrap().issue_opaque("rc-access");
     let refresh = state.issued.lock().unwrap().issue_opaque("rc-refresh");
@@ -62,7 +82,12 @@ async fn token(State(state): State<SharedState>, headers: HeaderMap, Form(form):
 pub(crate) fn check_token(state: &SharedState, headers: &HeaderMap) -> Result<(), Response> {
     match auth::bearer(headers) {
         Some(token) if state.issued.lock().unwrap().is_valid_opaque(token) => Ok(()),
-        _ => Err(rc_error(StatusCode::UNAUTHORIZED, "invalid_token", "OAU-213", "Token not found")),
+        _ => Err(rc_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "OAU-213",
+            "Token not found",
+        )),
     }
 }
 

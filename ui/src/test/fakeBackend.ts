@@ -53,7 +53,7 @@ export function installBackend(
   const calls: Call[] = [];
   const handlers: Record<string, Handler> = {
     app_info: () => ({ ...APP_INFO, ...options.info }),
-    list_connections: () => state.connections,
+    list_connections: () => structuredClone(state.connections),
     open_log_folder: () => null,
     ...options.handlers,
   };

@@ -79,9 +79,14 @@ struct DiscoveryResponse {
 }
 
 /// `POST {auth_url}/auth/token` with `grant_type=password` (client_secret_basic).
-pub async fn password_grant(client: &reqwest::Client, creds: &CxoneCredentials) -> Result<TokenSet> {
+pub async fn password_grant(
+    client: &reqwest::Client,
+    creds: &CxoneCredentials,
+) -> Result<TokenSet> {
     let base = http::parse_base_url(&creds.auth_url)?;
-    let url = base.join("/auth/token").map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let url = base
+        .join("/auth/token")
+        .map_err(|e| Error::InvalidInput(e.to_string()))?;
     let form = [
         ("grant_type", "password"),
         ("username", creds.access_key_id.trim()),
@@ -89,7 +94,10 @@ pub async fn password_grant(client: &reqwest::Client, creds: &CxoneCredentials) 
     ];
     let response = client
         .post(url.clone())
-        .basic_auth(creds.client_id.trim(), Some(creds.client_secret.expose_secret()))
+        .basic_auth(
+            creds.client_id.trim(),
+            Some(creds.client_secret.expose_secret()),
+        )
         .header(reqwest::header::ACCEPT, "application/json")
         .form(&form)
         .send()
@@ -152,11 +160,21 @@ fn read_claims(access_token: &str) -> Result<TokenClaims> {
 }
 
 /// `GET {auth_url}/.well-known/cxone-configuration?tenantId=…` → the API endpoint.
-pub async fn discover(client: &reqwest::Client, auth_url: &str, tenant_id: &str) -> Result<Discovery> {
+pub async fn discover(
+    client: &reqwest::Client,
+    auth_url: &str,
+    tenant_id: &str,
+) -> Result<Discovery> {
     let base = http::parse_base_url(auth_url)?;
-    let mut url = base.join("/.well-known/cxone-configuration").map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let mut url = base
+        .join("/.well-known/cxone-configuration")
+        .map_err(|e| Error::InvalidInput(e.to_string()))?;
     url.query_pairs_mut().append_pair("tenantId", tenant_id);
-    let response = client.get(url.clone()).send().await.map_err(|e| http::transport_error(e, &url))?;
+    let response = client
+        .get(url.clone())
+        .send()
+        .await
+        .map_err(|e| http::transport_error(e, &url))?;
     let answer = Answer::read(response, &url).await?;
     if answer.status == reqwest::StatusCode::NOT_FOUND {
         return Err(Error::UnexpectedResponse(format!(
@@ -168,9 +186,14 @@ pub async fn discover(client: &reqwest::Client, auth_url: &str, tenant_id: &str)
         return Err(answer.unexpected("tenant discovery", &url));
     }
     let found: DiscoveryResponse = answer.json("tenant discovery", &url)?;
-    let endpoint = found.api_endpoint.ok_or_else(|| answer.unexpected("tenant discovery", &url))?;
+    let endpoint = found
+        .api_endpoint
+        .ok_or_else(|| answer.unexpected("tenant discovery", &url))?;
     let api_endpoint = http::parse_base_url(&endpoint)?;
-    Ok(Discovery { api_endpoint, area: found.area.or(found.region) })
+    Ok(Discovery {
+        api_endpoint,
+        area: found.area.or(found.region),
+    })
 }
 
 #[derive(Deserialize)]
@@ -187,7 +210,11 @@ struct BusinessUnit {
 
 /// The business unit's name, or `None` when the API user may not read it (403) — the number from
 /// the token is still shown then.
-async fn business_unit_name(client: &reqwest::Client, discovery: &Discovery, token: &SecretString) -> Result<Option<String>> {
+async fn business_unit_name(
+    client: &reqwest::Client,
+    discovery: &Discovery,
+    token: &SecretString,
+) -> Result<Option<String>> {
     let url = discovery
         .api_endpoint
         .join(&format!("{ADMIN_API_PATH}/business-unit"))
@@ -201,36 +228,71 @@ async fn business_unit_name(client: &reqwest::Client, discovery: &Discovery, tok
         .map_err(|e| http::transport_error(e, &url))?;
     let answer = Answer::read(response, &url).await?;
     match answer.status.as_u16() {
-        200 => Ok(answer.json::<BusinessUnits>("business unit request", &url)?.business_units.into_iter().find_map(|b| b.name)),
+        200 => Ok(answer
+            .json::<BusinessUnits>("business unit request", &url)?
+            .business_units
+            .into_iter()
+            .find_map(|b| b.name)),
         401 | 403 => Ok(None),
         _ => Err(answer.unexpected("business unit request", &url)),
     }
 }
 
 /// The whole "Test connection" for CXone: token, claims, discovery, business unit.
-pub async fn test_connection(client: &reqwest::Client, creds: &CxoneCredentials) -> Result<TestOutcome> {
+pub async fn test_connection(
+    client: &reqwest::Client,
+    creds: &CxoneCredentials,
+) -> Result<TestOutcome> {
     let token = password_grant(client, creds).await?;
     let discovery = discover(client, &creds.auth_url, &token.claims.tenant_id).await?;
     let bu_name = business_unit_name(client, &discovery, &token.access_token).await?;
-    let bu_number = token.claims.business_unit().unwrap_or_else(|| "unknown".into());
-    let api = discovery.api_endpoint.as_str().trim_end_matches('/').to_owned();
+    let bu_number = token
+        .claims
+        .business_unit()
+        .unwrap_or_else(|| "unknown".into());
+    let api = discovery
+        .api_endpoint
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
     let bu_label = match &bu_name {
         Some(name) => format!("{bu_number} ({name})"),
         None => bu_number.clone(),
     };
     let mut facts = vec![
-        Fact { label: "Business unit".into(), value: bu_label.clone() },
-        Fact { label: "API endpoint".into(), value: api.clone() },
-        Fact { label: "Tenant ID".into(), value: token.claims.tenant_id.clone() },
+        Fact {
+            label: "Business unit".into(),
+            value: bu_label.clone(),
+        },
+        Fact {
+            label: "API endpoint".into(),
+            value: api.clone(),
+        },
+        Fact {
+            label: "Tenant ID".into(),
+            value: token.claims.tenant_id.clone(),
+        },
     ];
     if let Some(area) = &discovery.area {
-        facts.push(Fact { label: "Area".into(), value: area.clone() });
+        facts.push(Fact {
+            label: "Area".into(),
+            value: area.clone(),
+        });
     }
     if let Some(cluster) = &token.claims.cluster {
-        facts.push(Fact { label: "Cluster".into(), value: cluster.clone() });
+        facts.push(Fact {
+            label: "Cluster".into(),
+            value: cluster.clone(),
+        });
     }
     if let Some(user) = &token.claims.name {
-        facts.push(Fact { label: "API user".into(), value: user.clone() });
+        facts.push(Fact {
+            label: "API user".into(),
+            value: user.clone(),
+        });
     }
-    Ok(TestOutcome { summary: format!("Connected to business unit {bu_label} at {api}."), facts })
+    Ok(TestOutcome {
+        summary: format!("Connected to business unit {bu_label} at {api}."),
+        facts,
+    })
 }

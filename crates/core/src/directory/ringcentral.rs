@@ -56,23 +56,44 @@ struct Account {
 }
 
 /// Gets an access token with the JWT credential.
-pub async fn token(client: &reqwest::Client, creds: &RingCentralCredentials) -> Result<SecretString> {
+pub async fn token(
+    client: &reqwest::Client,
+    creds: &RingCentralCredentials,
+) -> Result<SecretString> {
     let base = http::parse_base_url(&creds.server_url)?;
-    let url = base.join("/restapi/oauth/token").map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let url = base
+        .join("/restapi/oauth/token")
+        .map_err(|e| Error::InvalidInput(e.to_string()))?;
     let response = client
         .post(url.clone())
-        .basic_auth(creds.client_id.trim(), Some(creds.client_secret.expose_secret()))
-        .form(&[("grant_type", JWT_GRANT), ("assertion", creds.jwt.expose_secret().trim())])
+        .basic_auth(
+            creds.client_id.trim(),
+            Some(creds.client_secret.expose_secret()),
+        )
+        .form(&[
+            ("grant_type", JWT_GRANT),
+            ("assertion", creds.jwt.expose_secret().trim()),
+        ])
         .send()
         .await
         .map_err(|e| http::transport_error(e, &url))?;
     let answer = Answer::read(response, &url).await?;
     if answer.status.is_success() {
-        return Ok(SecretString::from(answer.json::<TokenResponse>("token request", &url)?.access_token));
+        return Ok(SecretString::from(
+            answer
+                .json::<TokenResponse>("token request", &url)?
+                .access_token,
+        ));
     }
     let parsed: Option<RcError> = serde_json::from_str(&answer.body).ok();
-    let Some(parsed) = parsed else { return Err(answer.unexpected("token request", &url)) };
-    let code = parsed.errors.iter().find_map(|e| e.error_code.clone()).unwrap_or_default();
+    let Some(parsed) = parsed else {
+        return Err(answer.unexpected("token request", &url));
+    };
+    let code = parsed
+        .errors
+        .iter()
+        .find_map(|e| e.error_code.clone())
+        .unwrap_or_default();
     Err(match parsed.error.as_deref() {
         Some("invalid_client" | "unauthorized_client") => Error::AuthFailed(
             "RingCentral rejected the client ID or client secret. Check them against the app in the RingCentral developer console.".into(),
@@ -89,10 +110,15 @@ pub async fn token(client: &reqwest::Client, creds: &RingCentralCredentials) -> 
 }
 
 /// Token grant, then `GET /restapi/v1.0/account/~/extension/~`.
-pub async fn test_connection(client: &reqwest::Client, creds: &RingCentralCredentials) -> Result<TestOutcome> {
+pub async fn test_connection(
+    client: &reqwest::Client,
+    creds: &RingCentralCredentials,
+) -> Result<TestOutcome> {
     let token = token(client, creds).await?;
     let base = http::parse_base_url(&creds.server_url)?;
-    let url = base.join("/restapi/v1.0/account/~/extension/~").map_err(|e| Error::Internal(e.to_string()))?;
+    let url = base
+        .join("/restapi/v1.0/account/~/extension/~")
+        .map_err(|e| Error::Internal(e.to_string()))?;
     let response = client
         .get(url.clone())
         .bearer_auth(token.expose_secret())
@@ -105,20 +131,40 @@ pub async fn test_connection(client: &reqwest::Client, creds: &RingCentralCreden
     }
     let me: Extension = answer.json("identity request", &url)?;
     let name = me.name.unwrap_or_else(|| "unnamed".into());
-    let mut facts = vec![Fact { label: "Signed in as".into(), value: name.clone() }];
+    let mut facts = vec![Fact {
+        label: "Signed in as".into(),
+        value: name.clone(),
+    }];
     if let Some(number) = &me.extension_number {
-        facts.push(Fact { label: "Extension".into(), value: number.clone() });
+        facts.push(Fact {
+            label: "Extension".into(),
+            value: number.clone(),
+        });
     }
     if let Some(email) = me.contact.and_then(|c| c.email) {
-        facts.push(Fact { label: "Email".into(), value: email });
+        facts.push(Fact {
+            label: "Email".into(),
+            value: email,
+        });
     }
     let account = me.account.map(|a| json_id(&a.id));
     if let Some(account) = &account {
-        facts.push(Fact { label: "Account".into(), value: account.clone() });
+        facts.push(Fact {
+            label: "Account".into(),
+            value: account.clone(),
+        });
     }
-    facts.push(Fact { label: "Extension ID".into(), value: json_id(&me.id) });
+    facts.push(Fact {
+        label: "Extension ID".into(),
+        value: json_id(&me.id),
+    });
     Ok(TestOutcome {
-        summary: format!("Signed in to RingCentral as {name}{}.", account.map(|a| format!(" (account {a})")).unwrap_or_default()),
+        summary: format!(
+            "Signed in to RingCentral as {name}{}.",
+            account
+                .map(|a| format!(" (account {a})"))
+                .unwrap_or_default()
+        ),
         facts,
     })
 }

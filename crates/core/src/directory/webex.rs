@@ -24,9 +24,14 @@ struct Person {
     org_id: Option<String>,
 }
 
-pub async fn test_connection(client: &reqwest::Client, creds: &WebexCredentials) -> Result<TestOutcome> {
+pub async fn test_connection(
+    client: &reqwest::Client,
+    creds: &WebexCredentials,
+) -> Result<TestOutcome> {
     let base = http::parse_base_url(&creds.api_url)?;
-    let url = base.join("/v1/people/me").map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let url = base
+        .join("/v1/people/me")
+        .map_err(|e| Error::InvalidInput(e.to_string()))?;
     let response = client
         .get(url.clone())
         .bearer_auth(creds.access_token.expose_secret().trim())
@@ -50,12 +55,24 @@ pub async fn test_connection(client: &reqwest::Client, creds: &WebexCredentials)
     }
     let me: Person = answer.json("identity request", &url)?;
     let name = me.display_name.unwrap_or_else(|| "unnamed".into());
-    let mut facts = vec![Fact { label: "Signed in as".into(), value: name.clone() }];
+    let mut facts = vec![Fact {
+        label: "Signed in as".into(),
+        value: name.clone(),
+    }];
     if let Some(email) = me.emails.first() {
-        facts.push(Fact { label: "Email".into(), value: email.clone() });
+        facts.push(Fact {
+            label: "Email".into(),
+            value: email.clone(),
+        });
     }
     if let Some(org) = &me.org_id {
-        facts.push(Fact { label: "Organization ID".into(), value: org.clone() });
+        facts.push(Fact {
+            label: "Organization ID".into(),
+            value: org.clone(),
+        });
     }
-    Ok(TestOutcome { summary: format!("Signed in to Webex as {name}."), facts })
+    Ok(TestOutcome {
+        summary: format!("Signed in to Webex as {name}."),
+        facts,
+    })
 }

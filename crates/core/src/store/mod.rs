@@ -37,7 +37,10 @@ impl Store {
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         migrate(&mut conn, path)?;
-        Ok(Store { conn, path: path.to_owned() })
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
     }
 
     /// Opens the database at `path` and applies only the first `version` migrations
@@ -46,8 +49,13 @@ impl Store {
     pub fn open_at_version(path: &Path, version: usize) -> Result<Store> {
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
-        MIGRATIONS.to_version(&mut conn, version).map_err(|e| Error::Migration(e.to_string()))?;
-        Ok(Store { conn, path: path.to_owned() })
+        MIGRATIONS
+            .to_version(&mut conn, version)
+            .map_err(|e| Error::Migration(e.to_string()))?;
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -63,7 +71,10 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<usize> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0))? as usize)
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0))?
+            as usize)
     }
 }
 
@@ -76,7 +87,8 @@ fn configure(conn: &Connection) -> Result<()> {
 }
 
 fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
-    let current = conn.pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0))? as usize;
+    let current =
+        conn.pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0))? as usize;
     if current > LATEST_SCHEMA_VERSION {
         return Err(Error::Migration(format!(
             "{} was written by a newer CC Sync (schema {current}, this version knows {LATEST_SCHEMA_VERSION}). \
@@ -91,7 +103,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
         let backup = backup(conn, path, current)?;
         tracing::info!(from = current, to = LATEST_SCHEMA_VERSION, backup = %backup.display(), "migrating the database");
     }
-    MIGRATIONS.to_latest(conn).map_err(|e| Error::Migration(e.to_string()))
+    MIGRATIONS
+        .to_latest(conn)
+        .map_err(|e| Error::Migration(e.to_string()))
 }
 
 /// Copies the whole database (WAL included) to `<file>.v<N>-<timestamp>.bak` with `VACUUM INTO`,
