@@ -1,1 +1,127 @@
-fn main() {}
+//! `ccsync`: CC Sync's operations without the window, for scripts, cron and Task Scheduler.
+
+mod connection;
+mod output;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use ccsync_core::connections::Connections;
+use ccsync_core::secrets::KeyringStore;
+use ccsync_core::store::Store;
+use clap::{Parser, Subcommand};
+
+use crate::output::Output;
+
+#[derive(Parser)]
+#[command(
+    name = "ccsync",
+    version,
+    about = "CC Sync: synchronize NICE CXone data, map users, import CSV files."
+)]
+struct Cli {
+    /// The database file (default: the OS app-data folder; also CCSYNC_DB).
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Print one JSON document instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Add, list, test and remove connection profiles.
+    #[command(subcommand)]
+    Connection(connection::ConnectionCommand),
+    /// Run the built-in emulator of the CXone, RingCentral and Webex APIs on 127.0.0.1.
+    Emulator {
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Seed of the generated tenant data.
+        #[arg(long, default_value_t = ccsync_core::demo::DEMO_SEED)]
+        seed: u64,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let output = Output { json: cli.json };
+    let runtime = tokio::runtime::Runtime::new().expect("the async runtime starts");
+    let _log_guard = ccsync_core::paths::log_dir()
+        .and_then(|dir| ccsync_core::logging::init(&dir))
+        .ok();
+    let result = runtime.block_on(run(cli, &output));
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            output.error(error);
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli, output: &Output) -> ccsync_core::Result<()> {
+    match cli.command {
+        Command::Connection(command) => {
+            let connections = open_connections(cli.db)?;
+            connection::run(command, &connections, output).await
+        }
+        Command::Emulator { port, seed } => run_emulator(port, seed, output).await,
+    }
+}
+
+/// The store and the keyring, with `CCSYNC_…` environment secrets taking precedence (headless runs).
+fn open_connections(db: Option<PathBuf>) -> ccsync_core::Result<Connections> {
+    let path = ccsync_core::paths::database_path(db)?;
+    let store = Store::open(&path)?;
+    Ok(Connections::new(Arc::new(Mutex::new(store)), Arc::new(KeyringStore))?.with_env_overrides())
+}
+
+async fn run_emulator(port: u16, seed: u64, output: &Output) -> ccsync_core::Result<()> {
+    use ccsync_emulator::{demo, Emulator, TenantConfig};
+    let tenant = TenantConfig::demo(seed);
+    let emulator = Emulator::start_on(tenant.clone(), port)
+        .await
+        .map_err(|e| {
+            ccsync_core::Error::InvalidInput(format!(
+                "The emulator cannot listen on 127.0.0.1:{port} ({e}). Choose another --port."
+            ))
+        })?;
+    let url = emulator.base_url().to_owned();
+    output.value(
+        &serde_json::json!({
+            "url": url,
+            "business_unit_id": tenant.business_unit_id,
+            "cxone": {"client_id": demo::CXONE_CLIENT_ID, "client_secret": demo::CXONE_CLIENT_SECRET,
+                      "access_key_id": demo::CXONE_ACCESS_KEY_ID, "access_key_secret": demo::CXONE_ACCESS_KEY_SECRET},
+            "ringcentral": {"client_id": demo::RINGCENTRAL_CLIENT_ID, "client_secret": demo::RINGCENTRAL_CLIENT_SECRET,
+                            "jwt": demo::RINGCENTRAL_JWT},
+            "webex": {"access_token": demo::WEBEX_ACCESS_TOKEN}
+        }),
+        || {
+            format!(
+                "Emulator listening on {url} (Ctrl-C stops it).\n\
+                 Demo credentials (they open nothing but this emulator):\n\
+                 \x20 CXone:       --auth-url {url} --client-id {} --access-key-id {}\n\
+                 \x20              CCSYNC_CXONE_CLIENT_SECRET='{}' CCSYNC_CXONE_ACCESS_KEY_SECRET='{}'\n\
+                 \x20 RingCentral: --server-url {url} --client-id {}\n\
+                 \x20              CCSYNC_RINGCENTRAL_CLIENT_SECRET='{}' CCSYNC_RINGCENTRAL_JWT='{}'\n\
+                 \x20 Webex:       --api-url {url}   CCSYNC_WEBEX_TOKEN='{}'",
+                demo::CXONE_CLIENT_ID,
+                demo::CXONE_ACCESS_KEY_ID,
+                demo::CXONE_CLIENT_SECRET,
+                demo::CXONE_ACCESS_KEY_SECRET,
+                demo::RINGCENTRAL_CLIENT_ID,
+                demo::RINGCENTRAL_CLIENT_SECRET,
+                demo::RINGCENTRAL_JWT,
+                demo::WEBEX_ACCESS_TOKEN
+            )
+        },
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    emulator.stop().await;
+    Ok(())
+}

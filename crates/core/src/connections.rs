@@ -135,9 +135,20 @@ impl Connections {
     /// Removes the connection and its secrets. The secrets go first, so a keyring failure leaves
     /// the connection in place rather than orphaning its secrets.
     pub async fn delete(&self, id_or_name: &str) -> Result<()> {
+        self.delete_with(id_or_name, true).await
+    }
+
+    /// Removes only the profile, for machines with no keyring (where no secret can be stored).
+    pub async fn delete_profile_only(&self, id_or_name: &str) -> Result<()> {
+        self.delete_with(id_or_name, false).await
+    }
+
+    async fn delete_with(&self, id_or_name: &str, with_secrets: bool) -> Result<()> {
         let existing = self.store().find_connection(id_or_name)?;
-        self.delete_secrets(&existing.id, existing.settings.kind())
-            .await?;
+        if with_secrets {
+            self.delete_secrets(&existing.id, existing.settings.kind())
+                .await?;
+        }
         self.store().delete_connection(&existing.id)?;
         tracing::info!(id = %existing.id, "connection deleted");
         Ok(())
