@@ -6,9 +6,7 @@ use std::io::IsTerminal;
 use ccsync_core::connections::Connections;
 use ccsync_core::cxone::DEFAULT_AUTH_URL;
 use ccsync_core::directory::{ringcentral, webex};
-use ccsync_core::model::{
-    Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind,
-};
+use ccsync_core::model::{Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind};
 use ccsync_core::{secrets, Error, ErrorCode, Result};
 use clap::Subcommand;
 use secrecy::ExposeSecret;
@@ -70,11 +68,7 @@ pub enum AddCommand {
     },
 }
 
-pub async fn run(
-    command: ConnectionCommand,
-    connections: &Connections,
-    output: &Output,
-) -> Result<()> {
+pub async fn run(command: ConnectionCommand, connections: &Connections, output: &Output) -> Result<()> {
     match command {
         ConnectionCommand::Add(add) => add_connection(add, connections, output).await,
         ConnectionCommand::List => {
@@ -87,11 +81,7 @@ pub async fn run(
             output.value(&outcome, || {
                 let mut text = outcome.summary.clone();
                 for fact in &outcome.facts {
-                    text.push_str(&format!(
-                        "\n  {:<16} {}",
-                        format!("{}:", fact.label),
-                        fact.value
-                    ));
+                    text.push_str(&format!("\n  {:<16} {}", format!("{}:", fact.label), fact.value));
                 }
                 text
             });
@@ -146,13 +136,7 @@ async fn add_connection(add: AddCommand, connections: &Connections, output: &Out
             name,
             server_url,
             client_id,
-        } => (
-            name,
-            ConnectionSettings::Ringcentral {
-                server_url,
-                client_id,
-            },
-        ),
+        } => (name, ConnectionSettings::Ringcentral { server_url, client_id }),
         AddCommand::Webex { name, api_url } => (name, ConnectionSettings::Webex { api_url }),
     };
     let kind = settings.kind();
@@ -213,10 +197,7 @@ fn list_text(all: &[Connection]) -> String {
     if all.is_empty() {
         return "No connections yet. Add one with `ccsync connection add cxone --name … --client-id … --access-key-id …`.".into();
     }
-    let mut text = format!(
-        "{:<24} {:<12} {:<40} {}",
-        "NAME", "TYPE", "ENDPOINT", "LAST TEST"
-    );
+    let mut text = format!("{:<24} {:<12} {:<40} {}", "NAME", "TYPE", "ENDPOINT", "LAST TEST");
     for c in all {
         let last = match &c.last_test {
             Some(t) if t.ok => format!("ok ({})", t.at),

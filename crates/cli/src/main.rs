@@ -83,13 +83,11 @@ fn open_connections(db: Option<PathBuf>) -> ccsync_core::Result<Connections> {
 async fn run_emulator(port: u16, seed: u64, output: &Output) -> ccsync_core::Result<()> {
     use ccsync_emulator::{demo, Emulator, TenantConfig};
     let tenant = TenantConfig::demo(seed);
-    let emulator = Emulator::start_on(tenant.clone(), port)
-        .await
-        .map_err(|e| {
-            ccsync_core::Error::InvalidInput(format!(
-                "The emulator cannot listen on 127.0.0.1:{port} ({e}). Choose another --port."
-            ))
-        })?;
+    let emulator = Emulator::start_on(tenant.clone(), port).await.map_err(|e| {
+        ccsync_core::Error::InvalidInput(format!(
+            "The emulator cannot listen on 127.0.0.1:{port} ({e}). Choose another --port."
+        ))
+    })?;
     let url = emulator.base_url().to_owned();
     output.value(
         &serde_json::json!({

@@ -9,9 +9,7 @@ use secrecy::SecretString;
 use crate::cxone::{self, CxoneCredentials};
 use crate::directory::ringcentral::{self, RingCentralCredentials};
 use crate::directory::webex::{self, WebexCredentials};
-use crate::model::{
-    Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind, TestOutcome,
-};
+use crate::model::{Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind, TestOutcome};
 use crate::secrets::{self, SecretKey, SecretStore};
 use crate::store::Store;
 use crate::{http, Error, Result};
@@ -44,9 +42,7 @@ impl Connections {
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
-        self.store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs a keyring call off the async threads (Secret Service and Keychain calls block).
@@ -85,11 +81,7 @@ impl Connections {
     }
 
     /// Creates a connection; `is_demo` marks the one the demo tenant owns.
-    pub(crate) async fn create_with(
-        &self,
-        draft: ConnectionDraft,
-        is_demo: bool,
-    ) -> Result<Connection> {
+    pub(crate) async fn create_with(&self, draft: ConnectionDraft, is_demo: bool) -> Result<Connection> {
         let (name, settings) = validate(&draft)?;
         let kind = settings.kind();
         let secrets = self.secret_values(kind, &draft.secrets, true)?;
@@ -99,9 +91,7 @@ impl Connections {
         let id = uuid::Uuid::new_v4().to_string();
         // Secrets first: if the keyring is unavailable nothing is saved at all.
         self.save_secrets(&id, secrets).await?;
-        let saved = self
-            .store()
-            .insert_connection(&id, &name, &settings, is_demo);
+        let saved = self.store().insert_connection(&id, &name, &settings, is_demo);
         match saved {
             Ok(connection) => {
                 tracing::info!(id = %connection.id, kind = kind.as_str(), "connection added");
@@ -125,9 +115,7 @@ impl Connections {
         }
         let secrets = self.secret_values(settings.kind(), &draft.secrets, false)?;
         self.save_secrets(&existing.id, secrets).await?;
-        let updated = self
-            .store()
-            .update_connection(&existing.id, &name, &settings)?;
+        let updated = self.store().update_connection(&existing.id, &name, &settings)?;
         tracing::info!(id = %updated.id, "connection updated");
         self.find(&updated.id).await
     }
@@ -146,8 +134,7 @@ impl Connections {
     async fn delete_with(&self, id_or_name: &str, with_secrets: bool) -> Result<()> {
         let existing = self.store().find_connection(id_or_name)?;
         if with_secrets {
-            self.delete_secrets(&existing.id, existing.settings.kind())
-                .await?;
+            self.delete_secrets(&existing.id, existing.settings.kind()).await?;
         }
         self.store().delete_connection(&existing.id)?;
         tracing::info!(id = %existing.id, "connection deleted");
@@ -163,8 +150,7 @@ impl Connections {
             Err(error) => (false, error.to_string()),
         };
         tracing::info!(id = %connection.id, ok, "connection tested");
-        self.store()
-            .record_connection_test(&connection.id, ok, &message)?;
+        self.store().record_connection_test(&connection.id, ok, &message)?;
         result
     }
 
@@ -190,10 +176,7 @@ impl Connections {
                 };
                 cxone::test_connection(&self.http, &creds).await
             }
-            ConnectionSettings::Ringcentral {
-                server_url,
-                client_id,
-            } => {
+            ConnectionSettings::Ringcentral { server_url, client_id } => {
                 let creds = RingCentralCredentials {
                     server_url: server_url.clone(),
                     client_id: client_id.clone(),
@@ -213,19 +196,12 @@ impl Connections {
     }
 
     /// Every secret the connection needs: from the environment on headless runs, else the keyring.
-    async fn resolve_secrets(
-        &self,
-        connection: &Connection,
-    ) -> Result<BTreeMap<SecretKind, SecretString>> {
+    async fn resolve_secrets(&self, connection: &Connection) -> Result<BTreeMap<SecretKind, SecretString>> {
         let kind = connection.settings.kind();
         let mut found = BTreeMap::new();
         let mut from_keyring = Vec::new();
         for &secret in kind.secret_kinds() {
-            match self
-                .env_overrides
-                .then(|| secrets::from_env(kind, secret))
-                .flatten()
-            {
+            match self.env_overrides.then(|| secrets::from_env(kind, secret)).flatten() {
                 Some(value) => {
                     found.insert(secret, value);
                 }
@@ -245,9 +221,7 @@ impl Connections {
                             return Err(Error::SecretMissing {
                                 connection: name,
                                 secret: secret.label(),
-                                env_var: env_overrides
-                                    .then(|| secrets::env_var_for(kind, secret))
-                                    .flatten(),
+                                env_var: env_overrides.then(|| secrets::env_var_for(kind, secret)).flatten(),
                             })
                         }
                     }
@@ -270,25 +244,16 @@ impl Connections {
         let mut values = Vec::new();
         let mut missing = Vec::new();
         for &secret in kind.secret_kinds() {
-            match given
-                .get(&secret)
-                .map(|v| v.trim())
-                .filter(|v| !v.is_empty())
-            {
+            match given.get(&secret).map(|v| v.trim()).filter(|v| !v.is_empty()) {
                 Some(value) => values.push((secret, SecretString::from(value.to_owned()))),
-                None if require_all
-                    && !(self.env_overrides && secrets::from_env(kind, secret).is_some()) =>
-                {
+                None if require_all && !(self.env_overrides && secrets::from_env(kind, secret).is_some()) => {
                     missing.push(secret.label())
                 }
                 None => {}
             }
         }
         if !missing.is_empty() {
-            return Err(Error::InvalidInput(format!(
-                "Enter the {}.",
-                missing.join(" and the ")
-            )));
+            return Err(Error::InvalidInput(format!("Enter the {}.", missing.join(" and the "))));
         }
         Ok(values)
     }
@@ -317,20 +282,14 @@ impl Connections {
     }
 
     /// Points the demo connection at the emulator's current address (it gets a new port each start).
-    pub(crate) fn repoint_demo(
-        &self,
-        connection: &Connection,
-        base_url: &str,
-    ) -> Result<Connection> {
+    pub(crate) fn repoint_demo(&self, connection: &Connection, base_url: &str) -> Result<Connection> {
         let ConnectionSettings::Cxone {
             client_id,
             access_key_id,
             ..
         } = &connection.settings
         else {
-            return Err(Error::Internal(
-                "the demo connection is not a CXone connection".into(),
-            ));
+            return Err(Error::Internal("the demo connection is not a CXone connection".into()));
         };
         let settings = ConnectionSettings::Cxone {
             auth_url: base_url.to_owned(),
@@ -342,18 +301,10 @@ impl Connections {
     }
 
     pub(crate) fn demo_connection(&self) -> Result<Option<Connection>> {
-        Ok(self
-            .store()
-            .list_connections()?
-            .into_iter()
-            .find(|c| c.is_demo))
+        Ok(self.store().list_connections()?.into_iter().find(|c| c.is_demo))
     }
 
-    pub(crate) async fn store_secrets(
-        &self,
-        id: &str,
-        values: Vec<(SecretKind, SecretString)>,
-    ) -> Result<()> {
+    pub(crate) async fn store_secrets(&self, id: &str, values: Vec<(SecretKind, SecretString)>) -> Result<()> {
         self.save_secrets(id, values).await
     }
 }
@@ -365,12 +316,7 @@ fn with_stored_secrets(mut connection: Connection, secrets: &dyn SecretStore) ->
         .secret_kinds()
         .iter()
         .copied()
-        .filter(|kind| {
-            matches!(
-                secrets.get(&SecretKey::new(&connection.id, *kind)),
-                Ok(Some(_))
-            )
-        })
+        .filter(|kind| matches!(secrets.get(&SecretKey::new(&connection.id, *kind)), Ok(Some(_))))
         .collect();
     connection
 }
@@ -379,9 +325,7 @@ fn with_stored_secrets(mut connection: Connection, secrets: &dyn SecretStore) ->
 fn validate(draft: &ConnectionDraft) -> Result<(String, ConnectionSettings)> {
     let name = draft.name.trim().to_owned();
     if name.is_empty() {
-        return Err(Error::InvalidInput(
-            "Enter a name for the connection.".into(),
-        ));
+        return Err(Error::InvalidInput("Enter a name for the connection.".into()));
     }
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(Error::InvalidInput(format!(
@@ -398,10 +342,7 @@ fn validate(draft: &ConnectionDraft) -> Result<(String, ConnectionSettings)> {
     };
     let url = |value: &str, label: &str| -> Result<String> {
         let value = required(value, label)?;
-        Ok(http::parse_base_url(&value)?
-            .as_str()
-            .trim_end_matches('/')
-            .to_owned())
+        Ok(http::parse_base_url(&value)?.as_str().trim_end_matches('/').to_owned())
     };
     let settings = match &draft.settings {
         ConnectionSettings::Cxone {
@@ -413,10 +354,7 @@ fn validate(draft: &ConnectionDraft) -> Result<(String, ConnectionSettings)> {
             client_id: required(client_id, "client ID")?,
             access_key_id: required(access_key_id, "access key ID")?,
         },
-        ConnectionSettings::Ringcentral {
-            server_url,
-            client_id,
-        } => ConnectionSettings::Ringcentral {
+        ConnectionSettings::Ringcentral { server_url, client_id } => ConnectionSettings::Ringcentral {
             server_url: url(server_url, "server URL")?,
             client_id: required(client_id, "client ID")?,
         },

@@ -13,6 +13,10 @@ use crate::{Error, Result};
 pub const DEMO_CONNECTION_NAME: &str = "Demo tenant";
 /// The seed of the demo tenant's generated data: the same seed always gives the same tenant.
 pub const DEMO_SEED: u64 = 1;
+/// The demo tenant's usual port, so its URL stays the same from one launch to the next (any
+/// connection the user points at it keeps working). Taken → any free port, and the demo
+/// connection follows.
+pub const DEMO_PORT: u16 = 47831;
 
 /// A running demo tenant. Dropping it stops the emulator.
 pub struct DemoTenant {
@@ -23,18 +27,18 @@ pub struct DemoTenant {
 /// Starts the emulator and creates the demo connection, or reuses the one made earlier (its auth
 /// URL is moved to the emulator's new port, and any secret missing from the keyring is put back).
 pub async fn start(connections: &Connections) -> Result<DemoTenant> {
-    let emulator = Emulator::start(TenantConfig::demo(DEMO_SEED))
-        .await
-        .map_err(|e| {
-            Error::Internal(format!("the demo tenant could not start on 127.0.0.1: {e}"))
-        })?;
+    let tenant = TenantConfig::demo(DEMO_SEED);
+    let emulator = match Emulator::start_on(tenant.clone(), DEMO_PORT).await {
+        Ok(emulator) => emulator,
+        Err(_) => Emulator::start(tenant)
+            .await
+            .map_err(|e| Error::Internal(format!("the demo tenant could not start on 127.0.0.1: {e}")))?,
+    };
     let base_url = emulator.base_url().to_owned();
     let connection = match connections.demo_connection()? {
         Some(existing) => {
             let connection = connections.repoint_demo(&existing, &base_url)?;
-            connections
-                .store_secrets(&connection.id, demo_secrets())
-                .await?;
+            connections.store_secrets(&connection.id, demo_secrets()).await?;
             connection
         }
         None => {
@@ -46,24 +50,15 @@ pub async fn start(connections: &Connections) -> Result<DemoTenant> {
                     access_key_id: creds::CXONE_ACCESS_KEY_ID.to_owned(),
                 },
                 secrets: BTreeMap::from([
-                    (
-                        SecretKind::ClientSecret,
-                        creds::CXONE_CLIENT_SECRET.to_owned(),
-                    ),
-                    (
-                        SecretKind::AccessKeySecret,
-                        creds::CXONE_ACCESS_KEY_SECRET.to_owned(),
-                    ),
+                    (SecretKind::ClientSecret, creds::CXONE_CLIENT_SECRET.to_owned()),
+                    (SecretKind::AccessKeySecret, creds::CXONE_ACCESS_KEY_SECRET.to_owned()),
                 ]),
             };
             connections.create_with(draft, true).await?
         }
     };
     tracing::info!(url = %base_url, "demo tenant running");
-    Ok(DemoTenant {
-        emulator,
-        connection,
-    })
+    Ok(DemoTenant { emulator, connection })
 }
 
 /// Restarts the demo tenant at launch when a demo connection exists, so it keeps working.
@@ -76,10 +71,7 @@ pub async fn resume(connections: &Connections) -> Result<Option<DemoTenant>> {
 
 fn demo_secrets() -> Vec<(SecretKind, SecretString)> {
     vec![
-        (
-            SecretKind::ClientSecret,
-            SecretString::from(creds::CXONE_CLIENT_SECRET),
-        ),
+        (SecretKind::ClientSecret, SecretString::from(creds::CXONE_CLIENT_SECRET)),
         (
             SecretKind::AccessKeySecret,
             SecretString::from(creds::CXONE_ACCESS_KEY_SECRET),

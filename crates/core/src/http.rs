@@ -26,7 +26,9 @@ pub fn client() -> Result<reqwest::Client> {
 pub fn parse_base_url(raw: &str) -> Result<Url> {
     let trimmed = raw.trim();
     let url = Url::parse(trimmed).map_err(|_| {
-        Error::InvalidInput(format!("\"{trimmed}\" is not a URL. Enter it in full, for example https://cxone.niceincontact.com."))
+        Error::InvalidInput(format!(
+            "\"{trimmed}\" is not a URL. Enter it in full, for example https://cxone.niceincontact.com."
+        ))
     })?;
     check_transport(&url)?;
     Ok(url)
@@ -86,10 +88,7 @@ pub fn transport_error(error: reqwest::Error, url: &Url) -> Error {
         };
     }
     if error.is_connect() || error.is_request() {
-        let detail = if lower.contains("dns")
-            || lower.contains("resolve")
-            || lower.contains("name or service")
-        {
+        let detail = if lower.contains("dns") || lower.contains("resolve") || lower.contains("name or service") {
             "the host name could not be resolved".to_owned()
         } else if lower.contains("refused") {
             "the connection was refused".to_owned()

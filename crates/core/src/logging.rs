@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use tracing_appender::non_blocking::WorkerGuard;
+pub use tracing_appender::non_blocking::WorkerGuard as LogGuard;
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 
@@ -13,7 +13,7 @@ pub const LOG_FILE_PREFIX: &str = "ccsync";
 const KEEP_FILES: usize = 7;
 
 /// Starts file logging; keep the guard alive for as long as the process should log.
-pub fn init(log_dir: &Path) -> Result<WorkerGuard> {
+pub fn init(log_dir: &Path) -> Result<LogGuard> {
     std::fs::create_dir_all(log_dir)?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
@@ -21,12 +21,7 @@ pub fn init(log_dir: &Path) -> Result<WorkerGuard> {
         .filename_suffix("log")
         .max_log_files(KEEP_FILES)
         .build(log_dir)
-        .map_err(|e| {
-            Error::Internal(format!(
-                "cannot open the log file in {}: {e}",
-                log_dir.display()
-            ))
-        })?;
+        .map_err(|e| Error::Internal(format!("cannot open the log file in {}: {e}", log_dir.display())))?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_env("CCSYNC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let file_layer = fmt::layer().with_writer(writer).with_ansi(false);

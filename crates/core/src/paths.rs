@@ -13,9 +13,7 @@ const DB_FILE: &str = "ccsync.sqlite3";
 
 fn project_dirs() -> Result<ProjectDirs> {
     ProjectDirs::from("com", "ccsync", "CC Sync").ok_or_else(|| {
-        Error::Internal(
-            "the operating system reports no home folder, so there is nowhere to keep data".into(),
-        )
+        Error::Internal("the operating system reports no home folder, so there is nowhere to keep data".into())
     })
 }
 
@@ -42,8 +40,5 @@ pub fn log_dir() -> Result<PathBuf> {
             return Ok(home.home_dir().join("Library/Logs/CC Sync"));
         }
     }
-    Ok(dirs
-        .state_dir()
-        .unwrap_or_else(|| dirs.data_local_dir())
-        .join("logs"))
+    Ok(dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir()).join("logs"))
 }

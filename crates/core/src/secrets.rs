@@ -54,8 +54,7 @@ impl KeyringStore {
 
     /// Checks that a keyring answers, by reading an entry that need not exist.
     pub fn probe(&self) -> Result<()> {
-        self.get(&SecretKey::new("probe", SecretKind::AccessToken))
-            .map(|_| ())
+        self.get(&SecretKey::new("probe", SecretKind::AccessToken)).map(|_| ())
     }
 }
 
@@ -112,13 +111,7 @@ pub struct MemoryStore {
 
 impl SecretStore for MemoryStore {
     fn get(&self, key: &SecretKey) -> Result<Option<SecretString>> {
-        Ok(self
-            .entries
-            .lock()
-            .unwrap()
-            .get(key)
-            .cloned()
-            .map(SecretString::from))
+        Ok(self.entries.lock().unwrap().get(key).cloned().map(SecretString::from))
     }
 
     fn set(&self, key: &SecretKey, value: &SecretString) -> Result<()> {
@@ -157,12 +150,8 @@ impl SecretStore for UnavailableStore {
 pub fn env_var_for(kind: ConnectionKind, secret: SecretKind) -> Option<&'static str> {
     match (kind, secret) {
         (ConnectionKind::Cxone, SecretKind::ClientSecret) => Some("CCSYNC_CXONE_CLIENT_SECRET"),
-        (ConnectionKind::Cxone, SecretKind::AccessKeySecret) => {
-            Some("CCSYNC_CXONE_ACCESS_KEY_SECRET")
-        }
-        (ConnectionKind::Ringcentral, SecretKind::ClientSecret) => {
-            Some("CCSYNC_RINGCENTRAL_CLIENT_SECRET")
-        }
+        (ConnectionKind::Cxone, SecretKind::AccessKeySecret) => Some("CCSYNC_CXONE_ACCESS_KEY_SECRET"),
+        (ConnectionKind::Ringcentral, SecretKind::ClientSecret) => Some("CCSYNC_RINGCENTRAL_CLIENT_SECRET"),
         (ConnectionKind::Ringcentral, SecretKind::JwtCredential) => Some("CCSYNC_RINGCENTRAL_JWT"),
         (ConnectionKind::Webex, SecretKind::AccessToken) => Some("CCSYNC_WEBEX_TOKEN"),
         _ => None,

@@ -20,8 +20,7 @@ fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("ccsync.sqlite3")).unwrap();
     let secrets = MemoryStore::default();
-    let connections =
-        Connections::new(Arc::new(Mutex::new(store)), Arc::new(secrets.clone())).unwrap();
+    let connections = Connections::new(Arc::new(Mutex::new(store)), Arc::new(secrets.clone())).unwrap();
     Fixture {
         connections,
         secrets,
@@ -29,12 +28,7 @@ fn fixture() -> Fixture {
     }
 }
 
-fn cxone_draft(
-    name: &str,
-    auth_url: &str,
-    client_secret: &str,
-    key_secret: &str,
-) -> ConnectionDraft {
+fn cxone_draft(name: &str, auth_url: &str, client_secret: &str, key_secret: &str) -> ConnectionDraft {
     ConnectionDraft {
         name: name.into(),
         settings: ConnectionSettings::Cxone {
@@ -62,11 +56,7 @@ fn good_cxone(name: &str, emulator: &Emulator) -> ConnectionDraft {
 async fn cxone_test_shows_business_unit_and_api_endpoint() {
     let emulator = Emulator::start(TenantConfig::demo(7)).await.unwrap();
     let f = fixture();
-    let conn = f
-        .connections
-        .create(good_cxone("Prod", &emulator))
-        .await
-        .unwrap();
+    let conn = f.connections.create(good_cxone("Prod", &emulator)).await.unwrap();
     let outcome = f.connections.test(&conn.id).await.unwrap();
 
     let bu = emulator.tenant().business_unit_id.to_string();
@@ -76,18 +66,8 @@ async fn cxone_test_shows_business_unit_and_api_endpoint() {
         "{}",
         outcome.summary
     );
-    assert!(
-        outcome.summary.contains(emulator.base_url()),
-        "{}",
-        outcome.summary
-    );
-    let fact = |label: &str| {
-        outcome
-            .facts
-            .iter()
-            .find(|f| f.label == label)
-            .map(|f| f.value.clone())
-    };
+    assert!(outcome.summary.contains(emulator.base_url()), "{}", outcome.summary);
+    let fact = |label: &str| outcome.facts.iter().find(|f| f.label == label).map(|f| f.value.clone());
     assert_eq!(
         fact("Business unit"),
         Some(format!("{bu} ({})", demo::BUSINESS_UNIT_NAME))
@@ -109,23 +89,12 @@ async fn cxone_test_shows_business_unit_and_api_endpoint() {
 async fn wrong_access_key_secret_says_so() {
     let emulator = Emulator::start(TenantConfig::default()).await.unwrap();
     let f = fixture();
-    let draft = cxone_draft(
-        "Prod",
-        emulator.base_url(),
-        demo::CXONE_CLIENT_SECRET,
-        "not-the-key",
-    );
+    let draft = cxone_draft("Prod", emulator.base_url(), demo::CXONE_CLIENT_SECRET, "not-the-key");
     let conn = f.connections.create(draft).await.unwrap();
     let err = f.connections.test(&conn.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::AuthFailed);
     assert!(err.to_string().contains("rejected the access key"), "{err}");
-    let last = f
-        .connections
-        .find(&conn.id)
-        .await
-        .unwrap()
-        .last_test
-        .unwrap();
+    let last = f.connections.find(&conn.id).await.unwrap().last_test.unwrap();
     assert!(!last.ok);
     assert_eq!(last.message, err.to_string());
 }
@@ -143,10 +112,7 @@ async fn wrong_client_secret_says_so() {
     let conn = f.connections.create(draft).await.unwrap();
     let err = f.connections.test(&conn.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::AuthFailed);
-    assert!(
-        err.to_string().contains("client ID or client secret"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("client ID or client secret"), "{err}");
 }
 
 #[tokio::test]
@@ -159,17 +125,10 @@ async fn unreachable_host_says_so() {
         .port();
     let f = fixture();
     let url = format!("http://127.0.0.1:{port}");
-    let conn = f
-        .connections
-        .create(cxone_draft("Down", &url, "a", "b"))
-        .await
-        .unwrap();
+    let conn = f.connections.create(cxone_draft("Down", &url, "a", "b")).await.unwrap();
     let err = f.connections.test(&conn.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::HostUnreachable);
-    assert!(
-        err.to_string().contains(&format!("Could not reach {url}")),
-        "{err}"
-    );
+    assert!(err.to_string().contains(&format!("Could not reach {url}")), "{err}");
     assert!(err.to_string().contains("refused"), "{err}");
 }
 
@@ -190,11 +149,7 @@ async fn https_to_a_server_that_does_not_speak_tls_is_a_tls_failure() {
     let emulator = Emulator::start(TenantConfig::default()).await.unwrap();
     let f = fixture();
     let url = emulator.base_url().replace("http://", "https://");
-    let conn = f
-        .connections
-        .create(cxone_draft("Tls", &url, "a", "b"))
-        .await
-        .unwrap();
+    let conn = f.connections.create(cxone_draft("Tls", &url, "a", "b")).await.unwrap();
     let err = f.connections.test(&conn.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::TlsFailed, "{err}");
     assert!(err.to_string().contains("secure connection"), "{err}");
@@ -205,11 +160,7 @@ async fn a_non_json_answer_is_an_unexpected_response() {
     let emulator = Emulator::start(TenantConfig::default()).await.unwrap();
     emulator.set_faults(vec![FaultRule::always("/auth/token", Fault::NonJson)]);
     let f = fixture();
-    let conn = f
-        .connections
-        .create(good_cxone("Portal", &emulator))
-        .await
-        .unwrap();
+    let conn = f.connections.create(good_cxone("Portal", &emulator)).await.unwrap();
     let err = f.connections.test(&conn.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::UnexpectedResponse);
     assert!(err.to_string().contains("text/html"), "{err}");
@@ -224,11 +175,7 @@ async fn a_truncated_answer_is_an_unexpected_response() {
         Fault::Truncated,
     )]);
     let f = fixture();
-    let conn = f
-        .connections
-        .create(good_cxone("Cut", &emulator))
-        .await
-        .unwrap();
+    let conn = f.connections.create(good_cxone("Cut", &emulator)).await.unwrap();
     let err = f.connections.test(&conn.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::UnexpectedResponse, "{err}");
 }
@@ -244,11 +191,7 @@ async fn a_server_error_during_discovery_is_reported_with_its_status() {
         },
     )]);
     let f = fixture();
-    let conn = f
-        .connections
-        .create(good_cxone("Busy", &emulator))
-        .await
-        .unwrap();
+    let conn = f.connections.create(good_cxone("Busy", &emulator)).await.unwrap();
     let err = f.connections.test(&conn.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::UnexpectedResponse);
     assert!(err.to_string().contains("HTTP 503"), "{err}");
@@ -259,12 +202,7 @@ async fn plain_http_to_a_remote_host_is_refused_and_nothing_is_saved() {
     let f = fixture();
     let err = f
         .connections
-        .create(cxone_draft(
-            "Bad",
-            "http://cxone.niceincontact.com",
-            "a",
-            "b",
-        ))
+        .create(cxone_draft("Bad", "http://cxone.niceincontact.com", "a", "b"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InsecureUrl);
@@ -282,8 +220,7 @@ async fn every_secret_is_required_on_create() {
     draft.secrets.clear();
     let err = f.connections.create(draft).await.unwrap_err();
     assert!(
-        err.to_string()
-            .contains("client secret and the access key secret"),
+        err.to_string().contains("client secret and the access key secret"),
         "{err}"
     );
     assert!(f.connections.list().await.unwrap().is_empty());
@@ -386,8 +323,7 @@ async fn a_secret_missing_from_the_keyring_is_named() {
     let err = f.connections.test("Prod").await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::SecretMissing);
     assert!(
-        err.to_string()
-            .contains("access key secret for connection \"Prod\""),
+        err.to_string().contains("access key secret for connection \"Prod\""),
         "{err}"
     );
 }
@@ -403,44 +339,27 @@ async fn ringcentral_test_signs_in_with_the_jwt_and_names_the_user() {
             client_id: demo::RINGCENTRAL_CLIENT_ID.into(),
         },
         secrets: BTreeMap::from([
-            (
-                SecretKind::ClientSecret,
-                demo::RINGCENTRAL_CLIENT_SECRET.into(),
-            ),
+            (SecretKind::ClientSecret, demo::RINGCENTRAL_CLIENT_SECRET.into()),
             (SecretKind::JwtCredential, demo::RINGCENTRAL_JWT.into()),
         ]),
     };
     let conn = f.connections.create(draft.clone()).await.unwrap();
     let outcome = f.connections.test(&conn.id).await.unwrap();
-    assert!(
-        outcome.summary.contains("Demo Administrator"),
-        "{}",
-        outcome.summary
-    );
-    assert!(outcome
-        .facts
-        .iter()
-        .any(|f| f.label == "Extension" && f.value == "101"));
+    assert!(outcome.summary.contains("Demo Administrator"), "{}", outcome.summary);
+    assert!(outcome.facts.iter().any(|f| f.label == "Extension" && f.value == "101"));
 
     draft.name = "RC bad".into();
-    draft
-        .secrets
-        .insert(SecretKind::JwtCredential, "revoked".into());
+    draft.secrets.insert(SecretKind::JwtCredential, "revoked".into());
     let bad = f.connections.create(draft.clone()).await.unwrap();
     let err = f.connections.test(&bad.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::AuthFailed);
     assert!(err.to_string().contains("JWT credential"), "{err}");
 
     draft.name = "RC bad client".into();
-    draft
-        .secrets
-        .insert(SecretKind::ClientSecret, "nope".into());
+    draft.secrets.insert(SecretKind::ClientSecret, "nope".into());
     let bad = f.connections.create(draft).await.unwrap();
     let err = f.connections.test(&bad.id).await.unwrap_err();
-    assert!(
-        err.to_string().contains("client ID or client secret"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("client ID or client secret"), "{err}");
 }
 
 #[tokio::test]
@@ -460,17 +379,9 @@ async fn webex_test_checks_the_token() {
         .await
         .unwrap();
     let outcome = f.connections.test(&conn.id).await.unwrap();
-    assert!(
-        outcome.summary.contains("Demo Administrator"),
-        "{}",
-        outcome.summary
-    );
+    assert!(outcome.summary.contains("Demo Administrator"), "{}", outcome.summary);
 
-    let bad = f
-        .connections
-        .create(draft("Webex old", "expired"))
-        .await
-        .unwrap();
+    let bad = f.connections.create(draft("Webex old", "expired")).await.unwrap();
     let err = f.connections.test(&bad.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::AuthFailed);
     assert!(err.to_string().contains("access token"), "{err}");

@@ -25,9 +25,7 @@ fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
 #[tokio::test]
@@ -68,10 +66,7 @@ async fn secrets_never_reach_the_database_or_the_log() {
         .await
         .unwrap();
     connections.test(&good.id).await.unwrap();
-    let bad = connections
-        .create(draft("Bad", wrong_secret))
-        .await
-        .unwrap();
+    let bad = connections.create(draft("Bad", wrong_secret)).await.unwrap();
     let error = connections.test(&bad.id).await.unwrap_err();
     let _ = ccsync_core::ApiError::from(error); // logs the failure, as the app and CLI do
     connections.delete(&good.id).await.unwrap();
@@ -79,22 +74,11 @@ async fn secrets_never_reach_the_database_or_the_log() {
     drop(guard); // flushes the log writer
 
     let log_files = files_under(logs.path());
-    assert!(
-        !log_files.is_empty()
-            && log_files
-                .iter()
-                .any(|(_, bytes)| contains(bytes, "connection tested"))
-    );
+    assert!(!log_files.is_empty() && log_files.iter().any(|(_, bytes)| contains(bytes, "connection tested")));
     let db_files = files_under(data.path());
-    assert!(db_files
-        .iter()
-        .any(|(name, _)| name.ends_with("ccsync.sqlite3")));
+    assert!(db_files.iter().any(|(name, _)| name.ends_with("ccsync.sqlite3")));
     for (name, bytes) in log_files.iter().chain(&db_files) {
-        for secret in [
-            &tenant.cxone_client_secret,
-            &tenant.access_key_secret,
-            wrong_secret,
-        ] {
+        for secret in [&tenant.cxone_client_secret, &tenant.access_key_secret, wrong_secret] {
             assert!(!contains(bytes, secret), "{name} contains a secret value");
         }
     }

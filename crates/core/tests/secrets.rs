@@ -14,10 +14,7 @@ fn contract(store: &dyn SecretStore) {
     let key = SecretKey::new(&id, SecretKind::ClientSecret);
     let other = SecretKey::new(&id, SecretKind::AccessKeySecret);
 
-    assert!(
-        store.get(&key).unwrap().is_none(),
-        "absent secrets read as None"
-    );
+    assert!(store.get(&key).unwrap().is_none(), "absent secrets read as None");
     // Access key secrets often end in '=' and contain '+' and '/'; non-ASCII must survive too.
     let value = "s3cr3t+/with=padding==·ünïcödé";
     store.set(&key, &SecretString::from(value)).unwrap();
@@ -28,10 +25,7 @@ fn contract(store: &dyn SecretStore) {
     );
 
     store.set(&key, &SecretString::from("replaced")).unwrap();
-    assert_eq!(
-        store.get(&key).unwrap().unwrap().expose_secret(),
-        "replaced"
-    );
+    assert_eq!(store.get(&key).unwrap().unwrap().expose_secret(), "replaced");
 
     store.delete(&key).unwrap();
     assert!(store.get(&key).unwrap().is_none());
@@ -87,12 +81,7 @@ fn keyring_child() {
 fn run_child(var: &str, id: &str, extra_env: &[(&str, &str)]) -> std::process::Output {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
-        .args([
-            "--exact",
-            "keyring_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["--exact", "keyring_child", "--nocapture", "--test-threads=1"])
         .env(var, id);
     for (k, v) in extra_env {
         command.env(k, v);
@@ -112,11 +101,7 @@ fn keyring_secrets_persist_across_processes() {
     let id = format!("persist-{}", uuid::Uuid::new_v4());
     assert!(run_child(WRITE_ENV, &id, &[]).status.success());
     let read = run_child(READ_ENV, &id, &[]);
-    assert!(
-        read.status.success(),
-        "{}",
-        String::from_utf8_lossy(&read.stdout)
-    );
+    assert!(read.status.success(), "{}", String::from_utf8_lossy(&read.stdout));
 }
 
 const PROBE_ENV: &str = "CCSYNC_TEST_KEYRING_PROBE";
@@ -136,17 +121,9 @@ fn keyring_probe_child() {
 #[test]
 fn with_no_session_bus_the_keyring_is_reported_unavailable() {
     let output = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "keyring_probe_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["--exact", "keyring_probe_child", "--nocapture", "--test-threads=1"])
         .env(PROBE_ENV, "1")
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/ccsync-test-bus",
-        )
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/ccsync-test-bus")
         .env_remove("DISPLAY")
         .output()
         .unwrap();

@@ -33,13 +33,7 @@ fn migrations_apply_to_an_empty_file() {
     // A fresh file has nothing to lose, so no backup is written.
     let backups = std::fs::read_dir(path.parent().unwrap())
         .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .ends_with(".bak")
-        });
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".bak"));
     assert_eq!(backups.count(), 0);
 }
 
@@ -65,15 +59,7 @@ fn migrations_upgrade_a_file_of_the_previous_schema_and_back_it_up_first() {
     assert_eq!(all[0].name, "Prod");
     assert_eq!(all[0].last_test, None);
     store.record_connection_test("c1", true, "fine").unwrap();
-    assert!(
-        store
-            .get_connection("c1")
-            .unwrap()
-            .unwrap()
-            .last_test
-            .unwrap()
-            .ok
-    );
+    assert!(store.get_connection("c1").unwrap().unwrap().last_test.unwrap().ok);
 
     let backup = std::fs::read_dir(dir.path())
         .unwrap()
@@ -86,9 +72,7 @@ fn migrations_upgrade_a_file_of_the_previous_schema_and_back_it_up_first() {
         "{name}"
     );
     let old = rusqlite::Connection::open(&backup).unwrap();
-    let version: i64 = old
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .unwrap();
+    let version: i64 = old.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(version as usize, LATEST_SCHEMA_VERSION - 1);
     let rows: i64 = old
         .query_row("SELECT count(*) FROM connections", [], |r| r.get(0))
@@ -105,9 +89,7 @@ fn a_file_from_a_newer_version_is_refused_not_damaged() {
         .unwrap()
         .pragma_update(None, "user_version", 999)
         .unwrap();
-    let err = Store::open(&path)
-        .err()
-        .expect("a newer schema must be refused");
+    let err = Store::open(&path).err().expect("a newer schema must be refused");
     assert!(err.to_string().contains("newer CC Sync"), "{err}");
     let version: i64 = rusqlite::Connection::open(&path)
         .unwrap()
@@ -173,12 +155,7 @@ fn the_store_reopens_after_a_crash_mid_write() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(check, "ok");
-    let names: Vec<String> = store
-        .list_connections()
-        .unwrap()
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
+    let names: Vec<String> = store.list_connections().unwrap().into_iter().map(|c| c.name).collect();
     assert_eq!(
         names,
         vec!["Committed".to_owned()],

@@ -85,22 +85,16 @@ pub(crate) fn verify(state: &AppState, token: &str, typ: &str) -> bool {
     let mut validation = validation;
     validation.validate_aud = false;
     validation.leeway = 0;
-    jsonwebtoken::decode::<CxoneClaims>(
-        token,
-        &DecodingKey::from_secret(&signing_secret(state)),
-        &validation,
-    )
-    .map(|data| data.claims.typ == typ)
-    .unwrap_or(false)
+    jsonwebtoken::decode::<CxoneClaims>(token, &DecodingKey::from_secret(&signing_secret(state)), &validation)
+        .map(|data| data.claims.typ == typ)
+        .unwrap_or(false)
 }
 
 /// The bearer token of a request, if any.
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then_some(token.trim())
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
 }
 
 /// `(client_id, client_secret)` from a Basic header.
@@ -110,9 +104,7 @@ pub(crate) fn basic(headers: &HeaderMap) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
     Some((id.to_owned(), secret.to_owned()))

@@ -15,16 +15,10 @@ use crate::SharedState;
 
 pub(crate) fn routes() -> Router<SharedState> {
     Router::new()
-        .route(
-            "/.well-known/openid-configuration",
-            get(openid_configuration),
-        )
+        .route("/.well-known/openid-configuration", get(openid_configuration))
         .route("/.well-known/cxone-configuration", get(cxone_configuration))
         .route("/auth/token", post(token))
-        .route(
-            "/inContactAPI/services/{version}/business-unit",
-            get(business_unit),
-        )
+        .route("/inContactAPI/services/{version}/business-unit", get(business_unit))
 }
 
 async fn openid_configuration(State(state): State<SharedState>) -> Json<serde_json::Value> {
@@ -80,15 +74,10 @@ async fn token(
 ) -> Response {
     let tenant = &state.tenant;
     // client_secret_basic or client_secret_post, as the real endpoint accepts both.
-    let client = auth::basic(&headers).or_else(|| {
-        Some((
-            form.get("client_id")?.clone(),
-            form.get("client_secret")?.clone(),
-        ))
-    });
-    let client_ok = client.is_some_and(|(id, secret)| {
-        id == tenant.cxone_client_id && secret == tenant.cxone_client_secret
-    });
+    let client =
+        auth::basic(&headers).or_else(|| Some((form.get("client_id")?.clone(), form.get("client_secret")?.clone())));
+    let client_ok =
+        client.is_some_and(|(id, secret)| id == tenant.cxone_client_id && secret == tenant.cxone_client_secret);
     let grant = form.get("grant_type").map(String::as_str);
     match grant {
         Some("password") => {
@@ -102,11 +91,7 @@ async fn token(
             let key_ok = form.get("username") == Some(&tenant.access_key_id)
                 && form.get("password") == Some(&tenant.access_key_secret);
             if !key_ok {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "Invalid access key",
-                );
+                return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid access key");
             }
         }
         Some("refresh_token") => {
@@ -129,13 +114,7 @@ async fn token(
                 "Unsupported grant type",
             )
         }
-        None => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "grant_type is required",
-            )
-        }
+        None => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is required"),
     }
     let ttl = tenant.token_ttl_secs;
     Json(json!({
@@ -150,11 +129,7 @@ async fn token(
 }
 
 /// Checks the bearer token of an Admin API call and the `vNN.0` version segment.
-pub(crate) fn check_admin_call(
-    state: &SharedState,
-    headers: &HeaderMap,
-    version: &str,
-) -> Result<(), Response> {
+pub(crate) fn check_admin_call(state: &SharedState, headers: &HeaderMap, version: &str) -> Result<(), Response> {
     let version_ok = version
         .strip_prefix('v')
         .and_then(|v| v.strip_suffix(".0"))
@@ -172,11 +147,7 @@ pub(crate) fn check_admin_call(
     }
 }
 
-async fn business_unit(
-    State(state): State<SharedState>,
-    headers: HeaderMap,
-    Path(version): Path<String>,
-) -> Response {
+async fn business_unit(State(state): State<SharedState>, headers: HeaderMap, Path(version): Path<String>) -> Response {
     if let Err(response) = check_admin_call(&state, &headers, &version) {
         return response;
     }

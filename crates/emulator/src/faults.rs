@@ -14,10 +14,7 @@ use crate::SharedState;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// Answer with this status and a JSON error body; `retry_after` sets the `Retry-After` header.
-    Status {
-        status: u16,
-        retry_after: Option<u64>,
-    },
+    Status { status: u16, retry_after: Option<u64> },
     /// Answer 200 with an HTML page, as a captive portal or a wrong URL would.
     NonJson,
     /// Answer 200 with the first half of the real body (a connection cut mid-transfer).
@@ -64,10 +61,7 @@ impl FaultPlan {
     }
 
     pub fn count(&self, prefix: &str) -> usize {
-        self.seen_paths
-            .iter()
-            .filter(|p| p.starts_with(prefix))
-            .count()
+        self.seen_paths.iter().filter(|p| p.starts_with(prefix)).count()
     }
 
     /// Records the request and returns the fault to apply to it, if any.
@@ -87,33 +81,20 @@ impl FaultPlan {
     }
 }
 
-pub(crate) async fn inject(
-    State(state): State<SharedState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let fault = state
-        .faults
-        .lock()
-        .unwrap()
-        .next_fault(request.uri().path());
+pub(crate) async fn inject(State(state): State<SharedState>, request: Request, next: Next) -> Response {
+    let fault = state.faults.lock().unwrap().next_fault(request.uri().path());
     match fault {
         None => next.run(request).await,
         Some(Fault::Delay(wait)) => {
             tokio::time::sleep(wait).await;
             next.run(request).await
         }
-        Some(Fault::Status {
-            status,
-            retry_after,
-        }) => {
+        Some(Fault::Status { status, retry_after }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let body = serde_json::json!({"error": "injected_fault", "error_description": status.to_string()});
             let mut response = (status, axum::Json(body)).into_response();
             if let Some(seconds) = retry_after {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, seconds.into());
+                response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
             }
             response
         }
@@ -126,9 +107,7 @@ pub(crate) async fn inject(
         Some(Fault::Truncated) => {
             let response = next.run(request).await;
             let (parts, body) = response.into_parts();
-            let bytes = axum::body::to_bytes(body, usize::MAX)
-                .await
-                .unwrap_or_default();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
             let half = bytes.slice(..bytes.len() / 2);
             let mut response = Response::from_parts(parts, Body::from(half));
             response.headers_mut().remove(header::CONTENT_LENGTH);

@@ -123,9 +123,6 @@ fn router(state: SharedState) -> Router {
         .merge(cxone::routes())
         .merge(ringcentral::routes())
         .merge(webex::routes())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            faults::inject,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), faults::inject))
         .with_state(state)
 }

@@ -36,9 +36,8 @@ async fn token(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let tenant = &state.tenant;
-    let client_ok = auth::basic(&headers).is_some_and(|(id, secret)| {
-        id == tenant.ringcentral_client_id && secret == tenant.ringcentral_client_secret
-    });
+    let client_ok = auth::basic(&headers)
+        .is_some_and(|(id, secret)| id == tenant.ringcentral_client_id && secret == tenant.ringcentral_client_secret);
     if !client_ok {
         return rc_error(
             StatusCode::UNAUTHORIZED,

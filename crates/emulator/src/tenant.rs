@@ -38,10 +38,8 @@ pub struct TenantConfig {
 impl TenantConfig {
     /// The demo tenant for `seed`.
     pub fn demo(seed: u64) -> TenantConfig {
-        let tenant_id = uuid::Uuid::from_u64_pair(
-            0x11eb_0c5e_2d9e_4a4c,
-            0xa2b1_0000_0000_0000 | (seed & 0xffff_ffff_ffff),
-        );
+        let tenant_id =
+            uuid::Uuid::from_u64_pair(0x11eb_0c5e_2d9e_4a4c, 0xa2b1_0000_0000_0000 | (seed & 0xffff_ffff_ffff));
         TenantConfig {
             seed,
             business_unit_id: 4_600_000 + (seed % 1000) + 1,

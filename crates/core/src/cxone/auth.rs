@@ -79,10 +79,7 @@ struct DiscoveryResponse {
 }
 
 /// `POST {auth_url}/auth/token` with `grant_type=password` (client_secret_basic).
-pub async fn password_grant(
-    client: &reqwest::Client,
-    creds: &CxoneCredentials,
-) -> Result<TokenSet> {
+pub async fn password_grant(client: &reqwest::Client, creds: &CxoneCredentials) -> Result<TokenSet> {
     let base = http::parse_base_url(&creds.auth_url)?;
     let url = base
         .join("/auth/token")
@@ -94,10 +91,7 @@ pub async fn password_grant(
     ];
     let response = client
         .post(url.clone())
-        .basic_auth(
-            creds.client_id.trim(),
-            Some(creds.client_secret.expose_secret()),
-        )
+        .basic_auth(creds.client_id.trim(), Some(creds.client_secret.expose_secret()))
         .header(reqwest::header::ACCEPT, "application/json")
         .form(&form)
         .send()
@@ -160,11 +154,7 @@ fn read_claims(access_token: &str) -> Result<TokenClaims> {
 }
 
 /// `GET {auth_url}/.well-known/cxone-configuration?tenantId=…` → the API endpoint.
-pub async fn discover(
-    client: &reqwest::Client,
-    auth_url: &str,
-    tenant_id: &str,
-) -> Result<Discovery> {
+pub async fn discover(client: &reqwest::Client, auth_url: &str, tenant_id: &str) -> Result<Discovery> {
     let base = http::parse_base_url(auth_url)?;
     let mut url = base
         .join("/.well-known/cxone-configuration")
@@ -239,22 +229,12 @@ async fn business_unit_name(
 }
 
 /// The whole "Test connection" for CXone: token, claims, discovery, business unit.
-pub async fn test_connection(
-    client: &reqwest::Client,
-    creds: &CxoneCredentials,
-) -> Result<TestOutcome> {
+pub async fn test_connection(client: &reqwest::Client, creds: &CxoneCredentials) -> Result<TestOutcome> {
     let token = password_grant(client, creds).await?;
     let discovery = discover(client, &creds.auth_url, &token.claims.tenant_id).await?;
     let bu_name = business_unit_name(client, &discovery, &token.access_token).await?;
-    let bu_number = token
-        .claims
-        .business_unit()
-        .unwrap_or_else(|| "unknown".into());
-    let api = discovery
-        .api_endpoint
-        .as_str()
-        .trim_end_matches('/')
-        .to_owned();
+    let bu_number = token.claims.business_unit().unwrap_or_else(|| "unknown".into());
+    let api = discovery.api_endpoint.as_str().trim_end_matches('/').to_owned();
     let bu_label = match &bu_name {
         Some(name) => format!("{bu_number} ({name})"),
         None => bu_number.clone(),

@@ -3,9 +3,7 @@
 
 pub mod auth;
 
-pub use auth::{
-    discover, password_grant, test_connection, CxoneCredentials, Discovery, TokenClaims, TokenSet,
-};
+pub use auth::{discover, password_grant, test_connection, CxoneCredentials, Discovery, TokenClaims, TokenSet};
 
 /// The Admin (ACD) API path under the discovered `api_endpoint`.
 pub const ADMIN_API_PATH: &str = "/inContactAPI/services/v34.0";

@@ -56,20 +56,14 @@ struct Account {
 }
 
 /// Gets an access token with the JWT credential.
-pub async fn token(
-    client: &reqwest::Client,
-    creds: &RingCentralCredentials,
-) -> Result<SecretString> {
+pub async fn token(client: &reqwest::Client, creds: &RingCentralCredentials) -> Result<SecretString> {
     let base = http::parse_base_url(&creds.server_url)?;
     let url = base
         .join("/restapi/oauth/token")
         .map_err(|e| Error::InvalidInput(e.to_string()))?;
     let response = client
         .post(url.clone())
-        .basic_auth(
-            creds.client_id.trim(),
-            Some(creds.client_secret.expose_secret()),
-        )
+        .basic_auth(creds.client_id.trim(), Some(creds.client_secret.expose_secret()))
         .form(&[
             ("grant_type", JWT_GRANT),
             ("assertion", creds.jwt.expose_secret().trim()),
@@ -80,9 +74,7 @@ pub async fn token(
     let answer = Answer::read(response, &url).await?;
     if answer.status.is_success() {
         return Ok(SecretString::from(
-            answer
-                .json::<TokenResponse>("token request", &url)?
-                .access_token,
+            answer.json::<TokenResponse>("token request", &url)?.access_token,
         ));
     }
     let parsed: Option<RcError> = serde_json::from_str(&answer.body).ok();
@@ -110,10 +102,7 @@ pub async fn token(
 }
 
 /// Token grant, then `GET /restapi/v1.0/account/~/extension/~`.
-pub async fn test_connection(
-    client: &reqwest::Client,
-    creds: &RingCentralCredentials,
-) -> Result<TestOutcome> {
+pub async fn test_connection(client: &reqwest::Client, creds: &RingCentralCredentials) -> Result<TestOutcome> {
     let token = token(client, creds).await?;
     let base = http::parse_base_url(&creds.server_url)?;
     let url = base
@@ -161,9 +150,7 @@ pub async fn test_connection(
     Ok(TestOutcome {
         summary: format!(
             "Signed in to RingCentral as {name}{}.",
-            account
-                .map(|a| format!(" (account {a})"))
-                .unwrap_or_default()
+            account.map(|a| format!(" (account {a})")).unwrap_or_default()
         ),
         facts,
     })

@@ -24,10 +24,7 @@ struct Person {
     org_id: Option<String>,
 }
 
-pub async fn test_connection(
-    client: &reqwest::Client,
-    creds: &WebexCredentials,
-) -> Result<TestOutcome> {
+pub async fn test_connection(client: &reqwest::Client, creds: &WebexCredentials) -> Result<TestOutcome> {
     let base = http::parse_base_url(&creds.api_url)?;
     let url = base
         .join("/v1/people/me")

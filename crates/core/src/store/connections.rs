@@ -11,13 +11,9 @@ const COLUMNS: &str =
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Connection> {
     let settings: String = row.get(2)?;
-    let settings: ConnectionSettings = serde_json::from_str(&settings).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
-    })?;
-    let last_test = match (
-        row.get::<_, Option<String>>(6)?,
-        row.get::<_, Option<bool>>(7)?,
-    ) {
+    let settings: ConnectionSettings = serde_json::from_str(&settings)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e)))?;
+    let last_test = match (row.get::<_, Option<String>>(6)?, row.get::<_, Option<bool>>(7)?) {
         (Some(at), Some(ok)) => Some(LastTest {
             at,
             ok,
@@ -39,9 +35,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Connection> {
 
 fn name_taken(error: rusqlite::Error, name: &str) -> Error {
     match error {
-        rusqlite::Error::SqliteFailure(e, _)
-            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
-        {
+        rusqlite::Error::SqliteFailure(e, _) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
             Error::NameTaken(name.to_owned())
         }
         other => other.into(),
@@ -69,9 +63,11 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM connections WHERE id = ?1 OR name = ?1 COLLATE NOCASE"
         ))?;
-        stmt.query_row([id_or_name], from_row)
-            .optional()?
-            .ok_or_else(|| Error::NotFound(format!("No connection is named \"{id_or_name}\". `ccsync connection list` shows the saved ones.")))
+        stmt.query_row([id_or_name], from_row).optional()?.ok_or_else(|| {
+            Error::NotFound(format!(
+                "No connection is named \"{id_or_name}\". `ccsync connection list` shows the saved ones."
+            ))
+        })
     }
 
     pub fn insert_connection(
@@ -82,8 +78,7 @@ impl Store {
         is_demo: bool,
     ) -> Result<Connection> {
         let now = now_rfc3339();
-        let settings_json =
-            serde_json::to_string(settings).map_err(|e| Error::Internal(e.to_string()))?;
+        let settings_json = serde_json::to_string(settings).map_err(|e| Error::Internal(e.to_string()))?;
         self.conn
             .prepare_cached(
                 "INSERT INTO connections (id, name, kind, settings, is_demo, created_at, updated_at)
@@ -95,23 +90,23 @@ impl Store {
             .ok_or_else(|| Error::Internal("a connection vanished right after it was saved".into()))
     }
 
-    pub fn update_connection(
-        &self,
-        id: &str,
-        name: &str,
-        settings: &ConnectionSettings,
-    ) -> Result<Connection> {
-        let settings_json =
-            serde_json::to_string(settings).map_err(|e| Error::Internal(e.to_string()))?;
+    pub fn update_connection(&self, id: &str, name: &str, settings: &ConnectionSettings) -> Result<Connection> {
+        let settings_json = serde_json::to_string(settings).map_err(|e| Error::Internal(e.to_string()))?;
         let changed = self
             .conn
-            .prepare_cached("UPDATE connections SET name = ?2, kind = ?3, settings = ?4, updated_at = ?5 WHERE id = ?1")?
-            .execute(params![id, name, settings.kind().as_str(), settings_json, now_rfc3339()])
+            .prepare_cached(
+                "UPDATE connections SET name = ?2, kind = ?3, settings = ?4, updated_at = ?5 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                name,
+                settings.kind().as_str(),
+                settings_json,
+                now_rfc3339()
+            ])
             .map_err(|e| name_taken(e, name))?;
         if changed == 0 {
-            return Err(Error::NotFound(format!(
-                "The connection \"{name}\" no longer exists."
-            )));
+            return Err(Error::NotFound(format!("The connection \"{name}\" no longer exists.")));
         }
         self.get_connection(id)?
             .ok_or_else(|| Error::Internal("a connection vanished right after it was saved".into()))

@@ -73,8 +73,7 @@ impl Store {
     pub fn schema_version(&self) -> Result<usize> {
         Ok(self
             .conn
-            .pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0))?
-            as usize)
+            .pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0))? as usize)
     }
 }
 
@@ -87,8 +86,7 @@ fn configure(conn: &Connection) -> Result<()> {
 }
 
 fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
-    let current =
-        conn.pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0))? as usize;
+    let current = conn.pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0))? as usize;
     if current > LATEST_SCHEMA_VERSION {
         return Err(Error::Migration(format!(
             "{} was written by a newer CC Sync (schema {current}, this version knows {LATEST_SCHEMA_VERSION}). \
@@ -103,9 +101,7 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
         let backup = backup(conn, path, current)?;
         tracing::info!(from = current, to = LATEST_SCHEMA_VERSION, backup = %backup.display(), "migrating the database");
     }
-    MIGRATIONS
-        .to_latest(conn)
-        .map_err(|e| Error::Migration(e.to_string()))
+    MIGRATIONS.to_latest(conn).map_err(|e| Error::Migration(e.to_string()))
 }
 
 /// Copies the whole database (WAL included) to `<file>.v<N>-<timestamp>.bak` with `VACUUM INTO`,

@@ -1,0 +1,18 @@
+fn main() {
+    // Declaring the app's commands makes them subject to the capability file, so the window can
+    // call exactly these and nothing else.
+    let commands = &[
+        "app_info",
+        "list_connections",
+        "create_connection",
+        "update_connection",
+        "delete_connection",
+        "test_connection",
+        "start_demo_tenant",
+        "open_log_folder",
+    ];
+    tauri_build::try_build(
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),
+    )
+    .expect("the Tauri build step succeeds");
+}

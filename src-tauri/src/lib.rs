@@ -1,0 +1,99 @@
+//! The CC Sync window: each command turns a front-end call into a ccsync-core call. Logic lives in
+//! ccsync-core; if a command grows past a few lines, it belongs there.
+
+mod state;
+
+use ccsync_core::model::{AppInfo, Connection, ConnectionDraft, TestOutcome};
+use ccsync_core::ApiError;
+use tauri::{Manager, State};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::state::AppState;
+
+type CommandResult<T> = Result<T, ApiError>;
+
+#[tauri::command]
+async fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
+    Ok(state.info().await)
+}
+
+#[tauri::command]
+async fn list_connections(state: State<'_, AppState>) -> CommandResult<Vec<Connection>> {
+    Ok(state.connections.list().await?)
+}
+
+#[tauri::command]
+async fn create_connection(state: State<'_, AppState>, draft: ConnectionDraft) -> CommandResult<Connection> {
+    Ok(state.connections.create(draft).await?)
+}
+
+#[tauri::command]
+async fn update_connection(
+    state: State<'_, AppState>,
+    id: String,
+    draft: ConnectionDraft,
+) -> CommandResult<Connection> {
+    Ok(state.connections.update(&id, draft).await?)
+}
+
+#[tauri::command]
+async fn delete_connection(state: State<'_, AppState>, id: String) -> CommandResult<()> {
+    Ok(state.connections.delete(&id).await?)
+}
+
+#[tauri::command]
+async fn test_connection(state: State<'_, AppState>, id: String) -> CommandResult<TestOutcome> {
+    Ok(state.connections.test(&id).await?)
+}
+
+#[tauri::command]
+async fn start_demo_tenant(state: State<'_, AppState>) -> CommandResult<Connection> {
+    Ok(state.start_demo().await?)
+}
+
+#[tauri::command]
+fn open_log_folder(app: tauri::AppHandle, state: State<'_, AppState>) -> CommandResult<()> {
+    app.opener()
+        .open_path(state.log_dir.to_string_lossy(), None::<&str>)
+        .map_err(|e| {
+            ApiError::from(ccsync_core::Error::Internal(format!(
+                "the log folder {} could not be opened ({e}); open it in your file manager",
+                state.log_dir.display()
+            )))
+        })
+}
+
+/// Starts the app. `--demo` (or `CCSYNC_DEMO=1`) opens straight into the demo tenant when no
+/// connection exists yet.
+pub fn run() {
+    // Some GPU drivers (NVIDIA) show a blank WebKitGTK window with the DMA-BUF renderer.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
+    }
+    let want_demo = std::env::args().any(|a| a == "--demo") || std::env::var("CCSYNC_DEMO").is_ok_and(|v| v == "1");
+
+    tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
+        .setup(move |app| {
+            let state = tauri::async_runtime::block_on(AppState::start(want_demo))?;
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            app_info,
+            list_connections,
+            create_connection,
+            update_connection,
+            delete_connection,
+            test_connection,
+            start_demo_tenant,
+            open_log_folder
+        ])
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|error| {
+            tracing::error!(%error, "the app stopped");
+            eprintln!("CC Sync could not start: {error}");
+            std::process::exit(1);
+        });
+}

@@ -1,0 +1,230 @@
+// End-to-end tests of the real CC Sync binary, driven through tauri-driver (WebDriver) under Xvfb,
+// with a private D-Bus and an unlocked gnome-keyring (see scripts/e2e.sh, which sets those up).
+//
+//   node tests/e2e/run.mjs <path to ccsync-desktop>
+//
+// Prints `N passed, N failed` and exits non-zero when anything failed.
+
+import { spawn, execFileSync } from "node:child_process";
+import { createServer } from "node:net";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Session, sleep, waitForDriver } from "./webdriver.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const application = resolve(process.argv[2] ?? join(here, "../../target/debug/ccsync-desktop"));
+const artifacts = join(here, "artifacts");
+let base;
+
+// A secret no other test uses, so finding it on disk can only mean a leak.
+const WRONG_SECRET = `e2e-wrong-access-key-${process.pid}-Zq8`;
+const DEMO_SECRETS = ["demo-client-secret-7Qm2", "demo+access/key=secret=="];
+const PROD = "Prod CXone";
+
+const results = [];
+let session;
+let paths;
+let demoUrl;
+
+async function test(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    results.push({ name, ok: true });
+    console.log(`ok    ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    results.push({ name, ok: false });
+    console.log(`FAIL  ${name}\n      ${error.stack ?? error}`);
+    try {
+      saveScreenshot(`failed-${name.replace(/\W+/g, "-")}`);
+    } catch {
+      // a missing screenshot must not hide the failure
+    }
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+// WebKitWebDriver's screenshot command hangs under Xvfb here, so grab the X display instead.
+function saveScreenshot(name) {
+  mkdirSync(artifacts, { recursive: true });
+  execFileSync("import", ["-window", "root", join(artifacts, `${name}.png`)], { timeout: 10000 });
+}
+
+const row = (name) => `//tr[@data-testid="connection-row" and @data-name="${name}"]`;
+const inRow = (name, testid) => `${row(name)}//*[@data-testid="${testid}"]`;
+const resultOf = (name) => `${row(name)}/following-sibling::tr[1]//*[@data-testid="test-result"]`;
+const byTestId = (id) => `//*[@data-testid="${id}"]`;
+
+async function invoke(command, args = {}) {
+  const reply = await session.executeAsync(
+    `const done = arguments[arguments.length - 1];
+     window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
+       .then((value) => done({ value }), (error) => done({ error }));`,
+    [command, args],
+  );
+  if (reply.error) throw new Error(`${command}: ${JSON.stringify(reply.error)}`);
+  return reply.value;
+}
+
+async function testConnectionInUi(name) {
+  await session.click(await session.waitFor(inRow(name, "test-button")));
+  const result = await session.waitFor(resultOf(name), { timeout: 30000, what: `the test result of ${name}` });
+  return { ok: (await session.attribute(result, "data-ok")) === "true", text: await session.text(result) };
+}
+
+function filesUnder(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+function keyringLookup(connectionId, secret) {
+  try {
+    return execFileSync("secret-tool", ["lookup", "service", "CC Sync", "username", `${connectionId}/${secret}`], {
+      encoding: "utf8",
+    });
+  } catch {
+    return null;
+  }
+}
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function main() {
+  assert(existsSync(application), `no app binary at ${application}; build it first`);
+  assert(process.env.DBUS_SESSION_BUS_ADDRESS, "run inside dbus-run-session (scripts/e2e.sh does)");
+  // Free ports, so a driver left over from another run can never answer in our place.
+  const [port, nativePort] = [await freePort(), await freePort()];
+  base = `http://127.0.0.1:${port}`;
+  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const driverExit = new Promise((_, fail) => driver.once("exit", (code) => fail(new Error(`tauri-driver exited (${code})`))));
+  try {
+    await Promise.race([waitForDriver(base), driverExit]);
+    await suite();
+  } finally {
+    if (session) await session.delete().catch(() => {});
+    driver.kill("SIGTERM");
+    await new Promise((done) => (driver.exitCode !== null ? done() : driver.once("exit", done)));
+  }
+}
+
+async function suite() {
+  await test("a fresh data folder opens on the welcome screen", async () => {
+    session = await Session.create(base, application);
+    await session.waitFor(byTestId("demo-button"), { what: "the 'Explore with a demo tenant' button" });
+    paths = await invoke("app_info");
+    assert(paths.keyring_problem === null, `the keyring is reported unavailable: ${paths.keyring_problem}`);
+    assert(paths.database_path.startsWith(process.env.HOME), `database outside the test HOME: ${paths.database_path}`);
+  });
+
+  await test("choosing the demo tenant lists its connection", async () => {
+    await session.click(await session.waitFor(byTestId("demo-button")));
+    await session.waitFor(row("Demo tenant"), { what: "the demo connection row" });
+    const [connection] = await invoke("list_connections");
+    demoUrl = connection.settings.auth_url;
+    assert(connection.is_demo && demoUrl.startsWith("http://127.0.0.1:"), `demo connection: ${JSON.stringify(connection)}`);
+  });
+
+  await test("Test connection on the demo tenant shows the business unit and API endpoint", async () => {
+    const { ok, text } = await testConnectionInUi("Demo tenant");
+    assert(ok, `the test failed: ${text}`);
+    assert(text.includes("Demo Contact Center"), `no business unit in: ${text}`);
+    assert(text.includes("API endpoint") && text.includes(demoUrl), `no API endpoint in: ${text}`);
+    saveScreenshot("connections");
+  });
+
+  await test("a plain-http remote URL is refused in the form and nothing is lost", async () => {
+    await session.click(await session.waitFor(byTestId("add-connection-button")));
+    await session.type(await session.waitFor(byTestId("field-name")), PROD);
+    await session.type(await session.waitFor(byTestId("field-auth_url")), "http://cxone.example.com");
+    await session.type(await session.waitFor(byTestId("field-client_id")), "ccsync-demo-client");
+    await session.type(await session.waitFor(byTestId("field-access_key_id")), "DEMO4KEY6ID2ACCESS");
+    await session.type(await session.waitFor(byTestId("secret-client_secret")), "demo-client-secret-7Qm2");
+    await session.type(await session.waitFor(byTestId("secret-access_key_secret")), WRONG_SECRET);
+    await session.click(await session.waitFor(byTestId("save-connection")));
+    const error = await session.text(await session.waitFor(byTestId("form-error"), { what: "the form error" }));
+    assert(error.includes("plain http://"), `unexpected form error: ${error}`);
+    const name = await session.waitFor(byTestId("field-name"));
+    assert((await session.cmd("GET", `/element/${name}/property/value`)) === PROD, "the typed name was lost");
+  });
+
+  await test("a CXone connection with a wrong secret saves, and its test says the access key was rejected", async () => {
+    await session.type(await session.waitFor(byTestId("field-auth_url")), demoUrl);
+    await session.click(await session.waitFor(byTestId("save-connection")));
+    await session.waitFor(row(PROD), { what: `the ${PROD} row` });
+    const { ok, text } = await testConnectionInUi(PROD);
+    assert(!ok, `a wrong secret passed the test: ${text}`);
+    assert(text.includes("rejected the access key"), `unclear error: ${text}`);
+  });
+
+  await test("after a restart the connections and their secrets are still there", async () => {
+    await session.delete();
+    session = undefined;
+    await sleep(500);
+    session = await Session.create(base, application);
+    await session.waitFor(row(PROD), { what: `the ${PROD} row after restart` });
+    await session.waitFor(row("Demo tenant"), { what: "the demo row after restart" });
+    const demo = await testConnectionInUi("Demo tenant");
+    assert(demo.ok, `the demo tenant failed after restart: ${demo.text}`);
+    const prod = await testConnectionInUi(PROD);
+    assert(prod.text.includes("rejected the access key"), `the stored secret was not used: ${prod.text}`);
+  });
+
+  await test("the secret is in the real gnome-keyring", async () => {
+    const all = await invoke("list_connections");
+    const prod = all.find((c) => c.name === PROD);
+    assert(prod, "no Prod connection");
+    assert(keyringLookup(prod.id, "access_key_secret") === WRONG_SECRET, "secret-tool cannot read the stored secret");
+    assert(prod.stored_secrets.includes("access_key_secret"), `stored_secrets: ${prod.stored_secrets}`);
+  });
+
+  await test("no secret is in the database file or the log", async () => {
+    const files = [...filesUnder(dirname(paths.database_path)), ...filesUnder(paths.log_dir)];
+    assert(files.some((f) => f.endsWith(".sqlite3")), `no database among ${files}`);
+    const logs = filesUnder(paths.log_dir);
+    assert(logs.length > 0 && logs.some((f) => readFileSync(f, "utf8").includes("connection tested")), "the log is empty");
+    for (const file of files) {
+      const bytes = readFileSync(file);
+      for (const secret of [WRONG_SECRET, ...DEMO_SECRETS]) {
+        assert(!bytes.includes(Buffer.from(secret)), `${file} contains a secret`);
+      }
+    }
+  });
+
+  await test("the other screens are reachable from the navigation", async () => {
+    for (const screen of ["synchronize", "user-mapping", "csv-import", "records", "history"]) {
+      await session.click(await session.waitFor(byTestId(`nav-${screen}`)));
+      await session.waitFor(`//*[contains(., "Coming soon")]`, { what: `the ${screen} panel` });
+    }
+    await session.click(await session.waitFor(byTestId("nav-connections")));
+    await session.waitFor(row(PROD));
+  });
+}
+
+try {
+  await main();
+} catch (error) {
+  results.push({ name: "harness", ok: false });
+  console.log(`FAIL  harness\n      ${error.stack ?? error}`);
+}
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
