@@ -1,0 +1,151 @@
+//! The `ccsync` binary, headless: secrets from CCSYNC_… variables, no keyring on the bus, `--json`.
+
+use std::process::{Command, Output};
+
+use ccsync_emulator::{demo, Emulator, TenantConfig};
+use serde_json::Value;
+
+struct Cli {
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Cli {
+        Cli {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Runs `ccsync --db <temp> --json ARGS` with no keyring reachable and the demo secrets set.
+    fn run(&self, args: &[&str], secrets: bool) -> (Output, Value) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ccsync"));
+        command
+            .arg("--db")
+            .arg(self.dir.path().join("ccsync.sqlite3"))
+            .arg("--json")
+            .args(args)
+            .env("CCSYNC_LOG_DIR", self.dir.path().join("logs"))
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/ccsync-cli-test")
+            .env_remove("DISPLAY")
+            .env_remove("CCSYNC_DB");
+        for (var, value) in [
+            ("CCSYNC_CXONE_CLIENT_SECRET", demo::CXONE_CLIENT_SECRET),
+            ("CCSYNC_CXONE_ACCESS_KEY_SECRET", demo::CXONE_ACCESS_KEY_SECRET),
+        ] {
+            if secrets {
+                command.env(var, value);
+            } else {
+                command.env_remove(var);
+            }
+        }
+        let output = command.output().unwrap();
+        let json = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("stdout is not JSON: {}", String::from_utf8_lossy(&output.stdout)));
+        (output, json)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn headless_add_list_test_remove_with_secrets_from_the_environment() {
+    let emulator = Emulator::start(TenantConfig::default()).await.unwrap();
+    let url = emulator.base_url().to_owned();
+    let cli = Cli::new();
+
+    let add = [
+        "connection",
+        "add",
+        "cxone",
+        "--name",
+        "Prod",
+        "--auth-url",
+        &url,
+        "--client-id",
+        demo::CXONE_CLIENT_ID,
+        "--access-key-id",
+        demo::CXONE_ACCESS_KEY_ID,
+    ];
+    let (out, added) = tokio::task::block_in_place(|| cli.run(&add, true));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(added["name"], "Prod");
+    assert_eq!(added["settings"]["kind"], "cxone");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no keyring here"));
+
+    let (_, listed) = tokio::task::block_in_place(|| cli.run(&["connection", "list"], true));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+
+    let (out, tested) = tokio::task::block_in_place(|| cli.run(&["connection", "test", "prod"], true));
+    assert!(out.status.success(), "{tested}");
+    let summary = tested["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(demo::BUSINESS_UNIT_NAME) && summary.contains(&url),
+        "{summary}"
+    );
+
+    // Without the variables there is nowhere to read the secret from.
+    let (out, failed) = tokio::task::block_in_place(|| cli.run(&["connection", "test", "Prod"], false));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(failed["error"]["code"], "keyring_unavailable");
+
+    let (out, refused) = tokio::task::block_in_place(|| cli.run(&["connection", "remove", "Prod"], true));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        refused["error"]["message"].as_str().unwrap().contains("--force"),
+        "{refused}"
+    );
+    let (out, removed) = tokio::task::block_in_place(|| cli.run(&["connection", "remove", "Prod", "--force"], true));
+    assert!(out.status.success(), "{removed}");
+    assert_eq!(removed["removed"], "Prod");
+    let (_, listed) = tokio::task::block_in_place(|| cli.run(&["connection", "list"], true));
+    assert_eq!(listed, Value::Array(vec![]));
+}
+
+#[test]
+fn errors_are_json_with_a_code_and_a_sentence() {
+    let cli = Cli::new();
+    let (out, missing) = cli.run(&["connection", "test", "Nope"], true);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(missing["error"]["code"], "not_found");
+    assert!(missing["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("ccsync connection list"));
+
+    let insecure = [
+        "connection",
+        "add",
+        "cxone",
+        "--name",
+        "X",
+        "--auth-url",
+        "http://cxone.example.com",
+        "--client-id",
+        "c",
+        "--access-key-id",
+        "k",
+    ];
+    let (_, refused) = cli.run(&insecure, true);
+    assert_eq!(refused["error"]["code"], "insecure_url");
+
+    let (_, no_secret) = cli.run(
+        &[
+            "connection",
+            "add",
+            "cxone",
+            "--name",
+            "X",
+            "--client-id",
+            "c",
+            "--access-key-id",
+            "k",
+        ],
+        false,
+    );
+    assert_eq!(no_secret["error"]["code"], "invalid_input");
+    assert!(
+        no_secret["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("CCSYNC_CXONE_CLIENT_SECRET"),
+        "{no_secret}"
+    );
+}
