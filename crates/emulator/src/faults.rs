@@ -115,3 +115,29 @@ pub(crate) async fn inject(State(state): State<SharedState>, request: Request, n
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_skips_then_applies_a_bounded_number_of_times() {
+        let fault = Fault::Status {
+            status: 429,
+            retry_after: Some(2),
+        };
+        let mut plan = FaultPlan::new(vec![FaultRule {
+            path_prefix: "/inContactAPI".into(),
+            fault: fault.clone(),
+            skip: 1,
+            times: Some(2),
+        }]);
+        let seen: Vec<_> = (0..5)
+            .map(|_| plan.next_fault("/inContactAPI/services/v34.0/agents"))
+            .collect();
+        assert_eq!(seen, vec![None, Some(fault.clone()), Some(fault), None, None]);
+        assert_eq!(plan.next_fault("/auth/token"), None, "other paths are untouched");
+        assert_eq!(plan.count("/inContactAPI"), 5);
+        assert_eq!(plan.count("/"), 6);
+    }
+}
