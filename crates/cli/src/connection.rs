@@ -49,6 +49,9 @@ pub enum AddCommand {
         client_id: String,
         #[arg(long)]
         access_key_id: String,
+        /// Pull campaigns from CXone skills instead of campaigns (as some dialers expect).
+        #[arg(long)]
+        campaigns_from_skills: bool,
     },
     /// RingCentral (secrets: CCSYNC_RINGCENTRAL_CLIENT_SECRET, CCSYNC_RINGCENTRAL_JWT).
     Ringcentral {
@@ -124,12 +127,14 @@ async fn add_connection(add: AddCommand, connections: &Connections, output: &Out
             auth_url,
             client_id,
             access_key_id,
+            campaigns_from_skills,
         } => (
             name,
             ConnectionSettings::Cxone {
                 auth_url,
                 client_id,
                 access_key_id,
+                campaigns_from_skills,
             },
         ),
         AddCommand::Ringcentral {

@@ -166,6 +166,7 @@ impl Connections {
                 auth_url,
                 client_id,
                 access_key_id,
+                ..
             } => {
                 let creds = CxoneCredentials {
                     auth_url: auth_url.clone(),
@@ -283,19 +284,11 @@ impl Connections {
 
     /// Points the demo connection at the emulator's current address (it gets a new port each start).
     pub(crate) fn repoint_demo(&self, connection: &Connection, base_url: &str) -> Result<Connection> {
-        let ConnectionSettings::Cxone {
-            client_id,
-            access_key_id,
-            ..
-        } = &connection.settings
-        else {
+        let mut settings = connection.settings.clone();
+        let ConnectionSettings::Cxone { auth_url, .. } = &mut settings else {
             return Err(Error::Internal("the demo connection is not a CXone connection".into()));
         };
-        let settings = ConnectionSettings::Cxone {
-            auth_url: base_url.to_owned(),
-            client_id: client_id.clone(),
-            access_key_id: access_key_id.clone(),
-        };
+        *auth_url = base_url.to_owned();
         self.store()
             .update_connection(&connection.id, &connection.name, &settings)
     }
@@ -349,10 +342,12 @@ fn validate(draft: &ConnectionDraft) -> Result<(String, ConnectionSettings)> {
             auth_url,
             client_id,
             access_key_id,
+            campaigns_from_skills,
         } => ConnectionSettings::Cxone {
             auth_url: url(auth_url, "auth URL")?,
             client_id: required(client_id, "client ID")?,
             access_key_id: required(access_key_id, "access key ID")?,
+            campaigns_from_skills: *campaigns_from_skills,
         },
         ConnectionSettings::Ringcentral { server_url, client_id } => ConnectionSettings::Ringcentral {
             server_url: url(server_url, "server URL")?,

@@ -48,6 +48,7 @@ pub async fn start(connections: &Connections) -> Result<DemoTenant> {
                     auth_url: base_url.clone(),
                     client_id: creds::CXONE_CLIENT_ID.to_owned(),
                     access_key_id: creds::CXONE_ACCESS_KEY_ID.to_owned(),
+                    campaigns_from_skills: false,
                 },
                 secrets: BTreeMap::from([
                     (SecretKind::ClientSecret, creds::CXONE_CLIENT_SECRET.to_owned()),

@@ -93,6 +93,9 @@ pub enum ConnectionSettings {
         auth_url: String,
         client_id: String,
         access_key_id: String,
+        /// Pull campaigns from `skills` instead of `campaigns` (as some dialers expect).
+        #[serde(default)]
+        campaigns_from_skills: bool,
     },
     Ringcentral {
         /// e.g. `https://platform.ringcentral.com`.
@@ -180,4 +183,197 @@ pub struct AppInfo {
     pub log_dir: String,
     /// `None` when the keyring works; otherwise the `keyring_unavailable` sentence.
     pub keyring_problem: Option<String>,
+}
+
+/// The four kinds of CXone records CC Sync pulls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    Users,
+    Campaigns,
+    Dispositions,
+    AgentStatuses,
+}
+
+impl Entity {
+    pub const ALL: [Entity; 4] = [
+        Entity::Users,
+        Entity::Campaigns,
+        Entity::Dispositions,
+        Entity::AgentStatuses,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Users => "users",
+            Entity::Campaigns => "campaigns",
+            Entity::Dispositions => "dispositions",
+            Entity::AgentStatuses => "agent_statuses",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Entity> {
+        Entity::ALL
+            .into_iter()
+            .find(|e| e.as_str() == value || e.cli_name() == value)
+    }
+
+    /// The name the CLI takes (`ccsync pull agent-statuses`).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Entity::AgentStatuses => "agent-statuses",
+            other => other.as_str(),
+        }
+    }
+
+    /// The local group records of this kind are added to.
+    pub fn group_name(self) -> &'static str {
+        match self {
+            Entity::Users => "Call Center Agents",
+            Entity::Campaigns => "CC Campaigns",
+            Entity::Dispositions => "CC Dispositions",
+            Entity::AgentStatuses => "CC Agent Status",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Entity::Users => "users",
+            Entity::Campaigns => "campaigns",
+            Entity::Dispositions => "dispositions",
+            Entity::AgentStatuses => "agent statuses",
+        }
+    }
+}
+
+/// How a fetched record compares with the local store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    New,
+    Changed,
+    Unchanged,
+    /// In the store but no longer in CXone: flagged, never deleted.
+    MissingUpstream,
+}
+
+/// One field that differs between the store and CXone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// One row of the Synchronize list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PlanRow {
+    /// The CXone id (agentId, campaign id, dispositionId, unavailable code id).
+    pub id: String,
+    pub name: String,
+    /// Users: the email; others: a short description (notes, outcome…).
+    pub detail: String,
+    pub is_active: bool,
+    pub status: PlanStatus,
+    pub changes: Vec<FieldChange>,
+}
+
+/// Counts of a plan, and anything the user should know about how the fetch went.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PlanSummary {
+    pub fetched: u32,
+    pub new: u32,
+    pub changed: u32,
+    pub unchanged: u32,
+    pub missing_upstream: u32,
+    /// Whether this was an incremental pull (only records changed since the last one).
+    pub incremental: bool,
+    pub notes: Vec<String>,
+}
+
+/// The result of fetching and comparing: kept by the app until applied or discarded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncPlan {
+    pub plan_id: String,
+    pub entity: Entity,
+    pub connection_id: String,
+    pub summary: PlanSummary,
+    pub rows: Vec<PlanRow>,
+}
+
+/// Which rows of a plan to write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", content = "ids", rename_all = "snake_case")]
+pub enum Selection {
+    All,
+    New,
+    Changed,
+    Ids(Vec<String>),
+}
+
+/// What an apply wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ApplyResult {
+    pub run_id: i64,
+    pub created: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+    pub missing_upstream: u32,
+}
+
+/// Progress of a long operation, as the UI's progress bar and the CLI's show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ProgressEvent {
+    /// "authenticating", "fetching", "planning" or "writing".
+    pub phase: String,
+    pub done: u64,
+    pub total: Option<u64>,
+}
+
+/// A record in the local store, as the Records screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StoredRecord {
+    pub id: String,
+    pub business_unit_id: i64,
+    pub name: String,
+    pub detail: String,
+    pub is_active: bool,
+    pub group_name: String,
+    /// Users only: false until an administrator sets a password.
+    pub password_set: bool,
+    pub first_synced_at: String,
+    pub last_synced_at: String,
+    pub missing_upstream_since: Option<String>,
+}
+
+/// One pull, import or auto-sync, as History lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncRun {
+    pub id: i64,
+    /// "pull", "import" or "auto_sync".
+    pub kind: String,
+    pub entity: Option<Entity>,
+    pub connection_name: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub duration_ms: Option<i64>,
+    /// "running", "succeeded", "failed" or "cancelled".
+    pub status: String,
+    pub fetched: i64,
+    pub created: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub missing_upstream: i64,
+    pub error: Option<String>,
+}
+
+/// One created or updated record of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AuditEntry {
+    pub record_id: String,
+    pub name: String,
+    /// "created", "updated" or "flagged_missing".
+    pub action: String,
+    pub changes: Vec<FieldChange>,
+    pub at: String,
 }

@@ -16,6 +16,13 @@ fn export_all(dir: &Path) {
     ConnectionDraft::export_all_to(dir).unwrap();
     ConnectionKind::export_all_to(dir).unwrap();
     TestOutcome::export_all_to(dir).unwrap();
+    SyncPlan::export_all_to(dir).unwrap();
+    Selection::export_all_to(dir).unwrap();
+    ApplyResult::export_all_to(dir).unwrap();
+    ProgressEvent::export_all_to(dir).unwrap();
+    StoredRecord::export_all_to(dir).unwrap();
+    SyncRun::export_all_to(dir).unwrap();
+    AuditEntry::export_all_to(dir).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

@@ -35,6 +35,7 @@ fn cxone_draft(name: &str, auth_url: &str, client_secret: &str, key_secret: &str
             auth_url: auth_url.into(),
             client_id: demo::CXONE_CLIENT_ID.into(),
             access_key_id: demo::CXONE_ACCESS_KEY_ID.into(),
+            campaigns_from_skills: false,
         },
         secrets: BTreeMap::from([
             (SecretKind::ClientSecret, client_secret.into()),

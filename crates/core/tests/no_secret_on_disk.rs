@@ -55,6 +55,7 @@ async fn secrets_never_reach_the_database_or_the_log() {
             auth_url: emulator.base_url().into(),
             client_id: tenant.cxone_client_id.clone(),
             access_key_id: tenant.access_key_id.clone(),
+            campaigns_from_skills: false,
         },
         secrets: BTreeMap::from([
             (SecretKind::ClientSecret, tenant.cxone_client_secret.clone()),

@@ -10,6 +10,7 @@ fn cxone(auth_url: &str) -> ConnectionSettings {
         auth_url: auth_url.into(),
         client_id: "client".into(),
         access_key_id: "key".into(),
+        campaigns_from_skills: false,
     }
 }
 

@@ -7,7 +7,11 @@ export type ConnectionSettings = { "kind": "cxone",
 /**
  * Global auth host, e.g. `https://cxone.niceincontact.com`.
  */
-auth_url: string, client_id: string, access_key_id: string, } | { "kind": "ringcentral", 
+auth_url: string, client_id: string, access_key_id: string, 
+/**
+ * Pull campaigns from `skills` instead of `campaigns` (as some dialers expect).
+ */
+campaigns_from_skills: boolean, } | { "kind": "ringcentral", 
 /**
  * e.g. `https://platform.ringcentral.com`.
  */
