@@ -3,6 +3,9 @@ import { useEffect, useState } from "react";
 import { Sidebar } from "./components/Sidebar";
 import { ComingSoon } from "./components/ComingSoon";
 import { ConnectionsScreen } from "./connections/ConnectionsScreen";
+import { HistoryScreen } from "./history/HistoryScreen";
+import { RecordsScreen } from "./records/RecordsScreen";
+import { SynchronizeScreen } from "./sync/SynchronizeScreen";
 import { appInfo, type ApiError, type AppInfo } from "./platform";
 import { SCREENS, type ScreenId } from "./screens";
 
@@ -41,6 +44,12 @@ export default function App() {
         <div className="main-content">
           {current.id === "connections" ? (
             <ConnectionsScreen />
+          ) : current.id === "synchronize" ? (
+            <SynchronizeScreen onNavigate={setScreen} />
+          ) : current.id === "records" ? (
+            <RecordsScreen />
+          ) : current.id === "history" ? (
+            <HistoryScreen />
           ) : (
             <ComingSoon title={current.label} description={current.comingSoon ?? ""} />
           )}

@@ -15,12 +15,7 @@ export type ScreenInfo = {
 
 export const SCREENS: readonly ScreenInfo[] = [
   { id: "connections", label: "Connections" },
-  {
-    id: "synchronize",
-    label: "Synchronize",
-    comingSoon:
-      "Pull users, campaigns, dispositions and agent statuses from CXone — creating or updating records, never deleting them.",
-  },
+  { id: "synchronize", label: "Synchronize" },
   {
     id: "user-mapping",
     label: "User Mapping",
@@ -33,15 +28,6 @@ export const SCREENS: readonly ScreenInfo[] = [
     comingSoon:
       "Import Control Hub–style user files by drag and drop, with validation and a dry-run summary before anything changes.",
   },
-  {
-    id: "records",
-    label: "Records",
-    comingSoon:
-      "Browse the synchronized users, campaigns, dispositions and agent statuses.",
-  },
-  {
-    id: "history",
-    label: "History",
-    comingSoon: "Every sync run with its counts and the changes it made.",
-  },
+  { id: "records", label: "Records" },
+  { id: "history", label: "History" },
 ];

@@ -196,6 +196,43 @@ impl Connections {
         }
     }
 
+    /// Signs in to a CXone connection for Admin API calls.
+    pub async fn cxone_session(
+        &self,
+        id_or_name: &str,
+        policy: crate::retry::RetryPolicy,
+    ) -> Result<(Connection, crate::cxone::session::CxoneSession)> {
+        let connection = self.store().find_connection(id_or_name)?;
+        let ConnectionSettings::Cxone {
+            auth_url,
+            client_id,
+            access_key_id,
+            ..
+        } = &connection.settings
+        else {
+            return Err(Error::InvalidInput(format!(
+                "\"{}\" is a {} connection; records are pulled from a NICE CXone connection.",
+                connection.name,
+                connection.settings.kind().display_name()
+            )));
+        };
+        let mut secrets = self.resolve_secrets(&connection).await?;
+        let creds = CxoneCredentials {
+            auth_url: auth_url.clone(),
+            client_id: client_id.clone(),
+            client_secret: secrets.remove(&SecretKind::ClientSecret).expect("resolved"),
+            access_key_id: access_key_id.clone(),
+            access_key_secret: secrets.remove(&SecretKind::AccessKeySecret).expect("resolved"),
+        };
+        let session = crate::cxone::session::CxoneSession::connect(self.http.clone(), creds, policy).await?;
+        Ok((connection, session))
+    }
+
+    /// The store these connections live in (the sync engine writes records beside them).
+    pub fn store_handle(&self) -> Arc<Mutex<Store>> {
+        self.store.clone()
+    }
+
     /// Every secret the connection needs: from the environment on headless runs, else the keyring.
     async fn resolve_secrets(&self, connection: &Connection) -> Result<BTreeMap<SecretKind, SecretString>> {
         let kind = connection.settings.kind();

@@ -22,6 +22,7 @@ pub enum ErrorCode {
     NotFound,
     NameTaken,
     RateLimited,
+    Cancelled,
     Database,
     Io,
     Internal,
@@ -76,6 +77,9 @@ pub enum Error {
     #[error("{0}")]
     RateLimited(String),
 
+    #[error("Cancelled: nothing was written.")]
+    Cancelled,
+
     #[error("The local database failed: {0}. If this persists, see the log file.")]
     Database(#[from] rusqlite::Error),
 
@@ -104,6 +108,7 @@ impl Error {
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::NameTaken(_) => ErrorCode::NameTaken,
             Error::RateLimited(_) => ErrorCode::RateLimited,
+            Error::Cancelled => ErrorCode::Cancelled,
             Error::Database(_) | Error::Migration(_) => ErrorCode::Database,
             Error::Io(_) => ErrorCode::Io,
             Error::Internal(_) => ErrorCode::Internal,

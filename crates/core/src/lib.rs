@@ -9,7 +9,10 @@ pub mod http;
 pub mod logging;
 pub mod model;
 pub mod paths;
+pub mod progress;
+pub mod retry;
 pub mod secrets;
 pub mod store;
+pub mod sync;
 
 pub use error::{ApiError, Error, ErrorCode, Result};

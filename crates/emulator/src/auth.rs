@@ -57,6 +57,15 @@ pub(crate) fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// The current time as CXone writes it, e.g. `2026-01-05T09:00:00.000Z`.
+pub fn now_rfc3339() -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .expect("formatting the current time cannot fail")
+}
+
 pub(crate) fn sign(state: &AppState, typ: &str, ttl: u64) -> String {
     let now = now_secs();
     let claims = CxoneClaims {

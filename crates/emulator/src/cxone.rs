@@ -8,9 +8,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::auth::{self, oauth_error};
+use crate::data::{self, SEEDED_AT};
+use crate::tenant::Shape;
 use crate::SharedState;
 
 pub(crate) fn routes() -> Router<SharedState> {
@@ -19,6 +21,19 @@ pub(crate) fn routes() -> Router<SharedState> {
         .route("/.well-known/cxone-configuration", get(cxone_configuration))
         .route("/auth/token", post(token))
         .route("/inContactAPI/services/{version}/business-unit", get(business_unit))
+        .route("/inContactAPI/services/{version}/agents", get(agents))
+        .route("/inContactAPI/services/{version}/campaigns", get(campaigns))
+        .route("/inContactAPI/services/{version}/skills", get(skills))
+        .route("/inContactAPI/services/{version}/dispositions", get(dispositions))
+        .route(
+            "/inContactAPI/services/{version}/unavailable-codes",
+            get(unavailable_codes),
+        )
+        .route("/inContactAPI/services/{version}/teams", get(teams))
+        .route(
+            "/inContactAPI/services/{version}/security-profiles",
+            get(security_profiles),
+        )
 }
 
 async fn openid_configuration(State(state): State<SharedState>) -> Json<serde_json::Value> {
@@ -162,4 +177,298 @@ async fn business_unit(State(state): State<SharedState>, headers: HeaderMap, Pat
         }]
     }))
     .into_response()
+}
+
+/// `skip`, `top`, `updatedSince` / `updateSince` and `isActive`, with names matched case-insensitively.
+struct ListQuery {
+    skip: usize,
+    top: Option<usize>,
+    since: Option<String>,
+    is_active: Option<bool>,
+}
+
+impl ListQuery {
+    fn parse(query: &HashMap<String, String>) -> ListQuery {
+        let get = |name: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        };
+        ListQuery {
+            skip: get("skip").and_then(|v| v.parse().ok()).unwrap_or(0),
+            top: get("top").and_then(|v| v.parse().ok()),
+            since: get("updatedSince").or_else(|| get("updateSince")).map(str::to_owned),
+            is_active: get("isActive").map(|v| v.eq_ignore_ascii_case("true")),
+        }
+    }
+
+    fn keeps(&self, is_active: bool, last_updated: &str) -> bool {
+        self.is_active.is_none_or(|wanted| wanted == is_active)
+            && self.since.as_deref().is_none_or(|since| last_updated > since)
+    }
+}
+
+/// What a list answer carries besides its items.
+struct Envelope {
+    collection: &'static str,
+    links: bool,
+    last_poll_time: bool,
+    total: bool,
+    wrap_in_result_set: bool,
+}
+
+impl ListQuery {
+    /// `(skip, top)` with `top` capped at the tenant's maximum page size.
+    fn window(&self, state: &SharedState) -> (usize, usize) {
+        let max = state.tenant.max_page_size;
+        (self.skip, self.top.unwrap_or(max).clamp(1, max))
+    }
+}
+
+/// Wraps one page as CXone does; 204 with no body when there is nothing on it.
+#[allow(clippy::too_many_arguments)]
+fn list_answer(
+    state: &SharedState,
+    path: &str,
+    version: &str,
+    query: &ListQuery,
+    total: usize,
+    page: Vec<Value>,
+    envelope: Envelope,
+) -> Response {
+    if page.is_empty() {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    let (skip, top) = query.window(state);
+    let base = format!("{}/inContactAPI/services/{version}/{path}", state.base_url);
+    let link = |skip: usize| json!(format!("{base}?skip={skip}&top={top}"));
+    let mut body = serde_json::Map::new();
+    body.insert("businessUnitId".into(), json!(state.tenant.business_unit_id));
+    if envelope.last_poll_time {
+        body.insert("lastPollTime".into(), json!(auth::now_rfc3339()));
+    }
+    if envelope.total {
+        body.insert("totalRecords".into(), json!(total));
+    }
+    if envelope.links {
+        let next = if skip + top < total {
+            link(skip + top)
+        } else {
+            Value::Null
+        };
+        let previous = if skip > 0 {
+            link(skip.saturating_sub(top))
+        } else {
+            Value::Null
+        };
+        body.insert(
+            "_links".into(),
+            json!({"self": link(skip), "next": next, "previous": previous}),
+        );
+    }
+    body.insert(envelope.collection.into(), Value::Array(page));
+    let body = Value::Object(body);
+    if envelope.wrap_in_result_set {
+        Json(json!({ "resultSet": body })).into_response()
+    } else {
+        Json(body).into_response()
+    }
+}
+
+/// The filtered records' count and the current page of them, rendered.
+fn paged<T>(
+    state: &SharedState,
+    query: &ListQuery,
+    matching: Vec<&T>,
+    render: impl Fn(&T) -> Value,
+) -> (usize, Vec<Value>) {
+    let (skip, top) = query.window(state);
+    (
+        matching.len(),
+        matching.iter().skip(skip).take(top).map(|item| render(item)).collect(),
+    )
+}
+
+macro_rules! admin_call {
+    ($state:expr, $headers:expr, $version:expr) => {
+        if let Err(response) = check_admin_call(&$state, &$headers, &$version) {
+            return response;
+        }
+    };
+}
+
+async fn agents(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    Path(version): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    admin_call!(state, headers, version);
+    let query = ListQuery::parse(&query);
+    let (total, page) = {
+        let data = state.data.lock().unwrap();
+        let matching = data
+            .agents
+            .iter()
+            .filter(|a| query.keeps(a.is_active, &a.last_updated))
+            .collect();
+        paged(&state, &query, matching, |a| data.agent_json(a, state.tenant.shape))
+    };
+    let envelope = Envelope {
+        collection: "agents",
+        links: true,
+        last_poll_time: true,
+        total: true,
+        wrap_in_result_set: false,
+    };
+    list_answer(&state, "agents", &version, &query, total, page, envelope)
+}
+
+async fn campaigns(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    Path(version): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    admin_call!(state, headers, version);
+    let query = ListQuery::parse(&query);
+    let shape = state.tenant.shape;
+    let (total, page) = {
+        let data = state.data.lock().unwrap();
+        let matching = data
+            .campaigns
+            .iter()
+            .filter(|c| query.keeps(c.is_active, SEEDED_AT))
+            .collect();
+        paged(&state, &query, matching, |c| data.campaign_json(c, shape))
+    };
+    // v34 campaigns have neither _links nor lastPollTime; the legacy shape wraps in resultSet.
+    let legacy = shape == Shape::Legacy;
+    let envelope = Envelope {
+        collection: "campaigns",
+        links: legacy,
+        last_poll_time: false,
+        total: true,
+        wrap_in_result_set: legacy,
+    };
+    list_answer(&state, "campaigns", &version, &query, total, page, envelope)
+}
+
+async fn skills(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    Path(version): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    admin_call!(state, headers, version);
+    let query = ListQuery::parse(&query);
+    let (total, page) = {
+        let data = state.data.lock().unwrap();
+        let matching = data
+            .skills
+            .iter()
+            .filter(|s| query.keeps(s.is_active, &s.last_updated))
+            .collect();
+        paged(&state, &query, matching, |s| data.skill_json(s))
+    };
+    let envelope = Envelope {
+        collection: "skills",
+        links: true,
+        last_poll_time: true,
+        total: true,
+        wrap_in_result_set: false,
+    };
+    list_answer(&state, "skills", &version, &query, total, page, envelope)
+}
+
+async fn dispositions(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    Path(version): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    admin_call!(state, headers, version);
+    let query = ListQuery::parse(&query);
+    let (total, page) = {
+        let data = state.data.lock().unwrap();
+        let matching = data
+            .dispositions
+            .iter()
+            .filter(|d| query.keeps(d.is_active, &d.last_updated))
+            .collect();
+        paged(&state, &query, matching, |d| data.disposition_json(d))
+    };
+    let envelope = Envelope {
+        collection: "dispositions",
+        links: true,
+        last_poll_time: false,
+        total: true,
+        wrap_in_result_set: false,
+    };
+    list_answer(&state, "dispositions", &version, &query, total, page, envelope)
+}
+
+async fn unavailable_codes(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    Path(version): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    admin_call!(state, headers, version);
+    let query = ListQuery::parse(&query);
+    let shape = state.tenant.shape;
+    let (total, page) = {
+        let data = state.data.lock().unwrap();
+        let matching = data
+            .codes
+            .iter()
+            .filter(|c| query.keeps(c.is_active, SEEDED_AT))
+            .collect();
+        paged(&state, &query, matching, |c| data.code_json(c, shape))
+    };
+    // The legacy shape is a bare list: no total, no links.
+    let v34 = shape == Shape::V34;
+    let envelope = Envelope {
+        collection: "unavailableCodes",
+        links: v34,
+        last_poll_time: false,
+        total: v34,
+        wrap_in_result_set: false,
+    };
+    list_answer(&state, "unavailable-codes", &version, &query, total, page, envelope)
+}
+
+async fn teams(State(state): State<SharedState>, headers: HeaderMap, Path(version): Path<String>) -> Response {
+    admin_call!(state, headers, version);
+    let teams: Vec<Value> = data::TEAMS
+        .iter()
+        .enumerate()
+        .map(|(i, name)| json!({"teamId": 11070 + i, "teamName": name, "isActive": true, "description": "", "lastUpdateTime": SEEDED_AT}))
+        .collect();
+    Json(
+        json!({"businessUnitId": state.tenant.business_unit_id, "lastPollTime": auth::now_rfc3339(),
+                "totalRecords": teams.len(), "teams": teams}),
+    )
+    .into_response()
+}
+
+async fn security_profiles(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    Path(version): Path<String>,
+) -> Response {
+    admin_call!(state, headers, version);
+    let profiles: Vec<Value> = data::PROFILES
+        .iter()
+        .map(|(id, name, can_map)| {
+            let mut permissions = vec![json!({"permissionKey": "Agents", "optionKeys": ["View"]})];
+            if *can_map {
+                permissions.push(json!({"permissionKey": data::MAP_PERMISSION_KEY, "optionKeys": ["Map"]}));
+            }
+            json!({"securityProfileId": id, "securityProfileName": name, "securityProfileStatusName": "Active",
+                   "isInternal": false, "permissions": permissions})
+        })
+        .collect();
+    Json(json!({"profiles": profiles})).into_response()
 }

@@ -21,6 +21,9 @@ pub enum Fault {
     Truncated,
     /// Wait this long, then answer normally.
     Delay(Duration),
+    /// Add this many agents at the front of the list, then answer normally (data changing
+    /// while a client pages).
+    InsertAgents(usize),
 }
 
 /// A fault applied to requests whose path starts with `path_prefix`.
@@ -87,6 +90,14 @@ pub(crate) async fn inject(State(state): State<SharedState>, request: Request, n
         None => next.run(request).await,
         Some(Fault::Delay(wait)) => {
             tokio::time::sleep(wait).await;
+            next.run(request).await
+        }
+        Some(Fault::InsertAgents(count)) => {
+            state
+                .data
+                .lock()
+                .unwrap()
+                .insert_agents_at_front(count, &crate::auth::now_rfc3339());
             next.run(request).await
         }
         Some(Fault::Status { status, retry_after }) => {

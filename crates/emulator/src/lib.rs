@@ -7,6 +7,7 @@
 
 mod auth;
 mod cxone;
+pub mod data;
 pub mod faults;
 mod ringcentral;
 mod tenant;
@@ -21,13 +22,14 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use faults::{Fault, FaultRule};
-pub use tenant::{demo, TenantConfig};
+pub use tenant::{demo, Shape, TenantConfig};
 
 /// Everything the handlers share.
 pub(crate) struct AppState {
     pub tenant: TenantConfig,
     pub base_url: String,
     pub faults: Mutex<faults::FaultPlan>,
+    pub data: Mutex<data::TenantData>,
     pub issued: Mutex<auth::IssuedTokens>,
 }
 
@@ -51,7 +53,9 @@ impl Emulator {
     pub async fn start_on(tenant: TenantConfig, port: u16) -> std::io::Result<Emulator> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
+        let data = Mutex::new(data::TenantData::generate(&tenant));
         let state = Arc::new(AppState {
+            data,
             tenant,
             base_url: format!("http://{addr}"),
             faults: Mutex::new(faults::FaultPlan::default()),
@@ -97,6 +101,11 @@ impl Emulator {
     /// How many requests whose path starts with `prefix` the server has seen.
     pub fn request_count(&self, prefix: &str) -> usize {
         self.state.faults.lock().unwrap().count(prefix)
+    }
+
+    /// Changes the tenant's records while the server runs (tests: updates, inserts, removals).
+    pub fn with_data<T>(&self, change: impl FnOnce(&mut data::TenantData) -> T) -> T {
+        change(&mut self.state.data.lock().unwrap())
     }
 
     /// Stops accepting requests and waits for the server task to end.

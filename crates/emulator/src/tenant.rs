@@ -13,6 +13,16 @@ pub mod demo {
     pub const BUSINESS_UNIT_NAME: &str = "Demo Contact Center";
 }
 
+/// Which generation of the Admin API's field names and envelopes to answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// v34: `{campaigns:[{id,name}]}`, `unavailableCodes:[{id,name,isACW,agentTimeout}]`, `userID`.
+    V34,
+    /// Older versions: `{resultSet:{campaigns:[{campaignId,campaignName}]}}`,
+    /// `[{OutStateId,OutStateName,IsAcw,AgentTimeoutMins}]`, `userId`.
+    Legacy,
+}
+
 /// Identity and accepted credentials of the emulated tenant.
 #[derive(Debug, Clone)]
 pub struct TenantConfig {
@@ -33,6 +43,11 @@ pub struct TenantConfig {
     pub webex_token: String,
     /// Lifetime of issued access tokens, seconds (short values exercise refresh).
     pub token_ttl_secs: u64,
+    /// How many agents (users) the tenant has.
+    pub agents: usize,
+    pub shape: Shape,
+    /// The largest `top` a list honours (larger asks get this many).
+    pub max_page_size: usize,
 }
 
 impl TenantConfig {
@@ -56,6 +71,9 @@ impl TenantConfig {
             ringcentral_jwt: demo::RINGCENTRAL_JWT.to_owned(),
             webex_token: demo::WEBEX_ACCESS_TOKEN.to_owned(),
             token_ttl_secs: 3600,
+            agents: 250,
+            shape: Shape::V34,
+            max_page_size: 10_000,
         }
     }
 }

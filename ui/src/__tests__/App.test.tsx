@@ -34,27 +34,44 @@ describe("App shell", () => {
     expect(banner).toHaveTextContent("No Secret Service provider was found.");
   });
 
-  it("switches to a Coming soon panel and back", async () => {
-    installBackend();
+  it("switches between the built screens and the Coming soon panels", async () => {
+    installBackend({
+      handlers: {
+        list_records: () => [],
+        list_runs: () => [],
+      },
+    });
     const user = userEvent.setup();
     render(<App />);
     await screen.findByText("Welcome to CC Sync");
 
     await user.click(screen.getByTestId("nav-synchronize"));
     expect(screen.getByRole("heading", { level: 1, name: "Synchronize" })).toBeInTheDocument();
-    expect(screen.getByTestId("coming-soon")).toHaveTextContent(/never delet/i);
     expect(screen.getByTestId("nav-synchronize")).toHaveAttribute("aria-current", "page");
+    // No CXone connection yet: Synchronize points to Connections.
+    expect(await screen.findByTestId("sync-no-connections")).toHaveTextContent("Connections");
+    await user.click(screen.getByTestId("go-to-connections"));
+    expect(await screen.findByText("Welcome to CC Sync")).toBeInTheDocument();
+    expect(screen.getByTestId("nav-connections")).toHaveAttribute("aria-current", "page");
 
     for (const [id, heading] of [
       ["nav-user-mapping", "User Mapping"],
       ["nav-csv-import", "CSV Import"],
-      ["nav-records", "Records"],
-      ["nav-history", "History"],
     ]) {
       await user.click(screen.getByTestId(id));
       expect(screen.getByRole("heading", { level: 1, name: heading })).toBeInTheDocument();
       expect(screen.getByText("Coming soon")).toBeInTheDocument();
     }
+
+    await user.click(screen.getByTestId("nav-records"));
+    expect(screen.getByRole("heading", { level: 1, name: "Records" })).toBeInTheDocument();
+    expect(await screen.findByTestId("records-empty")).toBeInTheDocument();
+    expect(screen.queryByText("Coming soon")).not.toBeInTheDocument();
+
+    await user.click(screen.getByTestId("nav-history"));
+    expect(screen.getByRole("heading", { level: 1, name: "History" })).toBeInTheDocument();
+    expect(await screen.findByText("No runs yet.")).toBeInTheDocument();
+    expect(screen.queryByText("Coming soon")).not.toBeInTheDocument();
 
     await user.click(screen.getByTestId("nav-connections"));
     expect(await screen.findByText("Welcome to CC Sync")).toBeInTheDocument();

@@ -16,6 +16,7 @@ const DEMO = connection({
     auth_url: "http://127.0.0.1:47123",
     client_id: "demo",
     access_key_id: "demo",
+    campaigns_from_skills: true,
   },
 });
 
@@ -278,6 +279,7 @@ describe("Connection form", () => {
           auth_url: "https://cxone.niceincontact.com",
           client_id: "cid",
           access_key_id: "AKID",
+          campaigns_from_skills: false,
         },
         secrets: { client_secret: "s3cret", access_key_secret: "aks" },
       },
@@ -391,11 +393,59 @@ describe("Connection form", () => {
           auth_url: "https://cxone.niceincontact.com",
           client_id: "client-1",
           access_key_id: "AK1",
+          campaigns_from_skills: false,
         },
         secrets: { access_key_secret: "new-aks" },
       },
     });
     await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+  });
+
+  it("offers Pull campaigns from skills for CXone only, off by default, sent in the draft", async () => {
+    const backend = installBackend({
+      handlers: { create_connection: () => connection({ id: "n" }) },
+    });
+    const user = userEvent.setup();
+    render(<ConnectionsScreen />);
+    await user.click(await screen.findByTestId("welcome-add-button"));
+    const box = screen.getByTestId("field-campaigns_from_skills");
+    expect(box).not.toBeChecked();
+    expect(
+      screen.getByRole("checkbox", { name: "Pull campaigns from skills (as some dialers expect)" }),
+    ).toBe(box);
+    await user.selectOptions(screen.getByTestId("kind-select"), "webex");
+    expect(screen.queryByTestId("field-campaigns_from_skills")).not.toBeInTheDocument();
+    await user.selectOptions(screen.getByTestId("kind-select"), "cxone");
+
+    await user.type(screen.getByTestId("field-name"), "Dialer");
+    await user.type(screen.getByTestId("field-client_id"), "cid");
+    await user.type(screen.getByTestId("field-access_key_id"), "AK");
+    await user.type(screen.getByTestId("secret-client_secret"), "s");
+    await user.type(screen.getByTestId("secret-access_key_secret"), "a");
+    await user.click(screen.getByTestId("field-campaigns_from_skills"));
+    await user.click(screen.getByTestId("save-connection"));
+    await waitFor(() => expect(backend.callsTo("create_connection")).toHaveLength(1));
+    expect(backend.callsTo("create_connection")[0].args).toMatchObject({
+      draft: { settings: { kind: "cxone", campaigns_from_skills: true } },
+    });
+  });
+
+  it("shows the stored Pull campaigns from skills value when editing", async () => {
+    const backend = installBackend({
+      connections: [DEMO],
+      handlers: { update_connection: () => DEMO },
+    });
+    const user = userEvent.setup();
+    render(<ConnectionsScreen />);
+    await user.click(await screen.findByTestId("edit-button"));
+    expect(screen.getByTestId("field-campaigns_from_skills")).toBeChecked();
+    await user.click(screen.getByTestId("field-campaigns_from_skills"));
+    await user.click(screen.getByTestId("save-connection"));
+    await waitFor(() => expect(backend.callsTo("update_connection")).toHaveLength(1));
+    expect(backend.callsTo("update_connection")[0].args).toMatchObject({
+      id: "demo",
+      draft: { settings: { campaigns_from_skills: false } },
+    });
   });
 
   it("closes on Cancel and on Escape without saving", async () => {

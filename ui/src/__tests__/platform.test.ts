@@ -2,13 +2,25 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it } from "vitest";
 
 import {
+  applyPlan,
+  cancelSync,
+  chooseCsvSavePath,
   createConnection,
+  discardPlan,
+  exportRecords,
+  fetchPlan,
   isApiError,
+  isCancelled,
   listConnections,
+  listRecords,
+  listRuns,
+  runAudit,
   testConnection,
   toApiError,
   updateConnection,
+  type ProgressEvent,
 } from "../platform";
+import { sendProgress, syncPlan, wire } from "../test/fakeBackend";
 
 describe("platform", () => {
   it("passes camelCase argument keys to the commands", async () => {
@@ -67,5 +79,66 @@ describe("platform", () => {
     expect(isApiError({ code: "timeout" })).toBe(false);
     expect(isApiError("timeout")).toBe(false);
     expect(isApiError(null)).toBe(false);
+  });
+
+  it("passes camelCase arguments to the sync, records and history commands", async () => {
+    const seen: Array<[string, unknown]> = [];
+    mockIPC((cmd, args) => {
+      seen.push([cmd, args]);
+      if (cmd === "export_records") return 12;
+      if (cmd === "plugin:dialog|save") return "/tmp/x.csv";
+      return cmd.startsWith("list_") || cmd === "run_audit" ? [] : null;
+    });
+    await cancelSync();
+    await discardPlan("p1");
+    await listRecords("agent_statuses");
+    await expect(exportRecords("users", "/tmp/a.csv")).resolves.toBe(12);
+    await listRuns();
+    await runAudit(wire(42));
+    await expect(chooseCsvSavePath("cc-agents.csv")).resolves.toBe("/tmp/x.csv");
+    expect(seen).toEqual([
+      ["cancel_sync", {}],
+      ["discard_plan", { planId: "p1" }],
+      ["list_records", { entity: "agent_statuses" }],
+      ["export_records", { entity: "users", path: "/tmp/a.csv" }],
+      ["list_runs", {}],
+      // A plain number, never a bigint (which JSON cannot carry).
+      ["run_audit", { runId: 42 }],
+      [
+        "plugin:dialog|save",
+        { options: { defaultPath: "cc-agents.csv", filters: [{ name: "CSV file", extensions: ["csv"] }] } },
+      ],
+    ]);
+  });
+
+  it("delivers channel progress to the callbacks of fetchPlan and applyPlan", async () => {
+    const plan = syncPlan([]);
+    mockIPC((cmd, args) => {
+      const payload = args as Record<string, unknown>;
+      sendProgress(payload.onProgress, { phase: "fetching", done: 1, total: 2 });
+      sendProgress(payload.onProgress, { phase: "fetching", done: 2, total: 2 });
+      if (cmd === "fetch_plan") {
+        expect(payload).toMatchObject({ connectionId: "c1", entity: "users", full: true });
+        return plan;
+      }
+      expect(payload).toMatchObject({ planId: "plan-1", selection: { kind: "new" } });
+      return { run_id: 1, created: 0, updated: 0, unchanged: 0, missing_upstream: 0 };
+    });
+    const events: ProgressEvent[] = [];
+    await expect(fetchPlan("c1", "users", true, (e) => events.push(e))).resolves.toEqual(plan);
+    expect(events.map((e) => e.done)).toEqual([1, 2]);
+    await applyPlan("plan-1", { kind: "new" }, (e) => events.push(e));
+    expect(events).toHaveLength(4);
+    // Without a callback the channel is still sent (and its messages dropped).
+    await fetchPlan("c1", "users", true);
+  });
+
+  it("recognises a cancelled operation", async () => {
+    mockIPC(() => {
+      throw { code: "cancelled", message: "Cancelled." };
+    });
+    const error = await fetchPlan("c1", "users", true).catch((e: unknown) => e);
+    expect(isApiError(error) && isCancelled(error)).toBe(true);
+    expect(isCancelled({ code: "timeout", message: "x" })).toBe(false);
   });
 });

@@ -14,6 +14,7 @@ import {
   KIND_ORDER,
   KIND_SPECS,
   buildSettings,
+  campaignsFromSkillsOf,
   defaultTextValues,
   textValuesOf,
   type TextField,
@@ -37,6 +38,9 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
   const [name, setName] = useState(connection?.name ?? "");
   const [text, setText] = useState<Record<TextField, string>>(() =>
     connection ? textValuesOf(connection) : defaultTextValues(),
+  );
+  const [campaignsFromSkills, setCampaignsFromSkills] = useState(() =>
+    campaignsFromSkillsOf(connection),
   );
   const [secrets, setSecrets] = useState<Partial<Record<SecretKind, string>>>({});
   const [errors, setErrors] = useState<Errors>({});
@@ -68,7 +72,11 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
       const value = (secrets[secret.secret] ?? "").trim();
       if (value) draftSecrets[secret.secret] = value;
     }
-    return { name: name.trim(), settings: buildSettings(kind, text), secrets: draftSecrets };
+    return {
+      name: name.trim(),
+      settings: buildSettings(kind, text, { campaignsFromSkills }),
+      secrets: draftSecrets,
+    };
   }
 
   async function save(andTest: boolean) {
@@ -178,6 +186,21 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
               }}
             />
           ))}
+
+          {kind === "cxone" ? (
+            <div className="field field-checkbox">
+              <label htmlFor={fieldId("campaigns_from_skills")}>
+                <input
+                  id={fieldId("campaigns_from_skills")}
+                  type="checkbox"
+                  data-testid="field-campaigns_from_skills"
+                  checked={campaignsFromSkills}
+                  onChange={(event) => setCampaignsFromSkills(event.target.checked)}
+                />
+                Pull campaigns from skills (as some dialers expect)
+              </label>
+            </div>
+          ) : null}
 
           <fieldset className="secrets">
             <legend>Secrets</legend>

@@ -105,9 +105,16 @@ export function textValuesOf(connection: Connection): Record<TextField, string> 
   return values;
 }
 
+/** Non-text CXone options (absent on connections saved before they existed). */
+export function campaignsFromSkillsOf(connection: Connection | null): boolean {
+  const settings = connection?.settings;
+  return settings?.kind === "cxone" ? (settings.campaigns_from_skills ?? false) : false;
+}
+
 export function buildSettings(
   kind: ConnectionKind,
   values: Record<TextField, string>,
+  options: { campaignsFromSkills: boolean } = { campaignsFromSkills: false },
 ): ConnectionSettings {
   const v = (field: TextField) => values[field].trim();
   switch (kind) {
@@ -117,6 +124,7 @@ export function buildSettings(
         auth_url: v("auth_url"),
         client_id: v("client_id"),
         access_key_id: v("access_key_id"),
+        campaigns_from_skills: options.campaignsFromSkills,
       };
     case "ringcentral":
       return { kind: "ringcentral", server_url: v("server_url"), client_id: v("client_id") };

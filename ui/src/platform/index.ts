@@ -1,12 +1,21 @@
 // The only module that talks to Tauri. Everything else in the UI calls the
 // typed functions below and receives either the command's result or an
 // `ApiError` rejection (never a bare string or an unknown object).
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { save } from "@tauri-apps/plugin-dialog";
 
 import type { ApiError } from "../bindings/ApiError";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { Connection } from "../bindings/Connection";
 import type { ConnectionDraft } from "../bindings/ConnectionDraft";
+import type { ApplyResult } from "../bindings/ApplyResult";
+import type { AuditEntry } from "../bindings/AuditEntry";
+import type { Entity } from "../bindings/Entity";
+import type { ProgressEvent } from "../bindings/ProgressEvent";
+import type { Selection } from "../bindings/Selection";
+import type { StoredRecord } from "../bindings/StoredRecord";
+import type { SyncPlan } from "../bindings/SyncPlan";
+import type { SyncRun } from "../bindings/SyncRun";
 import type { TestOutcome } from "../bindings/TestOutcome";
 
 export type { ApiError } from "../bindings/ApiError";
@@ -20,6 +29,26 @@ export type { Fact } from "../bindings/Fact";
 export type { LastTest } from "../bindings/LastTest";
 export type { SecretKind } from "../bindings/SecretKind";
 export type { TestOutcome } from "../bindings/TestOutcome";
+export type { ApplyResult } from "../bindings/ApplyResult";
+export type { AuditEntry } from "../bindings/AuditEntry";
+export type { Entity } from "../bindings/Entity";
+export type { FieldChange } from "../bindings/FieldChange";
+export type { PlanRow } from "../bindings/PlanRow";
+export type { PlanStatus } from "../bindings/PlanStatus";
+export type { PlanSummary } from "../bindings/PlanSummary";
+export type { ProgressEvent } from "../bindings/ProgressEvent";
+export type { Selection } from "../bindings/Selection";
+export type { StoredRecord } from "../bindings/StoredRecord";
+export type { SyncPlan } from "../bindings/SyncPlan";
+export type { SyncRun } from "../bindings/SyncRun";
+
+/**
+ * ts-rs types Rust's i64/u64 as `bigint`, but they cross the IPC boundary as
+ * JSON numbers. Read every such field through this.
+ */
+export function toNumber(value: bigint | number): number {
+  return typeof value === "number" ? value : Number(value);
+}
 
 /** True when `value` is an `ApiError` as the Rust commands produce it. */
 export function isApiError(value: unknown): value is ApiError {
@@ -27,6 +56,14 @@ export function isApiError(value: unknown): value is ApiError {
   const candidate = value as { code?: unknown; message?: unknown };
   // Any code string is accepted: a code added in Rust must not turn into "internal" here.
   return typeof candidate.code === "string" && typeof candidate.message === "string";
+}
+
+/**
+ * True for the rejection of a fetch or apply stopped by `cancelSync()`.
+ * (Compared as a string: the "cancelled" code may be newer than the generated ErrorCode.)
+ */
+export function isCancelled(error: ApiError): boolean {
+  return (error.code as string) === "cancelled";
 }
 
 /** Turns whatever a command rejected with into an `ApiError`. */
@@ -91,4 +128,78 @@ export function startDemoTenant(): Promise<Connection> {
 
 export async function openLogFolder(): Promise<void> {
   await call<null>("open_log_folder");
+}
+
+/** A Tauri channel that forwards every progress message to `onProgress`. */
+function progressChannel(onProgress?: (event: ProgressEvent) => void): Channel<ProgressEvent> {
+  const channel = new Channel<ProgressEvent>();
+  channel.onmessage = (event) => onProgress?.(event);
+  return channel;
+}
+
+/** Fetches `entity` from CXone and compares it with the store; nothing is written. */
+export function fetchPlan(
+  connectionId: string,
+  entity: Entity,
+  full: boolean,
+  onProgress?: (event: ProgressEvent) => void,
+): Promise<SyncPlan> {
+  return call<SyncPlan>("fetch_plan", {
+    connectionId,
+    entity,
+    full,
+    onProgress: progressChannel(onProgress),
+  });
+}
+
+/** Writes the selected rows of a fetched plan. */
+export function applyPlan(
+  planId: string,
+  selection: Selection,
+  onProgress?: (event: ProgressEvent) => void,
+): Promise<ApplyResult> {
+  return call<ApplyResult>("apply_plan", {
+    planId,
+    selection,
+    onProgress: progressChannel(onProgress),
+  });
+}
+
+/** Cancels the fetch or apply in progress; that call then rejects with code "cancelled". */
+export async function cancelSync(): Promise<void> {
+  await call<null>("cancel_sync");
+}
+
+export async function discardPlan(planId: string): Promise<void> {
+  await call<null>("discard_plan", { planId });
+}
+
+export function listRecords(entity: Entity): Promise<StoredRecord[]> {
+  return call<StoredRecord[]>("list_records", { entity });
+}
+
+/** Writes the stored records of `entity` to a CSV file; resolves to the number of rows. */
+export function exportRecords(entity: Entity, path: string): Promise<number> {
+  return call<number>("export_records", { entity, path });
+}
+
+/** Asks where to save a CSV file; null when the user cancels. */
+export async function chooseCsvSavePath(defaultName: string): Promise<string | null> {
+  try {
+    return await save({
+      defaultPath: defaultName,
+      filters: [{ name: "CSV file", extensions: ["csv"] }],
+    });
+  } catch (reason) {
+    throw toApiError(reason);
+  }
+}
+
+/** Every sync run, newest first. */
+export function listRuns(): Promise<SyncRun[]> {
+  return call<SyncRun[]>("list_runs");
+}
+
+export function runAudit(runId: bigint | number): Promise<AuditEntry[]> {
+  return call<AuditEntry[]>("run_audit", { runId: toNumber(runId) });
 }

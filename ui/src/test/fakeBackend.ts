@@ -3,6 +3,12 @@ import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import type { ApiError } from "../bindings/ApiError";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { Connection } from "../bindings/Connection";
+import type { AuditEntry } from "../bindings/AuditEntry";
+import type { PlanRow } from "../bindings/PlanRow";
+import type { ProgressEvent } from "../bindings/ProgressEvent";
+import type { StoredRecord } from "../bindings/StoredRecord";
+import type { SyncPlan } from "../bindings/SyncPlan";
+import type { SyncRun } from "../bindings/SyncRun";
 
 export type Call = { cmd: string; args: Record<string, unknown> };
 export type Handler = (args: Record<string, unknown>) => unknown;
@@ -23,6 +29,7 @@ export function connection(overrides: Partial<Connection> = {}): Connection {
       auth_url: "https://cxone.niceincontact.com",
       client_id: "client-1",
       access_key_id: "AK1",
+      campaigns_from_skills: false,
     },
     is_demo: false,
     created_at: "2024-05-01T10:00:00Z",
@@ -55,6 +62,8 @@ export function installBackend(
     app_info: () => ({ ...APP_INFO, ...options.info }),
     list_connections: () => structuredClone(state.connections),
     open_log_folder: () => null,
+    discard_plan: () => null,
+    cancel_sync: () => null,
     ...options.handlers,
   };
   mockWindows("main");
@@ -81,4 +90,118 @@ export function deferred<T>() {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/**
+ * ts-rs types Rust's 64-bit integers as `bigint`, but the IPC carries JSON
+ * numbers; fixtures use what really arrives.
+ */
+export function wire(value: number): bigint {
+  return value as unknown as bigint;
+}
+
+export function planRow(overrides: Partial<PlanRow> = {}): PlanRow {
+  return {
+    id: "1001",
+    name: "Ada Lovelace",
+    detail: "ada@example.com",
+    is_active: true,
+    status: "new",
+    changes: [],
+    ...overrides,
+  };
+}
+
+/** A plan whose summary counts match its rows. */
+export function syncPlan(rows: PlanRow[], overrides: Partial<SyncPlan> = {}): SyncPlan {
+  const count = (status: PlanRow["status"]) => rows.filter((r) => r.status === status).length;
+  return {
+    plan_id: "plan-1",
+    entity: "users",
+    connection_id: "c1",
+    summary: {
+      fetched: rows.length - count("missing_upstream"),
+      new: count("new"),
+      changed: count("changed"),
+      unchanged: count("unchanged"),
+      missing_upstream: count("missing_upstream"),
+      incremental: false,
+      notes: [],
+    },
+    rows,
+    ...overrides,
+  };
+}
+
+export function storedRecord(overrides: Partial<StoredRecord> = {}): StoredRecord {
+  return {
+    id: "1001",
+    business_unit_id: wire(4600123),
+    name: "Ada Lovelace",
+    detail: "ada@example.com",
+    is_active: true,
+    group_name: "Call Center Agents",
+    password_set: false,
+    first_synced_at: "2024-05-01T10:00:00Z",
+    last_synced_at: "2024-05-02T10:00:00Z",
+    missing_upstream_since: null,
+    ...overrides,
+  };
+}
+
+export function syncRun(overrides: Partial<SyncRun> = {}): SyncRun {
+  return {
+    id: wire(1),
+    kind: "pull",
+    entity: "users",
+    connection_name: "Production CXone",
+    started_at: "2024-05-02T10:00:00Z",
+    finished_at: "2024-05-02T10:00:01Z",
+    duration_ms: wire(1234),
+    status: "succeeded",
+    fetched: wire(5),
+    created: wire(2),
+    updated: wire(1),
+    unchanged: wire(2),
+    missing_upstream: wire(0),
+    error: null,
+    ...overrides,
+  };
+}
+
+export function auditEntry(overrides: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    record_id: "1001",
+    name: "Ada Lovelace",
+    action: "created",
+    changes: [],
+    at: "2024-05-02T10:00:01Z",
+    ...overrides,
+  };
+}
+
+type TauriInternals = { runCallback: (id: number, data: unknown) => void };
+const channelIndexes = new WeakMap<object, number>();
+
+/**
+ * Sends one message down a `Channel` the UI passed to a command, the way the
+ * Rust side does: with mockIPC the channel object arrives as the argument
+ * itself, and its messages go through the registered callback with an index.
+ */
+export function sendProgress(
+  channel: unknown,
+  event: { phase: string; done: number; total: number | null },
+) {
+  const target = channel as { id: number };
+  if (typeof target?.id !== "number") throw new Error("not a Channel");
+  const index = channelIndexes.get(target) ?? 0;
+  channelIndexes.set(target, index + 1);
+  const message: ProgressEvent = {
+    phase: event.phase,
+    done: wire(event.done),
+    total: event.total === null ? null : wire(event.total),
+  };
+  const internals = (window as unknown as { __TAURI_INTERNALS__: TauriInternals })
+    .__TAURI_INTERNALS__;
+  internals.runCallback(target.id, { index, message });
 }

@@ -80,20 +80,38 @@ struct DiscoveryResponse {
 
 /// `POST {auth_url}/auth/token` with `grant_type=password` (client_secret_basic).
 pub async fn password_grant(client: &reqwest::Client, creds: &CxoneCredentials) -> Result<TokenSet> {
-    let base = http::parse_base_url(&creds.auth_url)?;
-    let url = base
-        .join("/auth/token")
-        .map_err(|e| Error::InvalidInput(e.to_string()))?;
     let form = [
         ("grant_type", "password"),
         ("username", creds.access_key_id.trim()),
         ("password", creds.access_key_secret.expose_secret()),
     ];
+    token_request(client, creds, &form).await
+}
+
+/// `POST {auth_url}/auth/token` with `grant_type=refresh_token`.
+pub async fn refresh_grant(
+    client: &reqwest::Client,
+    creds: &CxoneCredentials,
+    refresh_token: &SecretString,
+) -> Result<TokenSet> {
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("client_id", creds.client_id.trim()),
+        ("refresh_token", refresh_token.expose_secret()),
+    ];
+    token_request(client, creds, &form).await
+}
+
+async fn token_request(client: &reqwest::Client, creds: &CxoneCredentials, form: &[(&str, &str)]) -> Result<TokenSet> {
+    let base = http::parse_base_url(&creds.auth_url)?;
+    let url = base
+        .join("/auth/token")
+        .map_err(|e| Error::InvalidInput(e.to_string()))?;
     let response = client
         .post(url.clone())
         .basic_auth(creds.client_id.trim(), Some(creds.client_secret.expose_secret()))
         .header(reqwest::header::ACCEPT, "application/json")
-        .form(&form)
+        .form(form)
         .send()
         .await
         .map_err(|e| http::transport_error(e, &url))?;

@@ -1,7 +1,9 @@
 //! NICE CXone: the password-grant token request, claims read from the access token, tenant
 //! discovery, and the business unit lookup that "Test connection" shows.
 
+pub mod admin;
 pub mod auth;
+pub mod session;
 
 pub use auth::{discover, password_grant, test_connection, CxoneCredentials, Discovery, TokenClaims, TokenSet};
 

@@ -2,6 +2,8 @@
 //! file before any migration touches it.
 
 pub mod connections;
+pub mod records;
+pub mod runs;
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -15,6 +17,7 @@ use crate::{Error, Result};
 const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0001_connections.sql"),
     include_str!("migrations/0002_connection_tests.sql"),
+    include_str!("migrations/0003_sync.sql"),
 ];
 
 /// The schema version this build writes.

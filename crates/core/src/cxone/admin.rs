@@ -1,0 +1,479 @@
+//! The CXone Admin API lists CC Sync pulls (agents, campaigns or skills, dispositions, unavailable
+//! codes), read page by page with `skip` / `top`, several pages in flight when the total is known,
+//! tolerant of the API's versions (external-apis.md §2).
+
+use std::collections::{BTreeMap, HashSet};
+
+use futures::stream::{self, StreamExt, TryStreamExt};
+use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
+
+use super::session::CxoneSession;
+use crate::model::Entity;
+use crate::progress::{self, Progress};
+use crate::{Error, Result};
+
+/// How to read a list.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    pub page_size: u32,
+    /// Pages in flight at once when `totalRecords` is known.
+    pub concurrency: usize,
+    /// Only records changed since this time (the previous run's `lastPollTime`).
+    pub updated_since: Option<String>,
+    /// The agents endpoint's name for it: `updateSince` on v34, `updatedSince` on older versions.
+    pub agents_since_param: String,
+    pub campaigns_from_skills: bool,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            page_size: 1000,
+            concurrency: 4,
+            updated_since: None,
+            agents_since_param: "updateSince".into(),
+            campaigns_from_skills: false,
+        }
+    }
+}
+
+/// One record as CC Sync keeps it: the fields it compares, and the JSON CXone sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchedRecord {
+    pub id: String,
+    pub name: String,
+    pub detail: String,
+    pub is_active: bool,
+    /// Users: the email, trimmed and lower-cased, for matching.
+    pub email_key: Option<String>,
+    pub fields: BTreeMap<String, String>,
+    pub raw: String,
+}
+
+#[derive(Debug, Default)]
+pub struct FetchOutcome {
+    pub records: Vec<FetchedRecord>,
+    pub last_poll_time: Option<String>,
+    pub incremental: bool,
+    pub notes: Vec<String>,
+}
+
+/// Where an entity lives and what its list is called.
+struct Endpoint {
+    path: &'static str,
+    collection: &'static str,
+    /// The incremental parameter, when the endpoint has one.
+    since_param: Option<String>,
+    label: &'static str,
+}
+
+fn endpoint(entity: Entity, options: &FetchOptions) -> Endpoint {
+    match entity {
+        Entity::Users => Endpoint {
+            path: "agents",
+            collection: "agents",
+            since_param: Some(options.agents_since_param.clone()),
+            label: "agents",
+        },
+        Entity::Campaigns if options.campaigns_from_skills => Endpoint {
+            path: "skills",
+            collection: "skills",
+            since_param: Some("updatedSince".into()),
+            label: "skills",
+        },
+        Entity::Campaigns => Endpoint {
+            path: "campaigns",
+            collection: "campaigns",
+            since_param: None,
+            label: "campaigns",
+        },
+        Entity::Dispositions => Endpoint {
+            path: "dispositions",
+            collection: "dispositions",
+            since_param: Some("updatedSince".into()),
+            label: "dispositions",
+        },
+        Entity::AgentStatuses => Endpoint {
+            path: "unavailable-codes",
+            collection: "unavailableCodes",
+            since_param: None,
+            label: "unavailable codes",
+        },
+    }
+}
+
+struct Page {
+    records: Vec<FetchedRecord>,
+    total_records: Option<u64>,
+    last_poll_time: Option<String>,
+    has_next: bool,
+}
+
+/// Reads every page of `entity` and returns each record once.
+pub async fn fetch(
+    session: &CxoneSession,
+    entity: Entity,
+    options: &FetchOptions,
+    progress: &dyn Progress,
+    cancel: &CancellationToken,
+) -> Result<FetchOutcome> {
+    let endpoint = endpoint(entity, options);
+    let incremental = options.updated_since.is_some() && endpoint.since_param.is_some();
+    let top = options.page_size.max(1) as u64;
+    let mut outcome = FetchOutcome {
+        incremental,
+        ..FetchOutcome::default()
+    };
+    let mut seen = HashSet::new();
+    let mut keep = |records: Vec<FetchedRecord>, outcome: &mut FetchOutcome| {
+        for record in records {
+            if seen.insert(record.id.clone()) {
+                outcome.records.push(record);
+            }
+        }
+    };
+
+    let first = fetch_page(session, entity, &endpoint, options, 0, top, cancel).await?;
+    let first_total = first.total_records;
+    outcome.last_poll_time = first.last_poll_time.clone();
+    let mut next_skip = top;
+    let mut more = first.has_next && first.records.len() as u64 == top;
+    keep(first.records, &mut outcome);
+    progress.report(progress::event("fetching", outcome.records.len() as u64, first_total));
+    let mut totals_seen = vec![first_total];
+
+    // Known total: the remaining pages in parallel, in order.
+    if let Some(total) = first_total.filter(|&t| t > top) {
+        let skips: Vec<u64> = (1..).map(|i| i * top).take_while(|&s| s < total).collect();
+        next_skip = skips.last().copied().unwrap_or(0) + top;
+        let mut pages = stream::iter(skips)
+            .map(|skip| fetch_page(session, entity, &endpoint, options, skip, top, cancel))
+            .buffered(options.concurrency.max(1));
+        while let Some(page) = pages.try_next().await? {
+            more = page.has_next && page.records.len() as u64 == top;
+            totals_seen.push(page.total_records);
+            keep(page.records, &mut outcome);
+            progress.report(progress::event("fetching", outcome.records.len() as u64, first_total));
+        }
+    }
+    // Unknown total, or records added while paging: follow on until a short page.
+    while more {
+        let page = fetch_page(session, entity, &endpoint, options, next_skip, top, cancel).await?;
+        more = page.has_next && page.records.len() as u64 == top;
+        next_skip += top;
+        totals_seen.push(page.total_records);
+        keep(page.records, &mut outcome);
+        progress.report(progress::event("fetching", outcome.records.len() as u64, first_total));
+    }
+
+    // The data changed while we paged: say so, and read every page once more so nothing that
+    // shifted between pages is missed (ids already seen are not taken twice).
+    let distinct: HashSet<_> = totals_seen.iter().flatten().collect();
+    if distinct.len() > 1 {
+        let (min, max) = (distinct.iter().min().unwrap(), distinct.iter().max().unwrap());
+        outcome.notes.push(format!(
+            "CXone's count of {} changed during the pull (from {min} to {max}); every page was read again to catch records that moved.",
+            endpoint.label
+        ));
+        let mut skip = 0;
+        loop {
+            let page = fetch_page(session, entity, &endpoint, options, skip, top, cancel).await?;
+            let short = page.records.len() as u64 != top || !page.has_next;
+            keep(page.records, &mut outcome);
+            if short {
+                break;
+            }
+            skip += top;
+        }
+    }
+    Ok(outcome)
+}
+
+/// One page, with a retry when the body arrives cut short (a transient transfer failure).
+async fn fetch_page(
+    session: &CxoneSession,
+    entity: Entity,
+    endpoint: &Endpoint,
+    options: &FetchOptions,
+    skip: u64,
+    top: u64,
+    cancel: &CancellationToken,
+) -> Result<Page> {
+    let mut url = session.admin_url(endpoint.path)?;
+    {
+        let mut query = url.query_pairs_mut();
+        query
+            .append_pair("skip", &skip.to_string())
+            .append_pair("top", &top.to_string());
+        if let (Some(param), Some(since)) = (&endpoint.since_param, &options.updated_since) {
+            query.append_pair(param, since);
+        }
+    }
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let answer = session.get(&url, endpoint.label, cancel).await?;
+        match answer.status.as_u16() {
+            204 => {
+                return Ok(Page {
+                    records: Vec::new(),
+                    total_records: Some(0),
+                    last_poll_time: None,
+                    has_next: false,
+                })
+            }
+            200 => {}
+            401 | 403 => return Err(Error::AuthFailed(format!(
+                "CXone refused to list {} (HTTP {}): the API user's security profile needs permission to view them.",
+                endpoint.label,
+                answer.status.as_u16()
+            ))),
+            status => {
+                return Err(Error::UnexpectedResponse(format!(
+                    "CXone answered the {} request with HTTP {status}{}.",
+                    endpoint.label,
+                    error_text(&answer.body).map(|t| format!(": {t}")).unwrap_or_default()
+                )))
+            }
+        }
+        match parse_page(entity, endpoint, &answer.body) {
+            Some(page) => return Ok(page),
+            None if attempts < session.policy.max_attempts => {
+                tracing::info!(what = endpoint.label, skip, "unreadable page, reading it again");
+            }
+            None => {
+                return Err(Error::UnexpectedResponse(format!(
+                    "CXone's answer to the {} request (records {skip}–{}) could not be read: the JSON was cut short or malformed {attempts} times in a row.",
+                    endpoint.label,
+                    skip + top
+                )))
+            }
+        }
+    }
+}
+
+/// The sentence in a CXone error body, whichever of its shapes it uses.
+fn error_text(body: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(body).ok()?;
+    [
+        "error_description",
+        "errorDescription",
+        "errorMessage",
+        "message",
+        "error",
+    ]
+    .iter()
+    .find_map(|key| value.get(key).and_then(Value::as_str).map(str::to_owned))
+}
+
+fn parse_page(entity: Entity, endpoint: &Endpoint, body: &str) -> Option<Page> {
+    let value: Value = serde_json::from_str(body).ok()?;
+    let top = value.as_object()?;
+    // v7–v20 wrap the envelope in `resultSet`.
+    let envelope = get_ci(top, "resultSet").and_then(Value::as_object).unwrap_or(top);
+    let items = get_ci(envelope, endpoint.collection).and_then(Value::as_array)?;
+    let records = items.iter().filter_map(|item| normalize(entity, item)).collect();
+    let has_next = match get_ci(envelope, "_links").and_then(|l| l.get("next")) {
+        Some(Value::String(next)) => !next.is_empty(),
+        Some(_) => false,
+        // No _links at all (campaigns in v34): only the page size tells.
+        None => true,
+    };
+    Some(Page {
+        records,
+        total_records: get_ci(envelope, "totalRecords").and_then(as_u64),
+        last_poll_time: get_ci(envelope, "lastPollTime")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        has_next,
+    })
+}
+
+/// A key looked up exactly, then case-insensitively (field names changed case between versions).
+fn get_ci<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    object
+        .get(key)
+        .or_else(|| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+}
+
+fn first<'a>(object: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a Value> {
+    keys.iter().find_map(|key| get_ci(object, key)).filter(|v| !v.is_null())
+}
+
+fn as_u64(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| value.as_str()?.trim().parse().ok())
+}
+
+/// A JSON scalar as text, the form fields are compared in.
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn truthy(value: Option<&Value>) -> bool {
+    match value {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        _ => true, // a list without the flag lists active records
+    }
+}
+
+/// The fields of each entity CC Sync compares, each with the names it has had across versions.
+fn compared_fields(entity: Entity, skills: bool) -> &'static [(&'static str, &'static [&'static str])] {
+    match entity {
+        Entity::Users => &[
+            ("userName", &["userName"]),
+            ("firstName", &["firstName"]),
+            ("lastName", &["lastName"]),
+            ("emailAddress", &["emailAddress"]),
+            ("isActive", &["isActive"]),
+            ("userId", &["userID", "userId"]),
+            ("teamId", &["teamId"]),
+            ("teamName", &["teamName"]),
+            ("profileId", &["profileId", "securityProfileId"]),
+            ("profileName", &["profileName"]),
+            ("isSupervisor", &["isSupervisor"]),
+            ("locked", &["locked", "isLocked"]),
+        ],
+        Entity::Campaigns if skills => &[
+            ("skillName", &["skillName"]),
+            ("isActive", &["isActive"]),
+            ("campaignId", &["campaignId"]),
+            ("campaignName", &["campaignName"]),
+            ("mediaTypeName", &["mediaTypeName"]),
+            ("notes", &["notes"]),
+        ],
+        Entity::Campaigns => &[
+            ("name", &["name", "campaignName"]),
+            ("isActive", &["isActive"]),
+            ("description", &["description"]),
+            ("notes", &["notes"]),
+        ],
+        Entity::Dispositions => &[
+            ("name", &["dispositionName"]),
+            ("isActive", &["isActive"]),
+            ("classificationId", &["classificationId"]),
+            ("systemOutcome", &["systemOutcome"]),
+            ("notes", &["notes"]),
+        ],
+        Entity::AgentStatuses => &[
+            ("name", &["name", "outStateName", "outstateName"]),
+            ("isActive", &["isActive"]),
+            ("isAcw", &["isACW", "isAcw"]),
+            ("agentTimeout", &["agentTimeout", "agentTimeoutMins"]),
+        ],
+    }
+}
+
+/// Reads one list item into a record; items without an id are skipped.
+fn normalize(entity: Entity, item: &Value) -> Option<FetchedRecord> {
+    let object = item.as_object()?;
+    let skills = get_ci(object, "skillId").is_some();
+    let id_keys: &[&str] = match entity {
+        Entity::Users => &["agentId"],
+        Entity::Campaigns if skills => &["skillId"],
+        Entity::Campaigns => &["id", "campaignId"],
+        Entity::Dispositions => &["dispositionId"],
+        Entity::AgentStatuses => &["id", "outStateId", "outstateId", "unavailableCodeId"],
+    };
+    let id = text(first(object, id_keys)?);
+    if id.is_empty() {
+        return None;
+    }
+    let mut fields = BTreeMap::new();
+    for (field, keys) in compared_fields(entity, skills) {
+        if let Some(value) = first(object, keys) {
+            fields.insert((*field).to_owned(), text(value));
+        }
+    }
+    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    let is_active = truthy(get_ci(object, "isActive"));
+    let (name, detail, email_key) = match entity {
+        Entity::Users => {
+            let full = format!("{} {}", field("firstName").trim(), field("lastName").trim())
+                .trim()
+                .to_owned();
+            let email = Some(field("emailAddress"))
+                .filter(|e| !e.trim().is_empty())
+                .or_else(|| Some(field("userName")).filter(|u| u.contains('@')))
+                .unwrap_or_default();
+            let name = if full.is_empty() { field("userName") } else { full };
+            let key = (!email.trim().is_empty()).then(|| email.trim().to_lowercase());
+            (name, email, key)
+        }
+        Entity::Campaigns if skills => (field("skillName"), field("campaignName"), None),
+        Entity::Dispositions => (field("name"), field("systemOutcome"), None),
+        Entity::AgentStatuses => {
+            let acw = if field("isAcw") == "true" {
+                "after-call work"
+            } else {
+                "unavailable"
+            };
+            (field("name"), acw.to_owned(), None)
+        }
+        Entity::Campaigns => (field("name"), field("notes"), None),
+    };
+    Some(FetchedRecord {
+        id,
+        name,
+        detail,
+        is_active,
+        email_key,
+        fields,
+        raw: item.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn legacy_and_v34_campaign_shapes_read_the_same() {
+        let v34 = json!({"id": 7, "name": "Sales", "isActive": true});
+        let legacy = json!({"campaignId": 7, "campaignName": "Sales", "isActive": true});
+        let a = normalize(Entity::Campaigns, &v34).unwrap();
+        let b = normalize(Entity::Campaigns, &legacy).unwrap();
+        assert_eq!((a.id.as_str(), a.name.as_str()), ("7", "Sales"));
+        assert_eq!(a.fields, b.fields);
+    }
+
+    #[test]
+    fn legacy_and_v34_unavailable_codes_read_the_same() {
+        let v34 = json!({"id": 1, "name": "Break", "isActive": true, "isACW": false, "agentTimeout": 15});
+        let legacy =
+            json!({"OutStateId": 1, "OutStateName": "Break", "IsActive": true, "IsAcw": false, "AgentTimeoutMins": 15});
+        assert_eq!(
+            normalize(Entity::AgentStatuses, &v34).unwrap().fields,
+            normalize(Entity::AgentStatuses, &legacy).unwrap().fields
+        );
+    }
+
+    #[test]
+    fn users_take_user_id_in_either_case_and_fall_back_to_an_email_shaped_user_name() {
+        let a = json!({"agentId": 1, "userID": "g", "userName": "Ann.Lee@Example.com", "firstName": "Ann", "lastName": "Lee", "emailAddress": ""});
+        let b = json!({"agentId": 1, "userId": "g", "userName": "Ann.Lee@Example.com", "firstName": "Ann", "lastName": "Lee", "emailAddress": ""});
+        let (a, b) = (
+            normalize(Entity::Users, &a).unwrap(),
+            normalize(Entity::Users, &b).unwrap(),
+        );
+        assert_eq!(a.fields, b.fields);
+        assert_eq!(a.name, "Ann Lee");
+        assert_eq!(a.detail, "Ann.Lee@Example.com");
+        assert_eq!(a.email_key.as_deref(), Some("ann.lee@example.com"));
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_and_the_raw_json_is_kept() {
+        let item = json!({"dispositionId": 5, "dispositionName": "Sale", "brandNewField": {"x": 1}});
+        let record = normalize(Entity::Dispositions, &item).unwrap();
+        assert!(!record.fields.contains_key("brandNewField"));
+        assert!(record.raw.contains("brandNewField"));
+    }
+}

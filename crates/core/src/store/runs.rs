@@ -1,0 +1,178 @@
+//! `sync_runs`, `audit` and `sync_watermarks`.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{now_rfc3339, Store};
+use crate::model::{AuditEntry, Entity, FieldChange, SyncRun};
+use crate::Result;
+
+/// The counts a finished run records.
+#[derive(Debug, Clone, Default)]
+pub struct RunCounts {
+    pub fetched: u32,
+    pub created: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+    pub missing_upstream: u32,
+}
+
+/// Who and what a run is about.
+#[derive(Debug, Clone)]
+pub struct RunStart<'a> {
+    pub kind: &'a str,
+    pub entity: Option<Entity>,
+    pub connection_id: Option<&'a str>,
+    pub connection_name: &'a str,
+    pub started_at: &'a str,
+}
+
+pub fn insert_run(conn: &Connection, start: &RunStart<'_>) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO sync_runs (kind, entity, connection_id, connection_name, started_at, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'running')",
+    )?
+    .execute(params![
+        start.kind,
+        start.entity.map(Entity::as_str),
+        start.connection_id,
+        start.connection_name,
+        start.started_at
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn finish_run(
+    conn: &Connection,
+    run_id: i64,
+    status: &str,
+    counts: &RunCounts,
+    duration_ms: i64,
+    error: Option<&str>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE sync_runs SET status = ?2, finished_at = ?3, duration_ms = ?4, fetched = ?5, created = ?6,
+                updated = ?7, unchanged = ?8, missing_upstream = ?9, error = ?10
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        run_id,
+        status,
+        now_rfc3339(),
+        duration_ms,
+        counts.fetched,
+        counts.created,
+        counts.updated,
+        counts.unchanged,
+        counts.missing_upstream,
+        error
+    ])?;
+    Ok(())
+}
+
+pub fn insert_audit(
+    conn: &Connection,
+    run_id: i64,
+    record_id: i64,
+    action: &str,
+    changes: &[FieldChange],
+    at: &str,
+) -> Result<()> {
+    let changes = serde_json::to_string(changes).map_err(|e| crate::Error::Internal(e.to_string()))?;
+    conn.prepare_cached("INSERT INTO audit (run_id, record_id, action, changes, at) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![run_id, record_id, action, changes, at])?;
+    Ok(())
+}
+
+pub fn set_watermark(
+    conn: &Connection,
+    connection_id: &str,
+    entity: Entity,
+    business_unit_id: i64,
+    last_poll_time: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sync_watermarks (connection_id, entity, business_unit_id, last_poll_time) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (connection_id, entity, business_unit_id) DO UPDATE SET last_poll_time = excluded.last_poll_time",
+    )?
+    .execute(params![
+        connection_id,
+        entity.as_str(),
+        business_unit_id,
+        last_poll_time
+    ])?;
+    Ok(())
+}
+
+fn run_from_row(row: &Row<'_>) -> rusqlite::Result<SyncRun> {
+    Ok(SyncRun {
+        id: row.get(0)?,
+        kind: row.get(1)?,
+        entity: row.get::<_, Option<String>>(2)?.as_deref().and_then(Entity::parse),
+        connection_name: row.get(3)?,
+        started_at: row.get(4)?,
+        finished_at: row.get(5)?,
+        duration_ms: row.get(6)?,
+        status: row.get(7)?,
+        fetched: row.get(8)?,
+        created: row.get(9)?,
+        updated: row.get(10)?,
+        unchanged: row.get(11)?,
+        missing_upstream: row.get(12)?,
+        error: row.get(13)?,
+    })
+}
+
+impl Store {
+    /// Records a whole run at once (a fetch that failed or was cancelled before any write).
+    pub fn record_run(
+        &self,
+        start: &RunStart<'_>,
+        status: &str,
+        counts: &RunCounts,
+        duration_ms: i64,
+        error: Option<&str>,
+    ) -> Result<i64> {
+        let id = insert_run(&self.conn, start)?;
+        finish_run(&self.conn, id, status, counts, duration_ms, error)?;
+        Ok(id)
+    }
+
+    pub fn watermark(&self, connection_id: &str, entity: Entity, business_unit_id: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT last_poll_time FROM sync_watermarks WHERE connection_id = ?1 AND entity = ?2 AND business_unit_id = ?3",
+            )?
+            .query_row(params![connection_id, entity.as_str(), business_unit_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Runs, newest first.
+    pub fn list_runs(&self, limit: u32) -> Result<Vec<SyncRun>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, entity, connection_name, started_at, finished_at, duration_ms, status, fetched, created,
+                    updated, unchanged, missing_upstream, error
+             FROM sync_runs ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit], run_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn run_audit(&self, run_id: i64) -> Result<Vec<AuditEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.cxone_id, r.name, a.action, a.changes, a.at
+             FROM audit a JOIN records r ON r.id = a.record_id WHERE a.run_id = ?1 ORDER BY a.id",
+        )?;
+        let rows = stmt.query_map([run_id], |row| {
+            let changes: String = row.get(3)?;
+            Ok(AuditEntry {
+                record_id: row.get(0)?,
+                name: row.get(1)?,
+                action: row.get(2)?,
+                changes: serde_json::from_str(&changes).unwrap_or_default(),
+                at: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

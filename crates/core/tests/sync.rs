@@ -1,0 +1,552 @@
+//! The Synchronize engine against the emulator: every entity, both API shapes, paging edges,
+//! faults, incremental pulls, updates, removals upstream, cancel and crash during apply.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ccsync_core::connections::Connections;
+use ccsync_core::cxone::admin::FetchOptions;
+use ccsync_core::model::*;
+use ccsync_core::progress::NoProgress;
+use ccsync_core::retry::RetryPolicy;
+use ccsync_core::secrets::MemoryStore;
+use ccsync_core::store::Store;
+use ccsync_core::sync::{self, PullOptions};
+use ccsync_core::ErrorCode;
+use ccsync_emulator::{demo, Emulator, Fault, FaultRule, Shape, TenantConfig};
+use tokio_util::sync::CancellationToken;
+
+const AGENTS_PATH: &str = "/inContactAPI/services/v34.0/agents";
+
+struct Fixture {
+    emulator: Emulator,
+    connections: Connections,
+    store: Arc<Mutex<Store>>,
+    dir: tempfile::TempDir,
+}
+
+async fn fixture(tenant: TenantConfig) -> Fixture {
+    let emulator = Emulator::start(tenant).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("ccsync.sqlite3")).unwrap()));
+    let connections = Connections::new(store.clone(), Arc::new(MemoryStore::default())).unwrap();
+    connections
+        .create(ConnectionDraft {
+            name: "Tenant".into(),
+            settings: ConnectionSettings::Cxone {
+                auth_url: emulator.base_url().into(),
+                client_id: demo::CXONE_CLIENT_ID.into(),
+                access_key_id: demo::CXONE_ACCESS_KEY_ID.into(),
+                campaigns_from_skills: false,
+            },
+            secrets: BTreeMap::from([
+                (SecretKind::ClientSecret, demo::CXONE_CLIENT_SECRET.into()),
+                (SecretKind::AccessKeySecret, demo::CXONE_ACCESS_KEY_SECRET.into()),
+            ]),
+        })
+        .await
+        .unwrap();
+    Fixture {
+        emulator,
+        connections,
+        store,
+        dir,
+    }
+}
+
+fn tenant(agents: usize, shape: Shape) -> TenantConfig {
+    TenantConfig {
+        agents,
+        shape,
+        ..TenantConfig::demo(3)
+    }
+}
+
+fn options(full: bool, page_size: u32) -> PullOptions {
+    PullOptions {
+        full,
+        fetch: FetchOptions {
+            page_size,
+            ..FetchOptions::default()
+        },
+        retry: RetryPolicy::quick(),
+    }
+}
+
+impl Fixture {
+    async fn plan(&self, entity: Entity, opts: &PullOptions) -> ccsync_core::Result<sync::PreparedPlan> {
+        sync::prepare(
+            &self.connections,
+            "Tenant",
+            entity,
+            opts,
+            &NoProgress,
+            &CancellationToken::new(),
+        )
+        .await
+    }
+
+    async fn pull(&self, entity: Entity, opts: &PullOptions, selection: Selection) -> (SyncPlan, ApplyResult) {
+        let prepared = self.plan(entity, opts).await.unwrap();
+        let result = sync::apply(
+            &self.store,
+            &prepared,
+            &selection,
+            &NoProgress,
+            &CancellationToken::new(),
+        )
+        .unwrap();
+        (prepared.plan, result)
+    }
+
+    fn records(&self, entity: Entity) -> Vec<StoredRecord> {
+        self.store.lock().unwrap().list_records(entity).unwrap()
+    }
+
+    fn count(&self, entity: Entity) -> u64 {
+        self.store.lock().unwrap().count_records(entity).unwrap()
+    }
+}
+
+fn assert_each_once(plan: &SyncPlan, expected: usize) {
+    let ids: HashSet<&str> = plan.rows.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(plan.rows.len(), expected, "rows");
+    assert_eq!(ids.len(), expected, "every record exactly once");
+}
+
+#[tokio::test]
+async fn every_entity_in_both_shapes_is_pulled_into_its_group() {
+    for shape in [Shape::V34, Shape::Legacy] {
+        let f = fixture(tenant(37, shape)).await;
+        for (entity, expected) in [
+            (Entity::Users, 37),
+            (Entity::Campaigns, 12),
+            (Entity::Dispositions, 10),
+            (Entity::AgentStatuses, 8),
+        ] {
+            let (plan, result) = f.pull(entity, &options(true, 5), Selection::All).await;
+            assert_each_once(&plan, expected);
+            assert_eq!(
+                (result.created, plan.summary.new),
+                (expected as u32, expected as u32),
+                "{shape:?} {entity:?}"
+            );
+            let stored = f.records(entity);
+            assert_eq!(stored.len(), expected);
+            assert!(
+                stored
+                    .iter()
+                    .all(|r| r.group_name == entity.group_name() && !r.name.is_empty()),
+                "{stored:?}"
+            );
+        }
+        let users = f.records(Entity::Users);
+        assert!(users.iter().all(|u| !u.password_set), "new users have no password");
+        assert!(users.iter().any(|u| !u.is_active), "inactive users come along");
+        assert!(users.iter().all(|u| u.detail.contains('@')), "users carry their email");
+        let codes = f.records(Entity::AgentStatuses);
+        assert!(codes.iter().any(|c| c.name == "Break"), "{codes:?}");
+    }
+}
+
+#[tokio::test]
+async fn both_shapes_give_the_same_compared_fields() {
+    let v34 = fixture(tenant(12, Shape::V34)).await;
+    let legacy = fixture(tenant(12, Shape::Legacy)).await;
+    for entity in [Entity::Users, Entity::Campaigns, Entity::AgentStatuses] {
+        let a = v34.plan(entity, &options(true, 1000)).await.unwrap().plan;
+        let b = legacy.plan(entity, &options(true, 1000)).await.unwrap().plan;
+        let names = |p: &SyncPlan| {
+            p.rows
+                .iter()
+                .map(|r| (r.id.clone(), r.name.clone(), r.detail.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&a), names(&b), "{entity:?}");
+    }
+}
+
+#[tokio::test]
+async fn paging_edges_zero_one_exact_and_many_pages() {
+    for (agents, page) in [(0, 10), (1, 10), (10, 10), (11, 10), (95, 10), (40, 1)] {
+        let f = fixture(tenant(agents, Shape::V34)).await;
+        let (plan, result) = f.pull(Entity::Users, &options(true, page), Selection::All).await;
+        assert_each_once(&plan, agents);
+        assert_eq!(result.created as usize, agents, "{agents} agents in pages of {page}");
+        assert_eq!(f.count(Entity::Users) as usize, agents);
+    }
+}
+
+#[tokio::test]
+async fn a_list_without_a_total_is_read_until_a_short_page() {
+    // Legacy unavailable codes carry neither totalRecords nor _links.
+    let f = fixture(tenant(5, Shape::Legacy)).await;
+    for page in [1, 3, 8, 50] {
+        let plan = f.plan(Entity::AgentStatuses, &options(true, page)).await.unwrap().plan;
+        assert_each_once(&plan, 8);
+    }
+}
+
+#[tokio::test]
+async fn skills_can_stand_in_for_campaigns() {
+    let f = fixture(tenant(3, Shape::V34)).await;
+    let conn = f.connections.find("Tenant").await.unwrap();
+    let mut settings = conn.settings.clone();
+    if let ConnectionSettings::Cxone {
+        campaigns_from_skills, ..
+    } = &mut settings
+    {
+        *campaigns_from_skills = true;
+    }
+    let draft = ConnectionDraft {
+        name: conn.name.clone(),
+        settings,
+        secrets: BTreeMap::new(),
+    };
+    f.connections.update(&conn.id, draft).await.unwrap();
+    let (plan, _) = f.pull(Entity::Campaigns, &options(true, 100), Selection::All).await;
+    assert_each_once(&plan, 12);
+    assert!(
+        plan.rows.iter().all(|r| r.name.ends_with("_Voice")),
+        "{:?}",
+        plan.rows[0]
+    );
+}
+
+/// Each fault the API can throw at a pull: it recovers with every record exactly once.
+#[tokio::test]
+async fn injected_faults_recover_with_every_record_once() {
+    let faults = [
+        (
+            "429 with Retry-After",
+            Fault::Status {
+                status: 429,
+                retry_after: Some(1),
+            },
+            1,
+        ),
+        (
+            "429 without Retry-After",
+            Fault::Status {
+                status: 429,
+                retry_after: None,
+            },
+            2,
+        ),
+        (
+            "503",
+            Fault::Status {
+                status: 503,
+                retry_after: None,
+            },
+            1,
+        ),
+        (
+            "500",
+            Fault::Status {
+                status: 500,
+                retry_after: None,
+            },
+            2,
+        ),
+        (
+            "401 after some calls",
+            Fault::Status {
+                status: 401,
+                retry_after: None,
+            },
+            1,
+        ),
+        ("truncated JSON", Fault::Truncated, 1),
+        ("slow answers", Fault::Delay(Duration::from_millis(300)), 3),
+    ];
+    for (what, fault, times) in faults {
+        let f = fixture(tenant(50, Shape::V34)).await;
+        f.emulator.set_faults(vec![FaultRule {
+            path_prefix: AGENTS_PATH.into(),
+            fault,
+            skip: 2,
+            times: Some(times),
+        }]);
+        let started = Instant::now();
+        let (plan, result) = f.pull(Entity::Users, &options(true, 7), Selection::All).await;
+        assert_each_once(&plan, 50);
+        assert_eq!(result.created, 50, "{what}");
+        if what == "429 with Retry-After" {
+            assert!(
+                started.elapsed() >= Duration::from_secs(1),
+                "Retry-After was not honoured"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn records_inserted_between_pages_are_caught_and_reported() {
+    let f = fixture(tenant(30, Shape::V34)).await;
+    f.emulator.set_faults(vec![FaultRule {
+        path_prefix: AGENTS_PATH.into(),
+        fault: Fault::InsertAgents(3),
+        skip: 1,
+        times: Some(1),
+    }]);
+    let (plan, result) = f.pull(Entity::Users, &options(true, 10), Selection::All).await;
+    assert_each_once(&plan, 33);
+    assert_eq!(result.created, 33);
+    assert!(
+        plan.summary.notes.iter().any(|n| n.contains("changed during the pull")),
+        "{:?}",
+        plan.summary.notes
+    );
+}
+
+#[tokio::test]
+async fn a_fault_that_does_not_pass_fails_clearly_and_writes_nothing() {
+    let cases = [
+        (
+            Fault::Status {
+                status: 500,
+                retry_after: None,
+            },
+            ErrorCode::UnexpectedResponse,
+            "HTTP 500",
+        ),
+        (
+            Fault::Status {
+                status: 429,
+                retry_after: Some(0),
+            },
+            ErrorCode::RateLimited,
+            "HTTP 429",
+        ),
+        (Fault::Truncated, ErrorCode::UnexpectedResponse, "cut short"),
+        (
+            Fault::Status {
+                status: 403,
+                retry_after: None,
+            },
+            ErrorCode::AuthFailed,
+            "permission",
+        ),
+    ];
+    for (fault, code, words) in cases {
+        let f = fixture(tenant(40, Shape::V34)).await;
+        f.emulator.set_faults(vec![FaultRule {
+            path_prefix: AGENTS_PATH.into(),
+            fault,
+            skip: 2,
+            times: None,
+        }]);
+        let error = f
+            .plan(Entity::Users, &options(true, 10))
+            .await
+            .err()
+            .expect("the pull fails");
+        assert_eq!(error.code(), code, "{error}");
+        assert!(
+            error.to_string().contains(words) && error.to_string().contains("agents"),
+            "{error}"
+        );
+        assert_eq!(f.count(Entity::Users), 0, "nothing written");
+        let runs = f.store.lock().unwrap().list_runs(10).unwrap();
+        assert_eq!(runs[0].status, "failed");
+        assert_eq!(runs[0].error.as_deref(), Some(error.to_string().as_str()));
+    }
+}
+
+#[tokio::test]
+async fn a_second_pull_is_incremental_and_finds_nothing_new() {
+    let f = fixture(tenant(25, Shape::V34)).await;
+    f.pull(Entity::Users, &options(true, 10), Selection::All).await;
+    let (plan, result) = f.pull(Entity::Users, &options(false, 10), Selection::All).await;
+    assert!(plan.summary.incremental);
+    assert_eq!(
+        (plan.summary.fetched, plan.summary.new, plan.summary.changed),
+        (0, 0, 0)
+    );
+    assert_eq!((result.created, result.updated), (0, 0));
+    // A full pull of the same data: all unchanged, nothing written.
+    let (plan, result) = f.pull(Entity::Users, &options(true, 10), Selection::All).await;
+    assert_eq!(
+        (plan.summary.unchanged, result.unchanged, result.created, result.updated),
+        (25, 25, 0, 0)
+    );
+}
+
+#[tokio::test]
+async fn a_record_changed_upstream_is_updated_with_old_and_new_in_the_audit() {
+    let f = fixture(tenant(10, Shape::V34)).await;
+    f.pull(Entity::Users, &options(true, 100), Selection::All).await;
+    let (id, old_last) = f.emulator.with_data(|data| {
+        let agent = &mut data.agents[4];
+        let old = std::mem::replace(&mut agent.last_name, "Renamed-Ünïcode".into());
+        agent.last_updated = "2099-01-01T00:00:00.000Z".into(); // after the watermark
+        (agent.agent_id.to_string(), old)
+    });
+    // The incremental pull sees exactly the changed record.
+    let (plan, result) = f.pull(Entity::Users, &options(false, 100), Selection::Changed).await;
+    assert_eq!((plan.summary.fetched, plan.summary.changed, result.updated), (1, 1, 1));
+    let row = &plan.rows[0];
+    assert_eq!(row.id, id);
+    assert_eq!(row.status, PlanStatus::Changed);
+    let audit = f.store.lock().unwrap().run_audit(result.run_id).unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].action, "updated");
+    let change = audit[0]
+        .changes
+        .iter()
+        .find(|c| c.field == "lastName")
+        .expect("lastName change");
+    assert_eq!(
+        (change.old.as_deref(), change.new.as_deref()),
+        (Some(old_last.as_str()), Some("Renamed-Ünïcode"))
+    );
+    let stored = f.records(Entity::Users).into_iter().find(|r| r.id == id).unwrap();
+    assert!(stored.name.ends_with("Renamed-Ünïcode"));
+}
+
+#[tokio::test]
+async fn a_record_removed_upstream_is_flagged_not_deleted() {
+    let f = fixture(tenant(10, Shape::V34)).await;
+    f.pull(Entity::Users, &options(true, 100), Selection::All).await;
+    let gone = f.emulator.with_data(|data| data.agents.remove(2).agent_id.to_string());
+    let (plan, result) = f.pull(Entity::Users, &options(true, 100), Selection::All).await;
+    assert_eq!((plan.summary.missing_upstream, result.missing_upstream), (1, 1));
+    let row = plan.rows.iter().find(|r| r.id == gone).unwrap();
+    assert_eq!(row.status, PlanStatus::MissingUpstream);
+    let stored = f.records(Entity::Users);
+    assert_eq!(stored.len(), 10, "nothing deleted");
+    assert!(stored
+        .iter()
+        .find(|r| r.id == gone)
+        .unwrap()
+        .missing_upstream_since
+        .is_some());
+    let audit = f.store.lock().unwrap().run_audit(result.run_id).unwrap();
+    assert_eq!(audit.iter().filter(|a| a.action == "flagged_missing").count(), 1);
+}
+
+#[tokio::test]
+async fn only_the_selected_records_are_written() {
+    let f = fixture(tenant(20, Shape::V34)).await;
+    let prepared = f.plan(Entity::Users, &options(true, 100)).await.unwrap();
+    let ids: Vec<String> = prepared.plan.rows.iter().take(3).map(|r| r.id.clone()).collect();
+    let result = sync::apply(
+        &f.store,
+        &prepared,
+        &Selection::Ids(ids.clone()),
+        &NoProgress,
+        &CancellationToken::new(),
+    )
+    .unwrap();
+    assert_eq!(result.created, 3);
+    let stored: HashSet<String> = f.records(Entity::Users).into_iter().map(|r| r.id).collect();
+    assert_eq!(stored, ids.into_iter().collect());
+    let error = sync::apply(
+        &f.store,
+        &prepared,
+        &Selection::Ids(vec!["nope".into()]),
+        &NoProgress,
+        &CancellationToken::new(),
+    )
+    .unwrap_err();
+    assert_eq!(error.code(), ErrorCode::InvalidInput);
+}
+
+#[tokio::test]
+async fn cancelling_during_apply_leaves_the_store_as_it_was() {
+    let f = fixture(tenant(3000, Shape::V34)).await;
+    f.pull(Entity::Campaigns, &options(true, 100), Selection::All).await;
+    let before = f.count(Entity::Campaigns);
+    let prepared = f.plan(Entity::Users, &options(true, 1000)).await.unwrap();
+    let cancel = CancellationToken::new();
+    let trip = cancel.clone();
+    let progress = move |e: ProgressEvent| {
+        if e.phase == "writing" && e.done >= 1000 {
+            trip.cancel();
+        }
+    };
+    let error = sync::apply(&f.store, &prepared, &Selection::All, &progress, &cancel).unwrap_err();
+    assert_eq!(error.code(), ErrorCode::Cancelled);
+    assert_eq!(f.count(Entity::Users), 0);
+    assert_eq!(f.count(Entity::Campaigns), before);
+}
+
+const CRASH_ENV: &str = "CCSYNC_TEST_CRASH_APPLY";
+
+/// Child process for the crash test: pulls from the emulator at the URL given, and dies (abort, as
+/// a kill or a power cut would) halfway through writing.
+#[tokio::test]
+async fn crash_apply_helper() {
+    let Ok(spec) = std::env::var(CRASH_ENV) else { return };
+    let (db, url) = spec.split_once('|').unwrap();
+    let store = Arc::new(Mutex::new(Store::open(std::path::Path::new(db)).unwrap()));
+    let connections = Connections::new(store.clone(), Arc::new(MemoryStore::default())).unwrap();
+    let conn = connections.find("Tenant").await.unwrap();
+    let draft = ConnectionDraft {
+        name: conn.name.clone(),
+        settings: ConnectionSettings::Cxone {
+            auth_url: url.into(),
+            client_id: demo::CXONE_CLIENT_ID.into(),
+            access_key_id: demo::CXONE_ACCESS_KEY_ID.into(),
+            campaigns_from_skills: false,
+        },
+        secrets: BTreeMap::from([
+            (SecretKind::ClientSecret, demo::CXONE_CLIENT_SECRET.into()),
+            (SecretKind::AccessKeySecret, demo::CXONE_ACCESS_KEY_SECRET.into()),
+        ]),
+    };
+    connections.update(&conn.id, draft).await.unwrap();
+    let prepared = sync::prepare(
+        &connections,
+        "Tenant",
+        Entity::Users,
+        &options(true, 1000),
+        &NoProgress,
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    let die = |e: ProgressEvent| {
+        if e.phase == "writing" && e.done >= 2000 {
+            std::process::abort();
+        }
+    };
+    let _ = sync::apply(&store, &prepared, &Selection::All, &die, &CancellationToken::new());
+    unreachable!("the helper dies mid-apply");
+}
+
+#[tokio::test]
+async fn a_crash_during_apply_leaves_the_store_as_it_was() {
+    let f = fixture(tenant(5000, Shape::V34)).await;
+    f.pull(Entity::Dispositions, &options(true, 100), Selection::All).await;
+    let db = f.dir.path().join("ccsync.sqlite3");
+    let spec = format!("{}|{}", db.display(), f.emulator.base_url());
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "crash_apply_helper", "--nocapture", "--test-threads=1"])
+            .env(CRASH_ENV, spec)
+            .status()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!status.success(), "the helper must die mid-apply");
+    let reopened = Store::open(&db).unwrap();
+    let check: String = reopened
+        .conn()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    assert_eq!(
+        reopened.count_records(Entity::Users).unwrap(),
+        0,
+        "no user half-written"
+    );
+    assert_eq!(
+        reopened.count_records(Entity::Dispositions).unwrap(),
+        10,
+        "earlier data intact"
+    );
+}

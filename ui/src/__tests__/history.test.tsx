@@ -1,0 +1,127 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+
+import { HistoryScreen } from "../history/HistoryScreen";
+import { apiError, auditEntry, installBackend, syncRun, wire } from "../test/fakeBackend";
+
+const RUNS = [
+  syncRun({
+    id: wire(12),
+    entity: "campaigns",
+    status: "failed",
+    started_at: "2024-05-03T09:00:00Z",
+    duration_ms: wire(850),
+    fetched: wire(0),
+    created: wire(0),
+    updated: wire(0),
+    unchanged: wire(0),
+    error: "CXone rejected the access key.",
+  }),
+  syncRun({ id: wire(11), fetched: wire(3000), created: wire(12), updated: wire(3), unchanged: wire(2985), missing_upstream: wire(1) }),
+  syncRun({ id: wire(10), status: "cancelled", entity: null, kind: "import", duration_ms: null }),
+];
+
+function runRow(id: string): HTMLElement {
+  const found = screen.getAllByTestId("run-row").find((r) => r.getAttribute("data-id") === id);
+  if (!found) throw new Error(`no run ${id}`);
+  return found;
+}
+
+describe("History", () => {
+  it("lists runs with status, counts, duration and the failure sentence", async () => {
+    installBackend({ handlers: { list_runs: () => RUNS } });
+    render(<HistoryScreen />);
+    const rows = await screen.findAllByTestId("run-row");
+    expect(rows.map((r) => r.getAttribute("data-id"))).toEqual(["12", "11", "10"]);
+
+    const failed = runRow("12");
+    expect(within(failed).getByTestId("run-status")).toHaveTextContent("failed");
+    expect(failed).toHaveTextContent("Campaigns");
+    expect(failed).toHaveTextContent("850 ms");
+    expect(failed).toHaveTextContent(new Date("2024-05-03T09:00:00Z").toLocaleString());
+    expect(screen.getByTestId("run-error")).toHaveTextContent("CXone rejected the access key.");
+
+    const ok = runRow("11");
+    expect(within(ok).getByTestId("run-status")).toHaveTextContent("succeeded");
+    expect(ok).toHaveTextContent("Pull");
+    expect(ok).toHaveTextContent("Production CXone");
+    expect(ok).toHaveTextContent((3000).toLocaleString());
+    expect(ok).toHaveTextContent((2985).toLocaleString());
+    expect(ok).toHaveTextContent("1.2 s");
+
+    const cancelled = runRow("10");
+    expect(within(cancelled).getByTestId("run-status")).toHaveTextContent("cancelled");
+    expect(cancelled).toHaveTextContent("Import");
+  });
+
+  it("shows a run's audit with field changes when it is clicked", async () => {
+    const backend = installBackend({
+      handlers: {
+        list_runs: () => RUNS,
+        run_audit: (args) =>
+          args.runId === 11
+            ? [
+                auditEntry({ record_id: "1001", name: "Ada Lovelace", action: "created" }),
+                auditEntry({
+                  record_id: "1002",
+                  name: "Grace Hopper",
+                  action: "updated",
+                  changes: [
+                    { field: "email", old: "grace@old.example.com", new: "grace@example.com" },
+                    { field: "team", old: null, new: "Blue" },
+                  ],
+                }),
+                auditEntry({ record_id: "1004", name: "Edsger Dijkstra", action: "flagged_missing" }),
+              ]
+            : [],
+      },
+    });
+    const user = userEvent.setup();
+    render(<HistoryScreen />);
+    await screen.findAllByTestId("run-row");
+    // Clicking anywhere on the row opens its audit.
+    await user.click(runRow("11"));
+
+    const panel = await screen.findByTestId("audit-panel");
+    await waitFor(() => expect(within(panel).getAllByTestId("audit-row")).toHaveLength(3));
+    expect(backend.callsTo("run_audit")[0].args).toEqual({ runId: 11 });
+    const grace = within(panel)
+      .getAllByTestId("audit-row")
+      .find((r) => r.getAttribute("data-id") === "1002")!;
+    expect(grace).toHaveTextContent("Updated");
+    expect(within(grace).getAllByTestId("audit-change").map((c) => c.textContent)).toEqual([
+      "email: grace@old.example.com → grace@example.com",
+      "team: — → Blue",
+    ]);
+    expect(panel).toHaveTextContent("Flagged missing");
+
+    await user.click(within(runRow("10")).getByTestId("run-details"));
+    expect(
+      await within(screen.getByTestId("audit-panel")).findByText("This run changed no records."),
+    ).toBeInTheDocument();
+    expect(backend.callsTo("run_audit")[1].args).toEqual({ runId: 10 });
+  });
+
+  it("shows the empty state, an error, and refreshes", async () => {
+    let calls = 0;
+    const backend = installBackend({
+      handlers: {
+        list_runs: () => {
+          calls += 1;
+          if (calls === 1) return [];
+          if (calls === 2) throw apiError("database", "The database is locked.");
+          return [syncRun()];
+        },
+      },
+    });
+    const user = userEvent.setup();
+    render(<HistoryScreen />);
+    expect(await screen.findByTestId("history-empty")).toHaveTextContent("No runs yet.");
+    await user.click(screen.getByTestId("history-refresh"));
+    expect(await screen.findByRole("alert")).toHaveTextContent("The database is locked.");
+    await user.click(screen.getByTestId("history-refresh"));
+    expect(await screen.findByTestId("run-row")).toHaveAttribute("data-id", "1");
+    expect(backend.callsTo("list_runs")).toHaveLength(3);
+  });
+});

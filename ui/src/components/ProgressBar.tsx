@@ -1,0 +1,32 @@
+type Props = {
+  label: string;
+  /** Items done so far; ignored when `total` is null. */
+  done: number;
+  /** Null while the total is unknown: the bar is then indeterminate. */
+  total: number | null;
+  testId?: string;
+};
+
+/** A determinate bar when the total is known, an indeterminate one otherwise. */
+export function ProgressBar({ label, done, total, testId }: Props) {
+  const known = total !== null && total > 0;
+  const percent = known ? Math.min(100, Math.max(0, (done / total) * 100)) : 0;
+  return (
+    <div className="progress" data-testid={testId}>
+      <div
+        className={`progress-track${known ? "" : " progress-indeterminate"}`}
+        role="progressbar"
+        aria-label={label}
+        aria-valuetext={label}
+        aria-valuemin={known ? 0 : undefined}
+        aria-valuemax={known ? total : undefined}
+        aria-valuenow={known ? Math.min(done, total) : undefined}
+      >
+        <div className="progress-fill" style={known ? { width: `${percent}%` } : undefined} />
+      </div>
+      <p className="progress-label" aria-live="polite">
+        {label}
+      </p>
+    </div>
+  );
+}

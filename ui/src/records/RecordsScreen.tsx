@@ -1,0 +1,388 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useVirtualizer } from "@tanstack/react-virtual";
+
+import { ENTITY_ORDER, ENTITY_SPECS } from "../entities";
+import { formatCount, formatDate, formatDateTime } from "../format";
+import {
+  chooseCsvSavePath,
+  exportRecords,
+  listRecords,
+  type ApiError,
+  type Entity,
+  type StoredRecord,
+} from "../platform";
+
+export const RECORD_ROW_HEIGHT = 36;
+
+type ListState =
+  | { status: "loading" }
+  | { status: "error"; error: ApiError }
+  | { status: "ready"; records: StoredRecord[] };
+
+type SortKey = "name" | "detail" | "id" | "active" | "last_synced";
+type Sort = { key: SortKey; dir: "asc" | "desc" };
+
+type ExportState =
+  | { status: "idle" }
+  | { status: "busy" }
+  | { status: "done"; rows: number; path: string }
+  | { status: "error"; error: ApiError };
+
+const COLLATOR = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+
+function compare(a: StoredRecord, b: StoredRecord, key: SortKey): number {
+  switch (key) {
+    case "name":
+      return COLLATOR.compare(a.name, b.name);
+    case "detail":
+      return COLLATOR.compare(a.detail, b.detail);
+    case "id":
+      return COLLATOR.compare(a.id, b.id);
+    case "active":
+      return Number(b.is_active) - Number(a.is_active);
+    case "last_synced":
+      return Date.parse(a.last_synced_at) - Date.parse(b.last_synced_at);
+  }
+}
+
+export function RecordsScreen() {
+  const [entity, setEntity] = useState<Entity>("users");
+  const [list, setList] = useState<ListState>({ status: "loading" });
+  const [query, setQuery] = useState("");
+  const [sort, setSort] = useState<Sort>({ key: "name", dir: "asc" });
+  const [exportState, setExportState] = useState<ExportState>({ status: "idle" });
+  const mounted = useRef(true);
+  const request = useRef(0);
+
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+
+  const load = useCallback(async (which: Entity) => {
+    const ticket = ++request.current;
+    setList({ status: "loading" });
+    try {
+      const records = await listRecords(which);
+      if (mounted.current && ticket === request.current) setList({ status: "ready", records });
+    } catch (error) {
+      if (mounted.current && ticket === request.current) {
+        setList({ status: "error", error: error as ApiError });
+      }
+    }
+  }, []);
+
+  useEffect(() => {
+    setExportState({ status: "idle" });
+    void load(entity);
+  }, [entity, load]);
+
+  const spec = ENTITY_SPECS[entity];
+  const isUsers = entity === "users";
+  const records = list.status === "ready" ? list.records : null;
+
+  const shown = useMemo(() => {
+    if (!records) return [];
+    const needle = query.trim().toLowerCase();
+    const filtered = needle
+      ? records.filter(
+          (r) =>
+            r.name.toLowerCase().includes(needle) ||
+            r.detail.toLowerCase().includes(needle) ||
+            r.id.toLowerCase().includes(needle),
+        )
+      : [...records];
+    const sign = sort.dir === "asc" ? 1 : -1;
+    filtered.sort((a, b) => sign * compare(a, b, sort.key) || COLLATOR.compare(a.id, b.id));
+    return filtered;
+  }, [records, query, sort]);
+
+  function onSort(key: SortKey) {
+    setSort((current) =>
+      current.key === key
+        ? { key, dir: current.dir === "asc" ? "desc" : "asc" }
+        : { key, dir: "asc" },
+    );
+  }
+
+  async function onExport() {
+    setExportState({ status: "busy" });
+    try {
+      const path = await chooseCsvSavePath(spec.csvName);
+      if (path === null) {
+        if (mounted.current) setExportState({ status: "idle" });
+        return;
+      }
+      const rows = await exportRecords(entity, path);
+      if (mounted.current) setExportState({ status: "done", rows, path });
+    } catch (error) {
+      if (mounted.current) setExportState({ status: "error", error: error as ApiError });
+    }
+  }
+
+  function onTabKey(event: KeyboardEvent<HTMLButtonElement>, index: number) {
+    const delta = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
+    if (!delta) return;
+    event.preventDefault();
+    const next = ENTITY_ORDER[(index + delta + ENTITY_ORDER.length) % ENTITY_ORDER.length];
+    setEntity(next);
+    document.getElementById(`records-tab-${next}`)?.focus();
+  }
+
+  let body;
+  if (list.status === "loading") {
+    body = (
+      <div className="card state-card" role="status" aria-live="polite">
+        <span className="spinner" aria-hidden="true" />
+        Loading {spec.group}…
+      </div>
+    );
+  } else if (list.status === "error") {
+    body = (
+      <div className="card state-card state-error" data-testid="records-error">
+        <p role="alert" className="inline-error">
+          {list.error.message}
+        </p>
+        <button type="button" className="btn btn-secondary" onClick={() => void load(entity)}>
+          Retry
+        </button>
+      </div>
+    );
+  } else if (list.records.length === 0) {
+    body = (
+      <div className="card state-card" data-testid="records-empty">
+        No {spec.group} yet. Pull them from Synchronize.
+      </div>
+    );
+  } else {
+    body = (
+      <RecordsTable
+        key={entity}
+        records={shown}
+        isUsers={isUsers}
+        detailLabel={spec.detailLabel}
+        sort={sort}
+        onSort={onSort}
+      />
+    );
+  }
+
+  const total = records?.length ?? 0;
+
+  return (
+    <section className="screen" aria-labelledby="screen-title">
+      <header className="screen-header">
+        <div>
+          <h1 id="screen-title">Records</h1>
+          <p className="screen-subtitle">What CC Sync has stored locally from CXone.</p>
+        </div>
+      </header>
+
+      <div className="tabs" role="tablist" aria-label="Record groups">
+        {ENTITY_ORDER.map((e, index) => (
+          <button
+            key={e}
+            id={`records-tab-${e}`}
+            type="button"
+            role="tab"
+            className={`tab${e === entity ? " active" : ""}`}
+            aria-selected={e === entity}
+            aria-controls="records-panel"
+            tabIndex={e === entity ? 0 : -1}
+            data-testid={`records-tab-${e}`}
+            onClick={() => setEntity(e)}
+            onKeyDown={(event) => onTabKey(event, index)}
+          >
+            {ENTITY_SPECS[e].group}
+          </button>
+        ))}
+      </div>
+
+      <div
+        id="records-panel"
+        role="tabpanel"
+        aria-labelledby={`records-tab-${entity}`}
+        className="records-panel"
+      >
+        <div className="records-toolbar">
+          <input
+            type="search"
+            className="search-input"
+            data-testid="records-search"
+            aria-label={`Search ${spec.group}`}
+            placeholder="Search by name, detail or ID"
+            value={query}
+            onChange={(event) => setQuery(event.target.value)}
+          />
+          <span className="muted" data-testid="records-count">
+            {records
+              ? query.trim()
+                ? `${formatCount(shown.length)} of ${formatCount(total)} records`
+                : `${formatCount(total)} ${total === 1 ? "record" : "records"}`
+              : ""}
+          </span>
+          <button
+            type="button"
+            className="btn btn-secondary records-export"
+            data-testid="records-export"
+            disabled={exportState.status === "busy" || total === 0}
+            onClick={() => void onExport()}
+          >
+            {exportState.status === "busy" ? "Exporting…" : "Export CSV"}
+          </button>
+        </div>
+        {exportState.status === "done" ? (
+          <p className="export-note" role="status" data-testid="records-export-result">
+            Exported {formatCount(exportState.rows)} rows to {exportState.path}
+          </p>
+        ) : exportState.status === "error" ? (
+          <p className="inline-error" role="alert" data-testid="records-export-error">
+            {exportState.error.message}
+          </p>
+        ) : null}
+        {body}
+      </div>
+    </section>
+  );
+}
+
+type TableProps = {
+  records: StoredRecord[];
+  isUsers: boolean;
+  detailLabel: string;
+  sort: Sort;
+  onSort: (key: SortKey) => void;
+};
+
+function RecordsTable({ records, isUsers, detailLabel, sort, onSort }: TableProps) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: records.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => RECORD_ROW_HEIGHT,
+    getItemKey: (index) => records[index]?.id ?? index,
+    overscan: 10,
+    useFlushSync: false,
+  });
+  const gridClass = `records-grid${isUsers ? " records-grid-users" : ""}`;
+
+  const header = (key: SortKey | null, label: string) => {
+    if (key === null) {
+      return (
+        <span className="vcell" role="columnheader">
+          {label}
+        </span>
+      );
+    }
+    const active = sort.key === key;
+    return (
+      <span
+        className="vcell"
+        role="columnheader"
+        aria-sort={active ? (sort.dir === "asc" ? "ascending" : "descending") : "none"}
+      >
+        <button
+          type="button"
+          className={`sort-button${active ? " active" : ""}`}
+          data-testid={`sort-${key}`}
+          onClick={() => onSort(key)}
+        >
+          {label}
+          <span aria-hidden="true" className="sort-arrow">
+            {active ? (sort.dir === "asc" ? "▲" : "▼") : ""}
+          </span>
+        </button>
+      </span>
+    );
+  };
+
+  return (
+    <div
+      className="vtable card"
+      role="table"
+      aria-label="Stored records"
+      aria-rowcount={records.length + 1}
+    >
+      <div className={`vtable-head ${gridClass}`} role="row" aria-rowindex={1}>
+        {header("name", "Name")}
+        {header("detail", detailLabel)}
+        {header("id", "ID")}
+        {header("active", "Active")}
+        {isUsers ? header(null, "Password") : null}
+        {header("last_synced", "Last synced")}
+      </div>
+      <div
+        ref={scrollRef}
+        className="vtable-scroll records-scroll"
+        data-testid="records-scroll"
+        data-virtual-scroll=""
+        role="rowgroup"
+      >
+        {records.length === 0 ? (
+          <p className="vtable-empty muted">No records match the search.</p>
+        ) : (
+          <div className="vtable-sizer" style={{ height: virtualizer.getTotalSize() }}>
+            {virtualizer.getVirtualItems().map((item) => {
+              const record = records[item.index];
+              return (
+                <div
+                  key={item.key}
+                  className={`vrow ${gridClass}${record.is_active ? "" : " is-inactive"}`}
+                  role="row"
+                  aria-rowindex={item.index + 2}
+                  data-testid="record-row"
+                  data-id={record.id}
+                  style={{ height: RECORD_ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
+                >
+                  <span className="vcell cell-name" role="cell" title={record.name}>
+                    <span className="cell-text">{record.name}</span>
+                    {record.missing_upstream_since ? (
+                      <span
+                        className="badge badge-warning"
+                        data-testid="missing-upstream-badge"
+                        title="No longer returned by CXone. Kept, never deleted."
+                      >
+                        missing upstream since {formatDate(record.missing_upstream_since)}
+                      </span>
+                    ) : null}
+                  </span>
+                  <span className="vcell cell-text muted" role="cell" title={record.detail}>
+                    {record.detail}
+                  </span>
+                  <span className="vcell cell-text cell-mono" role="cell" title={record.id}>
+                    {record.id}
+                  </span>
+                  <span className="vcell" role="cell">
+                    {record.is_active ? "Active" : <span className="muted">Inactive</span>}
+                  </span>
+                  {isUsers ? (
+                    <span className="vcell" role="cell">
+                      {record.password_set ? (
+                        <span className="badge badge-ok" data-testid="password-badge">
+                          set
+                        </span>
+                      ) : (
+                        <span className="badge badge-warning" data-testid="password-badge">
+                          password not set
+                        </span>
+                      )}
+                    </span>
+                  ) : null}
+                  <span
+                    className="vcell cell-text muted"
+                    role="cell"
+                    title={`First synced ${formatDateTime(record.first_synced_at)}`}
+                  >
+                    {formatDateTime(record.last_synced_at)}
+                  </span>
+                </div>
+              );
+            })}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,583 @@
+import { useCallback, useEffect, useId, useMemo, useReducer, useRef, useState } from "react";
+
+import { ProgressBar } from "../components/ProgressBar";
+import { ENTITY_ORDER, ENTITY_SPECS } from "../entities";
+import { formatCount } from "../format";
+import {
+  applyPlan,
+  cancelSync,
+  discardPlan,
+  fetchPlan,
+  isCancelled,
+  listConnections,
+  openLogFolder,
+  toNumber,
+  type ApiError,
+  type ApplyResult,
+  type Connection,
+  type Entity,
+  type PlanRow,
+  type PlanStatus,
+  type ProgressEvent,
+  type Selection,
+  type SyncPlan,
+} from "../platform";
+import { PlanList, STATUS_LABELS } from "./PlanList";
+import { progressText } from "./progress";
+
+type ConnectionsState =
+  | { status: "loading" }
+  | { status: "error"; error: ApiError }
+  | { status: "ready"; connections: Connection[] };
+
+type Op = "fetch" | "apply";
+type Busy = { op: Op; entity: Entity; progress: ProgressEvent | null; cancelling: boolean };
+type FetchRequest = { connectionId: string; entity: Entity; full: boolean };
+type StatusFilter = "all" | PlanStatus;
+
+const STATUS_FILTERS: StatusFilter[] = ["all", "new", "changed", "unchanged", "missing_upstream"];
+
+const ignore = () => {};
+
+type Props = {
+  /** Opens another screen (used to point at Connections). */
+  onNavigate?: (screen: "connections") => void;
+};
+
+export function SynchronizeScreen({ onNavigate }: Props) {
+  const ids = useId();
+  const [connections, setConnections] = useState<ConnectionsState>({ status: "loading" });
+  const [connectionId, setConnectionId] = useState("");
+  const [full, setFull] = useState(true);
+  const [busy, setBusy] = useState<Busy | null>(null);
+  const [plan, setPlan] = useState<SyncPlan | null>(null);
+  const [failure, setFailure] = useState<{ op: Op; entity: Entity; error: ApiError } | null>(null);
+  const [cancelled, setCancelled] = useState(false);
+  const [result, setResult] = useState<{ entity: Entity; result: ApplyResult } | null>(null);
+  const [lastRequest, setLastRequest] = useState<FetchRequest | null>(null);
+  const [logError, setLogError] = useState<string | null>(null);
+  const [query, setQuery] = useState("");
+  const [statusFilter, setStatusFilter] = useState<StatusFilter>("all");
+  // The selection lives in a mutable Set (cheap for 100,000 ids); `bump` re-renders.
+  const selectedRef = useRef(new Set<string>());
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+
+  const mounted = useRef(true);
+  const busyRef = useRef(false);
+  const planIdRef = useRef<string | null>(null);
+
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+      if (planIdRef.current) {
+        void discardPlan(planIdRef.current).catch(ignore);
+        planIdRef.current = null;
+      }
+      if (busyRef.current) void cancelSync().catch(ignore);
+    };
+  }, []);
+
+  useEffect(() => {
+    listConnections().then(
+      (all) => {
+        if (!mounted.current) return;
+        const cxone = all.filter((c) => c.settings.kind === "cxone");
+        setConnections({ status: "ready", connections: cxone });
+        setConnectionId((current) => current || cxone[0]?.id || "");
+      },
+      (error: ApiError) => {
+        if (mounted.current) setConnections({ status: "error", error });
+      },
+    );
+  }, []);
+
+  const clearSelection = useCallback(() => {
+    selectedRef.current = new Set();
+    bump();
+  }, []);
+
+  const onProgress = useCallback((event: ProgressEvent) => {
+    if (!mounted.current) return;
+    setBusy((current) => (current ? { ...current, progress: event } : current));
+  }, []);
+
+  const startFetch = useCallback(
+    async (request: FetchRequest) => {
+      if (busyRef.current) return;
+      busyRef.current = true;
+      if (planIdRef.current) {
+        void discardPlan(planIdRef.current).catch(ignore);
+        planIdRef.current = null;
+      }
+      setPlan(null);
+      setResult(null);
+      setFailure(null);
+      setCancelled(false);
+      setLogError(null);
+      setQuery("");
+      setStatusFilter("all");
+      clearSelection();
+      setLastRequest(request);
+      setBusy({ op: "fetch", entity: request.entity, progress: null, cancelling: false });
+      try {
+        const fetched = await fetchPlan(request.connectionId, request.entity, request.full, onProgress);
+        if (!mounted.current) {
+          void discardPlan(fetched.plan_id).catch(ignore);
+          return;
+        }
+        planIdRef.current = fetched.plan_id;
+        setPlan(fetched);
+      } catch (reason) {
+        if (!mounted.current) return;
+        const error = reason as ApiError;
+        if (isCancelled(error)) setCancelled(true);
+        else setFailure({ op: "fetch", entity: request.entity, error });
+      } finally {
+        busyRef.current = false;
+        if (mounted.current) setBusy(null);
+      }
+    },
+    [clearSelection, onProgress],
+  );
+
+  // Everything derived from the plan is computed once per plan, not per keystroke.
+  const planIndex = useMemo(() => {
+    const rows = plan?.rows ?? [];
+    const haystacks = rows.map((r) => `${r.name}\u0000${r.detail}\u0000${r.id}`.toLowerCase());
+    const counts: Record<StatusFilter, number> = {
+      all: rows.length,
+      new: 0,
+      changed: 0,
+      unchanged: 0,
+      missing_upstream: 0,
+    };
+    let selectable = 0;
+    for (const row of rows) {
+      counts[row.status] += 1;
+      if (row.status !== "missing_upstream") selectable += 1;
+    }
+    return { rows, haystacks, counts, selectable };
+  }, [plan]);
+
+  const needle = query.trim().toLowerCase();
+  const filterActive = needle !== "" || statusFilter !== "all";
+
+  const visibleRows = useMemo(() => {
+    const { rows, haystacks } = planIndex;
+    if (!needle && statusFilter === "all") return rows;
+    const out: PlanRow[] = [];
+    for (let i = 0; i < rows.length; i += 1) {
+      if (statusFilter !== "all" && rows[i].status !== statusFilter) continue;
+      if (needle && !haystacks[i].includes(needle)) continue;
+      out.push(rows[i]);
+    }
+    return out;
+  }, [planIndex, needle, statusFilter]);
+
+  const selected = selectedRef.current;
+  const selectedCount = selected.size;
+
+  function toggle(row: PlanRow) {
+    if (row.status === "missing_upstream") return;
+    if (selected.has(row.id)) selected.delete(row.id);
+    else selected.add(row.id);
+    bump();
+  }
+
+  function selectAll() {
+    for (const row of visibleRows) {
+      if (row.status !== "missing_upstream") selected.add(row.id);
+    }
+    bump();
+  }
+
+  function buildSelection(): Selection {
+    if (!filterActive && selected.size === planIndex.selectable) return { kind: "all" };
+    // Plan order, so the backend writes (and the audit lists) rows as they were shown.
+    return { kind: "ids", ids: planIndex.rows.filter((r) => selected.has(r.id)).map((r) => r.id) };
+  }
+
+  async function addSelected() {
+    if (!plan || busyRef.current || selected.size === 0) return;
+    busyRef.current = true;
+    const selection = buildSelection();
+    setFailure(null);
+    setCancelled(false);
+    setLogError(null);
+    setBusy({ op: "apply", entity: plan.entity, progress: null, cancelling: false });
+    try {
+      const applied = await applyPlan(plan.plan_id, selection, onProgress);
+      // An applied plan is gone from the backend: nothing left to discard.
+      planIdRef.current = null;
+      if (!mounted.current) return;
+      setResult({ entity: plan.entity, result: applied });
+      setPlan(null);
+      clearSelection();
+    } catch (reason) {
+      if (!mounted.current) return;
+      const error = reason as ApiError;
+      if (isCancelled(error)) setCancelled(true);
+      else setFailure({ op: "apply", entity: plan.entity, error });
+    } finally {
+      busyRef.current = false;
+      if (mounted.current) setBusy(null);
+    }
+  }
+
+  async function cancel() {
+    setBusy((current) => (current ? { ...current, cancelling: true } : current));
+    try {
+      await cancelSync();
+    } catch (reason) {
+      // The operation may have finished meanwhile; show why the cancel failed otherwise.
+      if (mounted.current && busyRef.current) {
+        setBusy((current) => (current ? { ...current, cancelling: false } : current));
+        setLogError((reason as ApiError).message);
+      }
+    }
+  }
+
+  async function openLogs() {
+    setLogError(null);
+    try {
+      await openLogFolder();
+    } catch (reason) {
+      if (mounted.current) setLogError((reason as ApiError).message);
+    }
+  }
+
+  // ---------- rendering ----------
+
+  const connectionList = connections.status === "ready" ? connections.connections : [];
+  const canFetch = connectionId !== "" && busy === null;
+
+  let picker;
+  if (connections.status === "loading") {
+    picker = (
+      <div className="card state-card" role="status" aria-live="polite">
+        <span className="spinner" aria-hidden="true" />
+        Loading connections…
+      </div>
+    );
+  } else if (connections.status === "error") {
+    picker = (
+      <div className="card state-card state-error">
+        <p role="alert" className="inline-error">
+          {connections.error.message}
+        </p>
+      </div>
+    );
+  } else if (connectionList.length === 0) {
+    picker = (
+      <div className="card sync-empty" data-testid="sync-no-connections">
+        <p>
+          Synchronize pulls from a NICE CXone tenant. Add a CXone connection on the{" "}
+          <strong>Connections</strong> screen first — or explore with the demo tenant there.
+        </p>
+        {onNavigate ? (
+          <button
+            type="button"
+            className="btn btn-primary"
+            data-testid="go-to-connections"
+            onClick={() => onNavigate("connections")}
+          >
+            Go to Connections
+          </button>
+        ) : null}
+      </div>
+    );
+  } else {
+    picker = (
+      <div className="card sync-controls">
+        <div className="sync-options">
+          <div className="field">
+            <label htmlFor={`${ids}-connection`} className="field-label">
+              CXone connection
+            </label>
+            <select
+              id={`${ids}-connection`}
+              data-testid="sync-connection"
+              value={connectionId}
+              disabled={busy !== null}
+              onChange={(event) => setConnectionId(event.target.value)}
+            >
+              {connectionList.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                  {c.is_demo ? " (demo)" : ""}
+                </option>
+              ))}
+            </select>
+          </div>
+          <label className="checkbox-label" title="Unchecked: only records changed since the last pull.">
+            <input
+              type="checkbox"
+              data-testid="sync-full"
+              checked={full}
+              disabled={busy !== null}
+              onChange={(event) => setFull(event.target.checked)}
+            />
+            Full pull
+            <span className="muted">{full ? "" : " — only records changed since the last pull"}</span>
+          </label>
+        </div>
+        <div className="entity-buttons" role="group" aria-label="Fetch from CXone">
+          {ENTITY_ORDER.map((entity) => {
+            const active = (busy?.entity ?? plan?.entity ?? lastRequest?.entity) === entity;
+            return (
+              <button
+                key={entity}
+                type="button"
+                className={`btn entity-button${active ? " active" : ""}`}
+                data-testid={`entity-${entity}`}
+                disabled={!canFetch}
+                onClick={() => void startFetch({ connectionId, entity, full })}
+              >
+                {ENTITY_SPECS[entity].label}
+              </button>
+            );
+          })}
+        </div>
+      </div>
+    );
+  }
+
+  const busySpec = busy ? ENTITY_SPECS[busy.entity] : null;
+  const progressTotal =
+    busy?.progress && busy.progress.total !== null ? toNumber(busy.progress.total) : null;
+
+  return (
+    <section className="screen" aria-labelledby="screen-title">
+      <header className="screen-header">
+        <div>
+          <h1 id="screen-title">Synchronize</h1>
+          <p className="screen-subtitle">
+            Fetch from CXone, review what would change, then add the records you pick. Nothing is
+            ever deleted.
+          </p>
+        </div>
+      </header>
+
+      {picker}
+
+      {busy && busySpec ? (
+        <div className="card sync-busy" data-testid="sync-busy">
+          <ProgressBar
+            testId="sync-progress"
+            label={progressText(busy.op, busySpec.noun, busy.progress)}
+            done={busy.progress ? toNumber(busy.progress.done) : 0}
+            total={progressTotal}
+          />
+          <button
+            type="button"
+            className="btn btn-secondary"
+            data-testid="cancel-sync"
+            disabled={busy.cancelling}
+            onClick={() => void cancel()}
+          >
+            {busy.cancelling ? "Cancelling…" : "Cancel"}
+          </button>
+        </div>
+      ) : null}
+
+      {cancelled ? (
+        <div className="card notice" role="status" data-testid="sync-cancelled">
+          Cancelled — nothing was written.
+        </div>
+      ) : null}
+
+      {failure ? (
+        <div className="result result-failed sync-error" role="alert" data-testid="sync-error">
+          <p className="result-title">
+            <span aria-hidden="true">✗ </span>
+            {failure.op === "fetch"
+              ? `Could not fetch ${ENTITY_SPECS[failure.entity].noun}`
+              : `Could not write ${ENTITY_SPECS[failure.entity].noun}`}
+          </p>
+          <p className="result-message">{failure.error.message}</p>
+          <div className="result-actions">
+            <button
+              type="button"
+              className="btn btn-small btn-secondary"
+              data-testid="sync-open-logs"
+              onClick={() => void openLogs()}
+            >
+              Open log folder
+            </button>
+            {failure.op === "fetch" && lastRequest ? (
+              <button
+                type="button"
+                className="btn btn-small btn-secondary"
+                data-testid="sync-retry"
+                disabled={busy !== null}
+                onClick={() => void startFetch(lastRequest)}
+              >
+                Try again
+              </button>
+            ) : null}
+          </div>
+        </div>
+      ) : null}
+
+      {logError ? (
+        <p className="inline-error" role="alert">
+          {logError}
+        </p>
+      ) : null}
+
+      {result ? (
+        <ApplyResultPanel
+          entity={result.entity}
+          result={result.result}
+          refreshing={busy !== null}
+          onRefresh={lastRequest ? () => void startFetch(lastRequest) : undefined}
+        />
+      ) : null}
+
+      {plan ? (
+        <div className="plan" data-testid="plan">
+          <div className="plan-summary-block">
+            <p className="plan-summary" data-testid="plan-summary">
+              <span>Fetched {formatCount(plan.summary.fetched)}</span>
+              <span aria-hidden="true"> · </span>
+              <span>New {formatCount(plan.summary.new)}</span>
+              <span aria-hidden="true"> · </span>
+              <span>Changed {formatCount(plan.summary.changed)}</span>
+              <span aria-hidden="true"> · </span>
+              <span>Unchanged {formatCount(plan.summary.unchanged)}</span>
+              <span aria-hidden="true"> · </span>
+              <span>Missing upstream {formatCount(plan.summary.missing_upstream)}</span>
+              <span className="badge badge-neutral plan-kind">
+                {plan.summary.incremental ? "Incremental" : "Full pull"}
+              </span>
+            </p>
+            {plan.summary.notes.map((note, index) => (
+              <p key={index} className="plan-note" data-testid="plan-note">
+                <span aria-hidden="true">ℹ </span>
+                {note}
+              </p>
+            ))}
+          </div>
+
+          <div className="plan-toolbar">
+            <input
+              type="search"
+              className="search-input"
+              data-testid="plan-filter"
+              aria-label="Filter by name, detail or ID"
+              placeholder="Filter by name, detail or ID"
+              value={query}
+              onChange={(event) => setQuery(event.target.value)}
+            />
+            <div className="chips" role="group" aria-label="Filter by status">
+              {STATUS_FILTERS.map((status) => (
+                <button
+                  key={status}
+                  type="button"
+                  className={`chip${statusFilter === status ? " active" : ""}`}
+                  aria-pressed={statusFilter === status}
+                  data-testid={`status-chip-${status}`}
+                  onClick={() => setStatusFilter(status)}
+                >
+                  {status === "all" ? "All" : STATUS_LABELS[status]}{" "}
+                  <span className="chip-count">{formatCount(planIndex.counts[status])}</span>
+                </button>
+              ))}
+            </div>
+          </div>
+
+          <div className="plan-actions">
+            <span className="muted" data-testid="plan-shown">
+              {filterActive
+                ? `Showing ${formatCount(visibleRows.length)} of ${formatCount(planIndex.rows.length)}`
+                : `${formatCount(planIndex.rows.length)} records`}
+              {" · "}
+              {formatCount(selectedCount)} selected
+            </span>
+            <div className="toolbar">
+              <button
+                type="button"
+                className="btn btn-small btn-secondary"
+                data-testid="select-all"
+                disabled={busy !== null}
+                onClick={selectAll}
+              >
+                Select All
+              </button>
+              <button
+                type="button"
+                className="btn btn-small btn-secondary"
+                data-testid="clear-all"
+                disabled={busy !== null || selectedCount === 0}
+                onClick={clearSelection}
+              >
+                Clear All
+              </button>
+              <button
+                type="button"
+                className="btn btn-small btn-primary"
+                data-testid="add-selected"
+                disabled={busy !== null || selectedCount === 0}
+                onClick={() => void addSelected()}
+              >
+                Add Selected ({formatCount(selectedCount)})
+              </button>
+            </div>
+          </div>
+
+          <PlanList
+            rows={visibleRows}
+            selected={selected}
+            onToggle={toggle}
+            detailLabel={ENTITY_SPECS[plan.entity].detailLabel}
+            disabled={busy !== null}
+          />
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function ApplyResultPanel({
+  entity,
+  result,
+  refreshing,
+  onRefresh,
+}: {
+  entity: Entity;
+  result: ApplyResult;
+  refreshing: boolean;
+  onRefresh?: () => void;
+}) {
+  const spec = ENTITY_SPECS[entity];
+  const missing = toNumber(result.missing_upstream);
+  return (
+    <div className="result result-ok apply-result" role="status" data-testid="apply-result">
+      <p className="result-title">
+        <span aria-hidden="true">✓ </span>
+        Created {formatCount(result.created)} · Updated {formatCount(result.updated)} · Unchanged{" "}
+        {formatCount(result.unchanged)}
+        {missing > 0 ? ` · Flagged missing upstream ${formatCount(missing)}` : ""}
+      </p>
+      <p className="result-message">
+        {entity === "users"
+          ? `Added to ${spec.group} — passwords are not set yet.`
+          : `Added to ${spec.group}.`}
+      </p>
+      {onRefresh ? (
+        <div className="result-actions">
+          <button
+            type="button"
+            className="btn btn-small btn-secondary"
+            data-testid="refresh-plan"
+            disabled={refreshing}
+            onClick={onRefresh}
+          >
+            Refresh
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
