@@ -10,6 +10,14 @@ fn main() {
         "test_connection",
         "start_demo_tenant",
         "open_log_folder",
+        "fetch_plan",
+        "apply_plan",
+        "cancel_sync",
+        "discard_plan",
+        "list_records",
+        "export_records",
+        "list_runs",
+        "run_audit",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

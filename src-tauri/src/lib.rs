@@ -3,8 +3,12 @@
 
 mod state;
 
-use ccsync_core::model::{AppInfo, Connection, ConnectionDraft, TestOutcome};
+use ccsync_core::model::{
+    AppInfo, ApplyResult, AuditEntry, Connection, ConnectionDraft, Entity, ProgressEvent, Selection, StoredRecord,
+    SyncPlan, SyncRun, TestOutcome,
+};
 use ccsync_core::ApiError;
+use tauri::ipc::Channel;
 use tauri::{Manager, State};
 use tauri_plugin_opener::OpenerExt;
 
@@ -63,6 +67,61 @@ fn open_log_folder(app: tauri::AppHandle, state: State<'_, AppState>) -> Command
         })
 }
 
+#[tauri::command]
+async fn fetch_plan(
+    state: State<'_, AppState>,
+    connection_id: String,
+    entity: Entity,
+    full: bool,
+    on_progress: Channel<ProgressEvent>,
+) -> CommandResult<SyncPlan> {
+    Ok(state.fetch_plan(&connection_id, entity, full, on_progress).await?)
+}
+
+#[tauri::command]
+async fn apply_plan(
+    state: State<'_, AppState>,
+    plan_id: String,
+    selection: Selection,
+    on_progress: Channel<ProgressEvent>,
+) -> CommandResult<ApplyResult> {
+    Ok(state.apply_plan(&plan_id, selection, on_progress).await?)
+}
+
+#[tauri::command]
+fn cancel_sync(state: State<'_, AppState>) {
+    state.cancel_job();
+}
+
+#[tauri::command]
+fn discard_plan(state: State<'_, AppState>, plan_id: String) {
+    state.discard_plan(&plan_id);
+}
+
+#[tauri::command]
+fn list_records(state: State<'_, AppState>, entity: Entity) -> CommandResult<Vec<StoredRecord>> {
+    Ok(state.store().list_records(entity)?)
+}
+
+#[tauri::command]
+fn export_records(state: State<'_, AppState>, entity: Entity, path: String) -> CommandResult<usize> {
+    Ok(ccsync_core::export::export_records(
+        &state.store(),
+        entity,
+        std::path::Path::new(&path),
+    )?)
+}
+
+#[tauri::command]
+fn list_runs(state: State<'_, AppState>) -> CommandResult<Vec<SyncRun>> {
+    Ok(state.store().list_runs(500)?)
+}
+
+#[tauri::command]
+fn run_audit(state: State<'_, AppState>, run_id: i64) -> CommandResult<Vec<AuditEntry>> {
+    Ok(state.store().run_audit(run_id)?)
+}
+
 /// Starts the app. `--demo` (or `CCSYNC_DEMO=1`) opens straight into the demo tenant when no
 /// connection exists yet.
 pub fn run() {
@@ -75,6 +134,7 @@ pub fn run() {
 
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             let state = tauri::async_runtime::block_on(AppState::start(want_demo))?;
             app.manage(state);
@@ -88,7 +148,15 @@ pub fn run() {
             delete_connection,
             test_connection,
             start_demo_tenant,
-            open_log_folder
+            open_log_folder,
+            fetch_plan,
+            apply_plan,
+            cancel_sync,
+            discard_plan,
+            list_records,
+            export_records,
+            list_runs,
+            run_audit
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

@@ -1,21 +1,30 @@
 //! What the app holds while it runs: the core services, the log guard, the demo tenant.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use ccsync_core::connections::Connections;
 use ccsync_core::demo::{self, DemoTenant};
 use ccsync_core::logging::LogGuard;
-use ccsync_core::model::{AppInfo, Connection};
+use ccsync_core::model::{AppInfo, ApplyResult, Connection, Entity, ProgressEvent, Selection, SyncPlan};
 use ccsync_core::secrets::KeyringStore;
 use ccsync_core::store::Store;
+use ccsync_core::sync::{self, PreparedPlan, PullOptions};
 use ccsync_core::{paths, Result};
+use tauri::ipc::Channel;
+use tokio_util::sync::CancellationToken;
 
 pub struct AppState {
     pub connections: Connections,
     pub log_dir: PathBuf,
     database_path: PathBuf,
     demo: tokio::sync::Mutex<Option<DemoTenant>>,
+    store: Arc<Mutex<Store>>,
+    /// Fetched plans waiting for "Add Selected", by plan id.
+    plans: Mutex<HashMap<String, Arc<PreparedPlan>>>,
+    /// Cancels the fetch or apply in progress.
+    job: Mutex<Option<CancellationToken>>,
     /// Keeps the log writer flushing for the life of the app.
     _log_guard: Option<LogGuard>,
 }
@@ -26,8 +35,8 @@ impl AppState {
         let log_guard = ccsync_core::logging::init(&log_dir).ok();
         let database_path = paths::database_path(None)?;
         tracing::info!(version = env!("CARGO_PKG_VERSION"), db = %database_path.display(), "CC Sync starting");
-        let store = Store::open(&database_path)?;
-        let connections = Connections::new(Arc::new(Mutex::new(store)), Arc::new(KeyringStore))?;
+        let store = Arc::new(Mutex::new(Store::open(&database_path)?));
+        let connections = Connections::new(store.clone(), Arc::new(KeyringStore))?;
 
         // The demo tenant lives in this process: restart it when a demo connection exists.
         let demo = match demo::resume(&connections).await {
@@ -42,6 +51,9 @@ impl AppState {
             log_dir,
             database_path,
             demo: tokio::sync::Mutex::new(demo),
+            store,
+            plans: Mutex::new(HashMap::new()),
+            job: Mutex::new(None),
             _log_guard: log_guard,
         };
         if want_demo
@@ -73,6 +85,84 @@ impl AppState {
         let connection = tenant.connection.clone();
         *running = Some(tenant);
         Ok(connection)
+    }
+
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A fresh cancellation token for the job about to run (one sync job at a time).
+    fn begin_job(&self) -> CancellationToken {
+        let token = CancellationToken::new();
+        if let Some(previous) = self.job.lock().unwrap().replace(token.clone()) {
+            previous.cancel();
+        }
+        token
+    }
+
+    pub fn cancel_job(&self) {
+        if let Some(job) = self.job.lock().unwrap().as_ref() {
+            job.cancel();
+        }
+    }
+
+    pub async fn fetch_plan(
+        &self,
+        connection_id: &str,
+        entity: Entity,
+        full: bool,
+        progress: Channel<ProgressEvent>,
+    ) -> Result<SyncPlan> {
+        let cancel = self.begin_job();
+        let options = PullOptions {
+            full,
+            ..PullOptions::default()
+        };
+        let report = move |event: ProgressEvent| {
+            let _ = progress.send(event);
+        };
+        let prepared = sync::prepare(&self.connections, connection_id, entity, &options, &report, &cancel).await?;
+        let plan = prepared.plan.clone();
+        self.plans
+            .lock()
+            .unwrap()
+            .insert(plan.plan_id.clone(), Arc::new(prepared));
+        Ok(plan)
+    }
+
+    pub async fn apply_plan(
+        &self,
+        plan_id: &str,
+        selection: Selection,
+        progress: Channel<ProgressEvent>,
+    ) -> Result<ApplyResult> {
+        let prepared = self.plans.lock().unwrap().get(plan_id).cloned().ok_or_else(|| {
+            ccsync_core::Error::NotFound("This list is out of date. Fetch it again, then choose the records.".into())
+        })?;
+        let cancel = self.begin_job();
+        let store = self.store.clone();
+        let report = move |event: ProgressEvent| {
+            let _ = progress.send(event);
+        };
+        let applied = prepared.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let result = sync::apply(&store, &applied, &selection, &report, &cancel);
+            if let Err(error) = &result {
+                sync::record_failed_apply(&store, &applied, error);
+            }
+            result
+        })
+        .await
+        .map_err(|e| ccsync_core::Error::Internal(e.to_string()))?;
+        if result.is_ok() {
+            // Written: the plan no longer matches the store.
+            self.plans.lock().unwrap().remove(plan_id);
+        }
+        result
+    }
+
+    pub fn discard_plan(&self, plan_id: &str) {
+        self.plans.lock().unwrap().remove(plan_id);
     }
 
     pub async fn info(&self) -> AppInfo {

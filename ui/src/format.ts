@@ -3,8 +3,8 @@ import type { FieldChange } from "./platform";
 const COUNT = new Intl.NumberFormat();
 
 /** 3000 → "3,000" (in the user's locale). */
-export function formatCount(value: number | bigint): string {
-  return COUNT.format(typeof value === "bigint" ? Number(value) : value);
+export function formatCount(value: number): string {
+  return COUNT.format(value);
 }
 
 export function formatDateTime(iso: string): string {

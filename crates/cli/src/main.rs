@@ -1,7 +1,9 @@
 //! `ccsync`: CC Sync's operations without the window, for scripts, cron and Task Scheduler.
 
+mod bench;
 mod connection;
 mod output;
+mod pull;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -35,6 +37,8 @@ enum Command {
     /// Add, list, test and remove connection profiles.
     #[command(subcommand)]
     Connection(connection::ConnectionCommand),
+    /// Pull users, campaigns, dispositions or agent statuses from CXone into the local store.
+    Pull(pull::PullArgs),
     /// Run the built-in emulator of the CXone, RingCentral and Webex APIs on 127.0.0.1.
     Emulator {
         /// Port to listen on (0 picks a free one).
@@ -43,7 +47,20 @@ enum Command {
         /// Seed of the generated tenant data.
         #[arg(long, default_value_t = ccsync_core::demo::DEMO_SEED)]
         seed: u64,
+        /// How many agents (users) the tenant has.
+        #[arg(long, default_value_t = 250)]
+        agents: usize,
+        /// Answer in the field names and envelopes of older API versions.
+        #[arg(long)]
+        legacy: bool,
+        /// Inject a fault: PATH=KIND[,retry-after=S][,skip=N][,times=N], KIND an HTTP status,
+        /// truncated, non-json, delay-MS or insert-N. Repeatable.
+        #[arg(long = "fault", value_name = "SPEC")]
+        faults: Vec<ccsync_emulator::FaultRule>,
     },
+    /// Measure performance (release builds give the figures that count).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -69,7 +86,30 @@ async fn run(cli: Cli, output: &Output) -> ccsync_core::Result<()> {
             let connections = open_connections(cli.db)?;
             connection::run(command, &connections, output).await
         }
-        Command::Emulator { port, seed } => run_emulator(port, seed, output).await,
+        Command::Pull(args) => {
+            let connections = open_connections(cli.db)?;
+            pull::run(args, &connections, output).await
+        }
+        Command::Emulator {
+            port,
+            seed,
+            agents,
+            legacy,
+            faults,
+        } => {
+            let shape = if legacy {
+                ccsync_emulator::Shape::Legacy
+            } else {
+                ccsync_emulator::Shape::V34
+            };
+            let tenant = ccsync_emulator::TenantConfig {
+                agents,
+                shape,
+                ..ccsync_emulator::TenantConfig::demo(seed)
+            };
+            run_emulator(tenant, port, faults, output).await
+        }
+        Command::Bench(command) => bench::run(command, output).await,
     }
 }
 
@@ -80,14 +120,19 @@ fn open_connections(db: Option<PathBuf>) -> ccsync_core::Result<Connections> {
     Ok(Connections::new(Arc::new(Mutex::new(store)), Arc::new(KeyringStore))?.with_env_overrides())
 }
 
-async fn run_emulator(port: u16, seed: u64, output: &Output) -> ccsync_core::Result<()> {
-    use ccsync_emulator::{demo, Emulator, TenantConfig};
-    let tenant = TenantConfig::demo(seed);
+async fn run_emulator(
+    tenant: ccsync_emulator::TenantConfig,
+    port: u16,
+    faults: Vec<ccsync_emulator::FaultRule>,
+    output: &Output,
+) -> ccsync_core::Result<()> {
+    use ccsync_emulator::{demo, Emulator};
     let emulator = Emulator::start_on(tenant.clone(), port).await.map_err(|e| {
         ccsync_core::Error::InvalidInput(format!(
             "The emulator cannot listen on 127.0.0.1:{port} ({e}). Choose another --port."
         ))
     })?;
+    emulator.set_faults(faults);
     let url = emulator.base_url().to_owned();
     output.value(
         &serde_json::json!({

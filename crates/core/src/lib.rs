@@ -5,6 +5,7 @@ pub mod cxone;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod export;
 pub mod http;
 pub mod logging;
 pub mod model;

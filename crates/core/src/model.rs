@@ -314,6 +314,7 @@ pub enum Selection {
 /// What an apply wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ApplyResult {
+    #[ts(type = "number")]
     pub run_id: i64,
     pub created: u32,
     pub updated: u32,
@@ -326,7 +327,9 @@ pub struct ApplyResult {
 pub struct ProgressEvent {
     /// "authenticating", "fetching", "planning" or "writing".
     pub phase: String,
+    #[ts(type = "number")]
     pub done: u64,
+    #[ts(type = "number | null")]
     pub total: Option<u64>,
 }
 
@@ -334,6 +337,7 @@ pub struct ProgressEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct StoredRecord {
     pub id: String,
+    #[ts(type = "number")]
     pub business_unit_id: i64,
     pub name: String,
     pub detail: String,
@@ -349,6 +353,7 @@ pub struct StoredRecord {
 /// One pull, import or auto-sync, as History lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SyncRun {
+    #[ts(type = "number")]
     pub id: i64,
     /// "pull", "import" or "auto_sync".
     pub kind: String,
@@ -356,13 +361,19 @@ pub struct SyncRun {
     pub connection_name: String,
     pub started_at: String,
     pub finished_at: Option<String>,
+    #[ts(type = "number | null")]
     pub duration_ms: Option<i64>,
     /// "running", "succeeded", "failed" or "cancelled".
     pub status: String,
+    #[ts(type = "number")]
     pub fetched: i64,
+    #[ts(type = "number")]
     pub created: i64,
+    #[ts(type = "number")]
     pub updated: i64,
+    #[ts(type = "number")]
     pub unchanged: i64,
+    #[ts(type = "number")]
     pub missing_upstream: i64,
     pub error: Option<String>,
 }

@@ -46,6 +46,8 @@ pub struct PreparedPlan {
     missing: Vec<i64>,
     /// Store row id of each changed row.
     existing_ids: HashMap<usize, i64>,
+    /// Incremental pulls: stored records CXone reported no change for (not listed as rows).
+    untouched: u32,
 }
 
 /// Fetches `entity` from the connection and compares it with the store. A failed or cancelled
@@ -130,6 +132,17 @@ async fn fetch_and_compare(
     let existing = lock(store).existing_records(entity, business_unit_id)?;
     let mut prepared = compare(entity, &connection, outcome.records, &existing, !outcome.incremental);
     prepared.plan.summary.incremental = outcome.incremental;
+    if outcome.incremental {
+        // Every stored record CXone did not report is unchanged since the watermark.
+        let matched = prepared
+            .plan
+            .rows
+            .iter()
+            .filter(|r| r.status != PlanStatus::New)
+            .count();
+        prepared.untouched = (existing.len() - matched) as u32;
+        prepared.plan.summary.unchanged += prepared.untouched;
+    }
     prepared.plan.summary.notes = outcome.notes;
     if outcome.incremental {
         prepared.plan.summary.notes.push(format!(
@@ -242,6 +255,7 @@ fn compare(
         records,
         missing,
         existing_ids,
+        untouched: 0,
     }
 }
 
@@ -374,6 +388,7 @@ pub fn apply(
             }
         }
         counts.missing_upstream = plan.summary.missing_upstream;
+        counts.unchanged += prepared.untouched;
     }
     if cancel.is_cancelled() {
         return Err(Error::Cancelled);

@@ -49,6 +49,47 @@ impl FaultRule {
     }
 }
 
+impl std::str::FromStr for FaultRule {
+    type Err = String;
+
+    /// `PATH_PREFIX=KIND[,retry-after=S][,skip=N][,times=N]`, KIND being an HTTP status, `truncated`,
+    /// `non-json`, `delay-MS` or `insert-N`; e.g. `/inContactAPI=500` or
+    /// `/inContactAPI/services/v34.0/agents=429,retry-after=2,skip=1,times=1`.
+    fn from_str(spec: &str) -> Result<FaultRule, String> {
+        let bad = || format!("\"{spec}\" is not a fault; write PATH=KIND[,retry-after=S][,skip=N][,times=N]");
+        let (path, rest) = spec.split_once('=').ok_or_else(bad)?;
+        let mut parts = rest.split(',');
+        let kind = parts.next().ok_or_else(bad)?.trim();
+        let (mut retry_after, mut skip, mut times) = (None, 0, None);
+        for option in parts {
+            let (key, value) = option.split_once('=').ok_or_else(bad)?;
+            let number: u64 = value.trim().parse().map_err(|_| bad())?;
+            match key.trim() {
+                "retry-after" => retry_after = Some(number),
+                "skip" => skip = number as usize,
+                "times" => times = Some(number as usize),
+                _ => return Err(bad()),
+            }
+        }
+        let fault = match kind {
+            "truncated" => Fault::Truncated,
+            "non-json" => Fault::NonJson,
+            k if k.starts_with("delay-") => Fault::Delay(Duration::from_millis(k[6..].parse().map_err(|_| bad())?)),
+            k if k.starts_with("insert-") => Fault::InsertAgents(k[7..].parse().map_err(|_| bad())?),
+            k => Fault::Status {
+                status: k.parse().map_err(|_| bad())?,
+                retry_after,
+            },
+        };
+        Ok(FaultRule {
+            path_prefix: path.trim().to_owned(),
+            fault,
+            skip,
+            times,
+        })
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct FaultPlan {
     rules: Vec<(FaultRule, usize)>,
@@ -130,6 +171,28 @@ pub(crate) async fn inject(State(state): State<SharedState>, request: Request, n
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rules_parse_from_the_command_line_form() {
+        let rule: FaultRule = "/inContactAPI/services/v34.0/agents=429,retry-after=2,skip=1,times=3"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            rule.fault,
+            Fault::Status {
+                status: 429,
+                retry_after: Some(2)
+            }
+        );
+        assert_eq!((rule.skip, rule.times), (1, Some(3)));
+        assert_eq!("/x=truncated".parse::<FaultRule>().unwrap().fault, Fault::Truncated);
+        assert_eq!(
+            "/x=delay-250".parse::<FaultRule>().unwrap().fault,
+            Fault::Delay(Duration::from_millis(250))
+        );
+        assert!("/x".parse::<FaultRule>().is_err());
+        assert!("/x=boom".parse::<FaultRule>().is_err());
+    }
 
     #[test]
     fn a_rule_skips_then_applies_a_bounded_number_of_times() {

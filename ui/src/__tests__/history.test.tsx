@@ -3,23 +3,23 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
 import { HistoryScreen } from "../history/HistoryScreen";
-import { apiError, auditEntry, installBackend, syncRun, wire } from "../test/fakeBackend";
+import { apiError, auditEntry, installBackend, syncRun } from "../test/fakeBackend";
 
 const RUNS = [
   syncRun({
-    id: wire(12),
+    id: 12,
     entity: "campaigns",
     status: "failed",
     started_at: "2024-05-03T09:00:00Z",
-    duration_ms: wire(850),
-    fetched: wire(0),
-    created: wire(0),
-    updated: wire(0),
-    unchanged: wire(0),
+    duration_ms: 850,
+    fetched: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
     error: "CXone rejected the access key.",
   }),
-  syncRun({ id: wire(11), fetched: wire(3000), created: wire(12), updated: wire(3), unchanged: wire(2985), missing_upstream: wire(1) }),
-  syncRun({ id: wire(10), status: "cancelled", entity: null, kind: "import", duration_ms: null }),
+  syncRun({ id: 11, fetched: 3000, created: 12, updated: 3, unchanged: 2985, missing_upstream: 1 }),
+  syncRun({ id: 10, status: "cancelled", entity: null, kind: "import", duration_ms: null }),
 ];
 
 function runRow(id: string): HTMLElement {

@@ -20,7 +20,7 @@ import {
   updateConnection,
   type ProgressEvent,
 } from "../platform";
-import { sendProgress, syncPlan, wire } from "../test/fakeBackend";
+import { sendProgress, syncPlan } from "../test/fakeBackend";
 
 describe("platform", () => {
   it("passes camelCase argument keys to the commands", async () => {
@@ -94,7 +94,7 @@ describe("platform", () => {
     await listRecords("agent_statuses");
     await expect(exportRecords("users", "/tmp/a.csv")).resolves.toBe(12);
     await listRuns();
-    await runAudit(wire(42));
+    await runAudit(42);
     await expect(chooseCsvSavePath("cc-agents.csv")).resolves.toBe("/tmp/x.csv");
     expect(seen).toEqual([
       ["cancel_sync", {}],
@@ -102,7 +102,6 @@ describe("platform", () => {
       ["list_records", { entity: "agent_statuses" }],
       ["export_records", { entity: "users", path: "/tmp/a.csv" }],
       ["list_runs", {}],
-      // A plain number, never a bigint (which JSON cannot carry).
       ["run_audit", { runId: 42 }],
       [
         "plugin:dialog|save",

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
 import { SynchronizeScreen } from "../sync/SynchronizeScreen";
-import type { PlanRow } from "../platform";
+import type { Entity, PlanRow } from "../platform";
 import {
   apiError,
   connection,
@@ -12,7 +12,6 @@ import {
   planRow,
   sendProgress,
   syncPlan,
-  wire,
 } from "../test/fakeBackend";
 
 const ROWS: PlanRow[] = [
@@ -156,8 +155,8 @@ describe("Synchronize: fetching", () => {
     render(<SynchronizeScreen />);
     await user.click(await screen.findByTestId("entity-users"));
 
-    const bar = await screen.findByRole("progressbar");
-    await waitFor(() => expect(bar).toHaveAccessibleName("Signing in…"));
+    const bar = await screen.findByRole("progressbar", { name: "Fetching users" });
+    await waitFor(() => expect(bar).toHaveAttribute("aria-valuetext", "Signing in…"));
     expect(bar).not.toHaveAttribute("aria-valuenow");
     expect(screen.getByTestId("entity-users")).toBeDisabled();
 
@@ -165,6 +164,10 @@ describe("Synchronize: fetching", () => {
     act(() => sendProgress(channel, { phase: "fetching", done: 3000, total: 10000 }));
     expect(screen.getByRole("progressbar")).toHaveAttribute("aria-valuenow", "3000");
     expect(screen.getByRole("progressbar")).toHaveAttribute("aria-valuemax", "10000");
+    expect(screen.getByRole("progressbar")).toHaveAttribute(
+      "aria-valuetext",
+      `Fetching ${(3000).toLocaleString()} of ${(10000).toLocaleString()} users…`,
+    );
     expect(screen.getByTestId("sync-progress")).toHaveTextContent(
       `Fetching ${(3000).toLocaleString()} of ${(10000).toLocaleString()} users…`,
     );
@@ -227,6 +230,32 @@ describe("Synchronize: fetching", () => {
   });
 });
 
+describe("Synchronize: empty plans", () => {
+  it("says nothing changed for an empty incremental pull, with Add Selected disabled", async () => {
+    const backend = installBackend({
+      connections: [CX],
+      handlers: {
+        fetch_plan: (args) => {
+          const plan = syncPlan([], { entity: args.entity as Entity });
+          plan.summary.incremental = true;
+          return plan;
+        },
+      },
+    });
+    const user = userEvent.setup();
+    render(<SynchronizeScreen />);
+    await screen.findByTestId("sync-full");
+    await user.click(screen.getByTestId("sync-full"));
+    await user.click(screen.getByTestId("entity-agent_statuses"));
+    expect(await screen.findByTestId("plan-empty")).toHaveTextContent(
+      "No agent statuses changed since the last pull.",
+    );
+    expect(screen.getByTestId("plan-summary")).toHaveTextContent("Incremental");
+    expect(screen.getByTestId("add-selected")).toBeDisabled();
+    expect(backend.callsTo("fetch_plan")[0].args).toMatchObject({ full: false });
+  });
+});
+
 describe("Synchronize: selecting and applying", () => {
   it("Select All, Clear All and single checkboxes keep the count; missing rows are never selected", async () => {
     installBackend({ connections: [CX], handlers: { fetch_plan: () => syncPlan(ROWS) } });
@@ -262,7 +291,7 @@ describe("Synchronize: selecting and applying", () => {
       handlers: {
         fetch_plan: () => syncPlan(ROWS),
         apply_plan: () => ({
-          run_id: wire(7),
+          run_id: 7,
           created: 2,
           updated: 0,
           unchanged: 0,
@@ -295,7 +324,7 @@ describe("Synchronize: selecting and applying", () => {
       handlers: {
         fetch_plan: () => syncPlan(ROWS, { entity: "campaigns" }),
         apply_plan: () => ({
-          run_id: wire(8),
+          run_id: 8,
           created: 2,
           updated: 1,
           unchanged: 1,
@@ -366,7 +395,7 @@ describe("Synchronize: selecting and applying", () => {
       connections: [CX],
       handlers: {
         fetch_plan: () => syncPlan(ROWS),
-        apply_plan: () => ({ run_id: wire(9), created: 1, updated: 0, unchanged: 0, missing_upstream: 0 }),
+        apply_plan: () => ({ run_id: 9, created: 1, updated: 0, unchanged: 0, missing_upstream: 0 }),
       },
     });
     const user = userEvent.setup();
@@ -427,7 +456,7 @@ describe("Synchronize: large plans", () => {
       connections: [CX],
       handlers: {
         fetch_plan: () => bigPlan(10000),
-        apply_plan: () => ({ run_id: wire(1), created: 10000, updated: 0, unchanged: 0, missing_upstream: 0 }),
+        apply_plan: () => ({ run_id: 1, created: 10000, updated: 0, unchanged: 0, missing_upstream: 0 }),
       },
     });
     const user = userEvent.setup();

@@ -3,4 +3,4 @@
 /**
  * What an apply wrote.
  */
-export type ApplyResult = { run_id: bigint, created: number, updated: number, unchanged: number, missing_upstream: number, };
+export type ApplyResult = { run_id: number, created: number, updated: number, unchanged: number, missing_upstream: number, };

@@ -7,4 +7,4 @@ export type ProgressEvent = {
 /**
  * "authenticating", "fetching", "planning" or "writing".
  */
-phase: string, done: bigint, total: bigint | null, };
+phase: string, done: number, total: number | null, };

@@ -3,7 +3,7 @@
 /**
  * A record in the local store, as the Records screen lists it.
  */
-export type StoredRecord = { id: string, business_unit_id: bigint, name: string, detail: string, is_active: boolean, group_name: string, 
+export type StoredRecord = { id: string, business_unit_id: number, name: string, detail: string, is_active: boolean, group_name: string, 
 /**
  * Users only: false until an administrator sets a password.
  */

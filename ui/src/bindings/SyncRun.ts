@@ -4,12 +4,12 @@ import type { Entity } from "./Entity";
 /**
  * One pull, import or auto-sync, as History lists it.
  */
-export type SyncRun = { id: bigint, 
+export type SyncRun = { id: number, 
 /**
  * "pull", "import" or "auto_sync".
  */
-kind: string, entity: Entity | null, connection_name: string, started_at: string, finished_at: string | null, duration_ms: bigint | null, 
+kind: string, entity: Entity | null, connection_name: string, started_at: string, finished_at: string | null, duration_ms: number | null, 
 /**
  * "running", "succeeded", "failed" or "cancelled".
  */
-status: string, fetched: bigint, created: bigint, updated: bigint, unchanged: bigint, missing_upstream: bigint, error: string | null, };
+status: string, fetched: number, created: number, updated: number, unchanged: number, missing_upstream: number, error: string | null, };

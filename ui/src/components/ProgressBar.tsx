@@ -1,5 +1,8 @@
 type Props = {
-  label: string;
+  /** Stable accessible name, e.g. "Fetching users". */
+  name: string;
+  /** The current sentence, e.g. "Fetching 3,000 of 10,000 users…". */
+  text: string;
   /** Items done so far; ignored when `total` is null. */
   done: number;
   /** Null while the total is unknown: the bar is then indeterminate. */
@@ -8,7 +11,7 @@ type Props = {
 };
 
 /** A determinate bar when the total is known, an indeterminate one otherwise. */
-export function ProgressBar({ label, done, total, testId }: Props) {
+export function ProgressBar({ name, text, done, total, testId }: Props) {
   const known = total !== null && total > 0;
   const percent = known ? Math.min(100, Math.max(0, (done / total) * 100)) : 0;
   return (
@@ -16,17 +19,15 @@ export function ProgressBar({ label, done, total, testId }: Props) {
       <div
         className={`progress-track${known ? "" : " progress-indeterminate"}`}
         role="progressbar"
-        aria-label={label}
-        aria-valuetext={label}
+        aria-label={name}
+        aria-valuetext={text}
         aria-valuemin={known ? 0 : undefined}
         aria-valuemax={known ? total : undefined}
         aria-valuenow={known ? Math.min(done, total) : undefined}
       >
         <div className="progress-fill" style={known ? { width: `${percent}%` } : undefined} />
       </div>
-      <p className="progress-label" aria-live="polite">
-        {label}
-      </p>
+      <p className="progress-label">{text}</p>
     </div>
   );
 }

@@ -5,7 +5,6 @@ import { formatChange, formatCount, formatDateTime, formatDuration } from "../fo
 import {
   listRuns,
   runAudit,
-  toNumber,
   type ApiError,
   type AuditEntry,
   type SyncRun,
@@ -181,7 +180,7 @@ export function HistoryScreen() {
                     <td className="num">{formatCount(run.unchanged)}</td>
                     <td className="num">{formatCount(run.missing_upstream)}</td>
                     <td className="num nowrap">
-                      {run.duration_ms === null ? "—" : formatDuration(toNumber(run.duration_ms))}
+                      {run.duration_ms === null ? "—" : formatDuration(run.duration_ms)}
                     </td>
                     <td className="col-actions">
                       <button

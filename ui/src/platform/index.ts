@@ -42,14 +42,6 @@ export type { StoredRecord } from "../bindings/StoredRecord";
 export type { SyncPlan } from "../bindings/SyncPlan";
 export type { SyncRun } from "../bindings/SyncRun";
 
-/**
- * ts-rs types Rust's i64/u64 as `bigint`, but they cross the IPC boundary as
- * JSON numbers. Read every such field through this.
- */
-export function toNumber(value: bigint | number): number {
-  return typeof value === "number" ? value : Number(value);
-}
-
 /** True when `value` is an `ApiError` as the Rust commands produce it. */
 export function isApiError(value: unknown): value is ApiError {
   if (typeof value !== "object" || value === null) return false;
@@ -58,12 +50,9 @@ export function isApiError(value: unknown): value is ApiError {
   return typeof candidate.code === "string" && typeof candidate.message === "string";
 }
 
-/**
- * True for the rejection of a fetch or apply stopped by `cancelSync()`.
- * (Compared as a string: the "cancelled" code may be newer than the generated ErrorCode.)
- */
+/** True for the rejection of a fetch or apply stopped by `cancelSync()`. */
 export function isCancelled(error: ApiError): boolean {
-  return (error.code as string) === "cancelled";
+  return error.code === "cancelled";
 }
 
 /** Turns whatever a command rejected with into an `ApiError`. */
@@ -200,6 +189,6 @@ export function listRuns(): Promise<SyncRun[]> {
   return call<SyncRun[]>("list_runs");
 }
 
-export function runAudit(runId: bigint | number): Promise<AuditEntry[]> {
-  return call<AuditEntry[]>("run_audit", { runId: toNumber(runId) });
+export function runAudit(runId: number): Promise<AuditEntry[]> {
+  return call<AuditEntry[]>("run_audit", { runId });
 }

@@ -21,10 +21,12 @@ type Props = {
   onToggle: (row: PlanRow) => void;
   detailLabel: string;
   disabled: boolean;
+  /** Shown instead of rows when `rows` is empty. */
+  emptyText: string;
 };
 
 /** Only the rows in view (plus a few) are in the DOM, so 100,000 rows stay smooth. */
-export function PlanList({ rows, selected, onToggle, detailLabel, disabled }: Props) {
+export function PlanList({ rows, selected, onToggle, detailLabel, disabled, emptyText }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -41,7 +43,12 @@ export function PlanList({ rows, selected, onToggle, detailLabel, disabled }: Pr
   }, [rows, virtualizer]);
 
   return (
-    <div className="vtable card" role="table" aria-label="Fetched records" aria-rowcount={rows.length + 1}>
+    <div
+      className="vtable card"
+      role="table"
+      aria-label="Fetched records"
+      aria-rowcount={rows.length + 1}
+    >
       <div className="vtable-head plan-grid" role="row" aria-rowindex={1}>
         <span className="vcell" role="columnheader">
           <span className="visually-hidden">Selected</span>
@@ -67,7 +74,9 @@ export function PlanList({ rows, selected, onToggle, detailLabel, disabled }: Pr
         role="rowgroup"
       >
         {rows.length === 0 ? (
-          <p className="vtable-empty muted">No records match the filter.</p>
+          <p className="vtable-empty muted" data-testid="plan-empty">
+            {emptyText}
+          </p>
         ) : (
           <div className="vtable-sizer" style={{ height: virtualizer.getTotalSize() }}>
             {virtualizer.getVirtualItems().map((item) => {
@@ -93,7 +102,9 @@ export function PlanList({ rows, selected, onToggle, detailLabel, disabled }: Pr
                       aria-label={`Select ${row.name}`}
                       checked={!missing && selected.has(row.id)}
                       disabled={disabled || missing}
-                      title={missing ? "No longer in CXone — flagged, never written by a sync" : undefined}
+                      title={
+                        missing ? "No longer in CXone — flagged, never written by a sync" : undefined
+                      }
                       onChange={() => onToggle(row)}
                     />
                   </span>

@@ -11,7 +11,6 @@ import {
   isCancelled,
   listConnections,
   openLogFolder,
-  toNumber,
   type ApiError,
   type ApplyResult,
   type Connection,
@@ -345,7 +344,7 @@ export function SynchronizeScreen({ onNavigate }: Props) {
 
   const busySpec = busy ? ENTITY_SPECS[busy.entity] : null;
   const progressTotal =
-    busy?.progress && busy.progress.total !== null ? toNumber(busy.progress.total) : null;
+    busy?.progress && busy.progress.total !== null ? busy.progress.total : null;
 
   return (
     <section className="screen" aria-labelledby="screen-title">
@@ -365,8 +364,9 @@ export function SynchronizeScreen({ onNavigate }: Props) {
         <div className="card sync-busy" data-testid="sync-busy">
           <ProgressBar
             testId="sync-progress"
-            label={progressText(busy.op, busySpec.noun, busy.progress)}
-            done={busy.progress ? toNumber(busy.progress.done) : 0}
+            name={`${busy.op === "fetch" ? "Fetching" : "Writing"} ${busySpec.noun}`}
+            text={progressText(busy.op, busySpec.noun, busy.progress)}
+            done={busy.progress ? busy.progress.done : 0}
             total={progressTotal}
           />
           <button
@@ -532,6 +532,13 @@ export function SynchronizeScreen({ onNavigate }: Props) {
             onToggle={toggle}
             detailLabel={ENTITY_SPECS[plan.entity].detailLabel}
             disabled={busy !== null}
+            emptyText={
+              planIndex.rows.length > 0
+                ? "No records match the filter."
+                : plan.summary.incremental
+                  ? `No ${ENTITY_SPECS[plan.entity].noun} changed since the last pull.`
+                  : `CXone returned no ${ENTITY_SPECS[plan.entity].noun}.`
+            }
           />
         </div>
       ) : null}
@@ -551,7 +558,7 @@ function ApplyResultPanel({
   onRefresh?: () => void;
 }) {
   const spec = ENTITY_SPECS[entity];
-  const missing = toNumber(result.missing_upstream);
+  const missing = result.missing_upstream;
   return (
     <div className="result result-ok apply-result" role="status" data-testid="apply-result">
       <p className="result-title">

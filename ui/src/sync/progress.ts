@@ -1,5 +1,5 @@
 import { formatCount } from "../format";
-import { toNumber, type ProgressEvent } from "../platform";
+import type { ProgressEvent } from "../platform";
 
 /** The sentence under the progress bar, e.g. "Fetching 3,000 of 10,000 users…". */
 export function progressText(
@@ -8,8 +8,8 @@ export function progressText(
   event: ProgressEvent | null,
 ): string {
   if (!event) return op === "fetch" ? "Signing in…" : "Writing…";
-  const done = toNumber(event.done);
-  const total = event.total === null ? null : toNumber(event.total);
+  const done = event.done;
+  const total = event.total === null ? null : event.total;
   const counted = (verb: string) => {
     if (total !== null) return `${verb} ${formatCount(done)} of ${formatCount(total)} ${noun}…`;
     if (done > 0) return `${verb} ${formatCount(done)} ${noun}…`;

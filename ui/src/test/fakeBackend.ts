@@ -92,14 +92,6 @@ export function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-/**
- * ts-rs types Rust's 64-bit integers as `bigint`, but the IPC carries JSON
- * numbers; fixtures use what really arrives.
- */
-export function wire(value: number): bigint {
-  return value as unknown as bigint;
-}
-
 export function planRow(overrides: Partial<PlanRow> = {}): PlanRow {
   return {
     id: "1001",
@@ -136,7 +128,7 @@ export function syncPlan(rows: PlanRow[], overrides: Partial<SyncPlan> = {}): Sy
 export function storedRecord(overrides: Partial<StoredRecord> = {}): StoredRecord {
   return {
     id: "1001",
-    business_unit_id: wire(4600123),
+    business_unit_id: 4600123,
     name: "Ada Lovelace",
     detail: "ada@example.com",
     is_active: true,
@@ -151,19 +143,19 @@ export function storedRecord(overrides: Partial<StoredRecord> = {}): StoredRecor
 
 export function syncRun(overrides: Partial<SyncRun> = {}): SyncRun {
   return {
-    id: wire(1),
+    id: 1,
     kind: "pull",
     entity: "users",
     connection_name: "Production CXone",
     started_at: "2024-05-02T10:00:00Z",
     finished_at: "2024-05-02T10:00:01Z",
-    duration_ms: wire(1234),
+    duration_ms: 1234,
     status: "succeeded",
-    fetched: wire(5),
-    created: wire(2),
-    updated: wire(1),
-    unchanged: wire(2),
-    missing_upstream: wire(0),
+    fetched: 5,
+    created: 2,
+    updated: 1,
+    unchanged: 2,
+    missing_upstream: 0,
     error: null,
     ...overrides,
   };
@@ -198,8 +190,8 @@ export function sendProgress(
   channelIndexes.set(target, index + 1);
   const message: ProgressEvent = {
     phase: event.phase,
-    done: wire(event.done),
-    total: event.total === null ? null : wire(event.total),
+    done: event.done,
+    total: event.total === null ? null : event.total,
   };
   const internals = (window as unknown as { __TAURI_INTERNALS__: TauriInternals })
     .__TAURI_INTERNALS__;

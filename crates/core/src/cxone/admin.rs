@@ -224,11 +224,13 @@ async fn fetch_page(
                 })
             }
             200 => {}
-            401 | 403 => return Err(Error::AuthFailed(format!(
+            401 | 403 => {
+                return Err(Error::AuthFailed(format!(
                 "CXone refused to list {} (HTTP {}): the API user's security profile needs permission to view them.",
                 endpoint.label,
                 answer.status.as_u16()
-            ))),
+            )))
+            }
             status => {
                 return Err(Error::UnexpectedResponse(format!(
                     "CXone answered the {} request with HTTP {status}{}.",

@@ -1,0 +1,217 @@
+//! `ccsync pull <entity>`: fetch, compare and write CXone records, as Synchronize does.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use ccsync_core::connections::Connections;
+use ccsync_core::model::{ConnectionKind, Entity, PlanStatus, ProgressEvent, Selection};
+use ccsync_core::progress::Progress;
+use ccsync_core::sync::{self, PullOptions};
+use ccsync_core::{Error, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::output::Output;
+
+#[derive(clap::Args)]
+pub struct PullArgs {
+    /// users, campaigns, dispositions or agent-statuses.
+    #[arg(value_parser = parse_entity)]
+    entity: Entity,
+    /// The CXone connection (name or id); optional when there is only one.
+    #[arg(long)]
+    connection: Option<String>,
+    /// Which records to write: all, new, changed, or a comma-separated list of CXone ids.
+    #[arg(long, default_value = "all", value_parser = parse_selection)]
+    select: Selection,
+    /// Read every record instead of only those changed since the last pull.
+    #[arg(long)]
+    full: bool,
+    /// Print the plan and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Records per page.
+    #[arg(long, default_value_t = 1000)]
+    page_size: u32,
+}
+
+fn parse_entity(value: &str) -> std::result::Result<Entity, String> {
+    Entity::parse(value)
+        .ok_or_else(|| format!("\"{value}\" is not one of users, campaigns, dispositions, agent-statuses"))
+}
+
+fn parse_selection(value: &str) -> std::result::Result<Selection, String> {
+    Ok(match value {
+        "all" => Selection::All,
+        "new" => Selection::New,
+        "changed" => Selection::Changed,
+        ids => Selection::Ids(
+            ids.split(',')
+                .map(|id| id.trim().to_owned())
+                .filter(|id| !id.is_empty())
+                .collect(),
+        ),
+    })
+}
+
+/// A terminal progress bar; nothing when output is piped or JSON.
+struct Bar(Option<ProgressBar>);
+
+impl Bar {
+    fn new(show: bool) -> Bar {
+        Bar(show.then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len}")
+                    .unwrap()
+                    .progress_chars("=> "),
+            );
+            bar
+        }))
+    }
+}
+
+impl Progress for Bar {
+    fn report(&self, event: ProgressEvent) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(event.phase.clone());
+            bar.set_length(event.total.unwrap_or(event.done));
+            bar.set_position(event.done);
+        }
+    }
+}
+
+pub async fn run(args: PullArgs, connections: &Connections, output: &Output) -> Result<()> {
+    let connection = match args.connection {
+        Some(name) => name,
+        None => only_cxone_connection(connections).await?,
+    };
+    let options = PullOptions {
+        full: args.full,
+        fetch: ccsync_core::cxone::admin::FetchOptions {
+            page_size: args.page_size,
+            ..Default::default()
+        },
+        ..PullOptions::default()
+    };
+    let bar = Arc::new(Bar::new(!output.json && std::io::stderr().is_terminal()));
+    let cancel = CancellationToken::new();
+    let ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            ctrl_c.cancel();
+        }
+    });
+    let prepared = sync::prepare(connections, &connection, args.entity, &options, bar.as_ref(), &cancel).await?;
+    let summary = &prepared.plan.summary;
+    for note in &summary.notes {
+        output.note(&format!("note: {note}"));
+    }
+    if args.dry_run {
+        if let Some(b) = &bar.0 {
+            b.finish_and_clear();
+        }
+        let plan = &prepared.plan;
+        output.value(
+            &json!({"entity": args.entity.cli_name(), "dry_run": true, "fetched": summary.fetched, "new": summary.new,
+                    "changed": summary.changed, "unchanged": summary.unchanged,
+                    "missing_upstream": summary.missing_upstream, "rows": plan.rows}),
+            || {
+                let mut text = format!(
+                    "Dry run, nothing written. {} fetched: {} new, {} changed, {} unchanged, {} missing upstream.",
+                    summary.fetched, summary.new, summary.changed, summary.unchanged, summary.missing_upstream
+                );
+                for row in plan.rows.iter().filter(|r| r.status != PlanStatus::Unchanged) {
+                    let changes: Vec<String> = row
+                        .changes
+                        .iter()
+                        .map(|c| {
+                            format!(
+                                "{}: {} → {}",
+                                c.field,
+                                c.old.as_deref().unwrap_or("—"),
+                                c.new.as_deref().unwrap_or("—")
+                            )
+                        })
+                        .collect();
+                    text.push_str(&format!(
+                        "\n  {:<16} {:<10} {} {}",
+                        status_word(row.status),
+                        row.id,
+                        row.name,
+                        changes.join("; ")
+                    ));
+                }
+                text
+            },
+        );
+        return Ok(());
+    }
+    let store = connections.store_handle();
+    let selection = args.select.clone();
+    let progress = bar.clone();
+    let cancel_apply = cancel.clone();
+    let (prepared, result) = tokio::task::spawn_blocking(move || {
+        let result = sync::apply(&store, &prepared, &selection, progress.as_ref(), &cancel_apply);
+        if let Err(error) = &result {
+            sync::record_failed_apply(&store, &prepared, error);
+        }
+        (prepared, result)
+    })
+    .await
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    if let Some(b) = &bar.0 {
+        b.finish_and_clear();
+    }
+    let result = result?;
+    output.value(
+        &json!({"entity": args.entity.cli_name(), "fetched": prepared.plan.summary.fetched, "created": result.created,
+                "updated": result.updated, "unchanged": result.unchanged, "missing_upstream": result.missing_upstream,
+                "run_id": result.run_id}),
+        || {
+            format!(
+                "{}: fetched {}, created {}, updated {}, unchanged {}, missing upstream {} (run {}).",
+                args.entity.group_name(),
+                prepared.plan.summary.fetched,
+                result.created,
+                result.updated,
+                result.unchanged,
+                result.missing_upstream,
+                result.run_id
+            )
+        },
+    );
+    Ok(())
+}
+
+fn status_word(status: PlanStatus) -> &'static str {
+    match status {
+        PlanStatus::New => "new",
+        PlanStatus::Changed => "changed",
+        PlanStatus::Unchanged => "unchanged",
+        PlanStatus::MissingUpstream => "missing upstream",
+    }
+}
+
+async fn only_cxone_connection(connections: &Connections) -> Result<String> {
+    let cxone: Vec<_> = connections
+        .list()
+        .await?
+        .into_iter()
+        .filter(|c| c.settings.kind() == ConnectionKind::Cxone)
+        .collect();
+    match cxone.as_slice() {
+        [only] => Ok(only.id.clone()),
+        [] => Err(Error::InvalidInput(
+            "There is no CXone connection yet. Add one with `ccsync connection add cxone …`.".into(),
+        )),
+        many => Err(Error::InvalidInput(format!(
+            "Choose a connection with --connection: {}.",
+            many.iter()
+                .map(|c| format!("\"{}\"", c.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
