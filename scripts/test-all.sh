@@ -33,7 +33,7 @@ stage "front end: build" npm --prefix ui run --silent build
 stage "cargo clippy -D warnings" cargo clippy --workspace --all-targets "${features[@]}" -- -D warnings
 stage "Rust tests (real gnome-keyring)" \
   env CCSYNC_TEST_KEYRING=1 scripts/headless-session.sh cargo test --workspace "${features[@]}"
-stage "build the app" cargo build -p ccsync-desktop "${features[@]}"
+stage "build the app and the CLI" cargo build -p ccsync-desktop -p ccsync "${features[@]}"
 stage "end-to-end (WebDriver, real app)" scripts/e2e.sh "$root/target/debug/ccsync-desktop"
 
 echo

@@ -14,6 +14,7 @@ import { Session, sleep, waitForDriver } from "./webdriver.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const application = resolve(process.argv[2] ?? join(here, "../../target/debug/ccsync-desktop"));
+const cli = join(dirname(application), "ccsync");
 const artifacts = join(here, "artifacts");
 let base;
 
@@ -107,6 +108,7 @@ function freePort() {
 
 async function main() {
   assert(existsSync(application), `no app binary at ${application}; build it first`);
+  assert(existsSync(cli), `no ccsync binary at ${cli}; build it first (cargo build -p ccsync)`);
   assert(process.env.DBUS_SESSION_BUS_ADDRESS, "run inside dbus-run-session (scripts/e2e.sh does)");
   // Free ports, so a driver left over from another run can never answer in our place.
   const [port, nativePort] = [await freePort(), await freePort()];
@@ -208,14 +210,145 @@ async function suite() {
     }
   });
 
-  await test("the other screens are reachable from the navigation", async () => {
-    for (const screen of ["synchronize", "user-mapping", "csv-import", "records", "history"]) {
+  await test("the screens still to come say so", async () => {
+    for (const screen of ["user-mapping", "csv-import"]) {
       await session.click(await session.waitFor(byTestId(`nav-${screen}`)));
       await session.waitFor(`//*[contains(., "Coming soon")]`, { what: `the ${screen} panel` });
     }
-    await session.click(await session.waitFor(byTestId("nav-connections")));
-    await session.waitFor(row(PROD));
   });
+
+  await syncSuite();
+}
+
+const planRows = `//*[@data-testid="plan-row"]`;
+
+async function pickConnection(name) {
+  const connection = (await invoke("list_connections")).find((c) => c.name === name);
+  assert(connection, `no connection named ${name}`);
+  await session.selectOption(await session.waitFor(byTestId("sync-connection")), connection.id);
+}
+
+async function openRecords(entity) {
+  await session.click(await session.waitFor(byTestId("nav-records")));
+  await session.click(await session.waitFor(byTestId(`records-tab-${entity}`)));
+}
+
+async function syncSuite() {
+  let chosen = [];
+
+  await test("Synchronize → Users lists the demo tenant's users; three chosen are added", async () => {
+    await session.click(await session.waitFor(byTestId("nav-synchronize")));
+    await pickConnection("Demo tenant");
+    await session.click(await session.waitFor(byTestId("entity-users")));
+    await session.waitFor(planRows, { timeout: 30000, what: "the list of users" });
+    const summary = await session.text(await session.waitFor(byTestId("plan-summary")));
+    assert(/250/.test(summary), `the demo tenant has 250 users: ${summary}`);
+    await session.click(await session.waitFor(byTestId("clear-all")));
+    const rows = (await session.find(planRows)).slice(0, 3);
+    for (const element of rows) {
+      chosen.push(await session.attribute(element, "data-id"));
+      const box = await session.cmd("POST", `/element/${element}/element`, {
+        using: "xpath",
+        value: `.//*[@data-testid="plan-row-checkbox"]`,
+      });
+      await session.click(Object.values(box)[0]);
+    }
+    const add = await session.waitFor(byTestId("add-selected"));
+    assert((await session.text(add)).includes("3"), `Add Selected shows ${await session.text(add)}`);
+    await session.click(add);
+    const result = await session.text(await session.waitFor(byTestId("apply-result"), { timeout: 30000 }));
+    assert(/Created 3\b/.test(result) && result.includes("Call Center Agents"), `result: ${result}`);
+  });
+
+  await test("Records shows exactly those three in Call Center Agents with \"password not set\"", async () => {
+    await openRecords("users");
+    await session.waitFor(`//*[@data-testid="record-row"]`, { what: "the stored users" });
+    const rows = await session.find(`//*[@data-testid="record-row"]`);
+    const ids = await Promise.all(rows.map((r) => session.attribute(r, "data-id")));
+    assert(JSON.stringify([...ids].sort()) === JSON.stringify([...chosen].sort()), `stored ${ids}, chose ${chosen}`);
+    for (const r of rows) {
+      const text = await session.text(r);
+      // The badge is styled upper-case, and WebDriver reads rendered text.
+      assert(text.toLowerCase().includes("password not set"), `row without the password note: ${text}`);
+    }
+  });
+
+  for (const [entity, group, count] of [
+    ["campaigns", "CC Campaigns", 12],
+    ["dispositions", "CC Dispositions", 10],
+    ["agent_statuses", "CC Agent Status", 8],
+  ]) {
+    await test(`Synchronize → ${group} with Select All adds every one`, async () => {
+      await session.click(await session.waitFor(byTestId("nav-synchronize")));
+      await pickConnection("Demo tenant");
+      await session.click(await session.waitFor(byTestId(`entity-${entity}`)));
+      await session.waitFor(planRows, { timeout: 30000, what: `the list of ${entity}` });
+      await session.click(await session.waitFor(byTestId("select-all")));
+      await session.click(await session.waitFor(byTestId("add-selected")));
+      const result = await session.text(await session.waitFor(byTestId("apply-result"), { timeout: 30000 }));
+      assert(new RegExp(`Created ${count}\\b`).test(result) && result.includes(group), `result: ${result}`);
+      await openRecords(entity);
+      const shown = await session.text(await session.waitFor(byTestId("records-count")));
+      assert(shown.includes(String(count)), `${group} shows ${shown}`);
+    });
+  }
+
+  await test("a fetch from an emulator answering 500 shows the error, not an empty list", async () => {
+    const port = await freePort();
+    const emulator = spawn(cli, ["emulator", "--port", String(port), "--fault", "/inContactAPI=500"], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    try {
+      await waitForPort(port);
+      await invoke("create_connection", {
+        draft: {
+          name: "Broken tenant",
+          settings: {
+            kind: "cxone",
+            auth_url: `http://127.0.0.1:${port}`,
+            client_id: "ccsync-demo-client",
+            access_key_id: "DEMO4KEY6ID2ACCESS",
+            campaigns_from_skills: false,
+          },
+          secrets: { client_secret: DEMO_SECRETS[0], access_key_secret: DEMO_SECRETS[1] },
+        },
+      });
+      await session.click(await session.waitFor(byTestId("nav-connections")));
+      await session.click(await session.waitFor(byTestId("nav-synchronize")));
+      await pickConnection("Broken tenant");
+      await session.click(await session.waitFor(byTestId("entity-users")));
+      const error = await session.text(await session.waitFor(byTestId("sync-error"), { timeout: 45000 }));
+      assert(error.includes("HTTP 500") && error.includes("agents"), `unclear error: ${error}`);
+      assert((await session.find(planRows)).length === 0, "a list was shown despite the error");
+      await session.waitFor(byTestId("sync-open-logs"), { what: "the link to the log" });
+    } finally {
+      emulator.kill("SIGTERM");
+      await new Promise((done) => (emulator.exitCode !== null ? done() : emulator.once("exit", done)));
+    }
+  });
+
+  await test("History lists the runs, the failed one with its error", async () => {
+    await session.click(await session.waitFor(byTestId("nav-history")));
+    await session.waitFor(`//*[@data-testid="run-row"]`, { what: "the runs" });
+    const runs = await session.find(`//*[@data-testid="run-row"]`);
+    assert(runs.length >= 5, `only ${runs.length} runs listed`);
+    const failed = await session.text(await session.waitFor(byTestId("run-error")));
+    assert(failed.includes("HTTP 500"), `failed run shows: ${failed}`);
+  });
+}
+
+async function waitForPort(port, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`);
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`the emulator on port ${port} did not start`);
 }
 
 try {

@@ -212,12 +212,13 @@ impl TenantData {
         let mut rng = fastrand::Rng::with_seed(self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ id);
         let first = FIRST[rng.usize(..FIRST.len())];
         let last = LAST[rng.usize(..LAST.len())];
+        // Email-safe ASCII: "Ångström" → "angstrom".
         let ascii = |s: &str| -> String {
-            s.chars()
-                .filter_map(|c| deunicode_char(c))
+            deunicode::deunicode(s)
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
                 .collect::<String>()
                 .to_lowercase()
-                .replace('\'', "")
         };
         let local = format!("{}.{}{}", ascii(first), ascii(last), id % 100_000);
         // Mixed case, as directories really hold them.
@@ -330,25 +331,4 @@ fn capitalize(s: &str) -> String {
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-/// Email-safe ASCII for the letters the seeded names use.
-fn deunicode_char(c: char) -> Option<char> {
-    Some(match c {
-        'á' | 'à' | 'å' | 'ä' | 'ã' | 'Å' => 'a',
-        'é' | 'è' | 'ê' | 'ë' | 'ễ' | 'É' => 'e',
-        'í' | 'ï' => 'i',
-        'ó' | 'ö' | 'ø' | 'ô' => 'o',
-        'ú' | 'ü' | 'ư' => 'u',
-        'ç' => 'c',
-        'ğ' => 'g',
-        'ł' | 'Ł' => 'l',
-        'ř' => 'r',
-        'ş' | 'Ş' => 's',
-        'ả' => 'a',
-        'ñ' => 'n',
-        c if c.is_ascii_alphanumeric() => c,
-        '\'' | '-' => return None,
-        _ => return None,
-    })
 }
