@@ -181,13 +181,12 @@ fn compare(
     let mut records = Vec::with_capacity(fetched.len());
     let mut existing_ids = HashMap::new();
     for record in fetched {
-        let fields_json = fields_json(&record.fields);
         let (status, changes) = match existing.get(&record.id) {
             None => {
                 summary.new += 1;
                 (PlanStatus::New, Vec::new())
             }
-            Some(stored) if stored.fields == fields_json && !stored.missing => {
+            Some(stored) if stored.fields == record.fields && !stored.missing => {
                 summary.unchanged += 1;
                 (PlanStatus::Unchanged, Vec::new())
             }
@@ -259,13 +258,10 @@ fn compare(
     }
 }
 
-/// The compared fields as stored: a JSON object with sorted keys, so equal fields give equal text.
-fn fields_json(fields: &BTreeMap<String, String>) -> String {
-    serde_json::to_string(fields).expect("a map of strings serializes")
-}
-
-fn diff(stored_json: &str, new: &BTreeMap<String, String>) -> Vec<FieldChange> {
+/// The fields that differ between two compared-fields JSON objects.
+fn diff(stored_json: &str, new_json: &str) -> Vec<FieldChange> {
     let old: BTreeMap<String, String> = serde_json::from_str(stored_json).unwrap_or_default();
+    let new: BTreeMap<String, String> = serde_json::from_str(new_json).unwrap_or_default();
     let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
     keys.into_iter()
         .filter(|k| old.get(*k) != new.get(*k))
@@ -338,21 +334,13 @@ pub fn apply(
                         record.detail,
                         record.email_key,
                         record.is_active,
-                        fields_json(&record.fields),
+                        record.fields,
                         record.raw,
                         entity.group_name(),
                         now
                     ])?;
-                    let changes: Vec<FieldChange> = record
-                        .fields
-                        .iter()
-                        .map(|(k, v)| FieldChange {
-                            field: k.clone(),
-                            old: None,
-                            new: Some(v.clone()),
-                        })
-                        .collect();
-                    runs::insert_audit(&tx, run_id, tx.last_insert_rowid(), "created", &changes, &now)?;
+                    // The created values are the record's own columns; the audit row marks the creation.
+                    runs::insert_audit(&tx, run_id, tx.last_insert_rowid(), "created", &[], &now)?;
                     counts.created += 1;
                 }
                 PlanStatus::Changed => {
@@ -363,7 +351,7 @@ pub fn apply(
                         record.detail,
                         record.email_key,
                         record.is_active,
-                        fields_json(&record.fields),
+                        record.fields,
                         record.raw,
                         now
                     ])?;

@@ -8,6 +8,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
+use std::collections::BTreeMap;
+
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::auth::{self, oauth_error};
@@ -234,7 +237,7 @@ fn list_answer(
     version: &str,
     query: &ListQuery,
     total: usize,
-    page: Vec<Value>,
+    page: Vec<Box<RawValue>>,
     envelope: Envelope,
 ) -> Response {
     if page.is_empty() {
@@ -243,13 +246,14 @@ fn list_answer(
     let (skip, top) = query.window(state);
     let base = format!("{}/inContactAPI/services/{version}/{path}", state.base_url);
     let link = |skip: usize| json!(format!("{base}?skip={skip}&top={top}"));
-    let mut body = serde_json::Map::new();
-    body.insert("businessUnitId".into(), json!(state.tenant.business_unit_id));
+    // Values stay raw JSON so a page of thousands of records is joined, not re-serialized.
+    let mut body: BTreeMap<&str, Box<RawValue>> = BTreeMap::new();
+    body.insert("businessUnitId", raw(json!(state.tenant.business_unit_id)));
     if envelope.last_poll_time {
-        body.insert("lastPollTime".into(), json!(auth::now_rfc3339()));
+        body.insert("lastPollTime", raw(json!(auth::now_rfc3339())));
     }
     if envelope.total {
-        body.insert("totalRecords".into(), json!(total));
+        body.insert("totalRecords", raw(json!(total)));
     }
     if envelope.links {
         let next = if skip + top < total {
@@ -263,17 +267,24 @@ fn list_answer(
             Value::Null
         };
         body.insert(
-            "_links".into(),
-            json!({"self": link(skip), "next": next, "previous": previous}),
+            "_links",
+            raw(json!({"self": link(skip), "next": next, "previous": previous})),
         );
     }
-    body.insert(envelope.collection.into(), Value::Array(page));
-    let body = Value::Object(body);
-    if envelope.wrap_in_result_set {
-        Json(json!({ "resultSet": body })).into_response()
+    let items: Vec<&str> = page.iter().map(|item| item.get()).collect();
+    let list = RawValue::from_string(format!("[{}]", items.join(","))).expect("joined JSON values are JSON");
+    body.insert(envelope.collection, list);
+    let text = if envelope.wrap_in_result_set {
+        serde_json::to_string(&BTreeMap::from([("resultSet", &body)]))
     } else {
-        Json(body).into_response()
+        serde_json::to_string(&body)
     }
+    .expect("a page serializes");
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+fn raw(value: Value) -> Box<RawValue> {
+    serde_json::value::to_raw_value(&value).expect("JSON values serialize")
 }
 
 /// The filtered records' count and the current page of them, rendered.
@@ -281,8 +292,8 @@ fn paged<T>(
     state: &SharedState,
     query: &ListQuery,
     matching: Vec<&T>,
-    render: impl Fn(&T) -> Value,
-) -> (usize, Vec<Value>) {
+    render: impl Fn(&T) -> Box<RawValue>,
+) -> (usize, Vec<Box<RawValue>>) {
     let (skip, top) = query.window(state);
     (
         matching.len(),
@@ -341,7 +352,7 @@ async fn campaigns(
             .iter()
             .filter(|c| query.keeps(c.is_active, SEEDED_AT))
             .collect();
-        paged(&state, &query, matching, |c| data.campaign_json(c, shape))
+        paged(&state, &query, matching, |c| raw(data.campaign_json(c, shape)))
     };
     // v34 campaigns have neither _links nor lastPollTime; the legacy shape wraps in resultSet.
     let legacy = shape == Shape::Legacy;
@@ -370,7 +381,7 @@ async fn skills(
             .iter()
             .filter(|s| query.keeps(s.is_active, &s.last_updated))
             .collect();
-        paged(&state, &query, matching, |s| data.skill_json(s))
+        paged(&state, &query, matching, |s| raw(data.skill_json(s)))
     };
     let envelope = Envelope {
         collection: "skills",
@@ -397,7 +408,7 @@ async fn dispositions(
             .iter()
             .filter(|d| query.keeps(d.is_active, &d.last_updated))
             .collect();
-        paged(&state, &query, matching, |d| data.disposition_json(d))
+        paged(&state, &query, matching, |d| raw(data.disposition_json(d)))
     };
     let envelope = Envelope {
         collection: "dispositions",
@@ -425,7 +436,7 @@ async fn unavailable_codes(
             .iter()
             .filter(|c| query.keeps(c.is_active, SEEDED_AT))
             .collect();
-        paged(&state, &query, matching, |c| data.code_json(c, shape))
+        paged(&state, &query, matching, |c| raw(data.code_json(c, shape)))
     };
     // The legacy shape is a bare list: no total, no links.
     let v34 = shape == Shape::V34;

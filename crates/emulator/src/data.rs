@@ -2,6 +2,8 @@
 //! mixed-case emails, inactive users, teams and security profiles. Tests can change them while
 //! the server runs (to see updates, inserts between pages, removals upstream).
 
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::tenant::{Shape, TenantConfig};
@@ -21,6 +23,37 @@ pub struct Agent {
     pub team: usize,
     pub profile: usize,
     pub last_updated: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AgentOut<'a> {
+    agent_id: u64,
+    #[serde(rename = "userID", skip_serializing_if = "Option::is_none")]
+    user_id_v34: Option<&'a str>,
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
+    user_id_legacy: Option<&'a str>,
+    user_name: &'a str,
+    first_name: &'a str,
+    middle_name: &'a str,
+    last_name: &'a str,
+    email_address: &'a str,
+    is_active: bool,
+    locked: bool,
+    team_id: u64,
+    team_name: &'a str,
+    report_to_id: u64,
+    is_supervisor: bool,
+    profile_id: u64,
+    profile_name: &'a str,
+    user_type: &'a str,
+    last_updated: &'a str,
+    create_date: &'a str,
+    time_zone: &'a str,
+    country: &'a str,
+    internal_id: String,
+    custom1: &'a str,
+    notes: &'a str,
 }
 
 #[derive(Debug, Clone)]
@@ -254,35 +287,37 @@ impl TenantData {
         }
     }
 
-    pub fn agent_json(&self, agent: &Agent, shape: Shape) -> Value {
+    /// An agent as the Admin API lists it (a borrowed struct: a list of 100,000 renders fast).
+    pub fn agent_json(&self, agent: &Agent, shape: Shape) -> Box<RawValue> {
         let (profile_id, profile_name, _) = PROFILES[agent.profile];
-        let mut value = json!({
-            "agentId": agent.agent_id,
-            "userName": agent.user_name,
-            "firstName": agent.first_name,
-            "middleName": "",
-            "lastName": agent.last_name,
-            "emailAddress": agent.email,
-            "isActive": agent.is_active,
-            "locked": false,
-            "teamId": 11070 + agent.team as u64,
-            "teamName": TEAMS[agent.team],
-            "reportToId": 30_000_001,
-            "isSupervisor": agent.profile == 1,
-            "profileId": profile_id,
-            "profileName": profile_name,
-            "userType": profile_name,
-            "lastUpdated": agent.last_updated,
-            "createDate": SEEDED_AT,
-            "timeZone": "(GMT-07:00) Mountain Time (US & Canada)",
-            "country": "US",
-            "internalId": format!("E{}", agent.agent_id % 100_000),
-            "custom1": "",
-            "notes": ""
-        });
-        let user_id_key = if shape == Shape::Legacy { "userId" } else { "userID" };
-        value[user_id_key] = json!(agent.user_id);
-        value
+        let user_id = agent.user_id.as_str();
+        let out = AgentOut {
+            agent_id: agent.agent_id,
+            user_id_v34: (shape == Shape::V34).then_some(user_id),
+            user_id_legacy: (shape == Shape::Legacy).then_some(user_id),
+            user_name: &agent.user_name,
+            first_name: &agent.first_name,
+            middle_name: "",
+            last_name: &agent.last_name,
+            email_address: &agent.email,
+            is_active: agent.is_active,
+            locked: false,
+            team_id: 11070 + agent.team as u64,
+            team_name: TEAMS[agent.team],
+            report_to_id: 30_000_001,
+            is_supervisor: agent.profile == 1,
+            profile_id,
+            profile_name,
+            user_type: profile_name,
+            last_updated: &agent.last_updated,
+            create_date: SEEDED_AT,
+            time_zone: "(GMT-07:00) Mountain Time (US & Canada)",
+            country: "US",
+            internal_id: format!("E{}", agent.agent_id % 100_000),
+            custom1: "",
+            notes: "",
+        };
+        serde_json::value::to_raw_value(&out).expect("an agent serializes")
     }
 
     pub fn campaign_json(&self, campaign: &Named, shape: Shape) -> Value {

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use futures::stream::{self, StreamExt, TryStreamExt};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -47,7 +48,8 @@ pub struct FetchedRecord {
     pub is_active: bool,
     /// Users: the email, trimmed and lower-cased, for matching.
     pub email_key: Option<String>,
-    pub fields: BTreeMap<String, String>,
+    /// The compared fields as a JSON object with sorted keys: equal fields give equal text.
+    pub fields: String,
     pub raw: String,
 }
 
@@ -270,26 +272,40 @@ fn error_text(body: &str) -> Option<String> {
 }
 
 fn parse_page(entity: Entity, endpoint: &Endpoint, body: &str) -> Option<Page> {
-    let value: Value = serde_json::from_str(body).ok()?;
-    let top = value.as_object()?;
+    // Items stay raw until each is read, so the JSON CXone sent is kept without re-serializing it.
+    let top: BTreeMap<String, Box<RawValue>> = serde_json::from_str(body).ok()?;
     // v7–v20 wrap the envelope in `resultSet`.
-    let envelope = get_ci(top, "resultSet").and_then(Value::as_object).unwrap_or(top);
-    let items = get_ci(envelope, endpoint.collection).and_then(Value::as_array)?;
-    let records = items.iter().filter_map(|item| normalize(entity, item)).collect();
-    let has_next = match get_ci(envelope, "_links").and_then(|l| l.get("next")) {
-        Some(Value::String(next)) => !next.is_empty(),
-        Some(_) => false,
+    let wrapped: Option<BTreeMap<String, Box<RawValue>>> =
+        raw_ci(&top, "resultSet").and_then(|r| serde_json::from_str(r.get()).ok());
+    let envelope = wrapped.as_ref().unwrap_or(&top);
+    let items: Vec<&RawValue> = serde_json::from_str(raw_ci(envelope, endpoint.collection)?.get()).ok()?;
+    let mut records = Vec::with_capacity(items.len());
+    for item in items {
+        let object: Map<String, Value> = serde_json::from_str(item.get()).ok()?;
+        records.extend(normalize(entity, &object, item.get()));
+    }
+    let scalar = |key: &str| raw_ci(envelope, key).and_then(|r| serde_json::from_str::<Value>(r.get()).ok());
+    let has_next = match raw_ci(envelope, "_links").and_then(|r| serde_json::from_str::<Value>(r.get()).ok()) {
+        Some(links) => links
+            .get("next")
+            .and_then(Value::as_str)
+            .is_some_and(|next| !next.is_empty()),
         // No _links at all (campaigns in v34): only the page size tells.
         None => true,
     };
     Some(Page {
         records,
-        total_records: get_ci(envelope, "totalRecords").and_then(as_u64),
-        last_poll_time: get_ci(envelope, "lastPollTime")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        total_records: scalar("totalRecords").as_ref().and_then(as_u64),
+        last_poll_time: scalar("lastPollTime").and_then(|v| v.as_str().map(str::to_owned)),
         has_next,
     })
+}
+
+fn raw_ci<'a>(object: &'a BTreeMap<String, Box<RawValue>>, key: &str) -> Option<&'a RawValue> {
+    object
+        .get(key)
+        .or_else(|| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+        .map(|v| &**v)
 }
 
 /// A key looked up exactly, then case-insensitively (field names changed case between versions).
@@ -373,8 +389,7 @@ fn compared_fields(entity: Entity, skills: bool) -> &'static [(&'static str, &'s
 }
 
 /// Reads one list item into a record; items without an id are skipped.
-fn normalize(entity: Entity, item: &Value) -> Option<FetchedRecord> {
-    let object = item.as_object()?;
+fn normalize(entity: Entity, object: &Map<String, Value>, raw: &str) -> Option<FetchedRecord> {
     let skills = get_ci(object, "skillId").is_some();
     let id_keys: &[&str] = match entity {
         Entity::Users => &["agentId"],
@@ -387,10 +402,10 @@ fn normalize(entity: Entity, item: &Value) -> Option<FetchedRecord> {
     if id.is_empty() {
         return None;
     }
-    let mut fields = BTreeMap::new();
+    let mut fields: BTreeMap<&'static str, String> = BTreeMap::new();
     for (field, keys) in compared_fields(entity, skills) {
         if let Some(value) = first(object, keys) {
-            fields.insert((*field).to_owned(), text(value));
+            fields.insert(field, text(value));
         }
     }
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
@@ -420,6 +435,7 @@ fn normalize(entity: Entity, item: &Value) -> Option<FetchedRecord> {
         }
         Entity::Campaigns => (field("name"), field("notes"), None),
     };
+    let fields = serde_json::to_string(&fields).expect("a map of strings serializes");
     Some(FetchedRecord {
         id,
         name,
@@ -427,7 +443,7 @@ fn normalize(entity: Entity, item: &Value) -> Option<FetchedRecord> {
         is_active,
         email_key,
         fields,
-        raw: item.to_string(),
+        raw: raw.to_owned(),
     })
 }
 
@@ -435,6 +451,10 @@ fn normalize(entity: Entity, item: &Value) -> Option<FetchedRecord> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn normalize(entity: Entity, item: &Value) -> Option<FetchedRecord> {
+        super::normalize(entity, item.as_object()?, &item.to_string())
+    }
 
     #[test]
     fn legacy_and_v34_campaign_shapes_read_the_same() {
@@ -475,7 +495,7 @@ mod tests {
     fn unknown_fields_are_ignored_and_the_raw_json_is_kept() {
         let item = json!({"dispositionId": 5, "dispositionName": "Sale", "brandNewField": {"x": 1}});
         let record = normalize(Entity::Dispositions, &item).unwrap();
-        assert!(!record.fields.contains_key("brandNewField"));
+        assert!(!record.fields.contains("brandNewField"));
         assert!(record.raw.contains("brandNewField"));
     }
 }
