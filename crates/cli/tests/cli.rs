@@ -149,3 +149,60 @@ fn errors_are_json_with_a_code_and_a_sentence() {
         "{no_secret}"
     );
 }
+
+/// `ccsync pull users --select all --json` against `ccsync emulator --agents 2000`: 2000 created,
+/// then 2000 unchanged.
+#[test]
+fn pulling_users_twice_creates_then_finds_them_unchanged() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut emulator = Command::new(env!("CARGO_BIN_EXE_ccsync"))
+        .args(["emulator", "--port", &port.to_string(), "--agents", "2000"])
+        .env("CCSYNC_LOG_DIR", std::env::temp_dir().join("ccsync-cli-test-logs"))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "the emulator did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let cli = Cli::new();
+    let add = [
+        "connection",
+        "add",
+        "cxone",
+        "--name",
+        "Demo",
+        "--auth-url",
+        &url,
+        "--client-id",
+        demo::CXONE_CLIENT_ID,
+        "--access-key-id",
+        demo::CXONE_ACCESS_KEY_ID,
+    ];
+    let (out, _) = cli.run(&add, true);
+    assert!(out.status.success());
+    let (out, first) = cli.run(&["pull", "users", "--select", "all"], true);
+    let (_, second) = cli.run(&["pull", "users", "--select", "all"], true);
+    emulator.kill().unwrap();
+    emulator.wait().unwrap();
+    assert!(out.status.success(), "{first}");
+    assert_eq!(
+        (first["entity"].as_str(), first["created"].as_u64()),
+        (Some("users"), Some(2000)),
+        "{first}"
+    );
+    assert_eq!(
+        (second["created"].as_u64(), second["unchanged"].as_u64()),
+        (Some(0), Some(2000)),
+        "{second}"
+    );
+    for key in ["fetched", "updated", "missing_upstream", "run_id"] {
+        assert!(second.get(key).is_some(), "{key} missing from {second}");
+    }
+}
