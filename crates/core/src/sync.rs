@@ -131,6 +131,7 @@ async fn fetch_and_compare(
     progress.report(progress::event("planning", 0, Some(outcome.records.len() as u64)));
     let existing = lock(store).existing_records(entity, business_unit_id)?;
     let mut prepared = compare(entity, &connection, outcome.records, &existing, !outcome.incremental);
+    describe_changes(&lock(store), &mut prepared)?;
     prepared.plan.summary.incremental = outcome.incremental;
     if outcome.incremental {
         // Every stored record CXone did not report is unchanged since the watermark.
@@ -186,14 +187,15 @@ fn compare(
                 summary.new += 1;
                 (PlanStatus::New, Vec::new())
             }
-            Some(stored) if stored.fields == record.fields && !stored.missing => {
+            Some(stored) if stored.fields_hash == record.fields_hash && !stored.missing => {
                 summary.unchanged += 1;
                 (PlanStatus::Unchanged, Vec::new())
             }
             Some(stored) => {
                 summary.changed += 1;
                 existing_ids.insert(rows.len(), stored.row_id);
-                let mut changes = diff(&stored.fields, &record.fields);
+                // The changed fields themselves are named once every row is compared.
+                let mut changes = Vec::new();
                 if stored.missing {
                     changes.push(FieldChange {
                         field: "missing upstream".into(),
@@ -258,10 +260,27 @@ fn compare(
     }
 }
 
-/// The fields that differ between two compared-fields JSON objects.
-fn diff(stored_json: &str, new_json: &str) -> Vec<FieldChange> {
-    let old: BTreeMap<String, String> = serde_json::from_str(stored_json).unwrap_or_default();
-    let new: BTreeMap<String, String> = serde_json::from_str(new_json).unwrap_or_default();
+/// Names the fields that differ on each changed row, reading the stored side from its raw JSON.
+fn describe_changes(store: &Store, prepared: &mut PreparedPlan) -> Result<()> {
+    let row_ids: Vec<i64> = prepared.existing_ids.values().copied().collect();
+    let stored = store.raw_records(&row_ids)?;
+    let entity = prepared.plan.entity;
+    for (&index, row_id) in &prepared.existing_ids {
+        let (Some(old_raw), Some(record)) = (stored.get(row_id), &prepared.records[index]) else {
+            continue;
+        };
+        let mut changes = diff(
+            &admin::compared_fields(entity, old_raw),
+            &admin::compared_fields(entity, &record.raw),
+        );
+        changes.append(&mut prepared.plan.rows[index].changes);
+        prepared.plan.rows[index].changes = changes;
+    }
+    Ok(())
+}
+
+/// The fields that differ between two sets of compared fields.
+fn diff(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -> Vec<FieldChange> {
     let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
     keys.into_iter()
         .filter(|k| old.get(*k) != new.get(*k))
@@ -304,12 +323,12 @@ pub fn apply(
     };
     {
         let mut insert = tx.prepare_cached(
-            "INSERT INTO records (entity, business_unit_id, cxone_id, name, detail, email_key, is_active, fields, raw,
+            "INSERT INTO records (entity, business_unit_id, cxone_id, name, detail, email_key, is_active, fields_hash, raw,
                                   group_name, first_synced_at, last_synced_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
         )?;
         let mut update = tx.prepare_cached(
-            "UPDATE records SET name = ?2, detail = ?3, email_key = ?4, is_active = ?5, fields = ?6, raw = ?7,
+            "UPDATE records SET name = ?2, detail = ?3, email_key = ?4, is_active = ?5, fields_hash = ?6, raw = ?7,
                                 last_synced_at = ?8, missing_upstream_since = NULL
              WHERE id = ?1",
         )?;
@@ -334,7 +353,7 @@ pub fn apply(
                         record.detail,
                         record.email_key,
                         record.is_active,
-                        record.fields,
+                        record.fields_hash,
                         record.raw,
                         entity.group_name(),
                         now
@@ -351,7 +370,7 @@ pub fn apply(
                         record.detail,
                         record.email_key,
                         record.is_active,
-                        record.fields,
+                        record.fields_hash,
                         record.raw,
                         now
                     ])?;

@@ -48,8 +48,8 @@ pub struct FetchedRecord {
     pub is_active: bool,
     /// Users: the email, trimmed and lower-cased, for matching.
     pub email_key: Option<String>,
-    /// The compared fields as a JSON object with sorted keys: equal fields give equal text.
-    pub fields: String,
+    /// Hash of the compared fields: equal fields give equal hashes (see [`compared_fields`]).
+    pub fields_hash: i64,
     pub raw: String,
 }
 
@@ -341,8 +341,43 @@ fn truthy(value: Option<&Value>) -> bool {
     }
 }
 
+fn fields_of(entity: Entity, skills: bool, object: &Map<String, Value>) -> BTreeMap<&'static str, String> {
+    let mut fields = BTreeMap::new();
+    for (field, keys) in field_names(entity, skills) {
+        if let Some(value) = first(object, keys) {
+            fields.insert(*field, text(value));
+        }
+    }
+    fields
+}
+
+/// A stable 64-bit FNV-1a hash of the fields as a JSON object with sorted keys (stable across
+/// builds and platforms, unlike std's hasher).
+fn hash_fields(fields: &BTreeMap<&'static str, String>) -> i64 {
+    use std::hash::Hasher;
+    let mut hasher = fnv::FnvHasher::default();
+    hasher.write(
+        serde_json::to_string(fields)
+            .expect("a map of strings serializes")
+            .as_bytes(),
+    );
+    hasher.finish() as i64
+}
+
+/// The compared fields of a record as CXone sent it (`raw`), to show what changed.
+pub fn compared_fields(entity: Entity, raw: &str) -> BTreeMap<String, String> {
+    let Ok(object) = serde_json::from_str::<Map<String, Value>>(raw) else {
+        return BTreeMap::new();
+    };
+    let skills = get_ci(&object, "skillId").is_some();
+    fields_of(entity, skills, &object)
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+}
+
 /// The fields of each entity CC Sync compares, each with the names it has had across versions.
-fn compared_fields(entity: Entity, skills: bool) -> &'static [(&'static str, &'static [&'static str])] {
+fn field_names(entity: Entity, skills: bool) -> &'static [(&'static str, &'static [&'static str])] {
     match entity {
         Entity::Users => &[
             ("userName", &["userName"]),
@@ -402,12 +437,7 @@ fn normalize(entity: Entity, object: &Map<String, Value>, raw: &str) -> Option<F
     if id.is_empty() {
         return None;
     }
-    let mut fields: BTreeMap<&'static str, String> = BTreeMap::new();
-    for (field, keys) in compared_fields(entity, skills) {
-        if let Some(value) = first(object, keys) {
-            fields.insert(field, text(value));
-        }
-    }
+    let fields = fields_of(entity, skills, object);
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     let is_active = truthy(get_ci(object, "isActive"));
     let (name, detail, email_key) = match entity {
@@ -435,14 +465,14 @@ fn normalize(entity: Entity, object: &Map<String, Value>, raw: &str) -> Option<F
         }
         Entity::Campaigns => (field("name"), field("notes"), None),
     };
-    let fields = serde_json::to_string(&fields).expect("a map of strings serializes");
+    let fields_hash = hash_fields(&fields);
     Some(FetchedRecord {
         id,
         name,
         detail,
         is_active,
         email_key,
-        fields,
+        fields_hash,
         raw: raw.to_owned(),
     })
 }
@@ -463,7 +493,7 @@ mod tests {
         let a = normalize(Entity::Campaigns, &v34).unwrap();
         let b = normalize(Entity::Campaigns, &legacy).unwrap();
         assert_eq!((a.id.as_str(), a.name.as_str()), ("7", "Sales"));
-        assert_eq!(a.fields, b.fields);
+        assert_eq!(a.fields_hash, b.fields_hash);
     }
 
     #[test]
@@ -472,8 +502,8 @@ mod tests {
         let legacy =
             json!({"OutStateId": 1, "OutStateName": "Break", "IsActive": true, "IsAcw": false, "AgentTimeoutMins": 15});
         assert_eq!(
-            normalize(Entity::AgentStatuses, &v34).unwrap().fields,
-            normalize(Entity::AgentStatuses, &legacy).unwrap().fields
+            normalize(Entity::AgentStatuses, &v34).unwrap().fields_hash,
+            normalize(Entity::AgentStatuses, &legacy).unwrap().fields_hash
         );
     }
 
@@ -485,7 +515,7 @@ mod tests {
             normalize(Entity::Users, &a).unwrap(),
             normalize(Entity::Users, &b).unwrap(),
         );
-        assert_eq!(a.fields, b.fields);
+        assert_eq!(a.fields_hash, b.fields_hash);
         assert_eq!(a.name, "Ann Lee");
         assert_eq!(a.detail, "Ann.Lee@Example.com");
         assert_eq!(a.email_key.as_deref(), Some("ann.lee@example.com"));
@@ -495,7 +525,7 @@ mod tests {
     fn unknown_fields_are_ignored_and_the_raw_json_is_kept() {
         let item = json!({"dispositionId": 5, "dispositionName": "Sale", "brandNewField": {"x": 1}});
         let record = normalize(Entity::Dispositions, &item).unwrap();
-        assert!(!record.fields.contains("brandNewField"));
+        assert!(!compared_fields(Entity::Dispositions, &record.raw).contains_key("brandNewField"));
         assert!(record.raw.contains("brandNewField"));
     }
 }

@@ -15,7 +15,7 @@ pub struct Existing {
     pub name: String,
     pub detail: String,
     pub is_active: bool,
-    pub fields: String,
+    pub fields_hash: i64,
     pub missing: bool,
 }
 
@@ -23,7 +23,7 @@ impl Store {
     /// Every stored record of `entity` in the business unit, by CXone id.
     pub fn existing_records(&self, entity: Entity, business_unit_id: i64) -> Result<HashMap<String, Existing>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT cxone_id, id, name, detail, is_active, fields, missing_upstream_since IS NOT NULL
+            "SELECT cxone_id, id, name, detail, is_active, fields_hash, missing_upstream_since IS NOT NULL
              FROM records WHERE entity = ?1 AND business_unit_id = ?2",
         )?;
         let rows = stmt.query_map(params![entity.as_str(), business_unit_id], |row| {
@@ -34,12 +34,22 @@ impl Store {
                     name: row.get(2)?,
                     detail: row.get(3)?,
                     is_active: row.get(4)?,
-                    fields: row.get(5)?,
+                    fields_hash: row.get(5)?,
                     missing: row.get(6)?,
                 },
             ))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The raw JSON of stored records, by row id (to show what changed).
+    pub fn raw_records(&self, row_ids: &[i64]) -> Result<HashMap<i64, String>> {
+        let mut stmt = self.conn.prepare_cached("SELECT raw FROM records WHERE id = ?1")?;
+        let mut found = HashMap::with_capacity(row_ids.len());
+        for id in row_ids {
+            found.insert(*id, stmt.query_row([id], |r| r.get(0))?);
+        }
+        Ok(found)
     }
 
     /// The Records screen's list of one group.

@@ -10,8 +10,9 @@ CREATE TABLE records (
     -- users: the email trimmed and lower-cased, for matching
     email_key               TEXT,
     is_active               INTEGER NOT NULL CHECK (is_active IN (0, 1)),
-    -- the compared fields, a JSON object with sorted keys
-    fields                  TEXT NOT NULL CHECK (json_valid(fields)),
+    -- FNV-1a hash of the compared fields (a JSON object with sorted keys, read from raw): equal
+    -- hashes mean unchanged; the fields themselves are read back from raw when they differ
+    fields_hash             INTEGER NOT NULL,
     -- the record exactly as CXone sent it
     raw                     TEXT NOT NULL,
     group_name              TEXT NOT NULL,
@@ -21,7 +22,6 @@ CREATE TABLE records (
     missing_upstream_since  TEXT,
     UNIQUE (entity, business_unit_id, cxone_id)
 ) STRICT;
-CREATE INDEX records_email ON records (email_key) WHERE email_key IS NOT NULL;
 
 -- One row per pull, import or auto-sync.
 CREATE TABLE sync_runs (
