@@ -33,15 +33,11 @@ pub enum BenchCommand {
     },
 }
 
-struct Timing {
-    fetch_plan_ms: f64,
-    apply_ms: f64,
-}
-
-impl Timing {
-    fn total_ms(&self) -> f64 {
-        self.fetch_plan_ms + self.apply_ms
-    }
+/// One way of pulling, measured on a fresh database: first pull, second (unchanged) pull, peak memory.
+struct Figures {
+    first: Timing,
+    second: Timing,
+    peak_mb: Option<f64>,
 }
 
 pub async fn run(command: BenchCommand, output: &Output) -> Result<()> {
@@ -57,24 +53,6 @@ pub async fn run(command: BenchCommand, output: &Output) -> Result<()> {
     let emulator = Emulator::start(tenant)
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;
-    let dir = tempfile_dir()?;
-    let store = Arc::new(Mutex::new(Store::open(&dir.join("bench.sqlite3"))?));
-    let connections = Connections::new(store.clone(), Arc::new(MemoryStore::default()))?;
-    connections
-        .create(ConnectionDraft {
-            name: "Bench".into(),
-            settings: ConnectionSettings::Cxone {
-                auth_url: emulator.base_url().into(),
-                client_id: demo::CXONE_CLIENT_ID.into(),
-                access_key_id: demo::CXONE_ACCESS_KEY_ID.into(),
-                campaigns_from_skills: false,
-            },
-            secrets: BTreeMap::from([
-                (SecretKind::ClientSecret, demo::CXONE_CLIENT_SECRET.into()),
-                (SecretKind::AccessKeySecret, demo::CXONE_ACCESS_KEY_SECRET.into()),
-            ]),
-        })
-        .await?;
     let options = PullOptions {
         full: true,
         fetch: ccsync_core::cxone::admin::FetchOptions {
@@ -83,36 +61,63 @@ pub async fn run(command: BenchCommand, output: &Output) -> Result<()> {
         },
         ..PullOptions::default()
     };
-    let first = pull_once(&connections, &store, &options, agents as u32).await?;
-    let second = pull_once(&connections, &store, &options, 0).await?;
-    let peak_mb = peak_rss_mb();
+    let dir = tempfile_dir()?;
+    let streamed = {
+        let (connections, _) = fresh_database(&dir.join("streamed.sqlite3"), emulator.base_url()).await?;
+        reset_peak_rss();
+        let first = streamed_pull(&connections, &options, agents as u32).await?;
+        let second = streamed_pull(&connections, &options, 0).await?;
+        Figures {
+            first,
+            second,
+            peak_mb: peak_rss_mb(),
+        }
+    };
+    let planned = {
+        let (connections, store) = fresh_database(&dir.join("planned.sqlite3"), emulator.base_url()).await?;
+        reset_peak_rss();
+        let first = planned_pull(&connections, &store, &options, agents as u32).await?;
+        let second = planned_pull(&connections, &store, &options, 0).await?;
+        Figures {
+            first,
+            second,
+            peak_mb: peak_rss_mb(),
+        }
+    };
     emulator.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 
-    let command = format!("ccsync bench pull --agents {agents}");
+    let mb = |m: Option<f64>| m.map(|m| format!("{m:.0} MB")).unwrap_or_else(|| "n/a".into());
     output.value(
         &json!({"agents": agents, "page_size": page_size,
-                "first_pull_ms": first.total_ms(), "first_fetch_plan_ms": first.fetch_plan_ms, "first_apply_ms": first.apply_ms,
-                "second_pull_ms": second.total_ms(), "peak_rss_mb": peak_mb}),
+                "streamed": {"first_pull_ms": streamed.first.total_ms, "second_pull_ms": streamed.second.total_ms, "peak_rss_mb": streamed.peak_mb},
+                "planned": {"first_pull_ms": planned.first.total_ms, "first_fetch_plan_ms": planned.first.fetch_plan_ms,
+                            "second_pull_ms": planned.second.total_ms, "peak_rss_mb": planned.peak_mb}}),
         || {
             format!(
-                "{agents} agents, pages of {page_size}:\n  first pull  {:>8.0} ms (fetch + plan {:.0} ms, apply {:.0} ms)\n  second pull {:>8.0} ms (all unchanged, nothing written)\n  peak memory {} (the whole process, emulator included)",
-                first.total_ms(),
-                first.fetch_plan_ms,
-                first.apply_ms,
-                second.total_ms(),
-                peak_mb.map(|m| format!("{m:.0} MB")).unwrap_or_else(|| "not measured on this OS".into())
+                "{agents} agents, pages of {page_size} (peak memory: the whole process, emulator included)\n\
+                 \x20 streamed (ccsync pull --select all): first {:.0} ms, second {:.0} ms (unchanged), peak {}\n\
+                 \x20 planned (Synchronize screen):        first {:.0} ms (fetch + plan {:.0} ms), second {:.0} ms, peak {}",
+                streamed.first.total_ms,
+                streamed.second.total_ms,
+                mb(streamed.peak_mb),
+                planned.first.total_ms,
+                planned.first.fetch_plan_ms.unwrap_or_default(),
+                planned.second.total_ms,
+                mb(planned.peak_mb)
             )
         },
     );
     if let Some(path) = record {
         let row = format!(
-            "| `{command}` | {agents} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms | {} |\n",
-            first.total_ms(),
-            first.fetch_plan_ms,
-            first.apply_ms,
-            second.total_ms(),
-            peak_mb.map(|m| format!("{m:.0} MB")).unwrap_or_else(|| "n/a".into())
+            "| `ccsync bench pull --agents {agents}` | {agents} | {:.0} ms | {:.0} ms | {} | {:.0} ms ({:.0} ms fetch + plan) | {:.0} ms | {} |\n",
+            streamed.first.total_ms,
+            streamed.second.total_ms,
+            mb(streamed.peak_mb),
+            planned.first.total_ms,
+            planned.first.fetch_plan_ms.unwrap_or_default(),
+            planned.second.total_ms,
+            mb(planned.peak_mb)
         );
         std::fs::OpenOptions::new()
             .append(true)
@@ -123,7 +128,54 @@ pub async fn run(command: BenchCommand, output: &Output) -> Result<()> {
     Ok(())
 }
 
-async fn pull_once(
+/// A new database with one CXone connection to the emulator.
+async fn fresh_database(path: &std::path::Path, url: &str) -> Result<(Connections, Arc<Mutex<Store>>)> {
+    let store = Arc::new(Mutex::new(Store::open(path)?));
+    let connections = Connections::new(store.clone(), Arc::new(MemoryStore::default()))?;
+    connections
+        .create(ConnectionDraft {
+            name: "Bench".into(),
+            settings: ConnectionSettings::Cxone {
+                auth_url: url.into(),
+                client_id: demo::CXONE_CLIENT_ID.into(),
+                access_key_id: demo::CXONE_ACCESS_KEY_ID.into(),
+                campaigns_from_skills: false,
+            },
+            secrets: BTreeMap::from([
+                (SecretKind::ClientSecret, demo::CXONE_CLIENT_SECRET.into()),
+                (SecretKind::AccessKeySecret, demo::CXONE_ACCESS_KEY_SECRET.into()),
+            ]),
+        })
+        .await?;
+    Ok((connections, store))
+}
+
+/// Starts a new peak-memory measurement (Linux: writing 5 to clear_refs resets VmHWM).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Milliseconds of one pull.
+struct Timing {
+    total_ms: f64,
+    /// Plan-then-apply pulls only: the fetch + compare part.
+    fetch_plan_ms: Option<f64>,
+}
+
+/// A streamed pull, as `ccsync pull --select all` runs it: pages written while later ones arrive.
+async fn streamed_pull(connections: &Connections, options: &PullOptions, expect_created: u32) -> Result<Timing> {
+    let started = Instant::now();
+    let cancel = CancellationToken::new();
+    let (_, result) = sync::pull_all(connections, "Bench", Entity::Users, options, &NoProgress, &cancel).await?;
+    check(result.created, expect_created)?;
+    Ok(Timing {
+        total_ms: ms(started),
+        fetch_plan_ms: None,
+    })
+}
+
+/// A pull as the Synchronize screen runs it: fetch and compare, then write the selection.
+async fn planned_pull(
     connections: &Connections,
     store: &Arc<Mutex<Store>>,
     options: &PullOptions,
@@ -132,23 +184,29 @@ async fn pull_once(
     let started = Instant::now();
     let cancel = CancellationToken::new();
     let prepared = sync::prepare(connections, "Bench", Entity::Users, options, &NoProgress, &cancel).await?;
-    let fetched = started.elapsed();
+    let fetch_plan_ms = ms(started);
     let store = store.clone();
     let result =
         tokio::task::spawn_blocking(move || sync::apply(&store, &prepared, &Selection::All, &NoProgress, &cancel))
             .await
             .map_err(|e| Error::Internal(e.to_string()))??;
-    let total = started.elapsed();
-    if result.created != expect_created {
-        return Err(Error::Internal(format!(
-            "expected {expect_created} created, got {}",
-            result.created
-        )));
-    }
+    check(result.created, expect_created)?;
     Ok(Timing {
-        fetch_plan_ms: fetched.as_secs_f64() * 1000.0,
-        apply_ms: (total - fetched).as_secs_f64() * 1000.0,
+        total_ms: ms(started),
+        fetch_plan_ms: Some(fetch_plan_ms),
     })
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
+fn check(created: u32, expected: u32) -> Result<()> {
+    if created == expected {
+        Ok(())
+    } else {
+        Err(Error::Internal(format!("expected {expected} created, got {created}")))
+    }
 }
 
 /// Peak resident memory of this process (Linux: VmHWM).

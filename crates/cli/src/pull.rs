@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use ccsync_core::connections::Connections;
-use ccsync_core::model::{ConnectionKind, Entity, PlanStatus, ProgressEvent, Selection};
+use ccsync_core::model::{ApplyResult, ConnectionKind, Entity, PlanStatus, PlanSummary, ProgressEvent, Selection};
 use ccsync_core::progress::Progress;
 use ccsync_core::sync::{self, PullOptions};
 use ccsync_core::{Error, Result};
@@ -103,14 +103,24 @@ pub async fn run(args: PullArgs, connections: &Connections, output: &Output) -> 
             ctrl_c.cancel();
         }
     });
+    if args.select == Selection::All && !args.dry_run {
+        // Nothing to choose: write each page while the next ones are fetched.
+        let pulled = sync::pull_all(connections, &connection, args.entity, &options, bar.as_ref(), &cancel).await;
+        if let Some(b) = &bar.0 {
+            b.finish_and_clear();
+        }
+        let (summary, result) = pulled?;
+        print_result(output, args.entity, &summary, &result);
+        return Ok(());
+    }
     let prepared = sync::prepare(connections, &connection, args.entity, &options, bar.as_ref(), &cancel).await?;
     let summary = &prepared.plan.summary;
-    for note in &summary.notes {
-        output.note(&format!("note: {note}"));
-    }
     if args.dry_run {
         if let Some(b) = &bar.0 {
             b.finish_and_clear();
+        }
+        for note in &summary.notes {
+            output.note(&format!("note: {note}"));
         }
         let plan = &prepared.plan;
         output.value(
@@ -164,16 +174,24 @@ pub async fn run(args: PullArgs, connections: &Connections, output: &Output) -> 
     if let Some(b) = &bar.0 {
         b.finish_and_clear();
     }
-    let result = result?;
+    print_result(output, args.entity, &prepared.plan.summary, &result?);
+    Ok(())
+}
+
+/// `{"entity","fetched","created","updated","unchanged","missing_upstream","run_id"}`, or a sentence.
+fn print_result(output: &Output, entity: Entity, summary: &PlanSummary, result: &ApplyResult) {
+    for note in &summary.notes {
+        output.note(&format!("note: {note}"));
+    }
     output.value(
-        &json!({"entity": args.entity.cli_name(), "fetched": prepared.plan.summary.fetched, "created": result.created,
+        &json!({"entity": entity.cli_name(), "fetched": summary.fetched, "created": result.created,
                 "updated": result.updated, "unchanged": result.unchanged, "missing_upstream": result.missing_upstream,
                 "run_id": result.run_id}),
         || {
             format!(
                 "{}: fetched {}, created {}, updated {}, unchanged {}, missing upstream {} (run {}).",
-                args.entity.group_name(),
-                prepared.plan.summary.fetched,
+                entity.group_name(),
+                summary.fetched,
                 result.created,
                 result.updated,
                 result.unchanged,
@@ -182,7 +200,6 @@ pub async fn run(args: PullArgs, connections: &Connections, output: &Output) -> 
             )
         },
     );
-    Ok(())
 }
 
 fn status_word(status: PlanStatus) -> &'static str {

@@ -292,6 +292,129 @@ fn diff(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -> Vec<F
         .collect()
 }
 
+/// Writes records inside one transaction: creations, updates and missing-upstream flags, each
+/// with its audit row, and the run's `sync_runs` row. Dropping it before [`Writer::finish`]
+/// rolls everything back.
+struct Writer<'t> {
+    tx: &'t rusqlite::Transaction<'t>,
+    run_id: i64,
+    entity: Entity,
+    business_unit_id: i64,
+    now: String,
+    counts: RunCounts,
+}
+
+impl<'t> Writer<'t> {
+    fn begin(tx: &'t rusqlite::Transaction<'t>, start: &RunStart<'_>, business_unit_id: i64) -> Result<Writer<'t>> {
+        let run_id = runs::insert_run(tx, start)?;
+        let entity = start.entity.expect("a pull has an entity");
+        Ok(Writer {
+            tx,
+            run_id,
+            entity,
+            business_unit_id,
+            now: now_rfc3339(),
+            counts: RunCounts::default(),
+        })
+    }
+
+    fn create(&mut self, record: &FetchedRecord) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO records (entity, business_unit_id, cxone_id, name, detail, email_key, is_active, fields_hash,
+                                      raw, group_name, first_synced_at, last_synced_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+            )?
+            .execute(params![
+                self.entity.as_str(),
+                self.business_unit_id,
+                record.id,
+                record.name,
+                record.detail,
+                record.email_key,
+                record.is_active,
+                record.fields_hash,
+                record.raw,
+                self.entity.group_name(),
+                self.now
+            ])?;
+        // The created values are the record's own columns; the audit row marks the creation.
+        runs::insert_audit(
+            self.tx,
+            self.run_id,
+            self.tx.last_insert_rowid(),
+            "created",
+            &[],
+            &self.now,
+        )?;
+        self.counts.created += 1;
+        Ok(())
+    }
+
+    fn update(&mut self, row_id: i64, record: &FetchedRecord, changes: &[FieldChange]) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE records SET name = ?2, detail = ?3, email_key = ?4, is_active = ?5, fields_hash = ?6, raw = ?7,
+                                    last_synced_at = ?8, missing_upstream_since = NULL
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                row_id,
+                record.name,
+                record.detail,
+                record.email_key,
+                record.is_active,
+                record.fields_hash,
+                record.raw,
+                self.now
+            ])?;
+        runs::insert_audit(self.tx, self.run_id, row_id, "updated", changes, &self.now)?;
+        self.counts.updated += 1;
+        Ok(())
+    }
+
+    fn flag_missing(&mut self, row_id: i64) -> Result<()> {
+        let flagged = self
+            .tx
+            .prepare_cached(
+                "UPDATE records SET missing_upstream_since = ?2 WHERE id = ?1 AND missing_upstream_since IS NULL",
+            )?
+            .execute(params![row_id, self.now])?;
+        if flagged > 0 {
+            let change = FieldChange {
+                field: "missing upstream".into(),
+                old: Some("no".into()),
+                new: Some("yes".into()),
+            };
+            runs::insert_audit(self.tx, self.run_id, row_id, "flagged_missing", &[change], &self.now)?;
+        }
+        Ok(())
+    }
+
+    /// Moves the watermark and closes the run; the caller commits.
+    fn finish(self, connection_id: &str, last_poll_time: Option<&str>, started: Instant) -> Result<ApplyResult> {
+        if let Some(poll) = last_poll_time {
+            runs::set_watermark(self.tx, connection_id, self.entity, self.business_unit_id, poll)?;
+        }
+        let duration = started.elapsed().as_millis() as i64;
+        runs::finish_run(self.tx, self.run_id, "succeeded", &self.counts, duration, None)?;
+        tracing::info!(
+            run_id = self.run_id,
+            entity = self.entity.as_str(),
+            created = self.counts.created,
+            updated = self.counts.updated,
+            "pull applied"
+        );
+        Ok(ApplyResult {
+            run_id: self.run_id,
+            created: self.counts.created,
+            updated: self.counts.updated,
+            unchanged: self.counts.unchanged,
+            missing_upstream: self.counts.missing_upstream,
+        })
+    }
+}
+
 /// Writes the selected rows of a plan in one transaction: new records created, changed ones
 /// updated, records gone upstream flagged; one `sync_runs` row and an audit row per write. A
 /// cancel or a failure rolls everything back. Blocking: call it off the async threads.
@@ -305,122 +428,270 @@ pub fn apply(
     let plan = &prepared.plan;
     let chosen = selected_rows(plan, selection)?;
     let total = chosen.len() as u64;
-    let entity = plan.entity;
     let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
     let tx = guard.conn_mut().transaction()?;
-    let now = now_rfc3339();
     let start = RunStart {
         kind: "pull",
-        entity: Some(entity),
+        entity: Some(plan.entity),
         connection_id: Some(&prepared.connection.id),
         connection_name: &prepared.connection.name,
         started_at: &prepared.started_at,
     };
-    let run_id = runs::insert_run(&tx, &start)?;
-    let mut counts = RunCounts {
-        fetched: plan.summary.fetched,
-        ..RunCounts::default()
-    };
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO records (entity, business_unit_id, cxone_id, name, detail, email_key, is_active, fields_hash, raw,
-                                  group_name, first_synced_at, last_synced_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-        )?;
-        let mut update = tx.prepare_cached(
-            "UPDATE records SET name = ?2, detail = ?3, email_key = ?4, is_active = ?5, fields_hash = ?6, raw = ?7,
-                                last_synced_at = ?8, missing_upstream_since = NULL
-             WHERE id = ?1",
-        )?;
-        for (n, index) in chosen.iter().enumerate() {
-            if n % 1000 == 0 {
-                if cancel.is_cancelled() {
-                    return Err(Error::Cancelled);
-                }
-                progress.report(progress::event("writing", n as u64, Some(total)));
+    let mut writer = Writer::begin(&tx, &start, prepared.business_unit_id)?;
+    writer.counts.fetched = plan.summary.fetched;
+    for (n, index) in chosen.iter().enumerate() {
+        if n % 1000 == 0 {
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
             }
-            let row = &plan.rows[*index];
-            let Some(record) = &prepared.records[*index] else {
-                continue;
-            };
-            match row.status {
-                PlanStatus::New => {
-                    insert.execute(params![
-                        entity.as_str(),
-                        prepared.business_unit_id,
-                        record.id,
-                        record.name,
-                        record.detail,
-                        record.email_key,
-                        record.is_active,
-                        record.fields_hash,
-                        record.raw,
-                        entity.group_name(),
-                        now
-                    ])?;
-                    // The created values are the record's own columns; the audit row marks the creation.
-                    runs::insert_audit(&tx, run_id, tx.last_insert_rowid(), "created", &[], &now)?;
-                    counts.created += 1;
-                }
-                PlanStatus::Changed => {
-                    let row_id = prepared.existing_ids[index];
-                    update.execute(params![
-                        row_id,
-                        record.name,
-                        record.detail,
-                        record.email_key,
-                        record.is_active,
-                        record.fields_hash,
-                        record.raw,
-                        now
-                    ])?;
-                    runs::insert_audit(&tx, run_id, row_id, "updated", &row.changes, &now)?;
-                    counts.updated += 1;
-                }
-                PlanStatus::Unchanged => counts.unchanged += 1,
-                PlanStatus::MissingUpstream => {}
-            }
+            progress.report(progress::event("writing", n as u64, Some(total)));
         }
-        let mut flag = tx.prepare_cached(
-            "UPDATE records SET missing_upstream_since = ?2 WHERE id = ?1 AND missing_upstream_since IS NULL",
-        )?;
-        for row_id in &prepared.missing {
-            if flag.execute(params![row_id, now])? > 0 {
-                let change = FieldChange {
-                    field: "missing upstream".into(),
-                    old: Some("no".into()),
-                    new: Some("yes".into()),
-                };
-                runs::insert_audit(&tx, run_id, *row_id, "flagged_missing", &[change], &now)?;
-            }
+        let row = &plan.rows[*index];
+        let Some(record) = &prepared.records[*index] else {
+            continue;
+        };
+        match row.status {
+            PlanStatus::New => writer.create(record)?,
+            PlanStatus::Changed => writer.update(prepared.existing_ids[index], record, &row.changes)?,
+            PlanStatus::Unchanged => writer.counts.unchanged += 1,
+            PlanStatus::MissingUpstream => {}
         }
-        counts.missing_upstream = plan.summary.missing_upstream;
-        counts.unchanged += prepared.untouched;
     }
+    for row_id in &prepared.missing {
+        writer.flag_missing(*row_id)?;
+    }
+    writer.counts.missing_upstream = plan.summary.missing_upstream;
+    writer.counts.unchanged += prepared.untouched;
     if cancel.is_cancelled() {
         return Err(Error::Cancelled);
     }
-    if let Some(poll) = &prepared.last_poll_time {
-        runs::set_watermark(&tx, &prepared.connection.id, entity, prepared.business_unit_id, poll)?;
-    }
-    let duration = prepared.started.elapsed().as_millis() as i64;
-    runs::finish_run(&tx, run_id, "succeeded", &counts, duration, None)?;
+    let result = writer.finish(
+        &prepared.connection.id,
+        prepared.last_poll_time.as_deref(),
+        prepared.started,
+    )?;
     tx.commit()?;
     progress.report(progress::event("writing", total, Some(total)));
-    tracing::info!(
-        run_id,
-        entity = entity.as_str(),
-        created = counts.created,
-        updated = counts.updated,
-        "pull applied"
-    );
-    Ok(ApplyResult {
-        run_id,
-        created: counts.created,
-        updated: counts.updated,
-        unchanged: counts.unchanged,
-        missing_upstream: counts.missing_upstream,
+    Ok(result)
+}
+
+/// What travels from the fetch to the writer of a streamed pull.
+enum Batch {
+    Records(Vec<FetchedRecord>),
+    /// The fetch finished: its watermark. Without this message the writer rolls back.
+    Done {
+        last_poll_time: Option<String>,
+        full: bool,
+    },
+}
+
+/// Fetches and writes every record at once, with no selection step (`--select all` in the
+/// CLI): each page is compared and written while the next ones are fetched, in one
+/// transaction that a failure, a cancel or a crash rolls back whole.
+pub async fn pull_all(
+    connections: &Connections,
+    connection: &str,
+    entity: Entity,
+    options: &PullOptions,
+    progress: &dyn Progress,
+    cancel: &CancellationToken,
+) -> Result<(PlanSummary, ApplyResult)> {
+    let started = Instant::now();
+    let started_at = now_rfc3339();
+    let store = connections.store_handle();
+    let result = stream_pull(
+        connections,
+        &store,
+        connection,
+        entity,
+        options,
+        progress,
+        cancel,
+        started,
+        &started_at,
+    )
+    .await;
+    if let Err(error) = &result {
+        let name = lock(&store)
+            .find_connection(connection)
+            .map(|c| c.name)
+            .unwrap_or_else(|_| connection.to_owned());
+        let status = if matches!(error, Error::Cancelled) {
+            "cancelled"
+        } else {
+            "failed"
+        };
+        let start = RunStart {
+            kind: "pull",
+            entity: Some(entity),
+            connection_id: None,
+            connection_name: &name,
+            started_at: &started_at,
+        };
+        let elapsed = started.elapsed().as_millis() as i64;
+        if let Err(e) =
+            lock(&store).record_run(&start, status, &RunCounts::default(), elapsed, Some(&error.to_string()))
+        {
+            tracing::warn!(error = %e, "could not record the failed run");
+        }
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn stream_pull(
+    connections: &Connections,
+    store: &Arc<Mutex<Store>>,
+    connection: &str,
+    entity: Entity,
+    options: &PullOptions,
+    progress: &dyn Progress,
+    cancel: &CancellationToken,
+    started: Instant,
+    started_at: &str,
+) -> Result<(PlanSummary, ApplyResult)> {
+    let (connection, session) = connections.cxone_session(connection, options.retry.clone()).await?;
+    let business_unit_id = session.business_unit_id;
+    let mut fetch = options.fetch.clone();
+    if let ConnectionSettings::Cxone {
+        campaigns_from_skills, ..
+    } = &connection.settings
+    {
+        fetch.campaigns_from_skills = *campaigns_from_skills;
+    }
+    if !options.full {
+        fetch.updated_since = lock(store).watermark(&connection.id, entity, business_unit_id)?;
+    }
+    let existing = lock(store).existing_records(entity, business_unit_id)?;
+    let (sender, batches) = std::sync::mpsc::sync_channel::<Batch>(16);
+    let writer_store = store.clone();
+    let writer_connection = connection.clone();
+    let writer_started_at = started_at.to_owned();
+    let writer_cancel = cancel.clone();
+    let writer = tokio::task::spawn_blocking(move || {
+        write_stream(
+            &writer_store,
+            &writer_connection,
+            entity,
+            business_unit_id,
+            existing,
+            batches,
+            &writer_cancel,
+            started,
+            &writer_started_at,
+        )
+    });
+    let fetched = admin::fetch_pages(&session, entity, &fetch, progress, cancel, &mut |page| {
+        sender
+            .send(Batch::Records(page))
+            .map_err(|_| Error::Internal("the writer stopped early".into()))
     })
+    .await;
+    let outcome = match fetched {
+        Ok(outcome) => {
+            let _ = sender.send(Batch::Done {
+                last_poll_time: outcome.last_poll_time.clone(),
+                full: !outcome.incremental,
+            });
+            drop(sender);
+            outcome
+        }
+        Err(error) => {
+            drop(sender); // the writer rolls back
+                          // When the writer failed first, its error is the cause; otherwise the fetch's.
+            return Err(match writer.await {
+                Ok(Err(cause)) if !matches!(cause, Error::Cancelled) => cause,
+                _ => error,
+            });
+        }
+    };
+    let (mut summary, result) = writer.await.map_err(|e| Error::Internal(e.to_string()))??;
+    summary.incremental = outcome.incremental;
+    summary.notes = outcome.notes;
+    Ok((summary, result))
+}
+
+/// The writer side of [`pull_all`]: compares each arriving record with the store and writes it.
+#[allow(clippy::too_many_arguments)]
+fn write_stream(
+    store: &Mutex<Store>,
+    connection: &Connection,
+    entity: Entity,
+    business_unit_id: i64,
+    mut existing: HashMap<String, Existing>,
+    batches: std::sync::mpsc::Receiver<Batch>,
+    cancel: &CancellationToken,
+    started: Instant,
+    started_at: &str,
+) -> Result<(PlanSummary, ApplyResult)> {
+    let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+    let tx = guard.conn_mut().transaction()?;
+    let start = RunStart {
+        kind: "pull",
+        entity: Some(entity),
+        connection_id: Some(&connection.id),
+        connection_name: &connection.name,
+        started_at,
+    };
+    let mut writer = Writer::begin(&tx, &start, business_unit_id)?;
+    let mut summary = PlanSummary::default();
+    let held = existing.len() as u32;
+    let (last_poll_time, full) = loop {
+        let Ok(batch) = batches.recv() else {
+            // The fetch failed or was cancelled: nothing is kept.
+            return Err(Error::Cancelled);
+        };
+        let records = match batch {
+            Batch::Records(records) => records,
+            Batch::Done { last_poll_time, full } => break (last_poll_time, full),
+        };
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        for record in records {
+            summary.fetched += 1;
+            match existing.remove(&record.id) {
+                None => {
+                    writer.create(&record)?;
+                    summary.new += 1;
+                }
+                Some(stored) if stored.fields_hash == record.fields_hash && !stored.missing => summary.unchanged += 1,
+                Some(stored) => {
+                    let old = tx.query_row("SELECT raw FROM records WHERE id = ?1", [stored.row_id], |r| {
+                        r.get::<_, String>(0)
+                    })?;
+                    let mut changes = diff(
+                        &admin::compared_fields(entity, &old),
+                        &admin::compared_fields(entity, &record.raw),
+                    );
+                    if stored.missing {
+                        changes.push(FieldChange {
+                            field: "missing upstream".into(),
+                            old: Some("yes".into()),
+                            new: Some("no".into()),
+                        });
+                    }
+                    writer.update(stored.row_id, &record, &changes)?;
+                    summary.changed += 1;
+                }
+            }
+        }
+    };
+    if full {
+        for stored in existing.values() {
+            summary.missing_upstream += 1;
+            writer.flag_missing(stored.row_id)?;
+        }
+    } else {
+        // Incremental: every record held that CXone did not report is unchanged.
+        summary.unchanged += held - (summary.fetched - summary.new);
+    }
+    writer.counts.fetched = summary.fetched;
+    writer.counts.unchanged = summary.unchanged;
+    writer.counts.missing_upstream = summary.missing_upstream;
+    let result = writer.finish(&connection.id, last_poll_time.as_deref(), started)?;
+    tx.commit()?;
+    Ok((summary, result))
 }
 
 /// Records that an apply was cancelled or failed (after its transaction rolled back).

@@ -550,3 +550,94 @@ async fn a_crash_during_apply_leaves_the_store_as_it_was() {
         "earlier data intact"
     );
 }
+
+impl Fixture {
+    async fn pull_all(&self, entity: Entity, opts: &PullOptions) -> ccsync_core::Result<(PlanSummary, ApplyResult)> {
+        sync::pull_all(
+            &self.connections,
+            "Tenant",
+            entity,
+            opts,
+            &NoProgress,
+            &CancellationToken::new(),
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn a_streamed_pull_all_writes_as_it_fetches_with_the_same_rules() {
+    let f = fixture(tenant(95, Shape::V34)).await;
+    let (summary, result) = f.pull_all(Entity::Users, &options(true, 10)).await.unwrap();
+    assert_eq!((summary.fetched, summary.new, result.created), (95, 95, 95));
+    assert_eq!(f.count(Entity::Users), 95);
+
+    // Incremental and unchanged: nothing written, every held record counted unchanged.
+    let (summary, result) = f.pull_all(Entity::Users, &options(false, 10)).await.unwrap();
+    assert!(summary.incremental);
+    assert_eq!(
+        (summary.fetched, result.created, result.updated, result.unchanged),
+        (0, 0, 0, 95)
+    );
+
+    // One changed, one removed upstream: updated with old and new values, flagged, nothing deleted.
+    let (changed, gone) = f.emulator.with_data(|data| {
+        data.agents[3].first_name = "Zoë-Changed".into();
+        data.agents[3].last_updated = "2099-01-01T00:00:00.000Z".into();
+        (
+            data.agents[3].agent_id.to_string(),
+            data.agents.remove(7).agent_id.to_string(),
+        )
+    });
+    let (summary, result) = f.pull_all(Entity::Users, &options(true, 10)).await.unwrap();
+    assert_eq!(
+        (summary.changed, summary.missing_upstream, summary.unchanged),
+        (1, 1, 93)
+    );
+    let audit = f.store.lock().unwrap().run_audit(result.run_id).unwrap();
+    let updated = audit.iter().find(|a| a.action == "updated").unwrap();
+    assert_eq!(updated.record_id, changed);
+    let change = updated.changes.iter().find(|c| c.field == "firstName").unwrap();
+    assert_eq!(change.new.as_deref(), Some("Zoë-Changed"));
+    assert!(audit
+        .iter()
+        .any(|a| a.action == "flagged_missing" && a.record_id == gone));
+    assert_eq!(f.count(Entity::Users), 95, "nothing deleted");
+}
+
+#[tokio::test]
+async fn a_streamed_pull_that_fails_midway_writes_nothing() {
+    let f = fixture(tenant(60, Shape::V34)).await;
+    f.emulator.set_faults(vec![FaultRule {
+        path_prefix: AGENTS_PATH.into(),
+        fault: Fault::Status {
+            status: 500,
+            retry_after: None,
+        },
+        skip: 3,
+        times: None,
+    }]);
+    let error = f.pull_all(Entity::Users, &options(true, 10)).await.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::UnexpectedResponse, "{error}");
+    assert!(error.to_string().contains("HTTP 500"), "{error}");
+    assert_eq!(
+        f.count(Entity::Users),
+        0,
+        "the pages written before the failure were rolled back"
+    );
+    assert_eq!(f.store.lock().unwrap().list_runs(5).unwrap()[0].status, "failed");
+}
+
+#[tokio::test]
+async fn a_streamed_pull_takes_records_inserted_between_pages_once() {
+    let f = fixture(tenant(30, Shape::V34)).await;
+    f.emulator.set_faults(vec![FaultRule {
+        path_prefix: AGENTS_PATH.into(),
+        fault: Fault::InsertAgents(4),
+        skip: 1,
+        times: Some(1),
+    }]);
+    let (summary, result) = f.pull_all(Entity::Users, &options(true, 10)).await.unwrap();
+    assert_eq!((summary.fetched, result.created), (34, 34));
+    assert!(summary.notes.iter().any(|n| n.contains("changed during the pull")));
+}

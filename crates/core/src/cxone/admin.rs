@@ -120,6 +120,27 @@ pub async fn fetch(
     progress: &dyn Progress,
     cancel: &CancellationToken,
 ) -> Result<FetchOutcome> {
+    let mut records = Vec::new();
+    let mut outcome = fetch_pages(session, entity, options, progress, cancel, &mut |page| {
+        records.extend(page);
+        Ok(())
+    })
+    .await?;
+    outcome.records = records;
+    Ok(outcome)
+}
+
+/// Reads every page of `entity`, handing each page's records to `sink` as soon as it arrives
+/// (each record once), so a caller can write while later pages are still on their way. The
+/// returned outcome carries no records.
+pub async fn fetch_pages(
+    session: &CxoneSession,
+    entity: Entity,
+    options: &FetchOptions,
+    progress: &dyn Progress,
+    cancel: &CancellationToken,
+    sink: &mut (dyn FnMut(Vec<FetchedRecord>) -> Result<()> + Send),
+) -> Result<FetchOutcome> {
     let endpoint = endpoint(entity, options);
     let incremental = options.updated_since.is_some() && endpoint.since_param.is_some();
     let top = options.page_size.max(1) as u64;
@@ -128,12 +149,10 @@ pub async fn fetch(
         ..FetchOutcome::default()
     };
     let mut seen = HashSet::new();
-    let mut keep = |records: Vec<FetchedRecord>, outcome: &mut FetchOutcome| {
-        for record in records {
-            if seen.insert(record.id.clone()) {
-                outcome.records.push(record);
-            }
-        }
+    let mut keep = |records: Vec<FetchedRecord>| -> Result<u64> {
+        let fresh: Vec<FetchedRecord> = records.into_iter().filter(|r| seen.insert(r.id.clone())).collect();
+        sink(fresh)?;
+        Ok(seen.len() as u64)
     };
 
     let first = fetch_page(session, entity, &endpoint, options, 0, top, cancel).await?;
@@ -141,8 +160,8 @@ pub async fn fetch(
     outcome.last_poll_time = first.last_poll_time.clone();
     let mut next_skip = top;
     let mut more = first.has_next && first.records.len() as u64 == top;
-    keep(first.records, &mut outcome);
-    progress.report(progress::event("fetching", outcome.records.len() as u64, first_total));
+    let count = keep(first.records)?;
+    progress.report(progress::event("fetching", count, first_total));
     let mut totals_seen = vec![first_total];
 
     // Known total: the remaining pages in parallel, in order.
@@ -155,8 +174,8 @@ pub async fn fetch(
         while let Some(page) = pages.try_next().await? {
             more = page.has_next && page.records.len() as u64 == top;
             totals_seen.push(page.total_records);
-            keep(page.records, &mut outcome);
-            progress.report(progress::event("fetching", outcome.records.len() as u64, first_total));
+            let count = keep(page.records)?;
+            progress.report(progress::event("fetching", count, first_total));
         }
     }
     // Unknown total, or records added while paging: follow on until a short page.
@@ -165,8 +184,8 @@ pub async fn fetch(
         more = page.has_next && page.records.len() as u64 == top;
         next_skip += top;
         totals_seen.push(page.total_records);
-        keep(page.records, &mut outcome);
-        progress.report(progress::event("fetching", outcome.records.len() as u64, first_total));
+        let count = keep(page.records)?;
+        progress.report(progress::event("fetching", count, first_total));
     }
 
     // The data changed while we paged: say so, and read every page once more so nothing that
@@ -182,7 +201,7 @@ pub async fn fetch(
         loop {
             let page = fetch_page(session, entity, &endpoint, options, skip, top, cancel).await?;
             let short = page.records.len() as u64 != top || !page.has_next;
-            keep(page.records, &mut outcome);
+            keep(page.records)?;
             if short {
                 break;
             }
