@@ -6,11 +6,11 @@
 // Prints `N passed, N failed` and exits non-zero when anything failed.
 
 import { spawn, execFileSync } from "node:child_process";
-import { createServer } from "node:net";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Session, sleep, waitForDriver } from "./webdriver.mjs";
+import { freePort, waitForEmulator } from "./support.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const application = resolve(process.argv[2] ?? join(here, "../../target/debug/ccsync-desktop"));
@@ -93,17 +93,6 @@ function keyringLookup(connectionId, secret) {
   } catch {
     return null;
   }
-}
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
 }
 
 async function main() {
@@ -299,7 +288,7 @@ async function syncSuite() {
       stdio: ["ignore", "ignore", "inherit"],
     });
     try {
-      await waitForPort(port);
+      await waitForEmulator(port);
       await invoke("create_connection", {
         draft: {
           name: "Broken tenant",
@@ -336,28 +325,3 @@ async function syncSuite() {
     assert(failed.includes("HTTP 500"), `failed run shows: ${failed}`);
   });
 }
-
-async function waitForPort(port, timeout = 10000) {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`);
-      if (response.ok) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`the emulator on port ${port} did not start`);
-}
-
-try {
-  await main();
-} catch (error) {
-  results.push({ name: "harness", ok: false });
-  console.log(`FAIL  harness\n      ${error.stack ?? error}`);
-}
-const passed = results.filter((r) => r.ok).length;
-const failed = results.length - passed;
-console.log(`\n${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
