@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::connections::Connections;
 use crate::cxone::admin::{self, FetchOptions, FetchedRecord};
+use crate::cxone::session::CxoneSession;
 use crate::model::{
     ApplyResult, Connection, ConnectionSettings, Entity, FieldChange, PlanRow, PlanStatus, PlanSummary, Selection,
     SyncPlan,
@@ -77,30 +78,64 @@ pub async fn prepare(
     )
     .await;
     if let Err(error) = &result {
-        let name = lock(&store)
-            .find_connection(connection)
-            .map(|c| c.name)
-            .unwrap_or_else(|_| connection.to_owned());
-        let status = if matches!(error, Error::Cancelled) {
-            "cancelled"
-        } else {
-            "failed"
-        };
-        let start = RunStart {
-            kind: "pull",
-            entity: Some(entity),
-            connection_id: None,
-            connection_name: &name,
-            started_at: &started_at,
-        };
-        let elapsed = started.elapsed().as_millis() as i64;
-        if let Err(e) =
-            lock(&store).record_run(&start, status, &RunCounts::default(), elapsed, Some(&error.to_string()))
-        {
-            tracing::warn!(error = %e, "could not record the failed run");
-        }
+        record_fetch_failure(&store, connection, entity, &started_at, started, error);
     }
     result
+}
+
+/// A pull that failed or was cancelled before writing anything is still a run in History.
+fn record_fetch_failure(
+    store: &Arc<Mutex<Store>>,
+    connection: &str,
+    entity: Entity,
+    started_at: &str,
+    started: Instant,
+    error: &Error,
+) {
+    let store = lock(store);
+    let name = store
+        .find_connection(connection)
+        .map(|c| c.name)
+        .unwrap_or_else(|_| connection.to_owned());
+    let status = if matches!(error, Error::Cancelled) {
+        "cancelled"
+    } else {
+        "failed"
+    };
+    let start = RunStart {
+        kind: "pull",
+        entity: Some(entity),
+        connection_id: None,
+        connection_name: &name,
+        started_at,
+    };
+    let elapsed = started.elapsed().as_millis() as i64;
+    if let Err(e) = store.record_run(&start, status, &RunCounts::default(), elapsed, Some(&error.to_string())) {
+        tracing::warn!(error = %e, "could not record the failed run");
+    }
+}
+
+/// Signs in and settles how to read: campaigns from skills when the connection says so, and
+/// from the watermark unless a full pull was asked for.
+async fn open_pull(
+    connections: &Connections,
+    store: &Arc<Mutex<Store>>,
+    connection: &str,
+    entity: Entity,
+    options: &PullOptions,
+) -> Result<(Connection, CxoneSession, FetchOptions)> {
+    let (connection, session) = connections.cxone_session(connection, options.retry.clone()).await?;
+    let mut fetch = options.fetch.clone();
+    if let ConnectionSettings::Cxone {
+        campaigns_from_skills, ..
+    } = &connection.settings
+    {
+        fetch.campaigns_from_skills = *campaigns_from_skills;
+    }
+    if !options.full {
+        fetch.updated_since = lock(store).watermark(&connection.id, entity, session.business_unit_id)?;
+    }
+    Ok((connection, session, fetch))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -115,18 +150,8 @@ async fn fetch_and_compare(
     started: Instant,
     started_at: &str,
 ) -> Result<PreparedPlan> {
-    let (connection, session) = connections.cxone_session(connection, options.retry.clone()).await?;
+    let (connection, session, fetch) = open_pull(connections, store, connection, entity, options).await?;
     let business_unit_id = session.business_unit_id;
-    let mut fetch = options.fetch.clone();
-    if let ConnectionSettings::Cxone {
-        campaigns_from_skills, ..
-    } = &connection.settings
-    {
-        fetch.campaigns_from_skills = *campaigns_from_skills;
-    }
-    if !options.full {
-        fetch.updated_since = lock(store).watermark(&connection.id, entity, business_unit_id)?;
-    }
     let outcome = admin::fetch(&session, entity, &fetch, progress, cancel).await?;
     progress.report(progress::event("planning", 0, Some(outcome.records.len() as u64)));
     let existing = lock(store).existing_records(entity, business_unit_id)?;
@@ -512,28 +537,7 @@ pub async fn pull_all(
     )
     .await;
     if let Err(error) = &result {
-        let name = lock(&store)
-            .find_connection(connection)
-            .map(|c| c.name)
-            .unwrap_or_else(|_| connection.to_owned());
-        let status = if matches!(error, Error::Cancelled) {
-            "cancelled"
-        } else {
-            "failed"
-        };
-        let start = RunStart {
-            kind: "pull",
-            entity: Some(entity),
-            connection_id: None,
-            connection_name: &name,
-            started_at: &started_at,
-        };
-        let elapsed = started.elapsed().as_millis() as i64;
-        if let Err(e) =
-            lock(&store).record_run(&start, status, &RunCounts::default(), elapsed, Some(&error.to_string()))
-        {
-            tracing::warn!(error = %e, "could not record the failed run");
-        }
+        record_fetch_failure(&store, connection, entity, &started_at, started, error);
     }
     result
 }
@@ -550,18 +554,8 @@ async fn stream_pull(
     started: Instant,
     started_at: &str,
 ) -> Result<(PlanSummary, ApplyResult)> {
-    let (connection, session) = connections.cxone_session(connection, options.retry.clone()).await?;
+    let (connection, session, fetch) = open_pull(connections, store, connection, entity, options).await?;
     let business_unit_id = session.business_unit_id;
-    let mut fetch = options.fetch.clone();
-    if let ConnectionSettings::Cxone {
-        campaigns_from_skills, ..
-    } = &connection.settings
-    {
-        fetch.campaigns_from_skills = *campaigns_from_skills;
-    }
-    if !options.full {
-        fetch.updated_since = lock(store).watermark(&connection.id, entity, business_unit_id)?;
-    }
     let existing = lock(store).existing_records(entity, business_unit_id)?;
     let (sender, batches) = std::sync::mpsc::sync_channel::<Batch>(16);
     let writer_store = store.clone();
