@@ -325,3 +325,15 @@ async function syncSuite() {
     assert(failed.includes("HTTP 500"), `failed run shows: ${failed}`);
   });
 }
+
+try {
+  await main();
+} catch (error) {
+  results.push({ name: "harness", ok: false });
+  console.log(`FAIL  harness\n      ${error.stack ?? error}`);
+}
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+console.log(`\n${passed} passed, ${failed} failed`);
+// A run in which nothing ran is a failure too.
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
