@@ -34,6 +34,12 @@ pub struct PullArgs {
     /// Records per page.
     #[arg(long, default_value_t = 1000)]
     page_size: u32,
+    /// Pages requested at once when CXone reports the total.
+    #[arg(long, default_value_t = 4)]
+    pages_in_flight: usize,
+    /// The agents endpoint's incremental parameter: updateSince (API v34) or updatedSince (older).
+    #[arg(long, default_value = "updateSince", value_parser = ["updateSince", "updatedSince"])]
+    since_param: String,
 }
 
 fn parse_entity(value: &str) -> std::result::Result<Entity, String> {
@@ -91,6 +97,8 @@ pub async fn run(args: PullArgs, connections: &Connections, output: &Output) -> 
         full: args.full,
         fetch: ccsync_core::cxone::admin::FetchOptions {
             page_size: args.page_size,
+            concurrency: args.pages_in_flight,
+            agents_since_param: args.since_param.clone(),
             ..Default::default()
         },
         ..PullOptions::default()
