@@ -641,3 +641,32 @@ async fn a_streamed_pull_takes_records_inserted_between_pages_once() {
     assert_eq!((summary.fetched, result.created), (34, 34));
     assert!(summary.notes.iter().any(|n| n.contains("changed during the pull")));
 }
+
+#[tokio::test]
+async fn the_older_updated_since_spelling_works_too() {
+    let f = fixture(tenant(12, Shape::Legacy)).await;
+    let mut opts = options(true, 5);
+    opts.fetch.agents_since_param = "updatedSince".into();
+    f.pull(Entity::Users, &opts, Selection::All).await;
+    opts.full = false;
+    let (plan, result) = f.pull(Entity::Users, &opts, Selection::All).await;
+    assert!(plan.summary.incremental);
+    assert_eq!((plan.summary.fetched, result.unchanged), (0, 12));
+}
+
+#[tokio::test]
+async fn short_lived_tokens_are_refreshed_during_a_pull() {
+    // Tokens that expire within the refresh margin are renewed before each call.
+    let f = fixture(TenantConfig {
+        token_ttl_secs: 30,
+        ..tenant(40, Shape::V34)
+    })
+    .await;
+    let (plan, result) = f.pull(Entity::Users, &options(true, 5), Selection::All).await;
+    assert_each_once(&plan, 40);
+    assert_eq!(result.created, 40);
+    assert!(
+        f.emulator.request_count("/auth/token") > 3,
+        "the token was refreshed along the way"
+    );
+}
