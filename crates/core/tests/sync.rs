@@ -670,3 +670,29 @@ async fn short_lived_tokens_are_refreshed_during_a_pull() {
         "the token was refreshed along the way"
     );
 }
+
+#[tokio::test]
+async fn a_server_that_caps_the_page_size_is_paged_by_what_it_sends() {
+    let f = fixture(TenantConfig {
+        max_page_size: 7,
+        ..tenant(30, Shape::V34)
+    })
+    .await;
+    let (plan, result) = f.pull(Entity::Users, &options(true, 20), Selection::All).await;
+    assert_each_once(&plan, 30);
+    assert_eq!(result.created, 30);
+}
+
+#[tokio::test]
+async fn a_list_ending_on_a_full_page_is_not_mistaken_for_a_changing_one() {
+    // v34 campaigns carry no _links: 12 in pages of 4 ends exactly on a page boundary.
+    let f = fixture(tenant(1, Shape::V34)).await;
+    let (plan, _) = f.pull(Entity::Campaigns, &options(true, 4), Selection::All).await;
+    assert_each_once(&plan, 12);
+    assert!(plan.summary.notes.is_empty(), "{:?}", plan.summary.notes);
+    assert_eq!(
+        f.emulator.request_count("/inContactAPI/services/v34.0/campaigns"),
+        3,
+        "no page read twice"
+    );
+}

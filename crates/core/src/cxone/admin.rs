@@ -107,6 +107,8 @@ fn endpoint(entity: Entity, options: &FetchOptions) -> Endpoint {
 
 struct Page {
     records: Vec<FetchedRecord>,
+    /// Items on the page as sent, before any without an id were dropped: what paging counts.
+    item_count: u64,
     total_records: Option<u64>,
     last_poll_time: Option<String>,
     has_next: bool,
@@ -157,32 +159,42 @@ pub async fn fetch_pages(
 
     let first = fetch_page(session, entity, &endpoint, options, 0, top, cancel).await?;
     let first_total = first.total_records;
+    // A server may cap the page size below what was asked: page by what it really sends.
+    let step = if first.item_count > 0 && first.item_count < top && first_total.is_some_and(|t| t > first.item_count) {
+        first.item_count
+    } else {
+        top
+    };
     outcome.last_poll_time = first.last_poll_time.clone();
-    let mut next_skip = top;
-    let mut more = first.has_next && first.records.len() as u64 == top;
+    let full_page = |page: &Page| page.has_next && page.item_count == step;
+    let mut next_skip = step;
+    let mut more = full_page(&first);
+    let mut latest_total = first_total;
     let count = keep(first.records)?;
     progress.report(progress::event("fetching", count, first_total));
     let mut totals_seen = vec![first_total];
 
     // Known total: the remaining pages in parallel, in order.
-    if let Some(total) = first_total.filter(|&t| t > top) {
-        let skips: Vec<u64> = (1..).map(|i| i * top).take_while(|&s| s < total).collect();
-        next_skip = skips.last().copied().unwrap_or(0) + top;
+    if let Some(total) = first_total.filter(|&t| t > step) {
+        let skips: Vec<u64> = (1..).map(|i| i * step).take_while(|&s| s < total).collect();
+        next_skip = skips.last().copied().unwrap_or(0) + step;
         let mut pages = stream::iter(skips)
-            .map(|skip| fetch_page(session, entity, &endpoint, options, skip, top, cancel))
+            .map(|skip| fetch_page(session, entity, &endpoint, options, skip, step, cancel))
             .buffered(options.concurrency.max(1));
         while let Some(page) = pages.try_next().await? {
-            more = page.has_next && page.records.len() as u64 == top;
+            more = full_page(&page);
+            latest_total = page.total_records.or(latest_total);
             totals_seen.push(page.total_records);
             let count = keep(page.records)?;
             progress.report(progress::event("fetching", count, first_total));
         }
     }
-    // Unknown total, or records added while paging: follow on until a short page.
-    while more {
-        let page = fetch_page(session, entity, &endpoint, options, next_skip, top, cancel).await?;
-        more = page.has_next && page.records.len() as u64 == top;
-        next_skip += top;
+    // Unknown total, or records added while paging: follow on until a short page (or the total).
+    while more && latest_total.is_none_or(|t| next_skip < t) {
+        let page = fetch_page(session, entity, &endpoint, options, next_skip, step, cancel).await?;
+        more = full_page(&page);
+        latest_total = page.total_records.or(latest_total);
+        next_skip += step;
         totals_seen.push(page.total_records);
         let count = keep(page.records)?;
         progress.report(progress::event("fetching", count, first_total));
@@ -199,13 +211,13 @@ pub async fn fetch_pages(
         ));
         let mut skip = 0;
         loop {
-            let page = fetch_page(session, entity, &endpoint, options, skip, top, cancel).await?;
-            let short = page.records.len() as u64 != top || !page.has_next;
+            let page = fetch_page(session, entity, &endpoint, options, skip, step, cancel).await?;
+            let short = page.item_count != step || !page.has_next;
             keep(page.records)?;
             if short {
                 break;
             }
-            skip += top;
+            skip += step;
         }
     }
     Ok(outcome)
@@ -237,12 +249,14 @@ async fn fetch_page(
         let answer = session.get(&url, endpoint.label, cancel).await?;
         match answer.status.as_u16() {
             204 => {
+                // "No records" says nothing about the total (a last page can be empty too).
                 return Ok(Page {
                     records: Vec::new(),
-                    total_records: Some(0),
+                    item_count: 0,
+                    total_records: None,
                     last_poll_time: None,
                     has_next: false,
-                })
+                });
             }
             200 => {}
             401 | 403 => {
@@ -298,6 +312,7 @@ fn parse_page(entity: Entity, endpoint: &Endpoint, body: &str) -> Option<Page> {
         raw_ci(&top, "resultSet").and_then(|r| serde_json::from_str(r.get()).ok());
     let envelope = wrapped.as_ref().unwrap_or(&top);
     let items: Vec<&RawValue> = serde_json::from_str(raw_ci(envelope, endpoint.collection)?.get()).ok()?;
+    let item_count = items.len() as u64;
     let mut records = Vec::with_capacity(items.len());
     for item in items {
         let object: Map<String, Value> = serde_json::from_str(item.get()).ok()?;
@@ -314,6 +329,7 @@ fn parse_page(entity: Entity, endpoint: &Endpoint, body: &str) -> Option<Page> {
     };
     Some(Page {
         records,
+        item_count,
         total_records: scalar("totalRecords").as_ref().and_then(as_u64),
         last_poll_time: scalar("lastPollTime").and_then(|v| v.as_str().map(str::to_owned)),
         has_next,
