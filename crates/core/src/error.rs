@@ -23,6 +23,7 @@ pub enum ErrorCode {
     NameTaken,
     RateLimited,
     Cancelled,
+    Stale,
     Database,
     Io,
     Internal,
@@ -80,6 +81,9 @@ pub enum Error {
     #[error("Cancelled: nothing was written.")]
     Cancelled,
 
+    #[error("This list of {0} is out of date: another pull wrote some of them after it was fetched. Nothing was written; fetch again, then choose.")]
+    Stale(&'static str),
+
     #[error("The local database failed: {0}. If this persists, see the log file.")]
     Database(#[from] rusqlite::Error),
 
@@ -109,6 +113,7 @@ impl Error {
             Error::NameTaken(_) => ErrorCode::NameTaken,
             Error::RateLimited(_) => ErrorCode::RateLimited,
             Error::Cancelled => ErrorCode::Cancelled,
+            Error::Stale(_) => ErrorCode::Stale,
             Error::Database(_) | Error::Migration(_) => ErrorCode::Database,
             Error::Io(_) => ErrorCode::Io,
             Error::Internal(_) => ErrorCode::Internal,

@@ -46,7 +46,7 @@ pub struct PreparedPlan {
     /// Store row ids of the records missing upstream, to flag.
     missing: Vec<i64>,
     /// Store row id of each changed row.
-    existing_ids: HashMap<usize, i64>,
+    existing_ids: HashMap<usize, Stored>,
     /// Incremental pulls: stored records CXone reported no change for (not listed as rows).
     untouched: u32,
 }
@@ -218,7 +218,13 @@ fn compare(
             }
             Some(stored) => {
                 summary.changed += 1;
-                existing_ids.insert(rows.len(), stored.row_id);
+                existing_ids.insert(
+                    rows.len(),
+                    Stored {
+                        row_id: stored.row_id,
+                        fields_hash: stored.fields_hash,
+                    },
+                );
                 // The changed fields themselves are named once every row is compared.
                 let mut changes = Vec::new();
                 if stored.missing {
@@ -287,10 +293,10 @@ fn compare(
 
 /// Names the fields that differ on each changed row, reading the stored side from its raw JSON.
 fn describe_changes(store: &Store, prepared: &mut PreparedPlan) -> Result<()> {
-    let row_ids: Vec<i64> = prepared.existing_ids.values().copied().collect();
+    let row_ids: Vec<i64> = prepared.existing_ids.values().map(|s| s.row_id).collect();
     let stored = store.raw_records(&row_ids)?;
     let entity = prepared.plan.entity;
-    for (&index, row_id) in &prepared.existing_ids {
+    for (&index, Stored { row_id, .. }) in &prepared.existing_ids {
         let (Some(old_raw), Some(record)) = (stored.get(row_id), &prepared.records[index]) else {
             continue;
         };
@@ -315,6 +321,13 @@ fn diff(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -> Vec<F
             new: new.get(k).cloned(),
         })
         .collect()
+}
+
+/// A stored record as it was when compared: an update applies only if it is still so.
+#[derive(Debug, Clone, Copy)]
+struct Stored {
+    row_id: i64,
+    fields_hash: i64,
 }
 
 /// Writes records inside one transaction: creations, updates and missing-upstream flags, each
@@ -362,7 +375,14 @@ impl<'t> Writer<'t> {
                 record.raw,
                 self.entity.group_name(),
                 self.now
-            ])?;
+            ])
+            .map_err(|e| match e {
+                // Written by another pull since this one compared: the list is out of date.
+                rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
+                    Error::Stale(self.entity.label())
+                }
+                other => other.into(),
+            })?;
         // The created values are the record's own columns; the audit row marks the creation.
         runs::insert_audit(
             self.tx,
@@ -376,12 +396,15 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
-    fn update(&mut self, row_id: i64, record: &FetchedRecord, changes: &[FieldChange]) -> Result<()> {
-        self.tx
+    /// Updates a stored record, provided it is still as it was when compared (`stored`).
+    fn update(&mut self, stored: Stored, record: &FetchedRecord, changes: &[FieldChange]) -> Result<()> {
+        let row_id = stored.row_id;
+        let updated = self
+            .tx
             .prepare_cached(
                 "UPDATE records SET name = ?2, detail = ?3, email_key = ?4, is_active = ?5, fields_hash = ?6, raw = ?7,
                                     last_synced_at = ?8, missing_upstream_since = NULL
-                 WHERE id = ?1",
+                 WHERE id = ?1 AND fields_hash = ?9",
             )?
             .execute(params![
                 row_id,
@@ -391,8 +414,12 @@ impl<'t> Writer<'t> {
                 record.is_active,
                 record.fields_hash,
                 record.raw,
-                self.now
+                self.now,
+                stored.fields_hash
             ])?;
+        if updated == 0 {
+            return Err(Error::Stale(self.entity.label()));
+        }
         runs::insert_audit(self.tx, self.run_id, row_id, "updated", changes, &self.now)?;
         self.counts.updated += 1;
         Ok(())
@@ -490,11 +517,17 @@ pub fn apply(
     if cancel.is_cancelled() {
         return Err(Error::Cancelled);
     }
-    let result = writer.finish(
-        &prepared.connection.id,
-        prepared.last_poll_time.as_deref(),
-        prepared.started,
-    )?;
+    // The watermark moves only when every new and changed record was written: records left
+    // unselected must still show up in the next incremental pull.
+    let pending = |r: &PlanRow| matches!(r.status, PlanStatus::New | PlanStatus::Changed);
+    let written = chosen.iter().filter(|&&i| pending(&plan.rows[i])).count();
+    let complete = written == plan.rows.iter().filter(|r| pending(r)).count();
+    let watermark = if complete {
+        prepared.last_poll_time.as_deref()
+    } else {
+        None
+    };
+    let result = writer.finish(&prepared.connection.id, watermark, prepared.started)?;
     tx.commit()?;
     progress.report(progress::event("writing", total, Some(total)));
     Ok(result)
@@ -665,7 +698,14 @@ fn write_stream(
                             new: Some("no".into()),
                         });
                     }
-                    writer.update(stored.row_id, &record, &changes)?;
+                    writer.update(
+                        Stored {
+                            row_id: stored.row_id,
+                            fields_hash: stored.fields_hash,
+                        },
+                        &record,
+                        &changes,
+                    )?;
                     summary.changed += 1;
                 }
             }

@@ -696,3 +696,62 @@ async fn a_list_ending_on_a_full_page_is_not_mistaken_for_a_changing_one() {
         "no page read twice"
     );
 }
+
+#[tokio::test]
+async fn records_left_unselected_still_come_in_the_next_incremental_pull() {
+    let f = fixture(tenant(20, Shape::V34)).await;
+    let prepared = f.plan(Entity::Users, &options(true, 100)).await.unwrap();
+    let three: Vec<String> = prepared.plan.rows.iter().take(3).map(|r| r.id.clone()).collect();
+    sync::apply(
+        &f.store,
+        &prepared,
+        &Selection::Ids(three),
+        &NoProgress,
+        &CancellationToken::new(),
+    )
+    .unwrap();
+    // The watermark did not move, so an incremental pull still offers the other 17.
+    let (plan, result) = f.pull(Entity::Users, &options(false, 100), Selection::All).await;
+    assert_eq!((plan.summary.new, result.created), (17, 17));
+    // Now every record was written: the next incremental pull is empty.
+    let (plan, _) = f.pull(Entity::Users, &options(false, 100), Selection::All).await;
+    assert_eq!(plan.summary.fetched, 0);
+}
+
+#[tokio::test]
+async fn an_out_of_date_list_is_refused_and_writes_nothing() {
+    let f = fixture(tenant(20, Shape::V34)).await;
+    let early = f.plan(Entity::Users, &options(true, 100)).await.unwrap();
+    f.pull(Entity::Users, &options(true, 100), Selection::All).await; // another pull writes them first
+    let error = sync::apply(
+        &f.store,
+        &early,
+        &Selection::All,
+        &NoProgress,
+        &CancellationToken::new(),
+    )
+    .unwrap_err();
+    assert_eq!(error.code(), ErrorCode::Stale, "{error}");
+    assert!(error.to_string().contains("fetch again"), "{error}");
+    assert_eq!(f.count(Entity::Users), 20);
+
+    // A changed record updated by someone else since the compare is refused the same way.
+    f.emulator.with_data(|data| {
+        data.agents[0].last_name = "One".into();
+        data.agents[0].last_updated = "2099-01-01T00:00:00.000Z".into();
+    });
+    let early = f.plan(Entity::Users, &options(true, 100)).await.unwrap();
+    f.emulator.with_data(|data| data.agents[0].last_name = "Two".into());
+    f.pull(Entity::Users, &options(true, 100), Selection::All).await;
+    let error = sync::apply(
+        &f.store,
+        &early,
+        &Selection::Changed,
+        &NoProgress,
+        &CancellationToken::new(),
+    )
+    .unwrap_err();
+    assert_eq!(error.code(), ErrorCode::Stale, "{error}");
+    let stored = f.records(Entity::Users).into_iter().find(|r| r.name.ends_with("Two"));
+    assert!(stored.is_some(), "the newer write stands");
+}
