@@ -98,12 +98,14 @@ fn discard_plan(state: State<'_, AppState>, plan_id: String) {
     state.discard_plan(&plan_id);
 }
 
-#[tauri::command]
+// `async`: off the window thread (the store may be busy with a long write).
+#[tauri::command(async)]
 fn list_records(state: State<'_, AppState>, entity: Entity) -> CommandResult<Vec<StoredRecord>> {
     Ok(state.store().list_records(entity)?)
 }
 
-#[tauri::command]
+// `async`: off the window thread (the store may be busy with a long write).
+#[tauri::command(async)]
 fn export_records(state: State<'_, AppState>, entity: Entity, path: String) -> CommandResult<usize> {
     Ok(ccsync_core::export::export_records(
         &state.store(),
@@ -112,12 +114,14 @@ fn export_records(state: State<'_, AppState>, entity: Entity, path: String) -> C
     )?)
 }
 
-#[tauri::command]
+// `async`: off the window thread (the store may be busy with a long write).
+#[tauri::command(async)]
 fn list_runs(state: State<'_, AppState>) -> CommandResult<Vec<SyncRun>> {
     Ok(state.store().list_runs(500)?)
 }
 
-#[tauri::command]
+// `async`: off the window thread (the store may be busy with a long write).
+#[tauri::command(async)]
 fn run_audit(state: State<'_, AppState>, run_id: i64) -> CommandResult<Vec<AuditEntry>> {
     Ok(state.store().run_audit(run_id)?)
 }

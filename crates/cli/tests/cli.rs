@@ -159,12 +159,15 @@ fn pulling_users_twice_creates_then_finds_them_unchanged() {
         .local_addr()
         .unwrap()
         .port();
-    let mut emulator = Command::new(env!("CARGO_BIN_EXE_ccsync"))
-        .args(["emulator", "--port", &port.to_string(), "--agents", "2000"])
-        .env("CCSYNC_LOG_DIR", std::env::temp_dir().join("ccsync-cli-test-logs"))
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let _emulator = Running(
+        Command::new(env!("CARGO_BIN_EXE_ccsync"))
+            .args(["emulator", "--port", &port.to_string(), "--agents", "2000"])
+            .env("CCSYNC_LOG_DIR", std::env::temp_dir().join("ccsync-cli-test-logs"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let url = format!("http://127.0.0.1:{port}");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -189,8 +192,6 @@ fn pulling_users_twice_creates_then_finds_them_unchanged() {
     assert!(out.status.success());
     let (out, first) = cli.run(&["pull", "users", "--select", "all"], true);
     let (_, second) = cli.run(&["pull", "users", "--select", "all"], true);
-    emulator.kill().unwrap();
-    emulator.wait().unwrap();
     assert!(out.status.success(), "{first}");
     assert_eq!(
         (first["entity"].as_str(), first["created"].as_u64()),
@@ -204,5 +205,15 @@ fn pulling_users_twice_creates_then_finds_them_unchanged() {
     );
     for key in ["fetched", "updated", "missing_upstream", "run_id"] {
         assert!(second.get(key).is_some(), "{key} missing from {second}");
+    }
+}
+
+/// A child process stopped when the test ends, pass or fail.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }

@@ -114,6 +114,14 @@ impl Connections {
             ));
         }
         let secrets = self.secret_values(settings.kind(), &draft.secrets, false)?;
+        // A name taken by another connection is refused before any secret is replaced.
+        if self
+            .store()
+            .find_connection(&name)
+            .is_ok_and(|other| other.id != existing.id)
+        {
+            return Err(Error::NameTaken(name));
+        }
         self.save_secrets(&existing.id, secrets).await?;
         let updated = self.store().update_connection(&existing.id, &name, &settings)?;
         tracing::info!(id = %updated.id, "connection updated");

@@ -72,7 +72,11 @@ pub async fn send(
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
-        let wait = match build().send().await {
+        let sent = tokio::select! {
+            sent = build().send() => sent,
+            _ = cancel.cancelled() => return Err(Error::Cancelled),
+        };
+        let wait = match sent {
             Ok(response) => {
                 let status = response.status().as_u16();
                 let retry_after = response
@@ -90,20 +94,23 @@ pub async fn send(
                         // A server that asks for a pause gets it, whatever the status.
                         retry_after.unwrap_or_else(|| policy.backoff(attempt))
                     }
-                    _ => return Answer::read(response, url).await,
+                    _ => match Answer::read(response, url).await {
+                        Ok(answer) => return Ok(answer),
+                        // The body was cut off or timed out on the way: a transient failure.
+                        Err(error) => {
+                            last = LastFailure::Transport(error);
+                            policy.backoff(attempt)
+                        }
+                    },
                 }
             }
-            Err(error) => {
-                let error = http::transport_error(error, url);
-                match error.code() {
-                    // Timeouts and dropped connections can pass; TLS and refused connections do not.
-                    crate::ErrorCode::Timeout => {}
-                    crate::ErrorCode::UnexpectedResponse => {}
-                    _ => return Err(error),
-                }
-                last = LastFailure::Transport(error);
+            // Timeouts and dropped connections can pass; TLS failures and refused or unresolvable
+            // hosts will not, so they fail at once.
+            Err(error) if error.is_timeout() || (error.is_request() && !error.is_connect()) => {
+                last = LastFailure::Transport(http::transport_error(error, url));
                 policy.backoff(attempt)
             }
+            Err(error) => return Err(http::transport_error(error, url)),
         };
         if attempt == policy.max_attempts {
             break;

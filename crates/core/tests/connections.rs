@@ -407,3 +407,28 @@ async fn the_demo_tenant_creates_one_connection_that_tests_green_and_survives_re
     assert_eq!(all[0].settings.base_url(), again.emulator.base_url());
     f.connections.test(&again.connection.id).await.unwrap();
 }
+
+#[tokio::test]
+async fn renaming_to_a_taken_name_changes_nothing_not_even_the_secret() {
+    use secrecy::ExposeSecret;
+    let f = fixture();
+    f.connections
+        .create(cxone_draft("Prod", "https://a.example", "one", "two"))
+        .await
+        .unwrap();
+    let test = f
+        .connections
+        .create(cxone_draft("Test", "https://b.example", "three", "four"))
+        .await
+        .unwrap();
+    let mut draft = cxone_draft("prod", "https://b.example", "", "");
+    draft.secrets = BTreeMap::from([(SecretKind::ClientSecret, "replaced".into())]);
+    let err = f.connections.update(&test.id, draft).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NameTaken);
+    let kept = f
+        .secrets
+        .get(&SecretKey::new(&test.id, SecretKind::ClientSecret))
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.expose_secret(), "three");
+}

@@ -144,7 +144,12 @@ fn the_store_reopens_after_a_crash_mid_write() {
         .env(CRASH_ENV, &path)
         .status()
         .unwrap();
-    assert!(!status.success(), "the helper must die mid-write");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        status.signal(),
+        Some(6),
+        "the helper must die by abort() mid-write: {status}"
+    );
     assert!(
         dir.path().join("ccsync.sqlite3-wal").exists(),
         "the crash left a WAL file to recover"

@@ -532,7 +532,12 @@ async fn a_crash_during_apply_leaves_the_store_as_it_was() {
     })
     .await
     .unwrap();
-    assert!(!status.success(), "the helper must die mid-apply");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        status.signal(),
+        Some(6),
+        "the helper must die by abort() mid-apply, not fail before: {status}"
+    );
     let reopened = Store::open(&db).unwrap();
     let check: String = reopened
         .conn()
@@ -754,4 +759,35 @@ async fn an_out_of_date_list_is_refused_and_writes_nothing() {
     assert_eq!(error.code(), ErrorCode::Stale, "{error}");
     let stored = f.records(Entity::Users).into_iter().find(|r| r.name.ends_with("Two"));
     assert!(stored.is_some(), "the newer write stands");
+}
+
+#[tokio::test]
+async fn cancel_stops_a_pull_waiting_on_a_slow_answer() {
+    let f = fixture(tenant(20, Shape::V34)).await;
+    f.emulator.set_faults(vec![FaultRule::always(
+        AGENTS_PATH,
+        Fault::Delay(Duration::from_secs(20)),
+    )]);
+    let cancel = CancellationToken::new();
+    let trip = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        trip.cancel();
+    });
+    let started = Instant::now();
+    let result = sync::prepare(
+        &f.connections,
+        "Tenant",
+        Entity::Users,
+        &options(true, 10),
+        &NoProgress,
+        &cancel,
+    )
+    .await;
+    assert_eq!(result.err().map(|e| e.code()), Some(ErrorCode::Cancelled));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "cancel waited for the answer"
+    );
+    assert_eq!(f.store.lock().unwrap().list_runs(1).unwrap()[0].status, "cancelled");
 }
