@@ -232,6 +232,7 @@ async function syncSuite() {
     await session.waitFor(planRows, { timeout: 30000, what: "the list of users" });
     const summary = await session.text(await session.waitFor(byTestId("plan-summary")));
     assert(/250/.test(summary), `the demo tenant has 250 users: ${summary}`);
+    saveScreenshot("synchronize");
     await session.click(await session.waitFor(byTestId("clear-all")));
     const rows = (await session.find(planRows)).slice(0, 3);
     for (const element of rows) {
