@@ -522,6 +522,7 @@ async fn a_crash_during_apply_leaves_the_store_as_it_was() {
     let f = fixture(tenant(5000, Shape::V34)).await;
     f.pull(Entity::Dispositions, &options(true, 100), Selection::All).await;
     let db = f.dir.path().join("ccsync.sqlite3");
+    let before = dump_sync_tables(&f.store.lock().unwrap());
     let spec = format!("{}|{}", db.display(), f.emulator.base_url());
     let status = tokio::task::spawn_blocking(move || {
         std::process::Command::new(std::env::current_exe().unwrap())
@@ -554,6 +555,29 @@ async fn a_crash_during_apply_leaves_the_store_as_it_was() {
         10,
         "earlier data intact"
     );
+    assert_eq!(
+        dump_sync_tables(&reopened),
+        before,
+        "records, audit, runs and watermarks exactly as before"
+    );
+}
+
+/// Every row of the tables a pull writes, as text, to compare a store before and after.
+fn dump_sync_tables(store: &Store) -> Vec<String> {
+    let mut rows = Vec::new();
+    for table in ["records", "audit", "sync_runs", "sync_watermarks"] {
+        let mut stmt = store
+            .conn()
+            .prepare(&format!("SELECT * FROM {table} ORDER BY 1"))
+            .unwrap();
+        let columns = stmt.column_count();
+        let mut query = stmt.query([]).unwrap();
+        while let Some(row) = query.next().unwrap() {
+            let cells: Vec<String> = (0..columns).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect();
+            rows.push(format!("{table}: {}", cells.join(" | ")));
+        }
+    }
+    rows
 }
 
 impl Fixture {
