@@ -120,6 +120,7 @@ fn last_cause(chain: &str) -> String {
 /// A response read to the end: status, content type and body text.
 pub struct Answer {
     pub status: reqwest::StatusCode,
+    pub headers: reqwest::header::HeaderMap,
     pub content_type: String,
     pub body: String,
 }
@@ -127,6 +128,7 @@ pub struct Answer {
 impl Answer {
     pub async fn read(response: reqwest::Response, url: &Url) -> Result<Answer> {
         let status = response.status();
+        let headers = response.headers().clone();
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -136,6 +138,7 @@ impl Answer {
         let body = response.text().await.map_err(|e| transport_error(e, url))?;
         Ok(Answer {
             status,
+            headers,
             content_type,
             body,
         })

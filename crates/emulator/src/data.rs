@@ -182,6 +182,8 @@ pub struct TenantData {
     pub skills: Vec<Named>,
     pub dispositions: Vec<Named>,
     pub codes: Vec<Named>,
+    pub ringcentral: crate::directory::SeededDirectory,
+    pub webex: crate::directory::SeededDirectory,
     next_agent_id: u64,
     seed: u64,
 }
@@ -194,6 +196,14 @@ impl TenantData {
             skills: Vec::new(),
             dispositions: Vec::new(),
             codes: Vec::new(),
+            ringcentral: crate::directory::SeededDirectory {
+                accounts: Vec::new(),
+                overlap: Default::default(),
+            },
+            webex: crate::directory::SeededDirectory {
+                accounts: Vec::new(),
+                overlap: Default::default(),
+            },
             next_agent_id: 30_100_000,
             seed: tenant.seed,
         };
@@ -235,6 +245,8 @@ impl TenantData {
             .enumerate()
             .map(|(i, (n, _, t))| named(1021 + i as u64, n, i != 6, *t))
             .collect();
+        data.ringcentral = crate::directory::seed(&data.agents, 1);
+        data.webex = crate::directory::seed(&data.agents, 2);
         data
     }
 

@@ -8,6 +8,7 @@
 mod auth;
 mod cxone;
 pub mod data;
+pub mod directory;
 pub mod faults;
 mod ringcentral;
 mod tenant;

@@ -19,6 +19,69 @@ pub(crate) fn routes() -> Router<SharedState> {
     Router::new()
         .route("/restapi/oauth/token", post(token))
         .route("/restapi/v1.0/account/~/extension/~", get(own_extension))
+        .route("/restapi/v1.0/account/~/extension", get(extensions))
+}
+
+/// `GET /restapi/v1.0/account/~/extension?type=User&page=N&perPage=M` (1-based pages, at most
+/// 1000 a page; `navigation.nextPage` only when there is one).
+async fn extensions(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(response) = check_token(&state, &headers) {
+        return response;
+    }
+    let get = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let page: usize = get("page").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+    let per_page: usize = get("perPage")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100)
+        .clamp(1, 1000);
+    let data = state.data.lock().unwrap();
+    let accounts = &data.ringcentral.accounts;
+    let total = accounts.len();
+    let total_pages = total.div_ceil(per_page).max(1);
+    let base = format!("{}/restapi/v1.0/account/{ACCOUNT_ID}/extension", state.base_url);
+    let records: Vec<serde_json::Value> = accounts
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|a| {
+            json!({
+                "uri": format!("{base}/{}", a.id),
+                "id": a.id.parse::<u64>().unwrap_or_default(),
+                "extensionNumber": (a.id.parse::<u64>().unwrap_or_default() % 10_000).to_string(),
+                "name": format!("{} {}", a.first_name, a.last_name),
+                "type": "User",
+                "status": if a.active { "Enabled" } else { "Disabled" },
+                "contact": {"firstName": a.first_name, "lastName": a.last_name, "email": a.email},
+                "hidden": false
+            })
+        })
+        .collect();
+    let link = |p: usize| json!({"uri": format!("{base}?page={p}&perPage={per_page}")});
+    let mut navigation = serde_json::Map::new();
+    navigation.insert("firstPage".into(), link(1));
+    navigation.insert("lastPage".into(), link(total_pages));
+    if page < total_pages {
+        navigation.insert("nextPage".into(), link(page + 1));
+    }
+    if page > 1 {
+        navigation.insert("previousPage".into(), link(page - 1));
+    }
+    Json(json!({
+        "uri": format!("{base}?page={page}&perPage={per_page}"),
+        "records": records,
+        "paging": {"page": page, "totalPages": total_pages, "perPage": per_page, "totalElements": total},
+        "navigation": navigation
+    }))
+    .into_response()
 }
 
 fn rc_error(status: StatusCode, error: &str, code: &str, message: &str) -> Response {

@@ -13,7 +13,63 @@ use crate::SharedState;
 pub(crate) const ORG_ID: &str = "Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi9kZW1vLW9yZw";
 
 pub(crate) fn routes() -> Router<SharedState> {
-    Router::new().route("/v1/people/me", get(me))
+    Router::new()
+        .route("/v1/people/me", get(me))
+        .route("/v1/people", get(people))
+}
+
+/// `GET /v1/people?max=N`: pages follow the `Link: <…>; rel="next"` URL, whose cursor is opaque.
+async fn people(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    use base64::Engine;
+    if let Err(response) = check_token(&state, &headers) {
+        return response;
+    }
+    let max: usize = query
+        .get("max")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100)
+        .clamp(1, 1000);
+    let start: usize = query
+        .get("cursor")
+        .and_then(|c| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|s| s.strip_prefix("offset:").and_then(|n| n.parse().ok()))
+        .unwrap_or(0);
+    let data = state.data.lock().unwrap();
+    let accounts = &data.webex.accounts;
+    let items: Vec<serde_json::Value> = accounts
+        .iter()
+        .skip(start)
+        .take(max)
+        .map(|a| {
+            json!({
+                "id": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("ciscospark://us/PEOPLE/{}", a.id)),
+                "emails": a.email.iter().collect::<Vec<_>>(),
+                "displayName": format!("{} {}", a.first_name, a.last_name),
+                "firstName": a.first_name,
+                "lastName": a.last_name,
+                "orgId": ORG_ID,
+                "status": if a.active { "active" } else { "inactive" },
+                // The spec's example sends these as strings; clients must take both.
+                "loginEnabled": if a.active { "true" } else { "false" },
+                "invitePending": false,
+                "type": "person"
+            })
+        })
+        .collect();
+    let mut response = Json(json!({ "items": items })).into_response();
+    if start + max < accounts.len() {
+        let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("offset:{}", start + max));
+        let next = format!("<{}/v1/people?max={max}&cursor={cursor}>; rel=\"next\"", state.base_url);
+        response
+            .headers_mut()
+            .insert(axum::http::header::LINK, next.parse().expect("a valid header"));
+    }
+    response
 }
 
 /// Checks a Webex bearer token.

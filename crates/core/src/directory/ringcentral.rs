@@ -162,3 +162,109 @@ fn json_id(value: &serde_json::Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// RingCentral's user directory: `GET /restapi/v1.0/account/~/extension?type=User`, 1,000 a page,
+/// until `navigation.nextPage` is absent. A 429 is waited out (`Retry-After`, else 30 s) before
+/// anything else is sent.
+pub struct RingCentralDirectory {
+    pub http: reqwest::Client,
+    pub creds: RingCentralCredentials,
+    pub policy: crate::retry::RetryPolicy,
+}
+
+impl RingCentralDirectory {
+    /// RingCentral's documented wait after a 429 without `Retry-After`.
+    pub fn default_policy() -> crate::retry::RetryPolicy {
+        crate::retry::RetryPolicy {
+            rate_limit_default: std::time::Duration::from_secs(30),
+            ..Default::default()
+        }
+    }
+
+    async fn list(
+        &self,
+        progress: &dyn crate::progress::Progress,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<Vec<super::ExternalAccount>> {
+        let token = token(&self.http, &self.creds).await?;
+        let base = http::parse_base_url(&self.creds.server_url)?;
+        let mut accounts = Vec::new();
+        let mut page = 1u32;
+        loop {
+            let mut url = base
+                .join("/restapi/v1.0/account/~/extension")
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            url.query_pairs_mut()
+                .append_pair("type", "User")
+                .append_pair("perPage", "1000")
+                .append_pair("page", &page.to_string());
+            let answer = crate::retry::send(
+                || self.http.get(url.clone()).bearer_auth(token.expose_secret()),
+                &url,
+                "extension list",
+                &self.policy,
+                cancel,
+            )
+            .await?;
+            if !answer.status.is_success() {
+                return Err(answer.unexpected("extension list", &url));
+            }
+            let list: ExtensionList = answer.json("extension list", &url)?;
+            accounts.extend(list.records.into_iter().filter_map(|record| {
+                let extension: Extension = serde_json::from_value(record.clone()).ok()?;
+                let kind = record.get("type").and_then(|t| t.as_str()).unwrap_or("User");
+                let status = record.get("status").and_then(|s| s.as_str()).unwrap_or("");
+                Some(super::ExternalAccount {
+                    id: json_id(&extension.id),
+                    name: extension.name.unwrap_or_default(),
+                    emails: extension.contact.and_then(|c| c.email).into_iter().collect(),
+                    active: kind == "User" && status == "Enabled",
+                    raw: record.to_string(),
+                })
+            }));
+            progress.report(crate::progress::event(
+                "fetching",
+                accounts.len() as u64,
+                list.paging.and_then(|p| p.total_elements),
+            ));
+            if list.navigation.and_then(|n| n.next_page).is_none() {
+                return Ok(accounts);
+            }
+            page += 1;
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ExtensionList {
+    #[serde(default)]
+    records: Vec<serde_json::Value>,
+    paging: Option<Paging>,
+    navigation: Option<Navigation>,
+}
+
+#[derive(Deserialize)]
+struct Paging {
+    #[serde(rename = "totalElements")]
+    total_elements: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct Navigation {
+    #[serde(rename = "nextPage")]
+    next_page: Option<serde_json::Value>,
+}
+
+impl super::Directory for RingCentralDirectory {
+    fn platform(&self) -> super::Platform {
+        super::Platform::Ringcentral
+    }
+
+    fn list_accounts<'a>(
+        &'a self,
+        progress: &'a dyn crate::progress::Progress,
+        cancel: &'a tokio_util::sync::CancellationToken,
+    ) -> futures::future::BoxFuture<'a, Result<Vec<super::ExternalAccount>>> {
+        Box::pin(self.list(progress, cancel))
+    }
+}

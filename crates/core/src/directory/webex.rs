@@ -73,3 +73,132 @@ pub async fn test_connection(client: &reqwest::Client, creds: &WebexCredentials)
         facts,
     })
 }
+
+/// Webex's people: `GET /v1/people?max=1000`, following the `Link: <…>; rel="next"` URL verbatim.
+pub struct WebexDirectory {
+    pub http: reqwest::Client,
+    pub creds: WebexCredentials,
+    pub policy: crate::retry::RetryPolicy,
+}
+
+#[derive(Deserialize)]
+struct People {
+    #[serde(default)]
+    items: Vec<serde_json::Value>,
+}
+
+/// The `rel="next"` URL of a `Link` header, if any.
+fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let value = headers.get(reqwest::header::LINK)?.to_str().ok()?;
+    value.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"")
+            .then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
+    })
+}
+
+/// `true`, `"true"` and absent all mean yes; Webex sends some booleans as strings.
+fn flag(value: Option<&serde_json::Value>, default: bool) -> bool {
+    match value {
+        Some(serde_json::Value::Bool(b)) => *b,
+        Some(serde_json::Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => default,
+    }
+}
+
+impl WebexDirectory {
+    async fn list(
+        &self,
+        progress: &dyn crate::progress::Progress,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<Vec<super::ExternalAccount>> {
+        let base = http::parse_base_url(&self.creds.api_url)?;
+        let mut url = base.join("/v1/people").map_err(|e| Error::Internal(e.to_string()))?;
+        url.query_pairs_mut().append_pair("max", "1000");
+        let mut accounts = Vec::new();
+        loop {
+            let token = self.creds.access_token.expose_secret().trim().to_owned();
+            let answer = crate::retry::send(
+                || self.http.get(url.clone()).bearer_auth(&token),
+                &url,
+                "people list",
+                &self.policy,
+                cancel,
+            )
+            .await?;
+            let next = next_link(&answer.headers);
+            if answer.status.as_u16() == 401 {
+                return Err(Error::AuthFailed(
+                    "Webex rejected the access token. Paste a current token under Connections.".into(),
+                ));
+            }
+            if !answer.status.is_success() {
+                return Err(answer.unexpected("people list", &url));
+            }
+            let people: People = answer.json("people list", &url)?;
+            accounts.extend(people.items.into_iter().map(|person| {
+                let emails = person
+                    .get("emails")
+                    .and_then(|e| e.as_array())
+                    .map(|list| list.iter().filter_map(|e| e.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default();
+                let deactivated = !flag(person.get("loginEnabled"), true)
+                    || person.get("status").and_then(|s| s.as_str()) == Some("inactive");
+                super::ExternalAccount {
+                    id: person.get("id").and_then(|i| i.as_str()).unwrap_or_default().to_owned(),
+                    name: person
+                        .get("displayName")
+                        .and_then(|n| n.as_str())
+                        .unwrap_or_default()
+                        .to_owned(),
+                    emails,
+                    active: !deactivated,
+                    raw: person.to_string(),
+                }
+            }));
+            progress.report(crate::progress::event("fetching", accounts.len() as u64, None));
+            match next {
+                // Followed verbatim, but still under the transport policy.
+                Some(next) => url = http::parse_base_url(&next)?,
+                None => return Ok(accounts),
+            }
+        }
+    }
+}
+
+impl super::Directory for WebexDirectory {
+    fn platform(&self) -> super::Platform {
+        super::Platform::Webex
+    }
+
+    fn list_accounts<'a>(
+        &'a self,
+        progress: &'a dyn crate::progress::Progress,
+        cancel: &'a tokio_util::sync::CancellationToken,
+    ) -> futures::future::BoxFuture<'a, Result<Vec<super::ExternalAccount>>> {
+        Box::pin(self.list(progress, cancel))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_link_is_found_among_others() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::LINK,
+            "<https://webexapis.com/v1/people?cursor=a>; rel=\"prev\", <https://webexapis.com/v1/people?max=2&cursor=b>; rel=\"next\""
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            next_link(&headers).as_deref(),
+            Some("https://webexapis.com/v1/people?max=2&cursor=b")
+        );
+        assert_eq!(next_link(&reqwest::header::HeaderMap::new()), None);
+    }
+}
