@@ -8,6 +8,7 @@ pub mod error;
 pub mod export;
 pub mod http;
 pub mod logging;
+pub mod mapping;
 pub mod model;
 pub mod paths;
 pub mod progress;
