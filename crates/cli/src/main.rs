@@ -2,6 +2,7 @@
 
 mod bench;
 mod connection;
+mod map;
 mod output;
 mod pull;
 
@@ -39,6 +40,9 @@ enum Command {
     Connection(connection::ConnectionCommand),
     /// Pull users, campaigns, dispositions or agent statuses from CXone into the local store.
     Pull(pull::PullArgs),
+    /// Map CXone users to RingCentral or Webex accounts.
+    #[command(subcommand)]
+    Map(map::MapCommand),
     /// Run the built-in emulator of the CXone, RingCentral and Webex APIs on 127.0.0.1.
     Emulator {
         /// Port to listen on (0 picks a free one).
@@ -89,6 +93,10 @@ async fn run(cli: Cli, output: &Output) -> ccsync_core::Result<()> {
         Command::Pull(args) => {
             let connections = open_connections(cli.db)?;
             pull::run(args, &connections, output).await
+        }
+        Command::Map(command) => {
+            let connections = open_connections(cli.db)?;
+            map::run(command, &connections, output).await
         }
         Command::Emulator {
             port,

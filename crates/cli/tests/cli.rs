@@ -217,3 +217,116 @@ impl Drop for Running {
         let _ = self.0.wait();
     }
 }
+
+/// `ccsync map auto --platform ringcentral --json` against the emulator prints the counts the
+/// emulator's seeded overlap predicts (with the permission gate on, as by default).
+#[tokio::test(flavor = "multi_thread")]
+async fn map_auto_counts_equal_the_emulators_known_overlap() {
+    use ccsync_emulator::directory::Overlap;
+    let emulator = Emulator::start(TenantConfig {
+        agents: 600,
+        ..TenantConfig::default()
+    })
+    .await
+    .unwrap();
+    let url = emulator.base_url().to_owned();
+    let cli = Cli::new();
+    let run = |args: Vec<&str>, env: Vec<(&str, &str)>| {
+        let mut all = vec![
+            "--db".to_owned(),
+            cli.dir.path().join("ccsync.sqlite3").display().to_string(),
+            "--json".into(),
+        ];
+        all.extend(args.iter().map(|a| a.to_string()));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ccsync"));
+        command
+            .args(&all)
+            .env("CCSYNC_LOG_DIR", cli.dir.path().join("logs"))
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/ccsync-cli-test")
+            .env_remove("DISPLAY");
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let output = command.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{:?}: {}",
+            all,
+            String::from_utf8_lossy(&output.stdout)
+        );
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    let cxone_env = vec![
+        ("CCSYNC_CXONE_CLIENT_SECRET", demo::CXONE_CLIENT_SECRET),
+        ("CCSYNC_CXONE_ACCESS_KEY_SECRET", demo::CXONE_ACCESS_KEY_SECRET),
+        ("CCSYNC_RINGCENTRAL_CLIENT_SECRET", demo::RINGCENTRAL_CLIENT_SECRET),
+        ("CCSYNC_RINGCENTRAL_JWT", demo::RINGCENTRAL_JWT),
+    ];
+    tokio::task::block_in_place(|| {
+        run(
+            vec![
+                "connection",
+                "add",
+                "cxone",
+                "--name",
+                "CX",
+                "--auth-url",
+                &url,
+                "--client-id",
+                demo::CXONE_CLIENT_ID,
+                "--access-key-id",
+                demo::CXONE_ACCESS_KEY_ID,
+            ],
+            cxone_env.clone(),
+        );
+        run(
+            vec![
+                "connection",
+                "add",
+                "ringcentral",
+                "--name",
+                "RC",
+                "--server-url",
+                &url,
+                "--client-id",
+                demo::RINGCENTRAL_CLIENT_ID,
+            ],
+            cxone_env.clone(),
+        );
+        run(vec!["pull", "users", "--select", "all", "--full"], cxone_env.clone());
+        let counts = run(vec!["map", "auto", "--platform", "ringcentral"], cxone_env.clone());
+        let (expected, restricted) = emulator.with_data(|d| {
+            let restricted: std::collections::HashSet<u64> =
+                d.agents.iter().filter(|a| a.profile == 3).map(|a| a.agent_id).collect();
+            (
+                Overlap::of(&d.ringcentral, |id| !restricted.contains(&id)),
+                restricted.len(),
+            )
+        });
+        assert_eq!(counts["platform"], "ringcentral");
+        assert_eq!(counts["mapped"].as_u64(), Some(expected.single as u64), "{counts}");
+        assert_eq!(
+            counts["unmapped_multiple"].as_u64(),
+            Some(expected.multiple as u64),
+            "{counts}"
+        );
+        assert_eq!(
+            counts["unmapped_only_inactive"].as_u64(),
+            Some(expected.only_inactive as u64),
+            "{counts}"
+        );
+        assert_eq!(
+            counts["unmapped_no_match"].as_u64(),
+            Some(expected.none as u64),
+            "{counts}"
+        );
+        assert_eq!(
+            counts["skipped_no_permission"].as_u64(),
+            Some(restricted as u64),
+            "{counts}"
+        );
+        for key in ["manual_kept", "unmapped_in_use", "run_id"] {
+            assert!(counts.get(key).is_some(), "{key} missing: {counts}");
+        }
+    });
+}

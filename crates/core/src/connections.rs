@@ -236,6 +236,44 @@ impl Connections {
         Ok((connection, session))
     }
 
+    /// The account directory of a RingCentral or Webex connection.
+    pub async fn directory(
+        &self,
+        id_or_name: &str,
+        policy: Option<crate::retry::RetryPolicy>,
+    ) -> Result<(Connection, Box<dyn crate::directory::Directory>)> {
+        let connection = self.store().find_connection(id_or_name)?;
+        let mut secrets = self.resolve_secrets(&connection).await?;
+        let mut take = |kind: SecretKind| secrets.remove(&kind).expect("resolved");
+        let directory: Box<dyn crate::directory::Directory> = match &connection.settings {
+            ConnectionSettings::Ringcentral { server_url, client_id } => Box::new(ringcentral::RingCentralDirectory {
+                http: self.http.clone(),
+                creds: RingCentralCredentials {
+                    server_url: server_url.clone(),
+                    client_id: client_id.clone(),
+                    client_secret: take(SecretKind::ClientSecret),
+                    jwt: take(SecretKind::JwtCredential),
+                },
+                policy: policy.unwrap_or_else(ringcentral::RingCentralDirectory::default_policy),
+            }),
+            ConnectionSettings::Webex { api_url } => Box::new(webex::WebexDirectory {
+                http: self.http.clone(),
+                creds: WebexCredentials {
+                    api_url: api_url.clone(),
+                    access_token: take(SecretKind::AccessToken),
+                },
+                policy: policy.unwrap_or_default(),
+            }),
+            ConnectionSettings::Cxone { .. } => {
+                return Err(Error::InvalidInput(format!(
+                    "\"{}\" is a CXone connection; users are mapped to a RingCentral or Webex connection.",
+                    connection.name
+                )))
+            }
+        };
+        Ok((connection, directory))
+    }
+
     /// The store these connections live in (the sync engine writes records beside them).
     pub fn store_handle(&self) -> Arc<Mutex<Store>> {
         self.store.clone()

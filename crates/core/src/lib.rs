@@ -1,5 +1,6 @@
 //! ccsync-core: every rule of CC Sync. Nothing here depends on Tauri, so it builds and tests in seconds.
 
+pub mod auto_sync;
 pub mod connections;
 pub mod cxone;
 pub mod demo;

@@ -196,14 +196,8 @@ impl TenantData {
             skills: Vec::new(),
             dispositions: Vec::new(),
             codes: Vec::new(),
-            ringcentral: crate::directory::SeededDirectory {
-                accounts: Vec::new(),
-                overlap: Default::default(),
-            },
-            webex: crate::directory::SeededDirectory {
-                accounts: Vec::new(),
-                overlap: Default::default(),
-            },
+            ringcentral: Default::default(),
+            webex: Default::default(),
             next_agent_id: 30_100_000,
             seed: tenant.seed,
         };

@@ -30,16 +30,47 @@ pub struct Overlap {
     pub none: usize,
 }
 
+/// Which overlap an agent falls in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    Single,
+    Multiple,
+    OnlyInactive,
+    None,
+}
+
 /// The seeded accounts of one platform and their known overlap with the agents.
+#[derive(Default)]
 pub struct SeededDirectory {
     pub accounts: Vec<Account>,
     pub overlap: Overlap,
+    /// Each agent's category, by agent id.
+    pub by_agent: Vec<(u64, Category)>,
+}
+
+impl Overlap {
+    /// The overlap of the agents `keep` accepts (e.g. those a permission gate lets through).
+    pub fn of(directory: &SeededDirectory, keep: impl Fn(u64) -> bool) -> Overlap {
+        let mut overlap = Overlap::default();
+        for (agent, category) in &directory.by_agent {
+            if keep(*agent) {
+                match category {
+                    Category::Single => overlap.single += 1,
+                    Category::Multiple => overlap.multiple += 1,
+                    Category::OnlyInactive => overlap.only_inactive += 1,
+                    Category::None => overlap.none += 1,
+                }
+            }
+        }
+        overlap
+    }
 }
 
 /// Builds a platform's accounts from the agents, deterministically for `salt`.
 pub fn seed(agents: &[Agent], salt: u64) -> SeededDirectory {
     let mut accounts = Vec::with_capacity(agents.len() + agents.len() / 10);
     let mut overlap = Overlap::default();
+    let mut by_agent = Vec::with_capacity(agents.len());
     let mut next_id = 62_264_000_000u64 + salt * 1_000_000_000;
     let mut account = |first: &str, last: &str, email: Option<String>, active: bool| {
         next_id += 1;
@@ -62,10 +93,12 @@ pub fn seed(agents: &[Agent], salt: u64) -> SeededDirectory {
         match rng.u8(..100) {
             0..=69 => {
                 overlap.single += 1;
+                by_agent.push((agent.agent_id, Category::Single));
                 accounts.push(account(&agent.first_name, &agent.last_name, Some(spelled), true));
             }
             70..=75 => {
                 overlap.multiple += 1;
+                by_agent.push((agent.agent_id, Category::Multiple));
                 accounts.push(account(
                     &agent.first_name,
                     &agent.last_name,
@@ -81,9 +114,13 @@ pub fn seed(agents: &[Agent], salt: u64) -> SeededDirectory {
             }
             76..=80 => {
                 overlap.only_inactive += 1;
+                by_agent.push((agent.agent_id, Category::OnlyInactive));
                 accounts.push(account(&agent.first_name, &agent.last_name, Some(spelled), false));
             }
-            _ => overlap.none += 1,
+            _ => {
+                overlap.none += 1;
+                by_agent.push((agent.agent_id, Category::None));
+            }
         }
     }
     // Accounts with no email, and people CXone does not have.
@@ -96,5 +133,9 @@ pub fn seed(agents: &[Agent], salt: u64) -> SeededDirectory {
             true,
         ));
     }
-    SeededDirectory { accounts, overlap }
+    SeededDirectory {
+        accounts,
+        overlap,
+        by_agent,
+    }
 }

@@ -2,6 +2,7 @@
 //! file before any migration touches it.
 
 pub mod connections;
+pub mod mappings;
 pub mod records;
 pub mod runs;
 
@@ -18,6 +19,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0001_connections.sql"),
     include_str!("migrations/0002_connection_tests.sql"),
     include_str!("migrations/0003_sync.sql"),
+    include_str!("migrations/0004_mapping.sql"),
 ];
 
 /// The schema version this build writes.

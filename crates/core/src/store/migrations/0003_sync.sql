@@ -47,7 +47,7 @@ CREATE TABLE audit (
     id         INTEGER PRIMARY KEY,
     run_id     INTEGER NOT NULL REFERENCES sync_runs (id),
     record_id  INTEGER NOT NULL REFERENCES records (id),
-    action     TEXT NOT NULL CHECK (action IN ('created', 'updated', 'flagged_missing')),
+    action     TEXT NOT NULL CHECK (action IN ('created', 'updated', 'flagged_missing', 'mapping')),
     changes    TEXT NOT NULL CHECK (json_valid(changes)),
     at         TEXT NOT NULL
 ) STRICT;

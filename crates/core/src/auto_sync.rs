@@ -1,0 +1,210 @@
+//! One Auto Sync run: list the platform's accounts, read the CXone users from the store (and, with
+//! the permission gate on, which security profiles may be mapped), apply the mapping rules, and
+//! write the accounts, every changed mapping with an audit row, and a `sync_runs` row — in one
+//! transaction.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::connections::Connections;
+use crate::directory::Platform;
+use crate::mapping::{self, AutoSyncCounts, MappingStatus};
+use crate::model::{ConnectionKind, FieldChange};
+use crate::progress::{self, Progress};
+use crate::retry::RetryPolicy;
+use crate::store::mappings::{platform_str, save_accounts, save_state};
+use crate::store::now_rfc3339;
+use crate::store::runs::{self, RunCounts, RunStart};
+use crate::{Error, Result};
+
+/// The security-profile permission that counts as "User Mapping: Map" (the real key is not
+/// documented; this is the emulator's, and a setting).
+pub const DEFAULT_PERMISSION_KEY: &str = "UserMapping";
+
+#[derive(Debug, Clone)]
+pub struct AutoSyncOptions {
+    /// Skip users whose security profile lacks the permission.
+    pub permission_gate: bool,
+    pub permission_key: String,
+    /// None: each platform's own (RingCentral waits 30 s after a 429 without Retry-After).
+    pub retry: Option<RetryPolicy>,
+}
+
+impl Default for AutoSyncOptions {
+    fn default() -> Self {
+        AutoSyncOptions {
+            permission_gate: true,
+            permission_key: DEFAULT_PERMISSION_KEY.into(),
+            retry: None,
+        }
+    }
+}
+
+/// What `ccsync map auto --json` prints.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AutoSyncResult {
+    pub platform: Platform,
+    #[serde(flatten)]
+    pub counts: AutoSyncCounts,
+    pub run_id: i64,
+}
+
+pub async fn run(
+    connections: &Connections,
+    platform_connection: &str,
+    options: &AutoSyncOptions,
+    progress: &dyn Progress,
+    cancel: &CancellationToken,
+) -> Result<AutoSyncResult> {
+    let started = std::time::Instant::now();
+    let started_at = now_rfc3339();
+    let (connection, directory) = connections
+        .directory(platform_connection, options.retry.clone())
+        .await?;
+    let platform = directory.platform();
+    let store = connections.store_handle();
+    let mut users = store.lock().unwrap_or_else(|p| p.into_inner()).mapping_users()?;
+    if users.is_empty() {
+        return Err(Error::InvalidInput(
+            "There are no CXone users to map yet. Pull them first: Synchronize → Users, or `ccsync pull users`.".into(),
+        ));
+    }
+    if options.permission_gate {
+        let allowed = mappable_profiles(connections, &options.permission_key, cancel).await?;
+        for (user, profile) in &mut users {
+            user.can_map = profile.as_ref().is_some_and(|p| allowed.contains(p));
+        }
+    }
+    progress.report(progress::event("fetching", 0, None));
+    let accounts = directory.list_accounts(progress, cancel).await?;
+    progress.report(progress::event("matching", 0, Some(users.len() as u64)));
+    let users: Vec<_> = users.into_iter().map(|(user, _)| user).collect();
+
+    let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+    let current = guard.mapping_states(platform)?;
+    let (decided, counts) = mapping::auto_sync(&users, &accounts, &current);
+    if cancel.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
+    let tx = guard.conn_mut().transaction()?;
+    let now = now_rfc3339();
+    let start = RunStart {
+        kind: "auto_sync",
+        entity: None,
+        connection_id: Some(&connection.id),
+        connection_name: &connection.name,
+        started_at: &started_at,
+    };
+    let run_id = runs::insert_run(&tx, &start)?;
+    save_accounts(&tx, platform, &accounts, &now)?;
+    let mut changed = 0;
+    for (user, state) in &decided {
+        let old = current.get(user).cloned().unwrap_or_default();
+        if &old == state {
+            continue;
+        }
+        save_state(&tx, platform, *user, state, &now)?;
+        if old.status != state.status || old.account_id != state.account_id || old.flag != state.flag {
+            let change = FieldChange {
+                field: format!("{} mapping", platform_str(platform)),
+                old: old.status.map(|s| describe(s, &old.account_id)),
+                new: state.status.map(|s| describe(s, &state.account_id)),
+            };
+            runs::insert_audit(&tx, run_id, *user, "mapping", &[change], &now)?;
+            changed += 1;
+        }
+    }
+    let run_counts = RunCounts {
+        fetched: accounts.len() as u32,
+        updated: changed,
+        unchanged: decided.len() as u32 - changed,
+        ..RunCounts::default()
+    };
+    runs::finish_run(
+        &tx,
+        run_id,
+        "succeeded",
+        &run_counts,
+        started.elapsed().as_millis() as i64,
+        None,
+    )?;
+    tx.commit()?;
+    tracing::info!(
+        run_id,
+        platform = platform_str(platform),
+        mapped = counts.mapped,
+        "auto sync done"
+    );
+    Ok(AutoSyncResult {
+        platform,
+        counts,
+        run_id,
+    })
+}
+
+fn describe(status: MappingStatus, account: &Option<String>) -> String {
+    let name = serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    match account {
+        Some(id) => format!("{name} → {id}"),
+        None => name,
+    }
+}
+
+/// The security profiles that carry the map permission, read from the first CXone connection.
+async fn mappable_profiles(
+    connections: &Connections,
+    permission_key: &str,
+    cancel: &CancellationToken,
+) -> Result<HashSet<String>> {
+    let cxone = connections
+        .list()
+        .await?
+        .into_iter()
+        .find(|c| c.settings.kind() == ConnectionKind::Cxone)
+        .ok_or_else(|| {
+            Error::InvalidInput(
+                "The permission gate reads security profiles from CXone, and there is no CXone connection. Add one, or turn the gate off (--permission-gate off)."
+                    .into(),
+            )
+        })?;
+    let (_, session) = connections.cxone_session(&cxone.id, RetryPolicy::default()).await?;
+    let url = session.admin_url("security-profiles")?;
+    let answer = session.get(&url, "security profiles", cancel).await?;
+    if !answer.status.is_success() {
+        return Err(Error::UnexpectedResponse(format!(
+            "CXone answered the security profiles request with HTTP {}; the permission gate needs them (or turn it off).",
+            answer.status.as_u16()
+        )));
+    }
+    let body: Value = answer.json("security profiles request", &url)?;
+    let profiles = body
+        .get("profiles")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    Ok(profiles
+        .iter()
+        .filter(|p| {
+            p.get("permissions").and_then(Value::as_array).is_some_and(|perms| {
+                perms.iter().any(|perm| {
+                    perm.get("permissionKey")
+                        .and_then(Value::as_str)
+                        .is_some_and(|k| k.eq_ignore_ascii_case(permission_key))
+                })
+            })
+        })
+        .filter_map(|p| {
+            let id = p.get("securityProfileId").or_else(|| p.get("profileId"))?;
+            Some(match id {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+        })
+        .collect())
+}
