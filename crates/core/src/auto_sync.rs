@@ -44,11 +44,12 @@ impl Default for AutoSyncOptions {
 }
 
 /// What `ccsync map auto --json` prints.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct AutoSyncResult {
     pub platform: Platform,
     #[serde(flatten)]
     pub counts: AutoSyncCounts,
+    #[ts(type = "number")]
     pub run_id: i64,
 }
 

@@ -14,6 +14,7 @@ pub mod model;
 pub mod paths;
 pub mod progress;
 pub mod retry;
+pub mod schedule;
 pub mod secrets;
 pub mod store;
 pub mod sync;

@@ -311,3 +311,52 @@ pub fn retry(old: &MappingState) -> MappingState {
         ..old.clone()
     }
 }
+
+/// How a mapping was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MappingMethod {
+    Auto,
+    Manual,
+}
+
+/// One row of the User Mapping screen: a CXone user and where it stands on one platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MappingRow {
+    /// The user's row in the store (what map / unmap / retry take).
+    #[ts(type = "number")]
+    pub record_id: i64,
+    /// The CXone agent id.
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    /// `None`: Auto Sync has not looked at this user yet.
+    pub status: Option<MappingStatus>,
+    pub method: Option<MappingMethod>,
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
+    pub account_email: Option<String>,
+    /// Why: candidates, who holds the account, which inactive account matched…
+    pub detail: String,
+    pub attempts: u32,
+    /// Set when the user or the mapped account is gone upstream (the mapping is kept).
+    pub flag: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+/// An account offered by Map User's search, with the parts that matched the query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct AccountMatch {
+    pub account_id: String,
+    pub name: String,
+    pub email: String,
+    pub active: bool,
+    /// Higher is better.
+    pub score: f32,
+    /// `[start, end)` character ranges of `name` that matched.
+    pub name_highlights: Vec<(u32, u32)>,
+    /// `[start, end)` character ranges of `email` that matched.
+    pub email_highlights: Vec<(u32, u32)>,
+    /// The CXone user this account is mapped to already, if any.
+    pub mapped_to: Option<String>,
+}

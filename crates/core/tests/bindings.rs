@@ -23,6 +23,11 @@ fn export_all(dir: &Path) {
     StoredRecord::export_all_to(dir).unwrap();
     SyncRun::export_all_to(dir).unwrap();
     AuditEntry::export_all_to(dir).unwrap();
+    ccsync_core::mapping::MappingRow::export_all_to(dir).unwrap();
+    ccsync_core::mapping::AccountMatch::export_all_to(dir).unwrap();
+    ccsync_core::auto_sync::AutoSyncResult::export_all_to(dir).unwrap();
+    ccsync_core::directory::Platform::export_all_to(dir).unwrap();
+    ccsync_core::schedule::ScheduleInfo::export_all_to(dir).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
