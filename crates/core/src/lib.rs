@@ -10,6 +10,7 @@ pub mod export;
 pub mod http;
 pub mod logging;
 pub mod mapping;
+pub mod mapping_admin;
 pub mod model;
 pub mod paths;
 pub mod progress;

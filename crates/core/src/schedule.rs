@@ -12,10 +12,14 @@ use crate::{Error, Result};
 pub enum Schedule {
     Off,
     /// Every N minutes, N ≥ 5.
-    EveryMinutes { minutes: u32 },
+    EveryMinutes {
+        minutes: u32,
+    },
     Hourly,
     /// Every day at a local time, "HH:MM".
-    Daily { time: String },
+    Daily {
+        time: String,
+    },
 }
 
 /// A schedule with its last and next run, as the screen shows it.
@@ -45,13 +49,19 @@ impl Schedule {
     pub fn next_after(&self, after: OffsetDateTime, offset: UtcOffset) -> Option<OffsetDateTime> {
         match self {
             Schedule::Off => None,
-            Schedule::EveryMinutes { minutes } => Some(after + Duration::minutes(i64::from((*minutes).max(MIN_MINUTES)))),
+            Schedule::EveryMinutes { minutes } => {
+                Some(after + Duration::minutes(i64::from((*minutes).max(MIN_MINUTES))))
+            }
             Schedule::Hourly => Some(after + Duration::hours(1)),
             Schedule::Daily { time } => {
                 let at = parse_time(time).ok()?;
                 let local = after.to_offset(offset);
                 let today = local.replace_time(at);
-                let next = if today > local { today } else { today + Duration::days(1) };
+                let next = if today > local {
+                    today
+                } else {
+                    today + Duration::days(1)
+                };
                 Some(next.to_offset(UtcOffset::UTC))
             }
         }
@@ -59,7 +69,11 @@ impl Schedule {
 }
 
 fn parse_time(text: &str) -> Result<Time> {
-    let bad = || Error::InvalidInput(format!("\"{text}\" is not a time of day; write it as HH:MM, e.g. 02:30."));
+    let bad = || {
+        Error::InvalidInput(format!(
+            "\"{text}\" is not a time of day; write it as HH:MM, e.g. 02:30."
+        ))
+    };
     let (h, m) = text.trim().split_once(':').ok_or_else(bad)?;
     let (h, m): (u8, u8) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
     Time::from_hms(h, m, 0).map_err(|_| bad())
@@ -67,8 +81,16 @@ fn parse_time(text: &str) -> Result<Time> {
 
 /// Whether a run is due at `now`: the next run after the last one has come. A missed run (the app
 /// was closed) makes exactly one catch-up run, since the next one is then reckoned from it.
-pub fn due(schedule: &Schedule, last_run: Option<OffsetDateTime>, created: OffsetDateTime, now: OffsetDateTime, offset: UtcOffset) -> bool {
-    schedule.next_after(last_run.unwrap_or(created), offset).is_some_and(|next| next <= now)
+pub fn due(
+    schedule: &Schedule,
+    last_run: Option<OffsetDateTime>,
+    created: OffsetDateTime,
+    now: OffsetDateTime,
+    offset: UtcOffset,
+) -> bool {
+    schedule
+        .next_after(last_run.unwrap_or(created), offset)
+        .is_some_and(|next| next <= now)
 }
 
 #[cfg(test)]
@@ -81,8 +103,14 @@ mod tests {
     #[test]
     fn every_n_minutes_and_hourly() {
         let t = datetime!(2026-11-21 10:00 UTC);
-        assert_eq!(Schedule::EveryMinutes { minutes: 15 }.next_after(t, UTC), Some(datetime!(2026-11-21 10:15 UTC)));
-        assert_eq!(Schedule::Hourly.next_after(t, UTC), Some(datetime!(2026-11-21 11:00 UTC)));
+        assert_eq!(
+            Schedule::EveryMinutes { minutes: 15 }.next_after(t, UTC),
+            Some(datetime!(2026-11-21 10:15 UTC))
+        );
+        assert_eq!(
+            Schedule::Hourly.next_after(t, UTC),
+            Some(datetime!(2026-11-21 11:00 UTC))
+        );
         assert_eq!(Schedule::Off.next_after(t, UTC), None);
         assert!(Schedule::EveryMinutes { minutes: 4 }.validate().is_err());
     }
@@ -92,9 +120,15 @@ mod tests {
         let paris = UtcOffset::from_hms(1, 0, 0).unwrap();
         let daily = Schedule::Daily { time: "02:30".into() };
         // 00:00 UTC is 01:00 in Paris: 02:30 Paris (01:30 UTC) is still to come today.
-        assert_eq!(daily.next_after(datetime!(2026-11-21 00:00 UTC), paris), Some(datetime!(2026-11-21 01:30 UTC)));
+        assert_eq!(
+            daily.next_after(datetime!(2026-11-21 00:00 UTC), paris),
+            Some(datetime!(2026-11-21 01:30 UTC))
+        );
         // Just after it: tomorrow.
-        assert_eq!(daily.next_after(datetime!(2026-11-21 01:30 UTC), paris), Some(datetime!(2026-11-22 01:30 UTC)));
+        assert_eq!(
+            daily.next_after(datetime!(2026-11-21 01:30 UTC), paris),
+            Some(datetime!(2026-11-22 01:30 UTC))
+        );
         assert!(Schedule::Daily { time: "25:00".into() }.validate().is_err());
     }
 
@@ -103,10 +137,34 @@ mod tests {
         let every = Schedule::EveryMinutes { minutes: 10 };
         let created = datetime!(2026-11-21 08:00 UTC);
         // Closed all morning: at 12:00 one run is due…
-        assert!(due(&every, Some(datetime!(2026-11-21 08:10 UTC)), created, datetime!(2026-11-21 12:00 UTC), UTC));
+        assert!(due(
+            &every,
+            Some(datetime!(2026-11-21 08:10 UTC)),
+            created,
+            datetime!(2026-11-21 12:00 UTC),
+            UTC
+        ));
         // …and after it ran at 12:00, the next is 12:10, not the 23 missed ones.
-        assert!(!due(&every, Some(datetime!(2026-11-21 12:00 UTC)), created, datetime!(2026-11-21 12:05 UTC), UTC));
-        assert!(due(&every, Some(datetime!(2026-11-21 12:00 UTC)), created, datetime!(2026-11-21 12:10 UTC), UTC));
-        assert!(!due(&Schedule::Off, None, created, datetime!(2030-01-01 00:00 UTC), UTC));
+        assert!(!due(
+            &every,
+            Some(datetime!(2026-11-21 12:00 UTC)),
+            created,
+            datetime!(2026-11-21 12:05 UTC),
+            UTC
+        ));
+        assert!(due(
+            &every,
+            Some(datetime!(2026-11-21 12:00 UTC)),
+            created,
+            datetime!(2026-11-21 12:10 UTC),
+            UTC
+        ));
+        assert!(!due(
+            &Schedule::Off,
+            None,
+            created,
+            datetime!(2030-01-01 00:00 UTC),
+            UTC
+        ));
     }
 }

@@ -168,3 +168,134 @@ async fn auto_sync_needs_users_first() {
     .unwrap_err();
     assert!(error.to_string().contains("pull users"), "{error}");
 }
+
+mod admin {
+    use super::*;
+    use ccsync_core::directory::Platform;
+    use ccsync_core::mapping::MappingStatus;
+    use ccsync_core::mapping_admin::{self, AccountIndex};
+    use ccsync_core::schedule::Schedule;
+
+    #[tokio::test]
+    async fn manual_map_unmap_and_retry_work_with_auto_sync() {
+        let (_emulator, connections, _dir) = setup(300).await;
+        let (options, cancel) = (gate(false), CancellationToken::new());
+        let run = || auto_sync::run(&connections, "RingCentral", &options, &NoProgress, &cancel);
+        run().await.unwrap();
+        let store = connections.store_handle();
+        let rows = mapping_admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral).unwrap();
+        assert_eq!(rows.len(), 300);
+        let multiple = rows
+            .iter()
+            .find(|r| r.status == Some(MappingStatus::UnmappedMultiple))
+            .unwrap()
+            .clone();
+        let candidate = multiple
+            .detail
+            .split('(')
+            .nth(1)
+            .unwrap()
+            .split(')')
+            .next()
+            .unwrap()
+            .to_owned();
+
+        let mapped = mapping_admin::map_user(
+            &mut store.lock().unwrap(),
+            Platform::Ringcentral,
+            multiple.record_id,
+            &candidate,
+        )
+        .unwrap();
+        assert_eq!(mapped.status, Some(MappingStatus::MappedManual));
+        assert_eq!(mapped.account_id.as_deref(), Some(candidate.as_str()));
+        run().await.unwrap();
+        let after = mapping_admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral).unwrap();
+        assert_eq!(
+            after.iter().find(|r| r.record_id == multiple.record_id).unwrap().status,
+            Some(MappingStatus::MappedManual)
+        );
+
+        // Someone else's account cannot be taken.
+        let other = after
+            .iter()
+            .find(|r| r.status == Some(MappingStatus::MappedAuto))
+            .unwrap();
+        let taken = mapping_admin::map_user(
+            &mut store.lock().unwrap(),
+            Platform::Ringcentral,
+            multiple.record_id,
+            other.account_id.as_deref().unwrap(),
+        );
+        assert!(taken.unwrap_err().to_string().contains("already mapped"));
+
+        // Unmap an auto mapping: Auto Sync leaves the pair alone; Retry lets it link again.
+        let unmapped =
+            mapping_admin::unmap_user(&mut store.lock().unwrap(), Platform::Ringcentral, other.record_id).unwrap();
+        assert_eq!(unmapped.status, Some(MappingStatus::UnmappedByAdmin));
+        run().await.unwrap();
+        let row = |id| {
+            mapping_admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral)
+                .unwrap()
+                .into_iter()
+                .find(|r| r.record_id == id)
+                .unwrap()
+        };
+        assert_eq!(row(other.record_id).status, Some(MappingStatus::UnmappedByAdmin));
+        mapping_admin::retry_user(&mut store.lock().unwrap(), Platform::Ringcentral, other.record_id).unwrap();
+        run().await.unwrap();
+        assert_eq!(row(other.record_id).status, Some(MappingStatus::MappedAuto));
+        assert_eq!(row(other.record_id).account_id, other.account_id);
+    }
+
+    #[tokio::test]
+    async fn search_ranks_accounts_by_name_and_email_with_highlights() {
+        let (emulator, connections, _dir) = setup(200).await;
+        auto_sync::run(
+            &connections,
+            "Webex",
+            &gate(false),
+            &NoProgress,
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+        let index = AccountIndex::load(&connections.store_handle().lock().unwrap(), Platform::Webex).unwrap();
+        let wanted = emulator.with_data(|d| d.webex.accounts[10].clone());
+        let query = format!(
+            "{} {}",
+            wanted.first_name,
+            &wanted.last_name[..3.min(wanted.last_name.len())]
+        );
+        let found = index.search(&query, 20);
+        assert!(
+            found.iter().any(|m| m.name.starts_with(&wanted.first_name)),
+            "{query}: {found:?}"
+        );
+        assert!(!found[0].name_highlights.is_empty(), "the matching part is marked");
+        let email = wanted.email.as_deref().unwrap().trim();
+        let by_email = index.search(email, 5);
+        assert_eq!(by_email[0].email, email, "the exact address ranks first");
+        assert!(index.search("   ", 5).is_empty());
+    }
+
+    #[tokio::test]
+    async fn schedules_are_kept_and_validated() {
+        let (_emulator, connections, _dir) = setup(10).await;
+        let store = connections.store_handle();
+        let store = store.lock().unwrap();
+        assert_eq!(
+            mapping_admin::schedule_info(&store, Platform::Webex).unwrap().next_run,
+            None
+        );
+        let info =
+            mapping_admin::set_schedule(&store, Platform::Webex, &Schedule::EveryMinutes { minutes: 15 }).unwrap();
+        assert!(info.next_run.is_some());
+        assert_eq!(
+            mapping_admin::schedule_info(&store, Platform::Webex).unwrap().schedule,
+            Schedule::EveryMinutes { minutes: 15 }
+        );
+        let too_often = mapping_admin::set_schedule(&store, Platform::Webex, &Schedule::EveryMinutes { minutes: 2 });
+        assert!(too_often.unwrap_err().to_string().contains("5 minutes"));
+    }
+}

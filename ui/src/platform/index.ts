@@ -17,6 +17,12 @@ import type { StoredRecord } from "../bindings/StoredRecord";
 import type { SyncPlan } from "../bindings/SyncPlan";
 import type { SyncRun } from "../bindings/SyncRun";
 import type { TestOutcome } from "../bindings/TestOutcome";
+import type { AccountMatch } from "../bindings/AccountMatch";
+import type { AutoSyncResult } from "../bindings/AutoSyncResult";
+import type { MappingRow } from "../bindings/MappingRow";
+import type { Platform } from "../bindings/Platform";
+import type { Schedule } from "../bindings/Schedule";
+import type { ScheduleInfo } from "../bindings/ScheduleInfo";
 
 export type { ApiError } from "../bindings/ApiError";
 export type { AppInfo } from "../bindings/AppInfo";
@@ -41,6 +47,14 @@ export type { Selection } from "../bindings/Selection";
 export type { StoredRecord } from "../bindings/StoredRecord";
 export type { SyncPlan } from "../bindings/SyncPlan";
 export type { SyncRun } from "../bindings/SyncRun";
+export type { AccountMatch } from "../bindings/AccountMatch";
+export type { AutoSyncResult } from "../bindings/AutoSyncResult";
+export type { MappingMethod } from "../bindings/MappingMethod";
+export type { MappingRow } from "../bindings/MappingRow";
+export type { MappingStatus } from "../bindings/MappingStatus";
+export type { Platform } from "../bindings/Platform";
+export type { Schedule } from "../bindings/Schedule";
+export type { ScheduleInfo } from "../bindings/ScheduleInfo";
 
 /** True when `value` is an `ApiError` as the Rust commands produce it. */
 export function isApiError(value: unknown): value is ApiError {
@@ -198,4 +212,56 @@ export function listRuns(): Promise<SyncRun[]> {
 
 export function runAudit(runId: number): Promise<AuditEntry[]> {
   return call<AuditEntry[]>("run_audit", { runId });
+}
+
+// ---------- User Mapping ----------
+
+/** Every CXone user in the store, with where it stands on `platform`. */
+export function listMappings(platform: Platform): Promise<MappingRow[]> {
+  return call<MappingRow[]>("list_mappings", { platform });
+}
+
+/** Maps every unmapped user it can; `cancelSync()` stops it (rejects with "cancelled"). */
+export function runAutoSync(
+  platform: Platform,
+  onProgress?: (event: ProgressEvent) => void,
+): Promise<AutoSyncResult> {
+  return call<AutoSyncResult>("run_auto_sync", {
+    platform,
+    onProgress: progressChannel(onProgress),
+  });
+}
+
+export function mapUser(platform: Platform, recordId: number, accountId: string): Promise<MappingRow> {
+  return call<MappingRow>("map_user", { platform, recordId, accountId });
+}
+
+export function unmapUser(platform: Platform, recordId: number): Promise<MappingRow> {
+  return call<MappingRow>("unmap_user", { platform, recordId });
+}
+
+export function retryUser(platform: Platform, recordId: number): Promise<MappingRow> {
+  return call<MappingRow>("retry_user", { platform, recordId });
+}
+
+/** Accounts on `platform` matching `query`, best first. */
+export function searchAccounts(
+  platform: Platform,
+  query: string,
+  limit: number,
+): Promise<AccountMatch[]> {
+  return call<AccountMatch[]>("search_accounts", { platform, query, limit });
+}
+
+export function getSchedule(platform: Platform): Promise<ScheduleInfo> {
+  return call<ScheduleInfo>("get_schedule", { platform });
+}
+
+export function setSchedule(platform: Platform, schedule: Schedule): Promise<ScheduleInfo> {
+  return call<ScheduleInfo>("set_schedule", { platform, schedule });
+}
+
+/** Writes the mappings of `platform` to a CSV file; resolves to the number of rows. */
+export function exportMappings(platform: Platform, path: string): Promise<number> {
+  return call<number>("export_mappings", { platform, path });
 }

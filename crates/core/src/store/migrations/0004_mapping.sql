@@ -27,3 +27,11 @@ CREATE TABLE mappings (
     updated_at        TEXT NOT NULL,
     PRIMARY KEY (platform, user_record_id)
 ) STRICT;
+
+-- Auto Sync schedules, per platform.
+CREATE TABLE auto_sync_schedules (
+    platform    TEXT PRIMARY KEY CHECK (platform IN ('ringcentral', 'webex')),
+    schedule    TEXT NOT NULL CHECK (json_valid(schedule)),
+    created_at  TEXT NOT NULL,
+    last_run    TEXT
+) STRICT;
