@@ -1,22 +1,32 @@
-//! `ccsync map auto`: link CXone users to RingCentral or Webex accounts by email, headless (for
-//! cron and Task Scheduler).
+//! `ccsync map …`: link CXone users to RingCentral or Webex accounts, headless (cron, Task
+//! Scheduler, scripts).
 
 use ccsync_core::auto_sync::{self, AutoSyncOptions};
 use ccsync_core::connections::Connections;
-use ccsync_core::model::ConnectionKind;
+use ccsync_core::directory::Platform;
+use ccsync_core::mapping::{MappingRow, MappingStatus};
+use ccsync_core::mapping_admin;
 use ccsync_core::progress::NoProgress;
 use ccsync_core::{Error, Result};
 use tokio_util::sync::CancellationToken;
 
 use crate::output::Output;
 
+fn parse_platform(value: &str) -> std::result::Result<Platform, String> {
+    match value {
+        "ringcentral" => Ok(Platform::Ringcentral),
+        "webex" => Ok(Platform::Webex),
+        other => Err(format!("\"{other}\" is not ringcentral or webex")),
+    }
+}
+
 #[derive(clap::Subcommand)]
 pub enum MapCommand {
     /// Run Auto Sync: map every CXone user whose email matches exactly one active account.
     Auto {
         /// ringcentral or webex.
-        #[arg(long, value_parser = ["ringcentral", "webex"])]
-        platform: String,
+        #[arg(long, value_parser = parse_platform)]
+        platform: Platform,
         /// The platform connection (name or id); optional when there is only one.
         #[arg(long)]
         connection: Option<String>,
@@ -24,72 +34,153 @@ pub enum MapCommand {
         #[arg(long, default_value = "on", value_parser = ["on", "off"])]
         permission_gate: String,
     },
+    /// Map a CXone user (email or agent id) to an account (email or id) by hand.
+    Set {
+        cxone_user: String,
+        account: String,
+        #[arg(long, value_parser = parse_platform)]
+        platform: Platform,
+    },
+    /// Unmap a CXone user (email or agent id); Auto Sync will not re-link that pair.
+    Unmap {
+        cxone_user: String,
+        #[arg(long, value_parser = parse_platform)]
+        platform: Platform,
+    },
+    /// List the mappings.
+    List {
+        #[arg(long, value_parser = parse_platform)]
+        platform: Platform,
+        /// Only these: mapped, unmapped, skipped, not-attempted, or an exact status such as unmapped_multiple.
+        #[arg(long)]
+        status: Option<String>,
+    },
 }
 
 pub async fn run(command: MapCommand, connections: &Connections, output: &Output) -> Result<()> {
-    let MapCommand::Auto {
-        platform,
-        connection,
-        permission_gate,
-    } = command;
-    let kind = if platform == "webex" {
-        ConnectionKind::Webex
-    } else {
-        ConnectionKind::Ringcentral
-    };
-    let connection = match connection {
-        Some(name) => name,
-        None => only_connection(connections, kind).await?,
-    };
-    let options = AutoSyncOptions {
-        permission_gate: permission_gate == "on",
-        ..AutoSyncOptions::default()
-    };
-    let result = auto_sync::run(
-        connections,
-        &connection,
-        &options,
-        &NoProgress,
-        &CancellationToken::new(),
-    )
-    .await?;
-    let c = &result.counts;
-    output.value(&result, || {
-        format!(
-            "Auto Sync ({platform}): {} mapped, {} manual kept, unmapped: {} no match, {} multiple matches, {} account in use, {} only inactive; {} skipped (no permission). Run {}.",
-            c.mapped,
-            c.manual_kept,
-            c.unmapped_no_match,
-            c.unmapped_multiple,
-            c.unmapped_in_use,
-            c.unmapped_only_inactive,
-            c.skipped_no_permission,
-            result.run_id
-        )
-    });
+    let store = connections.store_handle();
+    match command {
+        MapCommand::Auto {
+            platform,
+            connection,
+            permission_gate,
+        } => {
+            let connection = match connection {
+                Some(name) => name,
+                None => auto_sync::platform_connection(connections, platform).await?,
+            };
+            let options = AutoSyncOptions {
+                permission_gate: permission_gate == "on",
+                ..AutoSyncOptions::default()
+            };
+            let result = auto_sync::run(
+                connections,
+                &connection,
+                &options,
+                &NoProgress,
+                &CancellationToken::new(),
+            )
+            .await?;
+            let c = &result.counts;
+            output.value(&result, || {
+                format!(
+                    "Auto Sync: {} mapped, {} manual kept; unmapped: {} no match, {} multiple matches, {} account in use, {} only inactive; {} skipped (no permission). Run {}.",
+                    c.mapped, c.manual_kept, c.unmapped_no_match, c.unmapped_multiple, c.unmapped_in_use,
+                    c.unmapped_only_inactive, c.skipped_no_permission, result.run_id
+                )
+            });
+        }
+        MapCommand::Set {
+            cxone_user,
+            account,
+            platform,
+        } => {
+            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+            let user = find_user(&mapping_admin::list_rows(&store, platform)?, &cxone_user)?.record_id;
+            let wanted = account.trim().to_lowercase();
+            let account_id = mapping_admin::stored_accounts(&store, platform)?
+                .into_iter()
+                .find(|a| a.id == account.trim() || a.emails.iter().any(|e| e.trim().to_lowercase() == wanted))
+                .map(|a| a.id)
+                .ok_or_else(|| {
+                    Error::NotFound(format!(
+                        "No account \"{account}\" in the last list; run `ccsync map auto` to refresh it."
+                    ))
+                })?;
+            let row = mapping_admin::map_user(&mut store, platform, user, &account_id)?;
+            output.value(&row, || {
+                format!(
+                    "{} is mapped (manual) to {}.",
+                    row.name,
+                    row.account_name.clone().unwrap_or(account_id)
+                )
+            });
+        }
+        MapCommand::Unmap { cxone_user, platform } => {
+            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+            let user = find_user(&mapping_admin::list_rows(&store, platform)?, &cxone_user)?.record_id;
+            let row = mapping_admin::unmap_user(&mut store, platform, user)?;
+            output.value(&row, || {
+                format!("{} is unmapped; Auto Sync will leave the pair alone.", row.name)
+            });
+        }
+        MapCommand::List { platform, status } => {
+            let rows = mapping_admin::list_rows(&store.lock().unwrap_or_else(|p| p.into_inner()), platform)?;
+            let rows: Vec<MappingRow> = rows.into_iter().filter(|r| keep(r, status.as_deref())).collect();
+            output.value(&rows, || {
+                let mut text = format!("{:<30} {:<36} {:<24} {}", "USER", "EMAIL", "STATUS", "ACCOUNT");
+                for r in &rows {
+                    let status = r.status.map(status_word).unwrap_or("not attempted");
+                    text.push_str(&format!(
+                        "\n{:<30} {:<36} {:<24} {}",
+                        r.name,
+                        r.email,
+                        status,
+                        r.account_name.as_deref().unwrap_or("—")
+                    ));
+                }
+                text
+            });
+        }
+    }
     Ok(())
 }
 
-async fn only_connection(connections: &Connections, kind: ConnectionKind) -> Result<String> {
-    let matching: Vec<_> = connections
-        .list()
-        .await?
-        .into_iter()
-        .filter(|c| c.settings.kind() == kind)
-        .collect();
-    match matching.as_slice() {
-        [only] => Ok(only.id.clone()),
-        [] => Err(Error::InvalidInput(format!(
-            "There is no {} connection yet. Add one with `ccsync connection add {} …`.",
-            kind.display_name(),
-            kind.as_str()
-        ))),
-        many => Err(Error::InvalidInput(format!(
-            "Choose a connection with --connection: {}.",
-            many.iter()
-                .map(|c| format!("\"{}\"", c.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+fn find_user<'a>(rows: &'a [MappingRow], wanted: &str) -> Result<&'a MappingRow> {
+    let key = wanted.trim().to_lowercase();
+    rows.iter()
+        .find(|r| r.user_id == wanted.trim() || r.email.trim().to_lowercase() == key)
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "No CXone user \"{wanted}\" in the store; pull users first (`ccsync pull users`)."
+            ))
+        })
+}
+
+fn keep(row: &MappingRow, filter: Option<&str>) -> bool {
+    let Some(filter) = filter else { return true };
+    match (filter, row.status) {
+        ("mapped", Some(s)) => s.is_mapped(),
+        ("unmapped", Some(s)) => !s.is_mapped() && s != MappingStatus::SkippedNoPermission,
+        ("skipped", Some(s)) => s == MappingStatus::SkippedNoPermission,
+        ("not-attempted", None) => true,
+        (exact, Some(s)) => serde_json::to_value(s)
+            .ok()
+            .and_then(|v| v.as_str().map(|t| t == exact))
+            .unwrap_or(false),
+        _ => false,
+    }
+}
+
+fn status_word(status: MappingStatus) -> &'static str {
+    match status {
+        MappingStatus::MappedAuto => "mapped (auto)",
+        MappingStatus::MappedManual => "mapped (manual)",
+        MappingStatus::UnmappedNoMatch => "unmapped: no match",
+        MappingStatus::UnmappedMultiple => "unmapped: multiple",
+        MappingStatus::UnmappedInUse => "unmapped: in use",
+        MappingStatus::UnmappedOnlyInactive => "unmapped: only inactive",
+        MappingStatus::UnmappedByAdmin => "unmapped (by admin)",
+        MappingStatus::SkippedNoPermission => "skipped: no permission",
     }
 }

@@ -1,0 +1,245 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+
+import { formatDateTime } from "../format";
+import {
+  getSchedule,
+  setSchedule,
+  type ApiError,
+  type Platform,
+  type Schedule,
+  type ScheduleInfo,
+} from "../platform";
+import { PLATFORM_LABELS } from "./mapping";
+
+export const MIN_MINUTES = 5;
+
+type Kind = Schedule["kind"];
+
+const KIND_LABELS: Record<Kind, string> = {
+  off: "Off",
+  every_minutes: "Every N minutes",
+  hourly: "Hourly",
+  daily: "Daily at",
+};
+
+const KINDS: Kind[] = ["off", "every_minutes", "hourly", "daily"];
+
+type Props = {
+  platform: Platform;
+  /** Bumped after an Auto Sync run so "Last run" is fresh. */
+  refreshKey: number;
+};
+
+export function SchedulePanel({ platform, refreshKey }: Props) {
+  const ids = useId();
+  const [info, setInfo] = useState<ScheduleInfo | null>(null);
+  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const [kind, setKind] = useState<Kind>("off");
+  const [minutes, setMinutes] = useState("60");
+  const [time, setTime] = useState("06:00");
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [saveError, setSaveError] = useState<ApiError | null>(null);
+  const [saved, setSaved] = useState(false);
+  const mounted = useRef(true);
+  const request = useRef(0);
+  const loadedPlatform = useRef<Platform | null>(null);
+
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+
+  useEffect(() => {
+    const ticket = ++request.current;
+    const switching = loadedPlatform.current !== platform;
+    if (switching) {
+      setInfo(null);
+      setSaved(false);
+      setSaveError(null);
+      setInvalid(null);
+    }
+    setLoadError(null);
+    getSchedule(platform).then(
+      (value) => {
+        if (!mounted.current || ticket !== request.current) return;
+        setInfo(value);
+        // Only a platform switch resets the form; a refresh keeps what is being edited.
+        if (switching) {
+          loadedPlatform.current = platform;
+          applyToForm(value.schedule);
+        }
+      },
+      (error: ApiError) => {
+        if (mounted.current && ticket === request.current) setLoadError(error);
+      },
+    );
+  }, [platform, refreshKey]);
+
+  function applyToForm(schedule: Schedule) {
+    setKind(schedule.kind);
+    if (schedule.kind === "every_minutes") setMinutes(String(schedule.minutes));
+    if (schedule.kind === "daily") setTime(schedule.time);
+  }
+
+  function build(): Schedule | string {
+    switch (kind) {
+      case "off":
+        return { kind: "off" };
+      case "hourly":
+        return { kind: "hourly" };
+      case "every_minutes": {
+        const value = Number(minutes);
+        if (minutes.trim() === "" || !Number.isInteger(value) || value < MIN_MINUTES) {
+          return `Enter a whole number of minutes, at least ${MIN_MINUTES}.`;
+        }
+        return { kind: "every_minutes", minutes: value };
+      }
+      case "daily":
+        if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) return "Enter a time as HH:MM.";
+        return { kind: "daily", time };
+    }
+  }
+
+  async function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    setSaved(false);
+    setSaveError(null);
+    const schedule = build();
+    if (typeof schedule === "string") {
+      setInvalid(schedule);
+      return;
+    }
+    setInvalid(null);
+    setSaving(true);
+    const ticket = ++request.current;
+    try {
+      const value = await setSchedule(platform, schedule);
+      if (!mounted.current || ticket !== request.current) return;
+      setInfo(value);
+      applyToForm(value.schedule);
+      setSaved(true);
+    } catch (error) {
+      if (mounted.current && ticket === request.current) setSaveError(error as ApiError);
+    } finally {
+      if (mounted.current) setSaving(false);
+    }
+  }
+
+  const when = (iso: string | null) => (iso ? formatDateTime(iso) : "—");
+
+  return (
+    <section
+      className="card schedule-panel"
+      data-testid="schedule-panel"
+      aria-labelledby={`${ids}-title`}
+    >
+      <h2 id={`${ids}-title`} className="panel-title">
+        Auto Sync schedule — {PLATFORM_LABELS[platform]}
+      </h2>
+      <form className="schedule-form" onSubmit={(event) => void onSubmit(event)} noValidate>
+        <div className="field">
+          <label htmlFor={`${ids}-kind`} className="field-label">
+            Run Auto Sync
+          </label>
+          <select
+            id={`${ids}-kind`}
+            data-testid="schedule-kind"
+            value={kind}
+            onChange={(event) => {
+              setKind(event.target.value as Kind);
+              setInvalid(null);
+              setSaved(false);
+            }}
+          >
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {KIND_LABELS[k]}
+              </option>
+            ))}
+          </select>
+        </div>
+        {kind === "every_minutes" ? (
+          <div className={`field${invalid ? " has-error" : ""}`}>
+            <label htmlFor={`${ids}-minutes`} className="field-label">
+              Minutes
+            </label>
+            <input
+              id={`${ids}-minutes`}
+              type="number"
+              inputMode="numeric"
+              min={MIN_MINUTES}
+              step={1}
+              className="schedule-minutes"
+              data-testid="schedule-minutes"
+              aria-invalid={invalid ? true : undefined}
+              aria-describedby={invalid ? `${ids}-invalid` : undefined}
+              value={minutes}
+              onChange={(event) => {
+                setMinutes(event.target.value);
+                setInvalid(null);
+                setSaved(false);
+              }}
+            />
+          </div>
+        ) : kind === "daily" ? (
+          <div className={`field${invalid ? " has-error" : ""}`}>
+            <label htmlFor={`${ids}-time`} className="field-label">
+              Time (local)
+            </label>
+            <input
+              id={`${ids}-time`}
+              type="time"
+              data-testid="schedule-time"
+              aria-invalid={invalid ? true : undefined}
+              aria-describedby={invalid ? `${ids}-invalid` : undefined}
+              value={time}
+              onChange={(event) => {
+                setTime(event.target.value);
+                setInvalid(null);
+                setSaved(false);
+              }}
+            />
+          </div>
+        ) : null}
+        <button
+          type="submit"
+          className="btn btn-primary"
+          data-testid="save-schedule"
+          disabled={saving || info === null}
+        >
+          {saving ? "Saving…" : "Save schedule"}
+        </button>
+      </form>
+      {invalid ? (
+        <p id={`${ids}-invalid`} className="field-error" role="alert" data-testid="schedule-invalid">
+          {invalid}
+        </p>
+      ) : null}
+      {saveError ? (
+        <p className="inline-error" role="alert" data-testid="schedule-error">
+          {saveError.message}
+        </p>
+      ) : null}
+      {loadError ? (
+        <p className="inline-error" role="alert" data-testid="schedule-error">
+          {loadError.message}
+        </p>
+      ) : null}
+      <p className="muted schedule-next" data-testid="schedule-next">
+        {info ? (
+          <>
+            Last run: {when(info.last_run)} · Next run: {when(info.next_run)}
+            {saved ? <span className="schedule-saved"> · Saved</span> : null}
+          </>
+        ) : loadError ? (
+          "Last run: — · Next run: —"
+        ) : (
+          "Loading schedule…"
+        )}
+      </p>
+    </section>
+  );
+}
