@@ -18,6 +18,15 @@ fn main() {
         "export_records",
         "list_runs",
         "run_audit",
+        "list_mappings",
+        "run_auto_sync",
+        "map_user",
+        "unmap_user",
+        "retry_user",
+        "search_accounts",
+        "get_schedule",
+        "set_schedule",
+        "export_mappings",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

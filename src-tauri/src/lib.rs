@@ -1,12 +1,18 @@
 //! The CC Sync window: each command turns a front-end call into a ccsync-core call. Logic lives in
 //! ccsync-core; if a command grows past a few lines, it belongs there.
 
+mod mapping;
 mod state;
 
+use ccsync_core::auto_sync::AutoSyncResult;
+use ccsync_core::directory::Platform;
+use ccsync_core::mapping::{AccountMatch, MappingRow};
+use ccsync_core::mapping_admin;
 use ccsync_core::model::{
     AppInfo, ApplyResult, AuditEntry, Connection, ConnectionDraft, Entity, ProgressEvent, Selection, StoredRecord,
     SyncPlan, SyncRun, TestOutcome,
 };
+use ccsync_core::schedule::{Schedule, ScheduleInfo};
 use ccsync_core::ApiError;
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
@@ -126,6 +132,77 @@ fn run_audit(state: State<'_, AppState>, run_id: i64) -> CommandResult<Vec<Audit
     Ok(state.store().run_audit(run_id)?)
 }
 
+#[tauri::command(async)]
+fn list_mappings(state: State<'_, AppState>, platform: Platform) -> CommandResult<Vec<MappingRow>> {
+    Ok(mapping_admin::list_rows(&state.store(), platform)?)
+}
+
+#[tauri::command]
+async fn run_auto_sync(
+    state: State<'_, AppState>,
+    platform: Platform,
+    on_progress: Channel<ProgressEvent>,
+) -> CommandResult<AutoSyncResult> {
+    let cancel = state.begin_job();
+    let report = move |event: ProgressEvent| {
+        let _ = on_progress.send(event);
+    };
+    Ok(state.mapping.run_now(platform, &report, &cancel).await?)
+}
+
+#[tauri::command(async)]
+fn map_user(
+    state: State<'_, AppState>,
+    platform: Platform,
+    record_id: i64,
+    account_id: String,
+) -> CommandResult<MappingRow> {
+    let row = mapping_admin::map_user(&mut state.store(), platform, record_id, &account_id)?;
+    state.mapping.forget_index(platform);
+    Ok(row)
+}
+
+#[tauri::command(async)]
+fn unmap_user(state: State<'_, AppState>, platform: Platform, record_id: i64) -> CommandResult<MappingRow> {
+    let row = mapping_admin::unmap_user(&mut state.store(), platform, record_id)?;
+    state.mapping.forget_index(platform);
+    Ok(row)
+}
+
+#[tauri::command(async)]
+fn retry_user(state: State<'_, AppState>, platform: Platform, record_id: i64) -> CommandResult<MappingRow> {
+    Ok(mapping_admin::retry_user(&mut state.store(), platform, record_id)?)
+}
+
+#[tauri::command(async)]
+fn search_accounts(
+    state: State<'_, AppState>,
+    platform: Platform,
+    query: String,
+    limit: usize,
+) -> CommandResult<Vec<AccountMatch>> {
+    Ok(state.mapping.search(platform, &query, limit.min(200))?)
+}
+
+#[tauri::command(async)]
+fn get_schedule(state: State<'_, AppState>, platform: Platform) -> CommandResult<ScheduleInfo> {
+    Ok(mapping_admin::schedule_info(&state.store(), platform)?)
+}
+
+#[tauri::command(async)]
+fn set_schedule(state: State<'_, AppState>, platform: Platform, schedule: Schedule) -> CommandResult<ScheduleInfo> {
+    Ok(mapping_admin::set_schedule(&state.store(), platform, &schedule)?)
+}
+
+#[tauri::command(async)]
+fn export_mappings(state: State<'_, AppState>, platform: Platform, path: String) -> CommandResult<usize> {
+    Ok(mapping_admin::export_mappings(
+        &state.store(),
+        platform,
+        std::path::Path::new(&path),
+    )?)
+}
+
 /// Starts the app. `--demo` (or `CCSYNC_DEMO=1`) opens straight into the demo tenant when no
 /// connection exists yet.
 pub fn run() {
@@ -141,6 +218,7 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             let state = tauri::async_runtime::block_on(AppState::start(want_demo))?;
+            tauri::async_runtime::spawn(state.mapping.clone().run_schedules());
             app.manage(state);
             Ok(())
         })
@@ -160,7 +238,16 @@ pub fn run() {
             list_records,
             export_records,
             list_runs,
-            run_audit
+            run_audit,
+            list_mappings,
+            run_auto_sync,
+            map_user,
+            unmap_user,
+            retry_user,
+            search_accounts,
+            get_schedule,
+            set_schedule,
+            export_mappings
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

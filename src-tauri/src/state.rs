@@ -23,8 +23,9 @@ pub struct AppState {
     store: Arc<Mutex<Store>>,
     /// Fetched plans waiting for "Add Selected", by plan id.
     plans: Mutex<HashMap<String, Arc<PreparedPlan>>>,
-    /// Cancels the fetch or apply in progress.
+    /// Cancels the fetch, apply or Auto Sync in progress.
     job: Mutex<Option<CancellationToken>>,
+    pub mapping: Arc<crate::mapping::MappingRuntime>,
     /// Keeps the log writer flushing for the life of the app.
     _log_guard: Option<LogGuard>,
 }
@@ -46,6 +47,7 @@ impl AppState {
                 None
             }
         };
+        let mapping = crate::mapping::MappingRuntime::new(connections.clone());
         let state = AppState {
             connections,
             log_dir,
@@ -54,6 +56,7 @@ impl AppState {
             store,
             plans: Mutex::new(HashMap::new()),
             job: Mutex::new(None),
+            mapping,
             _log_guard: log_guard,
         };
         if want_demo
@@ -92,7 +95,7 @@ impl AppState {
     }
 
     /// A fresh cancellation token for the job about to run (one sync job at a time).
-    fn begin_job(&self) -> CancellationToken {
+    pub fn begin_job(&self) -> CancellationToken {
         let token = CancellationToken::new();
         if let Some(previous) = self.job.lock().unwrap().replace(token.clone()) {
             previous.cancel();

@@ -128,7 +128,7 @@ async function suite() {
   await test("choosing the demo tenant lists its connection", async () => {
     await session.click(await session.waitFor(byTestId("demo-button")));
     await session.waitFor(row("Demo tenant"), { what: "the demo connection row" });
-    const [connection] = await invoke("list_connections");
+    const connection = (await invoke("list_connections")).find((c) => c.name === "Demo tenant");
     demoUrl = connection.settings.auth_url;
     assert(connection.is_demo && demoUrl.startsWith("http://127.0.0.1:"), `demo connection: ${JSON.stringify(connection)}`);
   });

@@ -4,6 +4,7 @@ import { Sidebar } from "./components/Sidebar";
 import { ComingSoon } from "./components/ComingSoon";
 import { ConnectionsScreen } from "./connections/ConnectionsScreen";
 import { HistoryScreen } from "./history/HistoryScreen";
+import { MappingScreen } from "./mapping/MappingScreen";
 import { RecordsScreen } from "./records/RecordsScreen";
 import { SynchronizeScreen } from "./sync/SynchronizeScreen";
 import { appInfo, type ApiError, type AppInfo } from "./platform";
@@ -46,6 +47,8 @@ export default function App() {
             <ConnectionsScreen />
           ) : current.id === "synchronize" ? (
             <SynchronizeScreen onNavigate={setScreen} />
+          ) : current.id === "user-mapping" ? (
+            <MappingScreen onNavigate={setScreen} />
           ) : current.id === "records" ? (
             <RecordsScreen />
           ) : current.id === "history" ? (

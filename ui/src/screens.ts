@@ -16,12 +16,7 @@ export type ScreenInfo = {
 export const SCREENS: readonly ScreenInfo[] = [
   { id: "connections", label: "Connections" },
   { id: "synchronize", label: "Synchronize" },
-  {
-    id: "user-mapping",
-    label: "User Mapping",
-    comingSoon:
-      "Link CXone users to their RingCentral and Webex accounts, matched by email or found by search.",
-  },
+  { id: "user-mapping", label: "User Mapping" },
   {
     id: "csv-import",
     label: "CSV Import",

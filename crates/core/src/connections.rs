@@ -368,16 +368,22 @@ impl Connections {
     /// Points the demo connection at the emulator's current address (it gets a new port each start).
     pub(crate) fn repoint_demo(&self, connection: &Connection, base_url: &str) -> Result<Connection> {
         let mut settings = connection.settings.clone();
-        let ConnectionSettings::Cxone { auth_url, .. } = &mut settings else {
-            return Err(Error::Internal("the demo connection is not a CXone connection".into()));
-        };
-        *auth_url = base_url.to_owned();
+        match &mut settings {
+            ConnectionSettings::Cxone { auth_url: url, .. }
+            | ConnectionSettings::Ringcentral { server_url: url, .. }
+            | ConnectionSettings::Webex { api_url: url } => *url = base_url.to_owned(),
+        }
         self.store()
             .update_connection(&connection.id, &connection.name, &settings)
     }
 
-    pub(crate) fn demo_connection(&self) -> Result<Option<Connection>> {
-        Ok(self.store().list_connections()?.into_iter().find(|c| c.is_demo))
+    /// The demo tenant's connection of `kind`, if it was made.
+    pub(crate) fn demo_connection(&self, kind: ConnectionKind) -> Result<Option<Connection>> {
+        Ok(self
+            .store()
+            .list_connections()?
+            .into_iter()
+            .find(|c| c.is_demo && c.settings.kind() == kind))
     }
 
     pub(crate) async fn store_secrets(&self, id: &str, values: Vec<(SecretKind, SecretString)>) -> Result<()> {

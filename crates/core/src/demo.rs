@@ -1,13 +1,11 @@
 //! The demo tenant: the emulator started in-process plus a CXone connection pointing at it, so every
 //! screen works without a vendor account. Its secrets still go through the `SecretStore`.
 
-use std::collections::BTreeMap;
-
 use ccsync_emulator::{demo as creds, Emulator, TenantConfig};
 use secrecy::SecretString;
 
 use crate::connections::Connections;
-use crate::model::{Connection, ConnectionDraft, ConnectionSettings, SecretKind};
+use crate::model::{Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind};
 use crate::{Error, Result};
 
 pub const DEMO_CONNECTION_NAME: &str = "Demo tenant";
@@ -35,47 +33,77 @@ pub async fn start(connections: &Connections) -> Result<DemoTenant> {
             .map_err(|e| Error::Internal(format!("the demo tenant could not start on 127.0.0.1: {e}")))?,
     };
     let base_url = emulator.base_url().to_owned();
-    let connection = match connections.demo_connection()? {
-        Some(existing) => {
-            let connection = connections.repoint_demo(&existing, &base_url)?;
-            connections.store_secrets(&connection.id, demo_secrets()).await?;
-            connection
+    let mut cxone = None;
+    for draft in demo_connections(&base_url) {
+        let kind = draft.settings.kind();
+        let connection = match connections.demo_connection(kind)? {
+            Some(existing) => {
+                let connection = connections.repoint_demo(&existing, &base_url)?;
+                let values = draft
+                    .secrets
+                    .iter()
+                    .map(|(k, v)| (*k, SecretString::from(v.as_str())))
+                    .collect();
+                connections.store_secrets(&connection.id, values).await?;
+                connection
+            }
+            None => connections.create_with(draft, true).await?,
+        };
+        if kind == ConnectionKind::Cxone {
+            cxone = Some(connection);
         }
-        None => {
-            let draft = ConnectionDraft {
-                name: DEMO_CONNECTION_NAME.to_owned(),
-                settings: ConnectionSettings::Cxone {
-                    auth_url: base_url.clone(),
-                    client_id: creds::CXONE_CLIENT_ID.to_owned(),
-                    access_key_id: creds::CXONE_ACCESS_KEY_ID.to_owned(),
-                    campaigns_from_skills: false,
-                },
-                secrets: BTreeMap::from([
-                    (SecretKind::ClientSecret, creds::CXONE_CLIENT_SECRET.to_owned()),
-                    (SecretKind::AccessKeySecret, creds::CXONE_ACCESS_KEY_SECRET.to_owned()),
-                ]),
-            };
-            connections.create_with(draft, true).await?
-        }
-    };
+    }
+    let connection = cxone.expect("the demo tenant has a CXone connection");
     tracing::info!(url = %base_url, "demo tenant running");
     Ok(DemoTenant { emulator, connection })
 }
 
 /// Restarts the demo tenant at launch when a demo connection exists, so it keeps working.
 pub async fn resume(connections: &Connections) -> Result<Option<DemoTenant>> {
-    if connections.demo_connection()?.is_none() {
+    if connections.demo_connection(ConnectionKind::Cxone)?.is_none() {
         return Ok(None);
     }
     start(connections).await.map(Some)
 }
 
-fn demo_secrets() -> Vec<(SecretKind, SecretString)> {
+/// The demo tenant's connections: CXone to pull from, RingCentral and Webex to map users to.
+fn demo_connections(url: &str) -> Vec<ConnectionDraft> {
+    let draft = |name: &str, settings, secrets: &[(SecretKind, &str)]| ConnectionDraft {
+        name: name.to_owned(),
+        settings,
+        secrets: secrets.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+    };
     vec![
-        (SecretKind::ClientSecret, SecretString::from(creds::CXONE_CLIENT_SECRET)),
-        (
-            SecretKind::AccessKeySecret,
-            SecretString::from(creds::CXONE_ACCESS_KEY_SECRET),
+        draft(
+            DEMO_CONNECTION_NAME,
+            ConnectionSettings::Cxone {
+                auth_url: url.to_owned(),
+                client_id: creds::CXONE_CLIENT_ID.to_owned(),
+                access_key_id: creds::CXONE_ACCESS_KEY_ID.to_owned(),
+                campaigns_from_skills: false,
+            },
+            &[
+                (SecretKind::ClientSecret, creds::CXONE_CLIENT_SECRET),
+                (SecretKind::AccessKeySecret, creds::CXONE_ACCESS_KEY_SECRET),
+            ],
+        ),
+        draft(
+            "Demo RingCentral",
+            ConnectionSettings::Ringcentral {
+                server_url: url.to_owned(),
+                client_id: creds::RINGCENTRAL_CLIENT_ID.to_owned(),
+            },
+            &[
+                (SecretKind::ClientSecret, creds::RINGCENTRAL_CLIENT_SECRET),
+                (SecretKind::JwtCredential, creds::RINGCENTRAL_JWT),
+            ],
+        ),
+        draft(
+            "Demo Webex",
+            ConnectionSettings::Webex {
+                api_url: url.to_owned(),
+            },
+            &[(SecretKind::AccessToken, creds::WEBEX_ACCESS_TOKEN)],
         ),
     ]
 }

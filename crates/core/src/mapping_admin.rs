@@ -385,6 +385,34 @@ pub fn set_schedule(store: &Store, platform: Platform, schedule: &Schedule) -> R
     schedule_info(store, platform)
 }
 
+/// Whether the platform's scheduled Auto Sync is due at `now` (one catch-up run after a miss).
+pub fn is_due(store: &Store, platform: Platform, now: time::OffsetDateTime) -> Result<bool> {
+    let found: Option<(String, String, Option<String>)> = store
+        .conn()
+        .query_row(
+            "SELECT schedule, created_at, last_run FROM auto_sync_schedules WHERE platform = ?1",
+            [platform_str(platform)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((schedule, created, last_run)) = found else {
+        return Ok(false);
+    };
+    let schedule: Schedule = serde_json::from_str(&schedule).unwrap_or(Schedule::Off);
+    let parse = |t: &str| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok();
+    let Some(created) = parse(&created) else {
+        return Ok(false);
+    };
+    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
+    Ok(crate::schedule::due(
+        &schedule,
+        last_run.as_deref().and_then(parse),
+        created,
+        now,
+        offset,
+    ))
+}
+
 pub fn record_scheduled_run(store: &Store, platform: Platform, at: &str) -> Result<()> {
     store.conn().execute(
         "UPDATE auto_sync_schedules SET last_run = ?2 WHERE platform = ?1",

@@ -389,7 +389,7 @@ async fn webex_test_checks_the_token() {
 }
 
 #[tokio::test]
-async fn the_demo_tenant_creates_one_connection_that_tests_green_and_survives_restarts() {
+async fn the_demo_tenant_creates_its_connections_that_test_green_and_survive_restarts() {
     let f = fixture();
     let first = ccsync_core::demo::start(&f.connections).await.unwrap();
     assert!(first.connection.is_demo);
@@ -403,8 +403,11 @@ async fn the_demo_tenant_creates_one_connection_that_tests_green_and_survives_re
         .unwrap()
         .expect("a demo connection exists");
     let all = f.connections.list().await.unwrap();
-    assert_eq!(all.len(), 1);
-    assert_eq!(all[0].settings.base_url(), again.emulator.base_url());
+    assert_eq!(all.len(), 3, "CXone, RingCentral and Webex");
+    for connection in &all {
+        assert_eq!(connection.settings.base_url(), again.emulator.base_url());
+        f.connections.test(&connection.id).await.unwrap();
+    }
     f.connections.test(&again.connection.id).await.unwrap();
 }
 

@@ -39,6 +39,8 @@ describe("App shell", () => {
       handlers: {
         list_records: () => [],
         list_runs: () => [],
+        list_mappings: () => [],
+        get_schedule: () => ({ schedule: { kind: "off" }, last_run: null, next_run: null }),
       },
     });
     const user = userEvent.setup();
@@ -54,14 +56,18 @@ describe("App shell", () => {
     expect(await screen.findByText("Welcome to CC Sync")).toBeInTheDocument();
     expect(screen.getByTestId("nav-connections")).toHaveAttribute("aria-current", "page");
 
-    for (const [id, heading] of [
-      ["nav-user-mapping", "User Mapping"],
-      ["nav-csv-import", "CSV Import"],
-    ]) {
-      await user.click(screen.getByTestId(id));
-      expect(screen.getByRole("heading", { level: 1, name: heading })).toBeInTheDocument();
-      expect(screen.getByText("Coming soon")).toBeInTheDocument();
-    }
+    await user.click(screen.getByTestId("nav-user-mapping"));
+    expect(screen.getByRole("heading", { level: 1, name: "User Mapping" })).toBeInTheDocument();
+    expect(await screen.findByTestId("mapping-empty")).toHaveTextContent(
+      "No CXone users yet. Pull them from Synchronize first.",
+    );
+    expect(screen.queryByText("Coming soon")).not.toBeInTheDocument();
+    await user.click(screen.getByTestId("go-to-synchronize"));
+    expect(screen.getByTestId("nav-synchronize")).toHaveAttribute("aria-current", "page");
+
+    await user.click(screen.getByTestId("nav-csv-import"));
+    expect(screen.getByRole("heading", { level: 1, name: "CSV Import" })).toBeInTheDocument();
+    expect(screen.getByText("Coming soon")).toBeInTheDocument();
 
     await user.click(screen.getByTestId("nav-records"));
     expect(screen.getByRole("heading", { level: 1, name: "Records" })).toBeInTheDocument();

@@ -7,7 +7,16 @@ import {
   chooseCsvSavePath,
   createConnection,
   discardPlan,
+  exportMappings,
   exportRecords,
+  getSchedule,
+  listMappings,
+  mapUser,
+  retryUser,
+  runAutoSync,
+  searchAccounts,
+  setSchedule,
+  unmapUser,
   fetchPlan,
   isApiError,
   isCancelled,
@@ -139,5 +148,45 @@ describe("platform", () => {
     const error = await fetchPlan("c1", "users", true).catch((e: unknown) => e);
     expect(isApiError(error) && isCancelled(error)).toBe(true);
     expect(isCancelled({ code: "timeout", message: "x" })).toBe(false);
+  });
+
+  it("passes camelCase arguments to the User Mapping commands", async () => {
+    const seen: Array<[string, unknown]> = [];
+    mockIPC((cmd, args) => {
+      seen.push([cmd, args]);
+      if (cmd === "export_mappings") return 4;
+      return cmd === "list_mappings" || cmd === "search_accounts" ? [] : {};
+    });
+    await listMappings("webex");
+    await mapUser("ringcentral", 7, "acc-9");
+    await unmapUser("ringcentral", 7);
+    await retryUser("webex", 8);
+    await searchAccounts("ringcentral", "ada", 25);
+    await getSchedule("webex");
+    await setSchedule("webex", { kind: "daily", time: "06:30" });
+    await expect(exportMappings("ringcentral", "/tmp/m.csv")).resolves.toBe(4);
+    expect(seen).toEqual([
+      ["list_mappings", { platform: "webex" }],
+      ["map_user", { platform: "ringcentral", recordId: 7, accountId: "acc-9" }],
+      ["unmap_user", { platform: "ringcentral", recordId: 7 }],
+      ["retry_user", { platform: "webex", recordId: 8 }],
+      ["search_accounts", { platform: "ringcentral", query: "ada", limit: 25 }],
+      ["get_schedule", { platform: "webex" }],
+      ["set_schedule", { platform: "webex", schedule: { kind: "daily", time: "06:30" } }],
+      ["export_mappings", { platform: "ringcentral", path: "/tmp/m.csv" }],
+    ]);
+  });
+
+  it("runs Auto Sync with a progress channel", async () => {
+    mockIPC((cmd, args) => {
+      const payload = args as Record<string, unknown>;
+      expect(cmd).toBe("run_auto_sync");
+      expect(payload.platform).toBe("webex");
+      sendProgress(payload.onProgress, { phase: "writing", done: 1, total: 3 });
+      return { platform: "webex", run_id: 3, mapped: 1 };
+    });
+    const events: ProgressEvent[] = [];
+    await expect(runAutoSync("webex", (e) => events.push(e))).resolves.toMatchObject({ run_id: 3 });
+    expect(events).toEqual([{ phase: "writing", done: 1, total: 3 }]);
   });
 });

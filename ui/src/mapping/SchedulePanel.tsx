@@ -208,7 +208,7 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
           type="submit"
           className="btn btn-primary"
           data-testid="save-schedule"
-          disabled={saving || info === null}
+          disabled={saving || (info === null && loadError === null)}
         >
           {saving ? "Saving…" : "Save schedule"}
         </button>

@@ -4,6 +4,10 @@ import type { ApiError } from "../bindings/ApiError";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { Connection } from "../bindings/Connection";
 import type { AuditEntry } from "../bindings/AuditEntry";
+import type { AccountMatch } from "../bindings/AccountMatch";
+import type { AutoSyncResult } from "../bindings/AutoSyncResult";
+import type { MappingRow } from "../bindings/MappingRow";
+import type { ScheduleInfo } from "../bindings/ScheduleInfo";
 import type { PlanRow } from "../bindings/PlanRow";
 import type { ProgressEvent } from "../bindings/ProgressEvent";
 import type { StoredRecord } from "../bindings/StoredRecord";
@@ -170,6 +174,58 @@ export function auditEntry(overrides: Partial<AuditEntry> = {}): AuditEntry {
     at: "2024-05-02T10:00:01Z",
     ...overrides,
   };
+}
+
+export function mappingRow(overrides: Partial<MappingRow> = {}): MappingRow {
+  return {
+    record_id: 1,
+    user_id: "1001",
+    name: "Ada Lovelace",
+    email: "ada@example.com",
+    status: null,
+    method: null,
+    account_id: null,
+    account_name: null,
+    account_email: null,
+    detail: "",
+    attempts: 0,
+    flag: null,
+    updated_at: null,
+    ...overrides,
+  };
+}
+
+export function accountMatch(overrides: Partial<AccountMatch> = {}): AccountMatch {
+  return {
+    account_id: "acc-1",
+    name: "Ada Lovelace",
+    email: "ada@example.com",
+    active: true,
+    score: 1,
+    name_highlights: [],
+    email_highlights: [],
+    mapped_to: null,
+    ...overrides,
+  };
+}
+
+export function autoSyncResult(overrides: Partial<AutoSyncResult> = {}): AutoSyncResult {
+  return {
+    platform: "ringcentral",
+    run_id: 7,
+    mapped: 0,
+    manual_kept: 0,
+    unmapped_no_match: 0,
+    unmapped_multiple: 0,
+    unmapped_in_use: 0,
+    unmapped_only_inactive: 0,
+    skipped_no_permission: 0,
+    ...overrides,
+  };
+}
+
+export function scheduleInfo(overrides: Partial<ScheduleInfo> = {}): ScheduleInfo {
+  return { schedule: { kind: "off" }, last_run: null, next_run: null, ...overrides };
 }
 
 type TauriInternals = { runCallback: (id: number, data: unknown) => void };

@@ -1,0 +1,720 @@
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+
+import { MappingScreen } from "../mapping/MappingScreen";
+import { highlightParts } from "../mapping/mapping";
+import type { AccountMatch, MappingRow } from "../platform";
+import {
+  accountMatch,
+  apiError,
+  autoSyncResult,
+  deferred,
+  installBackend,
+  mappingRow,
+  scheduleInfo,
+  sendProgress,
+  type Handler,
+} from "../test/fakeBackend";
+
+const ROWS: MappingRow[] = [
+  mappingRow({
+    record_id: 1,
+    name: "Ada Lovelace",
+    email: "ada@example.com",
+    status: "mapped_auto",
+    method: "auto",
+    account_id: "rc-1",
+    account_name: "Ada L.",
+    account_email: "ada@rc.example.com",
+    detail: "Matched by email",
+    attempts: 1,
+    updated_at: "2024-05-02T10:00:00Z",
+  }),
+  mappingRow({
+    record_id: 2,
+    user_id: "1002",
+    name: "Grace Hopper",
+    email: "grace@example.com",
+    status: "unmapped_multiple",
+    detail: "2 candidates: grace@a.example.com, grace@b.example.com",
+    attempts: 2,
+    updated_at: "2024-05-03T10:00:00Z",
+  }),
+  mappingRow({ record_id: 3, user_id: "1003", name: "Alan Turing", email: "alan@example.com" }),
+  mappingRow({
+    record_id: 4,
+    user_id: "1004",
+    name: "Edsger Dijkstra",
+    email: "ed@example.com",
+    status: "skipped_no_permission",
+    detail: "The token may not read users.",
+    attempts: 1,
+  }),
+  mappingRow({
+    record_id: 5,
+    user_id: "1005",
+    name: "Barbara Liskov",
+    email: "barbara@example.com",
+    status: "mapped_manual",
+    method: "manual",
+    account_id: "rc-5",
+    account_name: "Barbara Liskov",
+    account_email: "barbara@rc.example.com",
+    attempts: 0,
+    flag: "The account is gone from RingCentral.",
+  }),
+  mappingRow({
+    record_id: 6,
+    user_id: "1006",
+    name: "Ken Thompson",
+    email: "ken@example.com",
+    status: "unmapped_no_match",
+    attempts: 3,
+  }),
+];
+
+function setup(handlers: Record<string, Handler> = {}) {
+  return installBackend({
+    handlers: {
+      list_mappings: () => structuredClone(ROWS),
+      get_schedule: () => scheduleInfo(),
+      ...handlers,
+    },
+  });
+}
+
+function rowById(id: number): HTMLElement {
+  const found = screen
+    .getAllByTestId("mapping-row")
+    .find((r) => r.getAttribute("data-record-id") === String(id));
+  if (!found) throw new Error(`no mapping row ${id}`);
+  return found;
+}
+
+function visibleIds(): number[] {
+  return screen.queryAllByTestId("mapping-row").map((r) => Number(r.getAttribute("data-record-id")));
+}
+
+function statusOf(id: number): string {
+  return within(rowById(id)).getByTestId("mapping-status").textContent ?? "";
+}
+
+async function openMenu(user: ReturnType<typeof userEvent.setup>, id: number) {
+  await user.click(within(rowById(id)).getByTestId("row-menu"));
+  return screen.getByRole("menu");
+}
+
+/** Scores accounts the way a backend would: ranges of the query inside name and email. */
+function searchHandler(accounts: AccountMatch[]): Handler {
+  return (args) => {
+    const query = String(args.query).toLowerCase();
+    return accounts
+      .map((a) => {
+        const n = a.name.toLowerCase().indexOf(query);
+        const e = a.email.toLowerCase().indexOf(query);
+        return {
+          ...a,
+          name_highlights: n >= 0 ? [[n, n + query.length]] : [],
+          email_highlights: e >= 0 ? [[e, e + query.length]] : [],
+        } as AccountMatch;
+      })
+      .filter((a) => a.name_highlights.length > 0 || a.email_highlights.length > 0);
+  };
+}
+
+describe("User Mapping: list", () => {
+  it("renders every user with readable status, account, flag, attempts and counts", async () => {
+    const backend = setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    expect(backend.callsTo("list_mappings")[0].args).toEqual({ platform: "ringcentral" });
+    expect(screen.getByTestId("platform-ringcentral")).toHaveAttribute("aria-pressed", "true");
+    expect(visibleIds()).toEqual([1, 2, 3, 4, 5, 6]);
+
+    expect(statusOf(1)).toBe("Mapped (auto)");
+    expect(statusOf(2)).toBe("Unmapped — multiple matches");
+    expect(statusOf(3)).toBe("Not yet attempted");
+    expect(statusOf(4)).toBe("Skipped — no permission");
+    expect(statusOf(5)).toBe("Mapped (manual)");
+    expect(statusOf(6)).toBe("Unmapped — no match");
+    expect(rowById(3)).toHaveAttribute("data-status", "none");
+    expect(rowById(2)).toHaveAttribute("data-status", "unmapped_multiple");
+
+    const grace = rowById(2);
+    expect(within(grace).getByTestId("mapping-status")).toHaveAttribute(
+      "title",
+      "2 candidates: grace@a.example.com, grace@b.example.com",
+    );
+    expect(grace).toHaveTextContent("grace@example.com");
+    expect(within(grace).getByTestId("mapping-account")).toHaveTextContent("—");
+    expect(within(grace).getByTestId("mapping-attempts")).toHaveTextContent("2");
+    expect(grace).toHaveTextContent(new Date("2024-05-03T10:00:00Z").toLocaleString());
+
+    expect(within(rowById(1)).getByTestId("mapping-account")).toHaveTextContent(
+      "Ada L.ada@rc.example.com",
+    );
+    expect(within(rowById(5)).getByTestId("mapping-flag")).toHaveAttribute(
+      "title",
+      "The account is gone from RingCentral.",
+    );
+    expect(within(rowById(1)).queryByTestId("mapping-flag")).not.toBeInTheDocument();
+
+    const counts = screen.getByTestId("status-counts");
+    expect(counts).toHaveTextContent("2 of 6 mapped");
+    expect(within(counts).getByTestId("status-count-mapped")).toHaveTextContent(
+      "Mapped (auto 1, manual 1)2",
+    );
+    expect(within(counts).getByTestId("status-count-unmapped_multiple")).toHaveTextContent("1");
+    expect(within(counts).getByTestId("status-count-unmapped_no_match")).toHaveTextContent("1");
+    expect(within(counts).getByTestId("status-count-unmapped_in_use")).toHaveTextContent("0");
+    expect(within(counts).getByTestId("status-count-skipped")).toHaveTextContent("1");
+    expect(within(counts).getByTestId("status-count-none")).toHaveTextContent("1");
+  });
+
+  it("narrows rows by status group and by search over name, email and account", async () => {
+    setup();
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    const filter = screen.getByTestId("mapping-status-filter");
+    expect(within(filter).getAllByRole("option").map((o) => o.textContent)).toEqual([
+      "All",
+      "Mapped",
+      "Unmapped",
+      "Skipped",
+      "Not attempted",
+    ]);
+
+    await user.selectOptions(filter, "unmapped");
+    expect(visibleIds()).toEqual([2, 6]);
+    await user.selectOptions(filter, "mapped");
+    expect(visibleIds()).toEqual([1, 5]);
+    await user.selectOptions(filter, "skipped");
+    expect(visibleIds()).toEqual([4]);
+    await user.selectOptions(filter, "none");
+    expect(visibleIds()).toEqual([3]);
+    expect(screen.getByTestId("mapping-shown")).toHaveTextContent("Showing 1 of 6");
+
+    await user.selectOptions(filter, "all");
+    const search = screen.getByTestId("mapping-search");
+    await user.type(search, "GRACE@");
+    expect(visibleIds()).toEqual([2]);
+    await user.clear(search);
+    await user.type(search, "ada l.");
+    expect(visibleIds()).toEqual([1]);
+
+    await user.selectOptions(filter, "unmapped");
+    expect(visibleIds()).toEqual([]);
+    expect(screen.getByTestId("mapping-empty-filter")).toHaveTextContent("No users match the filter.");
+  });
+
+  it("shows the empty state with a way to Synchronize", async () => {
+    setup({ list_mappings: () => [] });
+    const onNavigate = vi.fn();
+    const user = userEvent.setup();
+    render(<MappingScreen onNavigate={onNavigate} />);
+    expect(await screen.findByTestId("mapping-empty")).toHaveTextContent(
+      "No CXone users yet. Pull them from Synchronize first.",
+    );
+    expect(screen.getByTestId("run-auto-sync")).toBeDisabled();
+    await user.click(screen.getByTestId("go-to-synchronize"));
+    expect(onNavigate).toHaveBeenCalledWith("synchronize");
+  });
+
+  it("shows a missing-connection error with a button to Connections", async () => {
+    const message = "Add a RingCentral connection under Connections first.";
+    setup({
+      list_mappings: () => {
+        throw apiError("not_found", message);
+      },
+    });
+    const onNavigate = vi.fn();
+    const user = userEvent.setup();
+    render(<MappingScreen onNavigate={onNavigate} />);
+    const panel = await screen.findByTestId("mapping-error");
+    expect(within(panel).getByRole("alert")).toHaveTextContent(message);
+    await user.click(within(panel).getByTestId("go-to-connections"));
+    expect(onNavigate).toHaveBeenCalledWith("connections");
+  });
+
+  it("reloads everything for the other platform", async () => {
+    const backend = setup({
+      list_mappings: (args) =>
+        args.platform === "webex"
+          ? [mappingRow({ record_id: 9, name: "Webex Person", status: "unmapped_in_use" })]
+          : structuredClone(ROWS),
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    await user.click(screen.getByTestId("platform-webex"));
+    await waitFor(() => expect(visibleIds()).toEqual([9]));
+    expect(statusOf(9)).toBe("Unmapped — account in use");
+    expect(screen.getByTestId("platform-webex")).toHaveAttribute("aria-pressed", "true");
+    expect(backend.callsTo("list_mappings").map((c) => c.args.platform)).toEqual([
+      "ringcentral",
+      "webex",
+    ]);
+    expect(backend.callsTo("get_schedule").map((c) => c.args.platform)).toEqual([
+      "ringcentral",
+      "webex",
+    ]);
+  });
+
+  it("exports to the chosen path with a per-platform default name", async () => {
+    const backend = setup({
+      "plugin:dialog|save": () => "/home/admin/mappings.csv",
+      export_mappings: () => 6,
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    await user.click(screen.getByTestId("export-mappings"));
+    expect(await screen.findByTestId("export-mappings-result")).toHaveTextContent(
+      "Exported 6 rows to /home/admin/mappings.csv",
+    );
+    expect(backend.callsTo("plugin:dialog|save")[0].args).toMatchObject({
+      options: { defaultPath: "mappings-ringcentral.csv" },
+    });
+    expect(backend.callsTo("export_mappings")[0].args).toEqual({
+      platform: "ringcentral",
+      path: "/home/admin/mappings.csv",
+    });
+  });
+});
+
+describe("User Mapping: Auto Sync", () => {
+  it("shows progress, then the result counts, and reloads the list", async () => {
+    const pending = deferred<unknown>();
+    let listed = 0;
+    const backend = setup({
+      list_mappings: () => {
+        listed += 1;
+        const rows = structuredClone(ROWS);
+        if (listed > 1) {
+          rows[2] = { ...rows[2], status: "mapped_auto", method: "auto", account_id: "rc-3" };
+        }
+        return rows;
+      },
+      run_auto_sync: (args) => {
+        sendProgress(args.onProgress, { phase: "authenticating", done: 0, total: null });
+        return pending.promise;
+      },
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    expect(statusOf(3)).toBe("Not yet attempted");
+
+    await user.click(screen.getByTestId("run-auto-sync"));
+    const bar = await screen.findByRole("progressbar", { name: "Auto Sync with RingCentral" });
+    await waitFor(() => expect(bar).toHaveAttribute("aria-valuetext", "Signing in to RingCentral…"));
+    expect(screen.getByTestId("run-auto-sync")).toBeDisabled();
+    expect(screen.getByTestId("platform-webex")).toBeDisabled();
+    const call = backend.callsTo("run_auto_sync")[0];
+    expect(call.args.platform).toBe("ringcentral");
+    expect(JSON.stringify(call.args.onProgress)).toMatch(/^"__CHANNEL__:\d+"$/);
+    act(() => sendProgress(call.args.onProgress, { phase: "writing", done: 2, total: 6 }));
+    expect(screen.getByRole("progressbar")).toHaveAttribute("aria-valuenow", "2");
+    expect(screen.getByTestId("auto-sync-progress")).toHaveTextContent("Mapping 2 of 6 users…");
+
+    pending.resolve(
+      autoSyncResult({
+        mapped: 3,
+        manual_kept: 1,
+        unmapped_no_match: 1,
+        unmapped_multiple: 1,
+        skipped_no_permission: 1,
+      }),
+    );
+    const line = await screen.findByTestId("auto-sync-result");
+    expect(line).toHaveAttribute("role", "status");
+    expect(line).toHaveTextContent(
+      "Mapped 3 · Manual kept 1 · No match 1 · Multiple matches 1 · Account in use 0 · Only inactive 0 · Skipped (no permission) 1",
+    );
+    await waitFor(() => expect(statusOf(3)).toBe("Mapped (auto)"));
+    expect(backend.callsTo("list_mappings")).toHaveLength(2);
+    expect(screen.queryByRole("progressbar")).not.toBeInTheDocument();
+    // "Last run" is fetched again after the run.
+    await waitFor(() => expect(backend.callsTo("get_schedule")).toHaveLength(2));
+  });
+
+  it("cancels a running Auto Sync", async () => {
+    const pending = deferred<unknown>();
+    const backend = setup({
+      run_auto_sync: () => pending.promise,
+      cancel_sync: () => {
+        pending.reject(apiError("cancelled", "The sync was cancelled."));
+        return null;
+      },
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    await user.click(screen.getByTestId("run-auto-sync"));
+    await user.click(await screen.findByTestId("cancel-auto-sync"));
+    expect(await screen.findByTestId("auto-sync-cancelled")).toHaveAttribute("role", "status");
+    expect(backend.callsTo("cancel_sync")).toHaveLength(1);
+    expect(screen.queryByTestId("auto-sync-result")).not.toBeInTheDocument();
+    expect(screen.getByTestId("run-auto-sync")).toBeEnabled();
+  });
+
+  it("shows a no-connection error from Auto Sync with a button to Connections", async () => {
+    const message =
+      "Add a RingCentral connection under Connections before running Auto Sync.";
+    setup({
+      run_auto_sync: () => {
+        throw apiError("not_found", message);
+      },
+    });
+    const onNavigate = vi.fn();
+    const user = userEvent.setup();
+    render(<MappingScreen onNavigate={onNavigate} />);
+    await screen.findAllByTestId("mapping-row");
+    await user.click(screen.getByTestId("run-auto-sync"));
+    const panel = await screen.findByTestId("auto-sync-error");
+    expect(within(panel).getByRole("alert")).toHaveTextContent(message);
+    await user.click(within(panel).getByTestId("go-to-connections"));
+    expect(onNavigate).toHaveBeenCalledWith("connections");
+  });
+});
+
+describe("User Mapping: row actions", () => {
+  it("offers Unmap only for mapped users and Retry only for unmapped or skipped ones", async () => {
+    setup();
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+
+    const trigger = within(rowById(1)).getByTestId("row-menu");
+    expect(trigger).toHaveAttribute("aria-haspopup", "menu");
+    let menu = await openMenu(user, 1);
+    expect(trigger).toHaveAttribute("aria-expanded", "true");
+    expect(within(menu).getAllByRole("menuitem").map((m) => m.getAttribute("data-testid"))).toEqual([
+      "menu-map-user",
+      "menu-unmap",
+    ]);
+    expect(within(menu).getByTestId("menu-map-user")).toHaveFocus();
+    await user.keyboard("{ArrowDown}");
+    expect(within(menu).getByTestId("menu-unmap")).toHaveFocus();
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("menu")).not.toBeInTheDocument();
+    expect(trigger).toHaveFocus();
+
+    menu = await openMenu(user, 2);
+    expect(within(menu).queryByTestId("menu-unmap")).not.toBeInTheDocument();
+    expect(within(menu).getByTestId("menu-retry")).toBeInTheDocument();
+    // A click outside closes it.
+    fireEvent.mouseDown(document.body);
+    expect(screen.queryByRole("menu")).not.toBeInTheDocument();
+
+    menu = await openMenu(user, 4);
+    expect(within(menu).getByTestId("menu-retry")).toBeInTheDocument();
+    await user.keyboard("{Escape}");
+
+    menu = await openMenu(user, 3);
+    expect(within(menu).getAllByRole("menuitem")).toHaveLength(1);
+  });
+
+  it("Unmap updates the row in place", async () => {
+    const backend = setup({
+      unmap_user: (args) =>
+        mappingRow({
+          ...ROWS[0],
+          status: "unmapped_by_admin",
+          method: null,
+          account_id: null,
+          account_name: null,
+          account_email: null,
+          detail: "Unmapped by an administrator.",
+          record_id: args.recordId as number,
+        }),
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    await user.click(within(await openMenu(user, 1)).getByTestId("menu-unmap"));
+    await waitFor(() => expect(statusOf(1)).toBe("Unmapped (by administrator)"));
+    expect(backend.callsTo("unmap_user")[0].args).toEqual({ platform: "ringcentral", recordId: 1 });
+    expect(within(rowById(1)).getByTestId("mapping-account")).toHaveTextContent("—");
+    expect(backend.callsTo("list_mappings")).toHaveLength(1);
+    expect(screen.getByTestId("status-counts")).toHaveTextContent("1 of 6 mapped");
+  });
+
+  it("Retry calls retry_user and shows the new status; a failure is shown", async () => {
+    let fail = false;
+    const backend = setup({
+      retry_user: (args) => {
+        if (fail) throw apiError("rate_limited", "RingCentral is rate limiting requests.");
+        return mappingRow({ ...ROWS[1], status: "mapped_auto", attempts: 3, record_id: args.recordId as number });
+      },
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    await user.click(within(await openMenu(user, 2)).getByTestId("menu-retry"));
+    await waitFor(() => expect(statusOf(2)).toBe("Mapped (auto)"));
+    expect(backend.callsTo("retry_user")[0].args).toEqual({ platform: "ringcentral", recordId: 2 });
+    expect(within(rowById(2)).getByTestId("mapping-attempts")).toHaveTextContent("3");
+
+    fail = true;
+    await user.click(within(await openMenu(user, 6)).getByTestId("menu-retry"));
+    expect(await screen.findByTestId("row-action-error")).toHaveTextContent(
+      "Ken Thompson: RingCentral is rate limiting requests.",
+    );
+    expect(statusOf(6)).toBe("Unmapped — no match");
+  });
+});
+
+describe("User Mapping: Map User dialog", () => {
+  const ACCOUNTS = [
+    accountMatch({ account_id: "rc-20", name: "Grace Hopper", email: "grace@a.example.com" }),
+    accountMatch({
+      account_id: "rc-21",
+      name: "Grace B. Hopper",
+      email: "grace@b.example.com",
+      active: false,
+    }),
+    accountMatch({
+      account_id: "rc-22",
+      name: "Grace Kelly",
+      email: "gkelly@example.com",
+      mapped_to: "Kelly Agent",
+    }),
+  ];
+
+  it("searches on each keystroke, highlights matches, picks by keyboard and maps", async () => {
+    const backend = setup({
+      search_accounts: searchHandler(ACCOUNTS),
+      map_user: (args) =>
+        mappingRow({
+          ...ROWS[1],
+          status: "mapped_manual",
+          method: "manual",
+          account_id: args.accountId as string,
+          account_name: "Grace B. Hopper",
+          account_email: "grace@b.example.com",
+          detail: "",
+        }),
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    await user.click(within(await openMenu(user, 2)).getByTestId("menu-map-user"));
+
+    const dialog = screen.getByRole("dialog");
+    expect(dialog).toContainElement(screen.getByTestId("map-user-dialog"));
+    expect(within(dialog).getByRole("heading")).toHaveTextContent(
+      "Map Grace Hopper to a RingCentral account",
+    );
+    const input = within(dialog).getByTestId("account-search");
+    expect(input).toHaveFocus();
+    expect(screen.queryByRole("menu")).not.toBeInTheDocument();
+
+    await user.type(input, "grace");
+    expect(backend.callsTo("search_accounts").map((c) => c.args.query)).toEqual([
+      "g",
+      "gr",
+      "gra",
+      "grac",
+      "grace",
+    ]);
+    expect(backend.callsTo("search_accounts")[0].args).toMatchObject({
+      platform: "ringcentral",
+      limit: expect.any(Number),
+    });
+    await waitFor(() => expect(within(dialog).getAllByTestId("account-option")).toHaveLength(3));
+    const options = within(dialog).getAllByTestId("account-option");
+    expect(options.map((o) => o.getAttribute("data-account-id"))).toEqual(["rc-20", "rc-21", "rc-22"]);
+    const marks = Array.from(options[0].querySelectorAll("mark")).map((m) => m.textContent);
+    expect(marks).toEqual(["Grace", "grace"]);
+    expect(options[0]).toHaveTextContent("Grace Hopper");
+    expect(options[0]).toHaveTextContent("grace@a.example.com");
+    expect(within(options[1]).getByTestId("account-inactive")).toHaveTextContent("inactive");
+    expect(within(options[2]).getByTestId("account-mapped-to")).toHaveTextContent("mapped to Kelly Agent");
+    expect(within(options[0]).queryByTestId("account-inactive")).not.toBeInTheDocument();
+
+    expect(within(dialog).getByTestId("confirm-map")).toBeDisabled();
+    await user.keyboard("{ArrowDown}{ArrowDown}{ArrowUp}{Enter}");
+    expect(options[1]).toHaveAttribute("aria-selected", "true");
+    expect(options[0]).toHaveAttribute("aria-selected", "false");
+    expect(input).toHaveAttribute("aria-activedescendant", options[1].id);
+
+    await user.click(within(dialog).getByTestId("confirm-map"));
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    expect(backend.callsTo("map_user")[0].args).toEqual({
+      platform: "ringcentral",
+      recordId: 2,
+      accountId: "rc-21",
+    });
+    expect(statusOf(2)).toBe("Mapped (manual)");
+    expect(within(rowById(2)).getByTestId("mapping-account")).toHaveTextContent("Grace B. Hopper");
+  });
+
+  it("picks by click and shows a map error inside the dialog", async () => {
+    setup({
+      search_accounts: searchHandler(ACCOUNTS),
+      map_user: () => {
+        throw apiError("invalid_input", "That account is mapped to Kelly Agent already.");
+      },
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    await user.click(within(await openMenu(user, 2)).getByTestId("menu-map-user"));
+    const dialog = screen.getByRole("dialog");
+    await user.type(within(dialog).getByTestId("account-search"), "kelly");
+    const option = await within(dialog).findByTestId("account-option");
+    await user.click(option);
+    await user.click(within(dialog).getByTestId("confirm-map"));
+    expect(await within(dialog).findByRole("alert")).toHaveTextContent(
+      "That account is mapped to Kelly Agent already.",
+    );
+    expect(screen.getByRole("dialog")).toBeInTheDocument();
+    expect(statusOf(2)).toBe("Unmapped — multiple matches");
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(within(rowById(2)).getByTestId("row-menu")).toHaveFocus();
+  });
+
+  it("ignores search answers that arrive after a newer one", async () => {
+    const answers = new Map<string, ReturnType<typeof deferred<AccountMatch[]>>>();
+    setup({
+      search_accounts: (args) => {
+        const d = deferred<AccountMatch[]>();
+        answers.set(String(args.query), d);
+        return d.promise;
+      },
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    await user.click(within(await openMenu(user, 3)).getByTestId("menu-map-user"));
+    const dialog = screen.getByRole("dialog");
+    await user.type(within(dialog).getByTestId("account-search"), "al");
+    expect([...answers.keys()]).toEqual(["a", "al"]);
+
+    await act(async () => {
+      answers.get("al")!.resolve([accountMatch({ account_id: "new", name: "Alan Turing" })]);
+    });
+    await waitFor(() =>
+      expect(within(dialog).getByTestId("account-option")).toHaveAttribute("data-account-id", "new"),
+    );
+    await act(async () => {
+      answers.get("a")!.resolve([
+        accountMatch({ account_id: "old-1", name: "Ada" }),
+        accountMatch({ account_id: "old-2", name: "Anna" }),
+      ]);
+    });
+    const options = within(dialog).getAllByTestId("account-option");
+    expect(options.map((o) => o.getAttribute("data-account-id"))).toEqual(["new"]);
+  });
+
+  it("highlights by characters, not UTF-16 units", () => {
+    expect(highlightParts("😀 Ada", [[2, 5]])).toEqual([
+      { text: "😀 ", match: false },
+      { text: "Ada", match: true },
+    ]);
+    expect(highlightParts("José 🎉 García", [[0, 1], [7, 9], [20, 30]])).toEqual([
+      { text: "J", match: true },
+      { text: "osé 🎉 ", match: false },
+      { text: "Ga", match: true },
+      { text: "rcía", match: false },
+    ]);
+  });
+
+  it("renders highlights after an emoji in the right place", async () => {
+    setup({
+      search_accounts: () => [
+        accountMatch({ account_id: "e1", name: "🎧 Ada Agent", name_highlights: [[2, 5]], email: "" }),
+      ],
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    await user.click(within(await openMenu(user, 3)).getByTestId("menu-map-user"));
+    await user.type(screen.getByTestId("account-search"), "ada");
+    const option = await screen.findByTestId("account-option");
+    expect(Array.from(option.querySelectorAll("mark")).map((m) => m.textContent)).toEqual(["Ada"]);
+  });
+});
+
+describe("User Mapping: schedule", () => {
+  it("saves every N minutes and shows the next run", async () => {
+    const next = "2024-06-01T12:15:00Z";
+    const last = "2024-06-01T12:00:00Z";
+    const backend = setup({
+      get_schedule: () => scheduleInfo({ last_run: last }),
+      set_schedule: (args) => scheduleInfo({ schedule: args.schedule as never, last_run: last, next_run: next }),
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    const panel = await screen.findByTestId("schedule-panel");
+    await waitFor(() =>
+      expect(within(panel).getByTestId("schedule-next")).toHaveTextContent(
+        `Last run: ${new Date(last).toLocaleString()} · Next run: —`,
+      ),
+    );
+    expect(within(panel).getByTestId("schedule-kind")).toHaveValue("off");
+    expect(within(panel).queryByTestId("schedule-minutes")).not.toBeInTheDocument();
+
+    await user.selectOptions(within(panel).getByTestId("schedule-kind"), "every_minutes");
+    const minutes = within(panel).getByTestId("schedule-minutes");
+    await user.clear(minutes);
+    await user.type(minutes, "15");
+    await user.click(within(panel).getByTestId("save-schedule"));
+    await waitFor(() =>
+      expect(within(panel).getByTestId("schedule-next")).toHaveTextContent(
+        `Next run: ${new Date(next).toLocaleString()}`,
+      ),
+    );
+    expect(backend.callsTo("set_schedule")[0].args).toEqual({
+      platform: "ringcentral",
+      schedule: { kind: "every_minutes", minutes: 15 },
+    });
+  });
+
+  it("refuses fewer than 5 minutes without calling the backend", async () => {
+    const backend = setup({ set_schedule: () => scheduleInfo() });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    const panel = await screen.findByTestId("schedule-panel");
+    await waitFor(() => expect(within(panel).getByTestId("save-schedule")).toBeEnabled());
+    await user.selectOptions(within(panel).getByTestId("schedule-kind"), "every_minutes");
+    const minutes = within(panel).getByTestId("schedule-minutes");
+    await user.clear(minutes);
+    await user.type(minutes, "4");
+    await user.click(within(panel).getByTestId("save-schedule"));
+    expect(within(panel).getByRole("alert")).toHaveTextContent("at least 5");
+    expect(minutes).toHaveAttribute("aria-invalid", "true");
+    expect(backend.callsTo("set_schedule")).toHaveLength(0);
+  });
+
+  it("saves a daily time and hourly", async () => {
+    const backend = setup({
+      get_schedule: () => scheduleInfo({ schedule: { kind: "daily", time: "07:30" } }),
+      set_schedule: (args) => scheduleInfo({ schedule: args.schedule as never }),
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    const panel = await screen.findByTestId("schedule-panel");
+    const time = await within(panel).findByTestId("schedule-time");
+    expect(time).toHaveValue("07:30");
+    fireEvent.change(time, { target: { value: "18:45" } });
+    await user.click(within(panel).getByTestId("save-schedule"));
+    await waitFor(() => expect(backend.callsTo("set_schedule")).toHaveLength(1));
+    expect(backend.callsTo("set_schedule")[0].args).toEqual({
+      platform: "ringcentral",
+      schedule: { kind: "daily", time: "18:45" },
+    });
+
+    await user.selectOptions(within(panel).getByTestId("schedule-kind"), "hourly");
+    await user.click(within(panel).getByTestId("save-schedule"));
+    await waitFor(() => expect(backend.callsTo("set_schedule")).toHaveLength(2));
+    expect(backend.callsTo("set_schedule")[1].args).toEqual({
+      platform: "ringcentral",
+      schedule: { kind: "hourly" },
+    });
+  });
+});

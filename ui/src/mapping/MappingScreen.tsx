@@ -1,0 +1,541 @@
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
+
+import { ProgressBar } from "../components/ProgressBar";
+import { formatCount } from "../format";
+import {
+  cancelSync,
+  chooseCsvSavePath,
+  exportMappings,
+  isCancelled,
+  listMappings,
+  retryUser,
+  runAutoSync,
+  unmapUser,
+  type ApiError,
+  type AutoSyncResult,
+  type MappingRow,
+  type Platform,
+  type ProgressEvent,
+} from "../platform";
+import type { ScreenId } from "../screens";
+import { MapUserDialog } from "./MapUserDialog";
+import { MappingTable, type RowAction } from "./MappingTable";
+import { SchedulePanel } from "./SchedulePanel";
+import {
+  COUNT_LABELS,
+  COUNT_ORDER,
+  PLATFORMS,
+  PLATFORM_LABELS,
+  STATUS_FILTERS,
+  STATUS_FILTER_LABELS,
+  autoSyncProgressText,
+  autoSyncSummary,
+  countStatuses,
+  pointsToConnections,
+  statusGroup,
+  type StatusCounts,
+  type StatusFilter,
+} from "./mapping";
+
+type ListState =
+  | { status: "loading" }
+  | { status: "error"; error: ApiError }
+  | { status: "ready"; rows: MappingRow[] };
+
+type Busy = { progress: ProgressEvent | null; cancelling: boolean };
+
+type ExportState =
+  | { status: "idle" }
+  | { status: "busy" }
+  | { status: "done"; rows: number; path: string }
+  | { status: "error"; error: ApiError };
+
+type Props = {
+  /** Opens another screen (Connections for a missing connection, Synchronize for users). */
+  onNavigate?: (screen: ScreenId) => void;
+};
+
+const ignore = () => {};
+
+export function MappingScreen({ onNavigate }: Props) {
+  const ids = useId();
+  const [platform, setPlatform] = useState<Platform>("ringcentral");
+  const [list, setList] = useState<ListState>({ status: "loading" });
+  const [query, setQuery] = useState("");
+  const [statusFilter, setStatusFilter] = useState<StatusFilter>("all");
+  const [busy, setBusy] = useState<Busy | null>(null);
+  const [result, setResult] = useState<AutoSyncResult | null>(null);
+  const [runError, setRunError] = useState<ApiError | null>(null);
+  const [cancelled, setCancelled] = useState(false);
+  const [exportState, setExportState] = useState<ExportState>({ status: "idle" });
+  const [pending, setPending] = useState<ReadonlySet<number>>(new Set());
+  const [actionError, setActionError] = useState<{ name: string; error: ApiError } | null>(null);
+  const [mapping, setMapping] = useState<MappingRow | null>(null);
+  const [scheduleKey, setScheduleKey] = useState(0);
+  // The row whose ⋯ button gets focus back when the Map User dialog closes.
+  const refocus = useRef<number | null>(null);
+  const mounted = useRef(true);
+  const busyRef = useRef(false);
+  const request = useRef(0);
+  const platformRef = useRef(platform);
+  platformRef.current = platform;
+
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+      if (busyRef.current) void cancelSync().catch(ignore);
+    };
+  }, []);
+
+  const load = useCallback(async (which: Platform, quiet = false) => {
+    const ticket = ++request.current;
+    if (!quiet) setList({ status: "loading" });
+    try {
+      const rows = await listMappings(which);
+      if (mounted.current && ticket === request.current) setList({ status: "ready", rows });
+    } catch (error) {
+      if (mounted.current && ticket === request.current) {
+        setList({ status: "error", error: error as ApiError });
+      }
+    }
+  }, []);
+
+  useEffect(() => {
+    setResult(null);
+    setRunError(null);
+    setCancelled(false);
+    setExportState({ status: "idle" });
+    setActionError(null);
+    setMapping(null);
+    void load(platform);
+  }, [platform, load]);
+
+  const rows = list.status === "ready" ? list.rows : null;
+
+  const index = useMemo(() => {
+    const all = rows ?? [];
+    const haystacks = all.map((r) =>
+      `${r.name}\u0000${r.email}\u0000${r.account_name ?? ""}\u0000${r.account_email ?? ""}`.toLowerCase(),
+    );
+    return { all, haystacks, counts: countStatuses(all) };
+  }, [rows]);
+
+  const needle = query.trim().toLowerCase();
+  const visibleRows = useMemo(() => {
+    const { all, haystacks } = index;
+    if (!needle && statusFilter === "all") return all;
+    const out: MappingRow[] = [];
+    for (let i = 0; i < all.length; i += 1) {
+      if (statusFilter !== "all" && statusGroup(all[i].status) !== statusFilter) continue;
+      if (needle && !haystacks[i].includes(needle)) continue;
+      out.push(all[i]);
+    }
+    return out;
+  }, [index, needle, statusFilter]);
+
+  const replaceRow = useCallback((updated: MappingRow) => {
+    setList((current) =>
+      current.status === "ready"
+        ? {
+            status: "ready",
+            rows: current.rows.map((r) => (r.record_id === updated.record_id ? updated : r)),
+          }
+        : current,
+    );
+  }, []);
+
+  function setRowPending(recordId: number, on: boolean) {
+    setPending((current) => {
+      const next = new Set(current);
+      if (on) next.add(recordId);
+      else next.delete(recordId);
+      return next;
+    });
+  }
+
+  async function rowCommand(row: MappingRow, command: typeof unmapUser) {
+    const which = platform;
+    setActionError(null);
+    setRowPending(row.record_id, true);
+    try {
+      const updated = await command(which, row.record_id);
+      if (mounted.current && platformRef.current === which) replaceRow(updated);
+    } catch (error) {
+      if (mounted.current && platformRef.current === which) {
+        setActionError({ name: row.name, error: error as ApiError });
+      }
+    } finally {
+      if (mounted.current) setRowPending(row.record_id, false);
+    }
+  }
+
+  function onAction(action: RowAction, row: MappingRow) {
+    if (action === "map") {
+      setActionError(null);
+      refocus.current = row.record_id;
+      setMapping(row);
+    } else if (action === "unmap") {
+      void rowCommand(row, unmapUser);
+    } else {
+      void rowCommand(row, retryUser);
+    }
+  }
+
+  useEffect(() => {
+    if (mapping !== null || refocus.current === null) return;
+    const id = refocus.current;
+    refocus.current = null;
+    document.querySelector<HTMLButtonElement>(`[data-menu-for="${id}"]`)?.focus();
+  }, [mapping]);
+
+  const onProgress = useCallback((event: ProgressEvent) => {
+    if (!mounted.current) return;
+    setBusy((current) => (current ? { ...current, progress: event } : current));
+  }, []);
+
+  async function startAutoSync() {
+    if (busyRef.current) return;
+    busyRef.current = true;
+    const which = platform;
+    setResult(null);
+    setRunError(null);
+    setCancelled(false);
+    setActionError(null);
+    setBusy({ progress: null, cancelling: false });
+    try {
+      const outcome = await runAutoSync(which, onProgress);
+      if (!mounted.current) return;
+      setResult(outcome);
+      await load(which, true);
+    } catch (reason) {
+      if (!mounted.current) return;
+      const error = reason as ApiError;
+      if (isCancelled(error)) setCancelled(true);
+      else setRunError(error);
+      // A cancelled or failed run may have mapped some users already.
+      void load(which, true);
+    } finally {
+      busyRef.current = false;
+      if (mounted.current) {
+        setBusy(null);
+        setScheduleKey((n) => n + 1);
+      }
+    }
+  }
+
+  async function cancel() {
+    setBusy((current) => (current ? { ...current, cancelling: true } : current));
+    try {
+      await cancelSync();
+    } catch (reason) {
+      if (mounted.current && busyRef.current) {
+        setBusy((current) => (current ? { ...current, cancelling: false } : current));
+        setRunError(reason as ApiError);
+      }
+    }
+  }
+
+  async function onExport() {
+    const which = platform;
+    setExportState({ status: "busy" });
+    try {
+      const path = await chooseCsvSavePath(`mappings-${which}.csv`);
+      if (path === null) {
+        if (mounted.current) setExportState({ status: "idle" });
+        return;
+      }
+      const written = await exportMappings(which, path);
+      if (mounted.current) setExportState({ status: "done", rows: written, path });
+    } catch (error) {
+      if (mounted.current) setExportState({ status: "error", error: error as ApiError });
+    }
+  }
+
+  const platformLabel = PLATFORM_LABELS[platform];
+  const total = rows?.length ?? 0;
+  const filterActive = needle !== "" || statusFilter !== "all";
+
+  const goToConnections = (error: ApiError) =>
+    onNavigate && pointsToConnections(error) ? (
+      <button
+        type="button"
+        className="btn btn-small btn-secondary"
+        data-testid="go-to-connections"
+        onClick={() => onNavigate("connections")}
+      >
+        Go to Connections
+      </button>
+    ) : null;
+
+  let body;
+  if (list.status === "loading") {
+    body = (
+      <div className="card state-card" role="status" aria-live="polite">
+        <span className="spinner" aria-hidden="true" />
+        Loading users…
+      </div>
+    );
+  } else if (list.status === "error") {
+    body = (
+      <div className="result result-failed" data-testid="mapping-error">
+        <p className="result-title" role="alert">
+          <span aria-hidden="true">✗ </span>
+          {list.error.message}
+        </p>
+        <div className="result-actions">
+          {goToConnections(list.error)}
+          <button
+            type="button"
+            className="btn btn-small btn-secondary"
+            data-testid="mapping-reload"
+            onClick={() => void load(platform)}
+          >
+            Try again
+          </button>
+        </div>
+      </div>
+    );
+  } else if (list.rows.length === 0) {
+    body = (
+      <div className="card sync-empty" data-testid="mapping-empty">
+        <p>No CXone users yet. Pull them from Synchronize first.</p>
+        {onNavigate ? (
+          <button
+            type="button"
+            className="btn btn-primary"
+            data-testid="go-to-synchronize"
+            onClick={() => onNavigate("synchronize")}
+          >
+            Go to Synchronize
+          </button>
+        ) : null}
+      </div>
+    );
+  } else {
+    body = (
+      <>
+        <StatusChart counts={index.counts} />
+        <div className="plan-toolbar">
+          <input
+            type="search"
+            className="search-input"
+            data-testid="mapping-search"
+            aria-label="Search by name, email or account"
+            placeholder="Search by name, email or account"
+            value={query}
+            onChange={(event) => setQuery(event.target.value)}
+          />
+          <div className="inline-field">
+            <label htmlFor={`${ids}-status`} className="field-label">
+              Status
+            </label>
+            <select
+              id={`${ids}-status`}
+              className="select"
+              data-testid="mapping-status-filter"
+              value={statusFilter}
+              onChange={(event) => setStatusFilter(event.target.value as StatusFilter)}
+            >
+              {STATUS_FILTERS.map((f) => (
+                <option key={f} value={f}>
+                  {STATUS_FILTER_LABELS[f]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <span className="muted" data-testid="mapping-shown">
+            {filterActive
+              ? `Showing ${formatCount(visibleRows.length)} of ${formatCount(total)}`
+              : `${formatCount(total)} ${total === 1 ? "user" : "users"}`}
+          </span>
+        </div>
+        {actionError ? (
+          <div className="result result-failed" data-testid="row-action-error">
+            <p className="result-message" role="alert">
+              {actionError.name}: {actionError.error.message}
+            </p>
+            <div className="result-actions">{goToConnections(actionError.error)}</div>
+          </div>
+        ) : null}
+        <MappingTable
+          rows={visibleRows}
+          resetKey={`${platform}\u0000${needle}\u0000${statusFilter}`}
+          pending={pending}
+          disabled={busy !== null}
+          onAction={onAction}
+          emptyText="No users match the filter."
+        />
+      </>
+    );
+  }
+
+  return (
+    <section className="screen" aria-labelledby="screen-title">
+      <header className="screen-header">
+        <div>
+          <h1 id="screen-title">User Mapping</h1>
+          <p className="screen-subtitle">
+            Link CXone users to their RingCentral and Webex accounts — matched by email by Auto
+            Sync, or picked by hand.
+          </p>
+        </div>
+      </header>
+
+      <div className="mapping-controls">
+        <div className="segmented" role="group" aria-label="Platform">
+          {PLATFORMS.map((p) => (
+            <button
+              key={p}
+              type="button"
+              className={`segment${p === platform ? " active" : ""}`}
+              aria-pressed={p === platform}
+              data-testid={`platform-${p}`}
+              disabled={busy !== null}
+              onClick={() => setPlatform(p)}
+            >
+              {PLATFORM_LABELS[p]}
+            </button>
+          ))}
+        </div>
+        <div className="toolbar">
+          <button
+            type="button"
+            className="btn btn-primary"
+            data-testid="run-auto-sync"
+            disabled={busy !== null || list.status !== "ready" || total === 0}
+            onClick={() => void startAutoSync()}
+          >
+            Run Auto Sync now
+          </button>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            data-testid="export-mappings"
+            disabled={exportState.status === "busy" || total === 0}
+            onClick={() => void onExport()}
+          >
+            {exportState.status === "busy" ? "Exporting…" : "Export mappings"}
+          </button>
+        </div>
+      </div>
+
+      {busy ? (
+        <div className="card sync-busy" data-testid="auto-sync-busy">
+          <ProgressBar
+            testId="auto-sync-progress"
+            name={`Auto Sync with ${platformLabel}`}
+            text={autoSyncProgressText(platform, busy.progress)}
+            done={busy.progress ? busy.progress.done : 0}
+            total={busy.progress ? busy.progress.total : null}
+          />
+          <button
+            type="button"
+            className="btn btn-secondary"
+            data-testid="cancel-auto-sync"
+            disabled={busy.cancelling}
+            onClick={() => void cancel()}
+          >
+            {busy.cancelling ? "Cancelling…" : "Cancel"}
+          </button>
+        </div>
+      ) : null}
+
+      {cancelled ? (
+        <div className="card notice" role="status" data-testid="auto-sync-cancelled">
+          Auto Sync cancelled. Users mapped before the cancel keep their mapping.
+        </div>
+      ) : null}
+
+      {result ? (
+        <div className="result result-ok" role="status" data-testid="auto-sync-result">
+          <p className="result-title">
+            <span aria-hidden="true">✓ </span>
+            Auto Sync with {PLATFORM_LABELS[result.platform]}: {autoSyncSummary(result)}
+          </p>
+        </div>
+      ) : null}
+
+      {runError ? (
+        <div className="result result-failed" data-testid="auto-sync-error">
+          <p className="result-title" role="alert">
+            <span aria-hidden="true">✗ </span>
+            Auto Sync failed: {runError.message}
+          </p>
+          {goToConnections(runError) ? (
+            <div className="result-actions">{goToConnections(runError)}</div>
+          ) : null}
+        </div>
+      ) : null}
+
+      {exportState.status === "done" ? (
+        <p className="export-note" role="status" data-testid="export-mappings-result">
+          Exported {formatCount(exportState.rows)} rows to {exportState.path}
+        </p>
+      ) : exportState.status === "error" ? (
+        <p className="inline-error" role="alert" data-testid="export-mappings-error">
+          {exportState.error.message}
+        </p>
+      ) : null}
+
+      {body}
+
+      <SchedulePanel platform={platform} refreshKey={scheduleKey} />
+
+      {mapping ? (
+        <MapUserDialog
+          key={`${platform}-${mapping.record_id}`}
+          platform={platform}
+          row={mapping}
+          onClose={() => setMapping(null)}
+          onMapped={(updated) => {
+            replaceRow(updated);
+            setMapping(null);
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function StatusChart({ counts }: { counts: StatusCounts }) {
+  const max = Math.max(1, ...COUNT_ORDER.map((k) => counts[k]));
+  return (
+    <section className="card status-chart" data-testid="status-counts" aria-label="Users by status">
+      <p className="status-chart-summary">
+        <strong>{formatCount(counts.mapped)}</strong> of {formatCount(counts.total)} mapped
+        <span className="muted">
+          {" "}
+          · {formatCount(counts.unmapped)} unmapped · {formatCount(counts.skipped)} skipped ·{" "}
+          {formatCount(counts.none)} not yet attempted
+        </span>
+      </p>
+      <ul className="status-bars">
+        {COUNT_ORDER.map((key) => {
+          const value = counts[key];
+          const group = key === "mapped" || key === "skipped" || key === "none" ? key : "unmapped";
+          return (
+            <li key={key} className="status-bar" data-testid={`status-count-${key}`}>
+              <span className="status-bar-label">
+                {COUNT_LABELS[key]}
+                {key === "mapped" && value > 0 ? (
+                  <span className="muted">
+                    {" "}
+                    (auto {formatCount(counts.mappedAuto)}, manual {formatCount(counts.mappedManual)})
+                  </span>
+                ) : null}
+              </span>
+              <span className="status-bar-track" aria-hidden="true">
+                <span
+                  className={`status-bar-fill status-bar-${group}`}
+                  style={{ width: `${(value / max) * 100}%` }}
+                />
+              </span>
+              <span className="status-bar-value">{formatCount(value)}</span>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
