@@ -10,14 +10,14 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::connections::Connections;
-use crate::directory::Platform;
-use crate::mapping::{self, AutoSyncCounts, MappingStatus};
+use crate::directory::{ExternalAccount, Platform};
+use crate::mapping::{self, AutoSyncCounts, MappingUser};
 use crate::model::{ConnectionKind, FieldChange};
 use crate::progress::{self, Progress};
 use crate::retry::RetryPolicy;
 use crate::store::mappings::{platform_str, save_accounts, save_state};
-use crate::store::now_rfc3339;
 use crate::store::runs::{self, RunCounts, RunStart};
+use crate::store::{now_rfc3339, Store};
 use crate::{Error, Result};
 
 /// The security-profile permission that counts as "User Mapping: Map" (the real key is not
@@ -83,24 +83,49 @@ pub async fn run(
     let accounts = directory.list_accounts(progress, cancel).await?;
     progress.report(progress::event("matching", 0, Some(users.len() as u64)));
     let users: Vec<_> = users.into_iter().map(|(user, _)| user).collect();
-
-    let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
-    let current = guard.mapping_states(platform)?;
-    let (decided, counts) = mapping::auto_sync(&users, &accounts, &current);
     if cancel.is_cancelled() {
         return Err(Error::Cancelled);
     }
-    let tx = guard.conn_mut().transaction()?;
+    let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+    let source = RunSource {
+        connection_id: &connection.id,
+        connection_name: &connection.name,
+        started_at: &started_at,
+        started,
+    };
+    match_and_write(&mut guard, platform, &users, &accounts, &source)
+}
+
+/// Who a run is for and since when.
+pub struct RunSource<'a> {
+    pub connection_id: &'a str,
+    pub connection_name: &'a str,
+    pub started_at: &'a str,
+    pub started: std::time::Instant,
+}
+
+/// Applies the rules to `users` and `accounts` and writes the accounts, every changed mapping with
+/// its audit row, and the run — in one transaction.
+pub fn match_and_write(
+    store: &mut Store,
+    platform: Platform,
+    users: &[MappingUser],
+    accounts: &[ExternalAccount],
+    source: &RunSource<'_>,
+) -> Result<AutoSyncResult> {
+    let current = store.mapping_states(platform)?;
+    let (decided, counts) = mapping::auto_sync(users, accounts, &current);
+    let tx = store.conn_mut().transaction()?;
     let now = now_rfc3339();
     let start = RunStart {
         kind: "auto_sync",
         entity: None,
-        connection_id: Some(&connection.id),
-        connection_name: &connection.name,
-        started_at: &started_at,
+        connection_id: Some(source.connection_id),
+        connection_name: source.connection_name,
+        started_at: source.started_at,
     };
     let run_id = runs::insert_run(&tx, &start)?;
-    save_accounts(&tx, platform, &accounts, &now)?;
+    save_accounts(&tx, platform, accounts, &now)?;
     let mut changed = 0;
     for (user, state) in &decided {
         let old = current.get(user).cloned().unwrap_or_default();
@@ -111,8 +136,8 @@ pub async fn run(
         if old.status != state.status || old.account_id != state.account_id || old.flag != state.flag {
             let change = FieldChange {
                 field: format!("{} mapping", platform_str(platform)),
-                old: old.status.map(|s| describe(s, &old.account_id)),
-                new: state.status.map(|s| describe(s, &state.account_id)),
+                old: mapping::describe_state(&old),
+                new: mapping::describe_state(state),
             };
             runs::insert_audit(&tx, run_id, *user, "mapping", &[change], &now)?;
             changed += 1;
@@ -129,7 +154,7 @@ pub async fn run(
         run_id,
         "succeeded",
         &run_counts,
-        started.elapsed().as_millis() as i64,
+        source.started.elapsed().as_millis() as i64,
         None,
     )?;
     tx.commit()?;
@@ -173,17 +198,6 @@ pub async fn platform_connection(connections: &Connections, platform: Platform) 
                 .collect::<Vec<_>>()
                 .join(", ")
         ))),
-    }
-}
-
-fn describe(status: MappingStatus, account: &Option<String>) -> String {
-    let name = serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    match account {
-        Some(id) => format!("{name} → {id}"),
-        None => name,
     }
 }
 

@@ -271,6 +271,19 @@ fn decide(
     }
 }
 
+/// A state in a few words for the audit: `mapped_auto → 62264000011`, `unmapped_no_match`.
+pub fn describe_state(state: &MappingState) -> Option<String> {
+    let status = state.status?;
+    let name = serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    Some(match &state.account_id {
+        Some(id) => format!("{name} → {id}"),
+        None => name,
+    })
+}
+
 fn describe(account: &ExternalAccount) -> String {
     format!("{} ({})", account.name, account.id)
 }

@@ -109,22 +109,10 @@ fn change(
     };
     let run_id = runs::insert_run(&tx, &start)?;
     save_state(&tx, platform, record_id, &new, &now)?;
-    let describe = |s: &MappingState| {
-        s.status.map(|status| {
-            let name = serde_json::to_value(status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            match &s.account_id {
-                Some(id) => format!("{name} → {id}"),
-                None => name,
-            }
-        })
-    };
     let change = FieldChange {
         field: format!("{} mapping", platform_str(platform)),
-        old: describe(&old),
-        new: describe(&new),
+        old: mapping::describe_state(&old),
+        new: mapping::describe_state(&new),
     };
     runs::insert_audit(&tx, run_id, record_id, "mapping", &[change], &now)?;
     runs::finish_run(
