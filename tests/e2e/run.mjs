@@ -200,13 +200,110 @@ async function suite() {
   });
 
   await test("the screens still to come say so", async () => {
-    for (const screen of ["user-mapping", "csv-import"]) {
+    for (const screen of ["csv-import"]) {
       await session.click(await session.waitFor(byTestId(`nav-${screen}`)));
       await session.waitFor(`//*[contains(., "Coming soon")]`, { what: `the ${screen} panel` });
     }
   });
 
   await syncSuite();
+  await mappingSuite();
+}
+
+const mappingRows = `//*[@data-testid="mapping-row"]`;
+
+async function openMapping() {
+  await session.click(await session.waitFor(byTestId("nav-user-mapping")));
+  await session.click(await session.waitFor(byTestId("platform-ringcentral")));
+}
+
+/** The status of the mapping row of `recordId`. */
+async function rowStatus(recordId) {
+  const row = await session.waitFor(`//*[@data-testid="mapping-row" and @data-record-id="${recordId}"]`);
+  return session.attribute(row, "data-status");
+}
+
+async function rowMenu(recordId, item) {
+  await session.click(await session.waitFor(`//*[@data-testid="mapping-row" and @data-record-id="${recordId}"]//*[@data-testid="row-menu"]`));
+  await session.click(await session.waitFor(byTestId(item)));
+}
+
+async function mappingSuite() {
+  let mappedRecord;
+
+  await test("User Mapping → Run Auto Sync now → counts appear", async () => {
+    // Every demo user first (three were added earlier).
+    await session.click(await session.waitFor(byTestId("nav-synchronize")));
+    await pickConnection("Demo tenant");
+    await session.click(await session.waitFor(byTestId("entity-users")));
+    await session.waitFor(planRows, { timeout: 30000 });
+    await session.click(await session.waitFor(byTestId("select-all")));
+    await session.click(await session.waitFor(byTestId("add-selected")));
+    await session.waitFor(byTestId("apply-result"), { timeout: 30000 });
+
+    await openMapping();
+    await session.click(await session.waitFor(byTestId("run-auto-sync")));
+    const result = await session.text(await session.waitFor(byTestId("auto-sync-result"), { timeout: 60000 }));
+    assert(/\d+/.test(result) && /mapped/i.test(result), `result: ${result}`);
+    const counts = await session.text(await session.waitFor(byTestId("status-counts")));
+    assert(/Mapped/i.test(counts) && /Unmapped/i.test(counts), `counts: ${counts}`);
+    saveScreenshot("user-mapping");
+  });
+
+  await test("filter Unmapped → ⋯ → Map User → search → pick → the row shows Mapped (manual)", async () => {
+    await session.selectOption(await session.waitFor(byTestId("mapping-status-filter")), "unmapped");
+    const first = await session.waitFor(mappingRows);
+    mappedRecord = await session.attribute(first, "data-record-id");
+    assert((await session.attribute(first, "data-status")).startsWith("unmapped"), "the filter shows unmapped users");
+    const users = await invoke("list_mappings", { platform: "ringcentral" });
+    const email = users.find((u) => String(u.record_id) === mappedRecord).email;
+    await rowMenu(mappedRecord, "menu-map-user");
+    await session.waitFor(byTestId("map-user-dialog"));
+    await session.type(await session.waitFor(byTestId("account-search")), "Contractor");
+    const option = await session.waitFor(byTestId("account-option"), { what: "a search result" });
+    const marked = await session.find(`//*[@data-testid="account-option"]//mark`);
+    assert(marked.length > 0, "the matching part is highlighted");
+    await session.click(option);
+    await session.click(await session.waitFor(byTestId("confirm-map")));
+    // Show just this user, so its row is in view whatever the list's order.
+    await session.selectOption(await session.waitFor(byTestId("mapping-status-filter")), "all");
+    await session.type(await session.waitFor(byTestId("mapping-search")), email);
+    const deadline = Date.now() + 10000;
+    while ((await rowStatus(mappedRecord)) !== "mapped_manual" && Date.now() < deadline) await sleep(100);
+    assert((await rowStatus(mappedRecord)) === "mapped_manual", `status ${await rowStatus(mappedRecord)}`);
+    const badgeElement = await session.waitFor(
+      `//*[@data-testid="mapping-row" and @data-record-id="${mappedRecord}"]//*[@data-testid="mapping-status"]`,
+    );
+    // textContent: WebKitWebDriver reads no rendered text inside the virtualized rows.
+    const badge = await session.cmd("GET", `/element/${badgeElement}/property/textContent`);
+    assert(/mapped \(manual\)/i.test(badge), `badge: ${badge}`);
+  });
+
+  await test("Unmap → the row shows Unmapped", async () => {
+    await rowMenu(mappedRecord, "menu-unmap");
+    const deadline = Date.now() + 10000;
+    while ((await rowStatus(mappedRecord)) !== "unmapped_by_admin" && Date.now() < deadline) await sleep(100);
+    assert((await rowStatus(mappedRecord)) === "unmapped_by_admin", `status ${await rowStatus(mappedRecord)}`);
+  });
+
+  await test("a schedule survives a restart, with its next run shown", async () => {
+    await session.selectOption(await session.waitFor(byTestId("schedule-kind")), "every_minutes");
+    await session.type(await session.waitFor(byTestId("schedule-minutes")), "30");
+    await session.click(await session.waitFor(byTestId("save-schedule")));
+    const shownBefore = await session.text(await session.waitFor(byTestId("schedule-next")));
+    await session.delete();
+    session = undefined;
+    await sleep(500);
+    session = await Session.create(base, application);
+    await session.waitFor(row("Demo tenant"));
+    await openMapping();
+    const kind = await session.waitFor(byTestId("schedule-kind"));
+    const deadline = Date.now() + 10000;
+    while ((await session.cmd("GET", `/element/${kind}/property/value`)) !== "every_minutes" && Date.now() < deadline) await sleep(100);
+    assert((await session.cmd("GET", `/element/${kind}/property/value`)) === "every_minutes", "the schedule was kept");
+    const shown = await session.text(await session.waitFor(byTestId("schedule-next")));
+    assert(/Next run/i.test(shown) && !/Next run:?\s*—/.test(shown), `next run: ${shown} (before restart: ${shownBefore})`);
+  });
 }
 
 const planRows = `//*[@data-testid="plan-row"]`;

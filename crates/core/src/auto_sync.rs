@@ -207,11 +207,23 @@ async fn mappable_profiles(
     permission_key: &str,
     cancel: &CancellationToken,
 ) -> Result<HashSet<String>> {
-    let cxone = connections
+    // The connection the users came from: the last one that pulled users, else the only one.
+    let last_puller = connections
+        .store_handle()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .last_user_pull_connection()?;
+    let cxone_connections: Vec<_> = connections
         .list()
         .await?
         .into_iter()
-        .find(|c| c.settings.kind() == ConnectionKind::Cxone)
+        .filter(|c| c.settings.kind() == ConnectionKind::Cxone)
+        .collect();
+    let cxone = cxone_connections
+        .iter()
+        .find(|c| Some(&c.id) == last_puller.as_ref())
+        .or(cxone_connections.first())
+        .cloned()
         .ok_or_else(|| {
             Error::InvalidInput(
                 "The permission gate reads security profiles from CXone, and there is no CXone connection. Add one, or turn the gate off (--permission-gate off)."
