@@ -31,6 +31,13 @@ pub enum BenchCommand {
         #[arg(long, value_name = "FILE")]
         record: Option<std::path::PathBuf>,
     },
+    /// Time Auto Sync (matching and writing) and Map User's search on synthetic data.
+    Map {
+        #[arg(long, default_value_t = 100_000)]
+        users: usize,
+        #[arg(long, default_value_t = 100_000)]
+        accounts: usize,
+    },
 }
 
 /// One way of pulling, measured on a fresh database: first pull, second (unchanged) pull, peak memory.
@@ -41,11 +48,14 @@ struct Figures {
 }
 
 pub async fn run(command: BenchCommand, output: &Output) -> Result<()> {
-    let BenchCommand::Pull {
-        agents,
-        page_size,
-        record,
-    } = command;
+    let (agents, page_size, record) = match command {
+        BenchCommand::Pull {
+            agents,
+            page_size,
+            record,
+        } => (agents, page_size, record),
+        BenchCommand::Map { users, accounts } => return run_map(users, accounts, output).await,
+    };
     let tenant = TenantConfig {
         agents,
         ..TenantConfig::demo(ccsync_core::demo::DEMO_SEED)
@@ -221,4 +231,102 @@ fn tempfile_dir() -> Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("ccsync-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+/// `ccsync bench map`: Auto Sync's matching and writing, and Map User's search, on synthetic users
+/// and accounts (no network: the directories' listing is measured by the pull benchmarks' kin).
+pub async fn run_map(users: usize, accounts: usize, output: &Output) -> Result<()> {
+    use ccsync_core::auto_sync::{match_and_write, RunSource};
+    use ccsync_core::directory::{ExternalAccount, Platform};
+    use ccsync_core::mapping::{self, MappingUser};
+    use ccsync_core::mapping_admin::AccountIndex;
+
+    let dir = tempfile_dir()?;
+    let mut store = Store::open(&dir.join("bench-map.sqlite3"))?;
+    // Users in the store, as a pull leaves them; accounts as a directory lists them: most share an
+    // email with a user (some in another case), some share one between two accounts.
+    let now = ccsync_core::store::now_rfc3339();
+    {
+        let tx = store.conn_mut().transaction()?;
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO records (entity, business_unit_id, cxone_id, name, detail, email_key, is_active, fields_hash,
+                                      raw, group_name, first_synced_at, last_synced_at)
+                 VALUES ('users', 1, ?1, ?2, ?3, ?4, 1, 0, '{}', 'Call Center Agents', ?5, ?5)",
+            )?;
+            for i in 0..users {
+                let email = format!("user{i}@example.com");
+                insert.execute(rusqlite::params![i.to_string(), format!("User {i}"), email, email, now])?;
+            }
+        }
+        tx.commit()?;
+    }
+    let mut generated: Vec<ExternalAccount> = (0..accounts)
+        .map(|i| {
+            let email = if i % 10 == 9 {
+                format!("USER{}@EXAMPLE.COM", i.saturating_sub(1))
+            } else {
+                format!("user{i}@example.com")
+            };
+            ExternalAccount {
+                id: format!("acc-{i}"),
+                name: format!("Account {i} Person"),
+                emails: vec![email],
+                active: i % 25 != 0,
+                raw: "{}".into(),
+            }
+        })
+        .collect();
+    generated.shrink_to_fit();
+    let mapping_users: Vec<MappingUser> = store.mapping_users()?.into_iter().map(|(u, _)| u).collect();
+
+    let started = Instant::now();
+    let current = store.mapping_states(Platform::Ringcentral)?;
+    let _ = mapping::auto_sync(&mapping_users, &generated, &current);
+    let matching_ms = ms(started);
+
+    let started = Instant::now();
+    let source = RunSource {
+        connection_id: "bench",
+        connection_name: "Bench",
+        started_at: &now,
+        started,
+    };
+    let result = match_and_write(&mut store, Platform::Ringcentral, &mapping_users, &generated, &source)?;
+    let auto_sync_ms = ms(started);
+
+    let index = AccountIndex::load(&store, Platform::Ringcentral)?;
+    let queries = [
+        "a",
+        "ac",
+        "acc",
+        "acco",
+        "accou",
+        "account 12",
+        "account 123",
+        "account 1234",
+        "person",
+        "user99",
+    ];
+    let mut keystrokes = Vec::new();
+    for q in queries {
+        let started = Instant::now();
+        let _ = index.search(q, 25);
+        keystrokes.push(ms(started));
+    }
+    keystrokes.sort_by(f64::total_cmp);
+    let slowest = keystrokes.last().copied().unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    output.value(
+        &json!({"users": users, "accounts": accounts, "matching_ms": matching_ms, "auto_sync_ms": auto_sync_ms,
+                "search_keystroke_max_ms": slowest, "mapped": result.counts.mapped}),
+        || {
+            format!(
+                "{users} users × {accounts} accounts: matching {matching_ms:.0} ms; Auto Sync (matching + writing) {auto_sync_ms:.0} ms ({} mapped); Map User search, slowest of {} keystrokes {slowest:.1} ms",
+                result.counts.mapped,
+                queries.len()
+            )
+        },
+    );
+    Ok(())
 }

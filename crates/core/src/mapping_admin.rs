@@ -19,7 +19,10 @@ use crate::{Error, Result};
 
 const ROW_SQL: &str = "
     SELECT r.id, r.cxone_id, r.name, r.detail, m.status, m.account_id, a.name, json_extract(a.emails, '$[0]'),
-           m.detail, m.attempts, m.flag, m.updated_at
+           m.detail, m.attempts,
+           COALESCE(m.flag, CASE WHEN r.missing_upstream_since IS NOT NULL
+                                 THEN 'The user is no longer in CXone (since ' || r.missing_upstream_since || ').' END),
+           m.updated_at
     FROM records r
     LEFT JOIN mappings m ON m.user_record_id = r.id AND m.platform = ?1
     LEFT JOIN external_accounts a ON a.platform = ?1 AND a.account_id = m.account_id
@@ -178,7 +181,37 @@ pub fn retry_user(store: &mut Store, platform: Platform, record_id: i64) -> Resu
 /// Accounts in memory for Map User's search: ranked by name and email as the administrator types.
 pub struct AccountIndex {
     accounts: Vec<(ExternalAccount, Option<String>)>,
-    haystacks: Vec<(Vec<char>, Vec<char>)>,
+    haystacks: Vec<(Haystack, Haystack)>,
+}
+
+/// Text to search, kept as bytes when it is ASCII (the matcher's much faster path).
+enum Haystack {
+    Ascii(Vec<u8>),
+    Unicode(Vec<char>),
+}
+
+impl Haystack {
+    fn new(text: &str) -> Haystack {
+        if text.is_ascii() {
+            Haystack::Ascii(text.as_bytes().to_vec())
+        } else {
+            Haystack::Unicode(text.chars().collect())
+        }
+    }
+
+    fn utf32(&self) -> Utf32Str<'_> {
+        match self {
+            Haystack::Ascii(bytes) => Utf32Str::Ascii(bytes),
+            Haystack::Unicode(chars) => Utf32Str::Unicode(chars),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Haystack::Ascii(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            Haystack::Unicode(chars) => chars.iter().collect(),
+        }
+    }
 }
 
 impl AccountIndex {
@@ -188,8 +221,8 @@ impl AccountIndex {
             .iter()
             .map(|(a, _)| {
                 (
-                    a.name.chars().collect(),
-                    a.emails.first().map(|e| e.trim()).unwrap_or("").chars().collect(),
+                    Haystack::new(&a.name),
+                    Haystack::new(a.emails.first().map(|e| e.trim()).unwrap_or("")),
                 )
             })
             .collect();
@@ -227,16 +260,37 @@ impl AccountIndex {
         if query.is_empty() {
             return Vec::new();
         }
-        let mut matcher = Matcher::new(Config::DEFAULT);
         let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
-        let mut scored: Vec<(u32, usize)> = Vec::new();
-        for (i, (name, email)) in self.haystacks.iter().enumerate() {
-            let by_name = pattern.score(Utf32Str::Unicode(name), &mut matcher);
-            let by_email = pattern.score(Utf32Str::Unicode(email), &mut matcher);
-            if let Some(best) = by_name.max(by_email) {
-                scored.push((best, i));
-            }
-        }
+        // Each core scores its share of the accounts (every keystroke searches them all).
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let chunk = self.haystacks.len().div_ceil(threads).max(1);
+        let mut scored: Vec<(u32, usize)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = self
+                .haystacks
+                .chunks(chunk)
+                .enumerate()
+                .map(|(part, haystacks)| {
+                    let pattern = &pattern;
+                    scope.spawn(move || {
+                        let mut matcher = Matcher::new(Config::DEFAULT);
+                        let mut found = Vec::new();
+                        for (offset, (name, email)) in haystacks.iter().enumerate() {
+                            let by_name = pattern.score(name.utf32(), &mut matcher);
+                            let by_email = pattern.score(email.utf32(), &mut matcher);
+                            if let Some(best) = by_name.max(by_email) {
+                                found.push((best, part * chunk + offset));
+                            }
+                        }
+                        found
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("a search thread does not panic"))
+                .collect()
+        });
+        let mut matcher = Matcher::new(Config::DEFAULT);
         let keep = limit.min(scored.len());
         if keep == 0 {
             return Vec::new();
@@ -252,7 +306,7 @@ impl AccountIndex {
                 AccountMatch {
                     account_id: account.id.clone(),
                     name: account.name.clone(),
-                    email: email.iter().collect(),
+                    email: email.text(),
                     active: account.active,
                     score: score as f32,
                     name_highlights: ranges(&pattern, &mut matcher, name),
@@ -265,12 +319,9 @@ impl AccountIndex {
 }
 
 /// The matched character positions of `text`, merged into `[start, end)` ranges.
-fn ranges(pattern: &Pattern, matcher: &mut Matcher, text: &[char]) -> Vec<(u32, u32)> {
+fn ranges(pattern: &Pattern, matcher: &mut Matcher, text: &Haystack) -> Vec<(u32, u32)> {
     let mut indices = Vec::new();
-    if pattern
-        .indices(Utf32Str::Unicode(text), matcher, &mut indices)
-        .is_none()
-    {
+    if pattern.indices(text.utf32(), matcher, &mut indices).is_none() {
         return Vec::new();
     }
     indices.sort_unstable();
