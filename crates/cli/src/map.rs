@@ -47,6 +47,22 @@ pub enum MapCommand {
         #[arg(long, value_parser = parse_platform)]
         platform: Platform,
     },
+    /// Import mappings from CSV (CXone user email or id, platform, account email or id): every row is
+    /// checked first; nothing is written if any row is invalid.
+    Import {
+        file: std::path::PathBuf,
+        #[arg(long, value_parser = parse_platform)]
+        platform: Platform,
+        /// Check the rows and say what would happen; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the mappings to a CSV file (what `import` reads back).
+    Export {
+        file: std::path::PathBuf,
+        #[arg(long, value_parser = parse_platform)]
+        platform: Platform,
+    },
     /// List the mappings.
     List {
         #[arg(long, value_parser = parse_platform)]
@@ -122,6 +138,48 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
             let row = mapping_admin::unmap_user(&mut store, platform, user)?;
             output.value(&row, || {
                 format!("{} is unmapped; Auto Sync will leave the pair alone.", row.name)
+            });
+        }
+        MapCommand::Import {
+            file,
+            platform,
+            dry_run,
+        } => {
+            let opened = std::fs::File::open(&file)
+                .map_err(|e| Error::InvalidInput(format!("{} cannot be opened: {e}.", file.display())))?;
+            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+            let plan = ccsync_core::mapping_import::plan(&store, platform, std::io::BufReader::new(opened))?;
+            let imported = if dry_run {
+                0
+            } else {
+                ccsync_core::mapping_import::commit(&mut store, platform, &plan)?
+            };
+            output.value(
+                &serde_json::json!({"dry_run": dry_run, "imported": imported, "plan": plan}),
+                || {
+                    let mut text = format!(
+                        "{}{} to map, {} unchanged, {} invalid.",
+                        if dry_run { "Dry run, nothing written: " } else { "" },
+                        plan.map,
+                        plan.unchanged,
+                        plan.invalid
+                    );
+                    for row in plan
+                        .rows
+                        .iter()
+                        .filter(|r| r.action != ccsync_core::mapping_import::ImportAction::Unchanged)
+                    {
+                        text.push_str(&format!("\n  line {}: {}", row.line, row.message));
+                    }
+                    text
+                },
+            );
+        }
+        MapCommand::Export { file, platform } => {
+            let written =
+                mapping_admin::export_mappings(&store.lock().unwrap_or_else(|p| p.into_inner()), platform, &file)?;
+            output.value(&serde_json::json!({"exported": written, "file": file}), || {
+                format!("Wrote {written} rows to {}.", file.display())
             });
         }
         MapCommand::List { platform, status } => {

@@ -11,6 +11,7 @@ pub mod http;
 pub mod logging;
 pub mod mapping;
 pub mod mapping_admin;
+pub mod mapping_import;
 pub mod model;
 pub mod paths;
 pub mod progress;

@@ -298,4 +298,79 @@ mod admin {
         let too_often = mapping_admin::set_schedule(&store, Platform::Webex, &Schedule::EveryMinutes { minutes: 2 });
         assert!(too_often.unwrap_err().to_string().contains("5 minutes"));
     }
+
+    #[tokio::test]
+    async fn importing_mappings_checks_every_row_then_maps_all_or_nothing() {
+        use ccsync_core::mapping_import::{self, ImportAction};
+        let (emulator, connections, dir) = setup(120).await;
+        auto_sync::run(
+            &connections,
+            "RingCentral",
+            &gate(false),
+            &NoProgress,
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+        let store = connections.store_handle();
+        let rows = mapping_admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral).unwrap();
+        let unmapped: Vec<_> = rows
+            .iter()
+            .filter(|r| r.status == Some(MappingStatus::UnmappedNoMatch))
+            .take(2)
+            .collect();
+        let contractor = emulator.with_data(|d| {
+            d.ringcentral
+                .accounts
+                .iter()
+                .find(|a| a.first_name == "Contractor")
+                .unwrap()
+                .email
+                .clone()
+                .unwrap()
+        });
+        let csv = format!(
+            "CXone user email,Platform,Account email\n{},ringcentral,{contractor}\nnobody@example.com,ringcentral,{contractor}\n{},RingCentral,{contractor}\n",
+            unmapped[0].email, unmapped[1].email
+        );
+        let plan = mapping_import::plan(&store.lock().unwrap(), Platform::Ringcentral, csv.as_bytes()).unwrap();
+        assert_eq!((plan.map, plan.invalid), (1, 2), "{:?}", plan.rows);
+        assert!(plan.rows[1].message.contains("nobody@example.com") && plan.rows[1].line == 3);
+        assert!(
+            plan.rows[2].message.contains("line 2"),
+            "the same account twice: {:?}",
+            plan.rows[2]
+        );
+        let refused = mapping_import::commit(&mut store.lock().unwrap(), Platform::Ringcentral, &plan).unwrap_err();
+        assert!(refused.to_string().contains("nothing was imported"));
+
+        let fixed = format!(
+            "CXone user email,Platform,Account email\n{},ringcentral,{contractor}\n",
+            unmapped[0].email
+        );
+        let plan = mapping_import::plan(&store.lock().unwrap(), Platform::Ringcentral, fixed.as_bytes()).unwrap();
+        assert_eq!(plan.rows[0].action, ImportAction::Map);
+        assert_eq!(
+            mapping_import::commit(&mut store.lock().unwrap(), Platform::Ringcentral, &plan).unwrap(),
+            1
+        );
+        let row = mapping_admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral)
+            .unwrap()
+            .into_iter()
+            .find(|r| r.record_id == unmapped[0].record_id)
+            .unwrap();
+        assert_eq!(row.status, Some(MappingStatus::MappedManual));
+
+        // Export → import: every row is unchanged (mapped rows match, unmapped ones have no account).
+        let path = dir.path().join("mappings.csv");
+        mapping_admin::export_mappings(&store.lock().unwrap(), Platform::Ringcentral, &path).unwrap();
+        let exported = std::fs::read(&path).unwrap();
+        let again = mapping_import::plan(&store.lock().unwrap(), Platform::Ringcentral, exported.as_slice()).unwrap();
+        assert_eq!(
+            (again.map, again.invalid, again.unchanged),
+            (0, 0, 120),
+            "{:?}",
+            again.rows.iter().find(|r| r.action != ImportAction::Unchanged)
+        );
+    }
 }

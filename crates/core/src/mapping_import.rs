@@ -1,0 +1,251 @@
+//! Importing mappings from CSV: one row per mapping (CXone user email or id, platform, account email
+//! or id). A dry run checks every row and says what would happen; the commit applies the valid rows
+//! as manual mappings in one transaction, or none if any row is invalid.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::directory::Platform;
+use crate::mapping::{self, MappingRow, MappingStatus};
+use crate::mapping_admin;
+use crate::store::mappings::{platform_str, save_state};
+use crate::store::runs::{self, RunCounts, RunStart};
+use crate::store::{now_rfc3339, Store};
+use crate::{Error, Result};
+
+/// What an import row will do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportAction {
+    Map,
+    Unchanged,
+    Invalid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ImportRowPlan {
+    /// 1-based line number in the file (the header is line 1).
+    pub line: u32,
+    pub user: String,
+    pub account: String,
+    pub action: ImportAction,
+    /// Why a row is invalid, or what it changes.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ImportSummary {
+    pub map: u32,
+    pub unchanged: u32,
+    pub invalid: u32,
+    pub rows: Vec<ImportRowPlan>,
+}
+
+/// Header names each column may have (compared without case, spaces or punctuation).
+const USER_HEADERS: &[&str] = &[
+    "cxoneuseremail",
+    "cxoneuser",
+    "cxoneuserid",
+    "useremail",
+    "user",
+    "email",
+];
+const PLATFORM_HEADERS: &[&str] = &["platform"];
+const ACCOUNT_HEADERS: &[&str] = &["accountemail", "account", "accountid", "externalaccount"];
+
+fn squash(header: &str) -> String {
+    header
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(|c| c.to_lowercase())
+        .collect()
+}
+
+/// Reads the file and plans every row against the store. Nothing is written.
+pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<ImportSummary> {
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let bad = |what: String| Error::InvalidInput(what);
+    let headers: Vec<String> = csv
+        .headers()
+        .map_err(|e| bad(format!("The file cannot be read as CSV: {e}.")))?
+        .iter()
+        .map(|h| squash(h.trim_start_matches('\u{feff}')))
+        .collect();
+    let column = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let (Some(user_col), Some(account_col)) = (column(USER_HEADERS), column(ACCOUNT_HEADERS)) else {
+        return Err(bad(
+            "The file needs a column for the CXone user (email or id) and one for the account (email or id), e.g. \
+             \"CXone user email\" and \"Account email\" as `ccsync map list`'s export writes them."
+                .into(),
+        ));
+    };
+    let platform_col = column(PLATFORM_HEADERS);
+
+    let rows = mapping_admin::list_rows(store, platform)?;
+    let accounts = mapping_admin::stored_accounts(store, platform)?;
+    let user_by_key: HashMap<String, &MappingRow> = rows
+        .iter()
+        .flat_map(|r| [(r.user_id.clone(), r), (r.email.trim().to_lowercase(), r)])
+        .collect();
+    let account_by_key: HashMap<String, &crate::directory::ExternalAccount> = accounts
+        .iter()
+        .flat_map(|a| {
+            let emails = a
+                .emails
+                .iter()
+                .filter_map(|e| mapping::email_key(e))
+                .map(move |k| (k, a));
+            std::iter::once((a.id.clone(), a)).chain(emails)
+        })
+        .collect();
+    let holders: HashMap<&str, &MappingRow> = rows
+        .iter()
+        .filter(|r| r.status.is_some_and(MappingStatus::is_mapped))
+        .filter_map(|r| Some((r.account_id.as_deref()?, r)))
+        .collect();
+
+    let mut summary = ImportSummary::default();
+    let mut users_seen: HashMap<i64, u32> = HashMap::new();
+    let mut accounts_seen: HashMap<String, u32> = HashMap::new();
+    for (n, record) in csv.records().enumerate() {
+        let line = n as u32 + 2;
+        let record = record.map_err(|e| bad(format!("Line {line} cannot be read: {e}.")))?;
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let cell = |i: usize| record.get(i).unwrap_or("").trim().to_owned();
+        let (user, account) = (cell(user_col), cell(account_col));
+        let mut row = ImportRowPlan {
+            line,
+            user: user.clone(),
+            account: account.clone(),
+            action: ImportAction::Invalid,
+            message: String::new(),
+        };
+        let wanted_platform = platform_col.map(cell).unwrap_or_default();
+        let found_user = user_by_key.get(&user).or_else(|| user_by_key.get(&user.to_lowercase()));
+        let found_account = account_by_key
+            .get(&account)
+            .or_else(|| mapping::email_key(&account).and_then(|k| account_by_key.get(&k)));
+        row.message = if !wanted_platform.is_empty() && squash(&wanted_platform) != platform_str(platform) {
+            format!(
+                "Platform \"{wanted_platform}\" is not the one being imported ({}).",
+                platform_str(platform)
+            )
+        } else if user.is_empty() {
+            "The CXone user is empty.".into()
+        } else if found_user.is_none() {
+            format!("No CXone user \"{user}\" in the store; pull users first.")
+        } else if account.is_empty() {
+            // An exported unmapped user: nothing to map.
+            row.action = ImportAction::Unchanged;
+            "No account on this row: nothing to map.".into()
+        } else if found_account.is_none() {
+            format!("No account \"{account}\" in the last list from the platform; run Auto Sync to refresh it.")
+        } else {
+            String::new()
+        };
+        if row.message.is_empty() && row.action == ImportAction::Invalid {
+            let (user_row, account) = (found_user.unwrap(), found_account.unwrap());
+            if let Some(first) = users_seen.insert(user_row.record_id, line) {
+                row.message = format!("The same CXone user is on line {first} too.");
+            } else if let Some(first) = accounts_seen.insert(account.id.clone(), line) {
+                row.message = format!("The same account is on line {first} too.");
+            } else if let Some(holder) = holders
+                .get(account.id.as_str())
+                .filter(|h| h.record_id != user_row.record_id)
+            {
+                row.message = format!(
+                    "{} is already mapped to {}; unmap it there first.",
+                    account.name, holder.name
+                );
+            } else if user_row.account_id.as_deref() == Some(account.id.as_str())
+                && user_row.status.is_some_and(MappingStatus::is_mapped)
+            {
+                row.action = ImportAction::Unchanged;
+                row.message = "Already mapped to this account.".into();
+            } else {
+                row.action = ImportAction::Map;
+                row.message = format!("{} → {}", user_row.name, account.name);
+            }
+        }
+        match row.action {
+            ImportAction::Map => summary.map += 1,
+            ImportAction::Unchanged => summary.unchanged += 1,
+            ImportAction::Invalid => summary.invalid += 1,
+        }
+        summary.rows.push(row);
+    }
+    Ok(summary)
+}
+
+/// Applies a plan: every "map" row becomes a manual mapping, in one transaction. Refused when any
+/// row is invalid (fix the file, or remove those rows, and import again).
+pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) -> Result<u32> {
+    if summary.invalid > 0 {
+        return Err(Error::InvalidInput(format!(
+            "{} row(s) are invalid; nothing was imported. Fix them (see the dry run) and import again.",
+            summary.invalid
+        )));
+    }
+    let accounts: HashMap<String, crate::directory::ExternalAccount> = mapping_admin::stored_accounts(store, platform)?
+        .into_iter()
+        .map(|a| (a.id.clone(), a))
+        .collect();
+    let rows = mapping_admin::list_rows(store, platform)?;
+    let states = store.mapping_states(platform)?;
+    let now = now_rfc3339();
+    let tx = store.conn_mut().transaction()?;
+    let start = RunStart {
+        kind: "mapping_import",
+        entity: None,
+        connection_id: None,
+        connection_name: platform_str(platform),
+        started_at: &now,
+    };
+    let run_id = runs::insert_run(&tx, &start)?;
+    let mut done = 0u32;
+    let mut seen = HashSet::new();
+    for planned in summary.rows.iter().filter(|r| r.action == ImportAction::Map) {
+        let user = rows
+            .iter()
+            .find(|r| r.user_id == planned.user || r.email.trim().eq_ignore_ascii_case(planned.user.trim()))
+            .ok_or_else(|| Error::Stale("mappings"))?;
+        let account = accounts
+            .values()
+            .find(|a| {
+                a.id == planned.account
+                    || a.emails
+                        .iter()
+                        .any(|e| e.trim().eq_ignore_ascii_case(planned.account.trim()))
+            })
+            .ok_or_else(|| Error::Stale("mappings"))?;
+        if !seen.insert(user.record_id) {
+            continue;
+        }
+        let old = states.get(&user.record_id).cloned().unwrap_or_default();
+        let new = mapping::map_manually(account, &old);
+        save_state(&tx, platform, user.record_id, &new, &now)?;
+        let change = crate::model::FieldChange {
+            field: format!("{} mapping", platform_str(platform)),
+            old: mapping::describe_state(&old),
+            new: mapping::describe_state(&new),
+        };
+        runs::insert_audit(&tx, run_id, user.record_id, "mapping", &[change], &now)?;
+        done += 1;
+    }
+    let counts = RunCounts {
+        updated: done,
+        unchanged: summary.unchanged,
+        ..RunCounts::default()
+    };
+    runs::finish_run(&tx, run_id, "succeeded", &counts, 0, None)?;
+    tx.commit()?;
+    Ok(done)
+}
