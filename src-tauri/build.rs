@@ -27,6 +27,8 @@ fn main() {
         "get_schedule",
         "set_schedule",
         "export_mappings",
+        "plan_mapping_import",
+        "commit_mapping_import",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

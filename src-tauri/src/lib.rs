@@ -8,6 +8,7 @@ use ccsync_core::auto_sync::AutoSyncResult;
 use ccsync_core::directory::Platform;
 use ccsync_core::mapping::{AccountMatch, MappingRow};
 use ccsync_core::mapping_admin;
+use ccsync_core::mapping_import::{self, ImportSummary};
 use ccsync_core::model::{
     AppInfo, ApplyResult, AuditEntry, Connection, ConnectionDraft, Entity, ProgressEvent, Selection, StoredRecord,
     SyncPlan, SyncRun, TestOutcome,
@@ -203,6 +204,26 @@ fn export_mappings(state: State<'_, AppState>, platform: Platform, path: String)
     )?)
 }
 
+#[tauri::command(async)]
+fn plan_mapping_import(state: State<'_, AppState>, platform: Platform, path: String) -> CommandResult<ImportSummary> {
+    let file = open_csv(&path)?;
+    Ok(mapping_import::plan(&state.store(), platform, file)?)
+}
+
+#[tauri::command(async)]
+fn commit_mapping_import(state: State<'_, AppState>, platform: Platform, path: String) -> CommandResult<u32> {
+    let plan = mapping_import::plan(&state.store(), platform, open_csv(&path)?)?;
+    let imported = mapping_import::commit(&mut state.store(), platform, &plan)?;
+    state.mapping.forget_index(platform);
+    Ok(imported)
+}
+
+fn open_csv(path: &str) -> Result<std::io::BufReader<std::fs::File>, ApiError> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| ccsync_core::Error::InvalidInput(format!("{path} cannot be opened: {e}.")))?;
+    Ok(std::io::BufReader::new(file))
+}
+
 /// Starts the app. `--demo` (or `CCSYNC_DEMO=1`) opens straight into the demo tenant when no
 /// connection exists yet.
 pub fn run() {
@@ -247,7 +268,9 @@ pub fn run() {
             search_accounts,
             get_schedule,
             set_schedule,
-            export_mappings
+            export_mappings,
+            plan_mapping_import,
+            commit_mapping_import
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

@@ -28,6 +28,7 @@ fn export_all(dir: &Path) {
     ccsync_core::auto_sync::AutoSyncResult::export_all_to(dir).unwrap();
     ccsync_core::directory::Platform::export_all_to(dir).unwrap();
     ccsync_core::schedule::ScheduleInfo::export_all_to(dir).unwrap();
+    ccsync_core::mapping_import::ImportSummary::export_all_to(dir).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
