@@ -48,14 +48,12 @@ impl MappingRuntime {
             Error::InvalidInput("Auto Sync is already running for this platform; wait for it to finish.".into())
         })?;
         let connection = auto_sync::platform_connection(&self.connections, platform).await?;
-        let result = auto_sync::run(
-            &self.connections,
-            &connection,
-            &AutoSyncOptions::default(),
-            progress,
-            cancel,
-        )
-        .await;
+        let options = {
+            let store = self.connections.store_handle();
+            let store = store.lock().unwrap_or_else(|p| p.into_inner());
+            AutoSyncOptions::from_settings(&store)?
+        };
+        let result = auto_sync::run(&self.connections, &connection, &options, progress, cancel).await;
         self.forget_index(platform);
         result
     }

@@ -30,9 +30,18 @@ pub enum MapCommand {
         /// The platform connection (name or id); optional when there is only one.
         #[arg(long)]
         connection: Option<String>,
-        /// Skip users whose security profile lacks the User Mapping: Map permission (on by default).
-        #[arg(long, default_value = "on", value_parser = ["on", "off"])]
-        permission_gate: String,
+        /// For this run only: skip users whose security profile lacks the map permission, or not
+        /// (default: the saved setting, on unless changed with `ccsync map settings`).
+        #[arg(long, value_parser = ["on", "off"])]
+        permission_gate: Option<String>,
+    },
+    /// Show or change the permission gate and the security-profile permission key it looks for.
+    Settings {
+        #[arg(long, value_parser = ["on", "off"])]
+        permission_gate: Option<String>,
+        /// The permissionKey in CXone security profiles that means "User Mapping: Map".
+        #[arg(long)]
+        permission_key: Option<String>,
     },
     /// Map a CXone user (email or agent id) to an account (email or id) by hand.
     Set {
@@ -85,10 +94,10 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
                 Some(name) => name,
                 None => auto_sync::platform_connection(connections, platform).await?,
             };
-            let options = AutoSyncOptions {
-                permission_gate: permission_gate == "on",
-                ..AutoSyncOptions::default()
-            };
+            let mut options = AutoSyncOptions::from_settings(&store.lock().unwrap_or_else(|p| p.into_inner()))?;
+            if let Some(gate) = permission_gate {
+                options.permission_gate = gate == "on";
+            }
             let result = auto_sync::run(
                 connections,
                 &connection,
@@ -105,6 +114,25 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
                     c.unmapped_only_inactive, c.skipped_no_permission, result.run_id
                 )
             });
+        }
+        MapCommand::Settings {
+            permission_gate,
+            permission_key,
+        } => {
+            let store = store.lock().unwrap_or_else(|p| p.into_inner());
+            let mut options = AutoSyncOptions::from_settings(&store)?;
+            if let Some(gate) = permission_gate {
+                options.permission_gate = gate == "on";
+            }
+            if let Some(key) = permission_key {
+                options.permission_key = key;
+            }
+            options.save(&store)?;
+            let gate = if options.permission_gate { "on" } else { "off" };
+            output.value(
+                &serde_json::json!({"permission_gate": gate, "permission_key": options.permission_key}),
+                || format!("Permission gate {gate}; permission key \"{}\".", options.permission_key),
+            );
         }
         MapCommand::Set {
             cxone_user,

@@ -43,6 +43,33 @@ impl Default for AutoSyncOptions {
     }
 }
 
+const GATE_SETTING: &str = "mapping.permission_gate";
+const KEY_SETTING: &str = "mapping.permission_key";
+
+impl AutoSyncOptions {
+    /// The saved settings (gate on and the default key until changed).
+    pub fn from_settings(store: &Store) -> Result<AutoSyncOptions> {
+        Ok(AutoSyncOptions {
+            permission_gate: store.setting(GATE_SETTING)?.is_none_or(|v| v != "off"),
+            permission_key: store
+                .setting(KEY_SETTING)?
+                .unwrap_or_else(|| DEFAULT_PERMISSION_KEY.into()),
+            retry: None,
+        })
+    }
+
+    /// Saves the gate and the permission key as the defaults of every later run.
+    pub fn save(&self, store: &Store) -> Result<()> {
+        if self.permission_key.trim().is_empty() {
+            return Err(Error::InvalidInput(
+                "Enter the permission key that means \"User Mapping: Map\".".into(),
+            ));
+        }
+        store.set_setting(GATE_SETTING, if self.permission_gate { "on" } else { "off" })?;
+        store.set_setting(KEY_SETTING, self.permission_key.trim())
+    }
+}
+
 /// What `ccsync map auto --json` prints.
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct AutoSyncResult {

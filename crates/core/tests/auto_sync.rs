@@ -373,4 +373,39 @@ mod admin {
             again.rows.iter().find(|r| r.action != ImportAction::Unchanged)
         );
     }
+
+    #[tokio::test]
+    async fn the_permission_gate_and_key_are_settings() {
+        let (_emulator, connections, _dir) = setup(50).await;
+        let store = connections.store_handle();
+        let saved = AutoSyncOptions::from_settings(&store.lock().unwrap()).unwrap();
+        assert!(saved.permission_gate, "on by default");
+        assert_eq!(saved.permission_key, auto_sync::DEFAULT_PERMISSION_KEY);
+        let off = AutoSyncOptions {
+            permission_gate: false,
+            permission_key: "SomethingElse".into(),
+            retry: None,
+        };
+        off.save(&store.lock().unwrap()).unwrap();
+        let again = AutoSyncOptions::from_settings(&store.lock().unwrap()).unwrap();
+        assert_eq!(
+            (again.permission_gate, again.permission_key.as_str()),
+            (false, "SomethingElse")
+        );
+        // A key no profile has, with the gate on: everyone is skipped.
+        let strict = AutoSyncOptions {
+            permission_gate: true,
+            permission_key: "NoSuchKey".into(),
+            retry: Some(RetryPolicy::quick()),
+        };
+        let result = auto_sync::run(&connections, "Webex", &strict, &NoProgress, &CancellationToken::new())
+            .await
+            .unwrap();
+        assert_eq!(result.counts.skipped_no_permission, 50);
+        let blank = AutoSyncOptions {
+            permission_key: " ".into(),
+            ..AutoSyncOptions::default()
+        };
+        assert!(blank.save(&store.lock().unwrap()).is_err());
+    }
 }

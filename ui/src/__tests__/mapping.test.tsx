@@ -284,6 +284,140 @@ describe("User Mapping: list", () => {
   });
 });
 
+describe("User Mapping: import", () => {
+  const PATH = "/home/admin/mappings.csv";
+
+  it("shows the dry run counts and invalid rows, and refuses to import", async () => {
+    const backend = setup({
+      "plugin:dialog|open": () => PATH,
+      plan_mapping_import: () => ({
+        map: 1,
+        unchanged: 1,
+        invalid: 2,
+        rows: [
+          { line: 2, user: "ada@example.com", account: "rc-1", action: "unchanged", message: "Already mapped" },
+          { line: 3, user: "alan@example.com", account: "rc-3", action: "map", message: "Maps to rc-3" },
+          { line: 4, user: "nobody@example.com", account: "rc-9", action: "invalid", message: "No CXone user with this email." },
+          { line: 5, user: "ken@example.com", account: "", action: "invalid", message: "The account column is empty." },
+        ],
+      }),
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    await user.click(screen.getByTestId("import-mappings"));
+
+    const dialog = await screen.findByRole("dialog");
+    expect(dialog).toHaveAttribute("aria-labelledby");
+    expect(within(dialog).getByTestId("import-dialog")).toBeInTheDocument();
+    expect(within(dialog).getByRole("heading")).toHaveTextContent("Import mappings — dry run");
+    expect(await within(dialog).findByTestId("import-summary")).toHaveTextContent(
+      "1 to map · 1 unchanged · 2 invalid",
+    );
+    const rows = within(dialog).getAllByTestId("import-row");
+    expect(rows.map((r) => r.getAttribute("data-action"))).toEqual(["map", "invalid", "invalid"]);
+    expect(rows[1]).toHaveTextContent("No CXone user with this email.");
+    expect(rows[2]).toHaveTextContent("The account column is empty.");
+    expect(within(dialog).getByTestId("commit-import")).toBeDisabled();
+    expect(dialog).toHaveTextContent(
+      "Fix the invalid rows in the file and choose it again — nothing is imported while any row is invalid.",
+    );
+    expect(backend.callsTo("plugin:dialog|open")[0].args).toMatchObject({
+      options: {
+        multiple: false,
+        directory: false,
+        filters: [{ name: "CSV file", extensions: ["csv"] }],
+      },
+    });
+    expect(backend.callsTo("plan_mapping_import")[0].args).toEqual({
+      platform: "ringcentral",
+      path: PATH,
+    });
+
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(backend.callsTo("commit_mapping_import")).toHaveLength(0);
+  });
+
+  it("imports a clean file, reports the count and reloads the list", async () => {
+    let listed = 0;
+    const backend = setup({
+      list_mappings: () => {
+        listed += 1;
+        const rows = structuredClone(ROWS);
+        if (listed > 1) {
+          rows[2] = { ...rows[2], status: "mapped_manual", method: "manual", account_id: "rc-3" };
+        }
+        return rows;
+      },
+      "plugin:dialog|open": () => PATH,
+      plan_mapping_import: () => ({
+        map: 1,
+        unchanged: 0,
+        invalid: 0,
+        rows: [
+          { line: 2, user: "alan@example.com", account: "rc-3", action: "map", message: "Maps to rc-3" },
+        ],
+      }),
+      commit_mapping_import: () => 1,
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    expect(statusOf(3)).toBe("Not yet attempted");
+    await user.click(screen.getByTestId("import-mappings"));
+
+    const dialog = await screen.findByRole("dialog");
+    const commit = within(dialog).getByTestId("commit-import");
+    await waitFor(() => expect(commit).toBeEnabled());
+    expect(within(dialog).queryByTestId("import-blocked")).not.toBeInTheDocument();
+    await user.click(commit);
+
+    const done = await screen.findByTestId("import-mappings-result");
+    expect(done).toHaveAttribute("role", "status");
+    expect(done).toHaveTextContent("Imported 1 mapping.");
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(backend.callsTo("commit_mapping_import")[0].args).toEqual({
+      platform: "ringcentral",
+      path: PATH,
+    });
+    await waitFor(() => expect(statusOf(3)).toBe("Mapped (manual)"));
+    expect(backend.callsTo("list_mappings")).toHaveLength(2);
+  });
+
+  it("shows an import error inside the dialog", async () => {
+    setup({
+      "plugin:dialog|open": () => PATH,
+      plan_mapping_import: () => {
+        throw apiError("invalid_input", "The file has no header row.");
+      },
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    await user.click(screen.getByTestId("import-mappings"));
+    const dialog = await screen.findByRole("dialog");
+    expect(await within(dialog).findByRole("alert")).toHaveTextContent(
+      "The file has no header row.",
+    );
+    expect(within(dialog).getByTestId("commit-import")).toBeDisabled();
+  });
+
+  it("does nothing when the file dialog is cancelled", async () => {
+    const backend = setup({ "plugin:dialog|open": () => null });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    await screen.findAllByTestId("mapping-row");
+    await user.click(screen.getByTestId("import-mappings"));
+    await waitFor(() => expect(backend.callsTo("plugin:dialog|open")).toHaveLength(1));
+    await waitFor(() => expect(screen.getByTestId("import-mappings")).toBeEnabled());
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(backend.callsTo("plan_mapping_import")).toHaveLength(0);
+    expect(backend.callsTo("commit_mapping_import")).toHaveLength(0);
+    expect(screen.queryByTestId("import-mappings-result")).not.toBeInTheDocument();
+  });
+});
+
 describe("User Mapping: Auto Sync", () => {
   it("shows progress, then the result counts, and reloads the list", async () => {
     const pending = deferred<unknown>();

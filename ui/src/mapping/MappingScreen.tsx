@@ -4,6 +4,7 @@ import { ProgressBar } from "../components/ProgressBar";
 import { formatCount } from "../format";
 import {
   cancelSync,
+  chooseCsvOpenPath,
   chooseCsvSavePath,
   exportMappings,
   isCancelled,
@@ -18,6 +19,7 @@ import {
   type ProgressEvent,
 } from "../platform";
 import type { ScreenId } from "../screens";
+import { ImportMappingsDialog } from "./ImportMappingsDialog";
 import { MapUserDialog } from "./MapUserDialog";
 import { MappingTable, type RowAction } from "./MappingTable";
 import { SchedulePanel } from "./SchedulePanel";
@@ -50,6 +52,13 @@ type ExportState =
   | { status: "done"; rows: number; path: string }
   | { status: "error"; error: ApiError };
 
+type ImportState =
+  | { status: "idle" }
+  | { status: "choosing" }
+  | { status: "open"; platform: Platform; path: string }
+  | { status: "done"; count: number }
+  | { status: "error"; error: ApiError };
+
 type Props = {
   /** Opens another screen (Connections for a missing connection, Synchronize for users). */
   onNavigate?: (screen: ScreenId) => void;
@@ -68,6 +77,7 @@ export function MappingScreen({ onNavigate }: Props) {
   const [runError, setRunError] = useState<ApiError | null>(null);
   const [cancelled, setCancelled] = useState(false);
   const [exportState, setExportState] = useState<ExportState>({ status: "idle" });
+  const [importState, setImportState] = useState<ImportState>({ status: "idle" });
   const [pending, setPending] = useState<ReadonlySet<number>>(new Set());
   const [actionError, setActionError] = useState<{ name: string; error: ApiError } | null>(null);
   const [mapping, setMapping] = useState<MappingRow | null>(null);
@@ -106,6 +116,7 @@ export function MappingScreen({ onNavigate }: Props) {
     setRunError(null);
     setCancelled(false);
     setExportState({ status: "idle" });
+    setImportState({ status: "idle" });
     setActionError(null);
     setMapping(null);
     void load(platform);
@@ -250,6 +261,23 @@ export function MappingScreen({ onNavigate }: Props) {
     } catch (error) {
       if (mounted.current) setExportState({ status: "error", error: error as ApiError });
     }
+  }
+
+  async function onImport() {
+    const which = platform;
+    setImportState({ status: "choosing" });
+    try {
+      const path = await chooseCsvOpenPath();
+      if (!mounted.current) return;
+      setImportState(path === null ? { status: "idle" } : { status: "open", platform: which, path });
+    } catch (error) {
+      if (mounted.current) setImportState({ status: "error", error: error as ApiError });
+    }
+  }
+
+  function onImported(which: Platform, count: number) {
+    setImportState({ status: "done", count });
+    void load(which, true);
   }
 
   const platformLabel = PLATFORM_LABELS[platform];
@@ -417,6 +445,15 @@ export function MappingScreen({ onNavigate }: Props) {
           >
             {exportState.status === "busy" ? "Exporting…" : "Export mappings"}
           </button>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            data-testid="import-mappings"
+            disabled={importState.status === "choosing" || importState.status === "open" || busy !== null}
+            onClick={() => void onImport()}
+          >
+            Import mappings
+          </button>
         </div>
       </div>
 
@@ -478,9 +515,30 @@ export function MappingScreen({ onNavigate }: Props) {
         </p>
       ) : null}
 
+      {importState.status === "done" ? (
+        <p className="export-note" role="status" data-testid="import-mappings-result">
+          Imported {formatCount(importState.count)}{" "}
+          {importState.count === 1 ? "mapping" : "mappings"}.
+        </p>
+      ) : importState.status === "error" ? (
+        <p className="inline-error" role="alert" data-testid="import-mappings-error">
+          {importState.error.message}
+        </p>
+      ) : null}
+
       {body}
 
       <SchedulePanel platform={platform} refreshKey={scheduleKey} />
+
+      {importState.status === "open" ? (
+        <ImportMappingsDialog
+          key={`${importState.platform}\u0000${importState.path}`}
+          platform={importState.platform}
+          path={importState.path}
+          onClose={() => setImportState({ status: "idle" })}
+          onImported={(count) => onImported(importState.platform, count)}
+        />
+      ) : null}
 
       {mapping ? (
         <MapUserDialog

@@ -2,7 +2,7 @@
 // typed functions below and receives either the command's result or an
 // `ApiError` rejection (never a bare string or an unknown object).
 import { Channel, invoke } from "@tauri-apps/api/core";
-import { save } from "@tauri-apps/plugin-dialog";
+import { open, save } from "@tauri-apps/plugin-dialog";
 
 import type { ApiError } from "../bindings/ApiError";
 import type { AppInfo } from "../bindings/AppInfo";
@@ -11,6 +11,7 @@ import type { ConnectionDraft } from "../bindings/ConnectionDraft";
 import type { ApplyResult } from "../bindings/ApplyResult";
 import type { AuditEntry } from "../bindings/AuditEntry";
 import type { Entity } from "../bindings/Entity";
+import type { ImportSummary } from "../bindings/ImportSummary";
 import type { ProgressEvent } from "../bindings/ProgressEvent";
 import type { Selection } from "../bindings/Selection";
 import type { StoredRecord } from "../bindings/StoredRecord";
@@ -39,6 +40,9 @@ export type { ApplyResult } from "../bindings/ApplyResult";
 export type { AuditEntry } from "../bindings/AuditEntry";
 export type { Entity } from "../bindings/Entity";
 export type { FieldChange } from "../bindings/FieldChange";
+export type { ImportAction } from "../bindings/ImportAction";
+export type { ImportRowPlan } from "../bindings/ImportRowPlan";
+export type { ImportSummary } from "../bindings/ImportSummary";
 export type { PlanRow } from "../bindings/PlanRow";
 export type { PlanStatus } from "../bindings/PlanStatus";
 export type { PlanSummary } from "../bindings/PlanSummary";
@@ -205,6 +209,20 @@ export async function chooseCsvSavePath(defaultName: string): Promise<string | n
   }
 }
 
+/** Asks for a CSV file to open; null when the user cancels. */
+export async function chooseCsvOpenPath(): Promise<string | null> {
+  try {
+    const picked = await open({
+      multiple: false,
+      directory: false,
+      filters: [{ name: "CSV file", extensions: ["csv"] }],
+    });
+    return typeof picked === "string" ? picked : null;
+  } catch (reason) {
+    throw toApiError(reason);
+  }
+}
+
 /** Every sync run, newest first. */
 export function listRuns(): Promise<SyncRun[]> {
   return call<SyncRun[]>("list_runs");
@@ -264,4 +282,14 @@ export function setSchedule(platform: Platform, schedule: Schedule): Promise<Sch
 /** Writes the mappings of `platform` to a CSV file; resolves to the number of rows. */
 export function exportMappings(platform: Platform, path: string): Promise<number> {
   return call<number>("export_mappings", { platform, path });
+}
+
+/** Reads a mappings CSV and says what importing it would do; nothing is written. */
+export function planMappingImport(platform: Platform, path: string): Promise<ImportSummary> {
+  return call<ImportSummary>("plan_mapping_import", { platform, path });
+}
+
+/** Imports a mappings CSV; resolves to the number of mappings written. */
+export function commitMappingImport(platform: Platform, path: string): Promise<number> {
+  return call<number>("commit_mapping_import", { platform, path });
 }

@@ -5,6 +5,7 @@ pub mod connections;
 pub mod mappings;
 pub mod records;
 pub mod runs;
+pub mod settings;
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;

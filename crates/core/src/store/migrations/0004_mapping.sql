@@ -35,3 +35,9 @@ CREATE TABLE auto_sync_schedules (
     created_at  TEXT NOT NULL,
     last_run    TEXT
 ) STRICT;
+
+-- Small settings, one row each (e.g. the User Mapping permission gate).
+CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+) STRICT;
