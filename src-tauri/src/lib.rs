@@ -172,7 +172,9 @@ fn unmap_user(state: State<'_, AppState>, platform: Platform, record_id: i64) ->
 
 #[tauri::command(async)]
 fn retry_user(state: State<'_, AppState>, platform: Platform, record_id: i64) -> CommandResult<MappingRow> {
-    Ok(mapping_admin::retry_user(&mut state.store(), platform, record_id)?)
+    let row = mapping_admin::retry_user(&mut state.store(), platform, record_id)?;
+    state.mapping.forget_index(platform);
+    Ok(row)
 }
 
 #[tauri::command(async)]

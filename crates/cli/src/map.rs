@@ -142,15 +142,23 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
             let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
             let user = find_user(&mapping_admin::list_rows(&store, platform)?, &cxone_user)?.record_id;
             let wanted = account.trim().to_lowercase();
-            let account_id = mapping_admin::stored_accounts(&store, platform)?
+            let matching: Vec<String> = mapping_admin::stored_accounts(&store, platform)?
                 .into_iter()
-                .find(|a| a.id == account.trim() || a.emails.iter().any(|e| e.trim().to_lowercase() == wanted))
+                .filter(|a| a.id == account.trim() || a.emails.iter().any(|e| e.trim().to_lowercase() == wanted))
                 .map(|a| a.id)
-                .ok_or_else(|| {
-                    Error::NotFound(format!(
-                        "No account \"{account}\" in the last list; run `ccsync map auto` to refresh it."
-                    ))
-                })?;
+                .collect();
+            if matching.len() > 1 {
+                return Err(Error::InvalidInput(format!(
+                    "{} accounts have \"{account}\" ({}); give the account id instead.",
+                    matching.len(),
+                    matching.join(", ")
+                )));
+            }
+            let account_id = matching.into_iter().next().ok_or_else(|| {
+                Error::NotFound(format!(
+                    "No account \"{account}\" in the last list; run `ccsync map auto` to refresh it."
+                ))
+            })?;
             let row = mapping_admin::map_user(&mut store, platform, user, &account_id)?;
             output.value(&row, || {
                 format!(
@@ -177,7 +185,9 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
                 .map_err(|e| Error::InvalidInput(format!("{} cannot be opened: {e}.", file.display())))?;
             let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
             let plan = ccsync_core::mapping_import::plan(&store, platform, std::io::BufReader::new(opened))?;
-            let imported = if dry_run {
+            // The plan is printed first, so a refused import shows which lines to fix.
+            let refused = !dry_run && plan.invalid > 0;
+            let imported = if dry_run || refused {
                 0
             } else {
                 ccsync_core::mapping_import::commit(&mut store, platform, &plan)?
@@ -202,6 +212,12 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
                     text
                 },
             );
+            if refused {
+                return Err(Error::InvalidInput(format!(
+                    "{} row(s) are invalid (listed above); nothing was imported. Fix them and import again.",
+                    plan.invalid
+                )));
+            }
         }
         MapCommand::Export { file, platform } => {
             let written =

@@ -179,11 +179,15 @@ fn decide(
         return keep(MappingStatus::MappedManual, gone(&old.account_id));
     }
     if !user.can_map {
+        // No account is kept for a skipped user, and its attempts start afresh once it may be mapped.
         return MappingState {
             status: Some(MappingStatus::SkippedNoPermission),
+            account_id: None,
             detail: "The user's security profile lacks the User Mapping: Map permission.".into(),
+            attempts: 0,
             fingerprint,
-            ..old.clone()
+            blocked_account: old.blocked_account.clone(),
+            flag: None,
         };
     }
     // An automatic mapping stands while its account does; when the account is gone it is kept,
@@ -202,7 +206,10 @@ fn decide(
         }
     }
     let reopened = old.fingerprint != fingerprint;
-    let waiting = old.status.is_some_and(|s| !s.is_mapped()) && old.attempts >= MAX_ATTEMPTS && !reopened;
+    let was_unmapped = old
+        .status
+        .is_some_and(|s| !s.is_mapped() && s != MappingStatus::SkippedNoPermission);
+    let waiting = was_unmapped && old.attempts >= MAX_ATTEMPTS && !reopened;
     if waiting || (old.status == Some(MappingStatus::UnmappedByAdmin) && !reopened) {
         return old.clone();
     }
@@ -224,6 +231,22 @@ fn decide(
         .iter()
         .filter(|a| a.active && old.blocked_account.as_deref() != Some(a.id.as_str()))
         .collect();
+    // The pair the administrator unmapped stays unmapped, even when that account is the only match.
+    let blocked_matches = old
+        .blocked_account
+        .as_deref()
+        .is_some_and(|blocked| candidates.iter().any(|a| a.active && a.id == blocked));
+    if usable.is_empty() && blocked_matches {
+        return MappingState {
+            status: Some(MappingStatus::UnmappedByAdmin),
+            account_id: None,
+            detail: "Unmapped by the administrator; the only matching account is the one unmapped.".into(),
+            attempts,
+            fingerprint,
+            blocked_account: old.blocked_account.clone(),
+            flag: None,
+        };
+    }
     match usable.as_slice() {
         [] if candidates.iter().any(|a| !a.active) => {
             let names: Vec<String> = candidates.iter().filter(|a| !a.active).map(|a| describe(a)).collect();
@@ -314,14 +337,17 @@ pub fn unmap(old: &MappingState) -> MappingState {
     }
 }
 
-/// The administrator asks Auto Sync to try a user again (and lifts any unmapped pair).
+/// The administrator asks Auto Sync to try a user again (and lifts any unmapped pair). A mapped
+/// user is unmapped by this: Auto Sync decides afresh.
 pub fn retry(old: &MappingState) -> MappingState {
     MappingState {
         status: None,
+        account_id: None,
+        detail: old.detail.clone(),
         attempts: 0,
         fingerprint: String::new(),
         blocked_account: None,
-        ..old.clone()
+        flag: None,
     }
 }
 

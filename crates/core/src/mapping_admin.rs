@@ -77,7 +77,9 @@ fn one_row(store: &Store, platform: Platform, record_id: i64) -> Result<MappingR
 pub fn stored_accounts(store: &Store, platform: Platform) -> Result<Vec<ExternalAccount>> {
     let mut stmt = store
         .conn()
-        .prepare_cached("SELECT account_id, name, emails, active, raw FROM external_accounts WHERE platform = ?1")?;
+        .prepare_cached(
+            "SELECT account_id, name, emails, active, raw FROM external_accounts WHERE platform = ?1 AND missing_since IS NULL",
+        )?;
     let rows = stmt.query_map([platform_str(platform)], |r| {
         let emails: String = r.get(2)?;
         Ok(ExternalAccount {

@@ -34,6 +34,10 @@ pub struct ImportRowPlan {
     pub action: ImportAction,
     /// Why a row is invalid, or what it changes.
     pub message: String,
+    /// The user and account the row resolved to (what the commit writes).
+    #[ts(type = "number | null")]
+    pub record_id: Option<i64>,
+    pub account_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -89,21 +93,26 @@ pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<Impo
 
     let rows = mapping_admin::list_rows(store, platform)?;
     let accounts = mapping_admin::stored_accounts(store, platform)?;
-    let user_by_key: HashMap<String, &MappingRow> = rows
-        .iter()
-        .flat_map(|r| [(r.user_id.clone(), r), (r.email.trim().to_lowercase(), r)])
-        .collect();
-    let account_by_key: HashMap<String, &crate::directory::ExternalAccount> = accounts
-        .iter()
-        .flat_map(|a| {
-            let emails = a
-                .emails
-                .iter()
-                .filter_map(|e| mapping::email_key(e))
-                .map(move |k| (k, a));
-            std::iter::once((a.id.clone(), a)).chain(emails)
-        })
-        .collect();
+    // Every key (id or email) with all it names: a key that names two is ambiguous, not a guess.
+    let mut user_by_key: HashMap<String, Vec<&MappingRow>> = HashMap::new();
+    for r in &rows {
+        user_by_key.entry(r.user_id.clone()).or_default().push(r);
+        if let Some(key) = mapping::email_key(&r.email) {
+            user_by_key.entry(key).or_default().push(r);
+        }
+    }
+    let mut account_by_key: HashMap<String, Vec<&crate::directory::ExternalAccount>> = HashMap::new();
+    for a in &accounts {
+        account_by_key.entry(a.id.clone()).or_default().push(a);
+        for key in a
+            .emails
+            .iter()
+            .filter_map(|e| mapping::email_key(e))
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            account_by_key.entry(key).or_default().push(a);
+        }
+    }
     let holders: HashMap<&str, &MappingRow> = rows
         .iter()
         .filter(|r| r.status.is_some_and(MappingStatus::is_mapped))
@@ -127,9 +136,13 @@ pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<Impo
             account: account.clone(),
             action: ImportAction::Invalid,
             message: String::new(),
+            record_id: None,
+            account_id: None,
         };
         let wanted_platform = platform_col.map(cell).unwrap_or_default();
-        let found_user = user_by_key.get(&user).or_else(|| user_by_key.get(&user.to_lowercase()));
+        let found_user = user_by_key
+            .get(&user)
+            .or_else(|| mapping::email_key(&user).and_then(|k| user_by_key.get(&k)));
         let found_account = account_by_key
             .get(&account)
             .or_else(|| mapping::email_key(&account).and_then(|k| account_by_key.get(&k)));
@@ -148,11 +161,25 @@ pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<Impo
             "No account on this row: nothing to map.".into()
         } else if found_account.is_none() {
             format!("No account \"{account}\" in the last list from the platform; run Auto Sync to refresh it.")
+        } else if found_user.is_some_and(|u| u.len() > 1) {
+            format!(
+                "{} CXone users have \"{user}\"; use the CXone user id instead.",
+                found_user.map_or(0, Vec::len)
+            )
+        } else if found_account.is_some_and(|a| a.len() > 1) {
+            let ids: Vec<&str> = found_account.into_iter().flatten().map(|a| a.id.as_str()).collect();
+            format!(
+                "{} accounts have \"{account}\" ({}); use the account id instead.",
+                ids.len(),
+                ids.join(", ")
+            )
         } else {
             String::new()
         };
         if row.message.is_empty() && row.action == ImportAction::Invalid {
-            let (user_row, account) = (found_user.unwrap(), found_account.unwrap());
+            let (user_row, account) = (found_user.unwrap()[0], found_account.unwrap()[0]);
+            row.record_id = Some(user_row.record_id);
+            row.account_id = Some(account.id.clone());
             if let Some(first) = users_seen.insert(user_row.record_id, line) {
                 row.message = format!("The same CXone user is on line {first} too.");
             } else if let Some(first) = accounts_seen.insert(account.id.clone(), line) {
@@ -213,31 +240,25 @@ pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) ->
     let mut done = 0u32;
     let mut seen = HashSet::new();
     for planned in summary.rows.iter().filter(|r| r.action == ImportAction::Map) {
-        let user = rows
-            .iter()
-            .find(|r| r.user_id == planned.user || r.email.trim().eq_ignore_ascii_case(planned.user.trim()))
-            .ok_or_else(|| Error::Stale("mappings"))?;
-        let account = accounts
-            .values()
-            .find(|a| {
-                a.id == planned.account
-                    || a.emails
-                        .iter()
-                        .any(|e| e.trim().eq_ignore_ascii_case(planned.account.trim()))
-            })
-            .ok_or_else(|| Error::Stale("mappings"))?;
-        if !seen.insert(user.record_id) {
+        let (Some(record_id), Some(account_id)) = (planned.record_id, planned.account_id.as_deref()) else {
+            continue;
+        };
+        let account = accounts.get(account_id).ok_or(Error::Stale("mappings"))?;
+        if !rows.iter().any(|r| r.record_id == record_id) {
+            return Err(Error::Stale("mappings"));
+        }
+        if !seen.insert(record_id) {
             continue;
         }
-        let old = states.get(&user.record_id).cloned().unwrap_or_default();
+        let old = states.get(&record_id).cloned().unwrap_or_default();
         let new = mapping::map_manually(account, &old);
-        save_state(&tx, platform, user.record_id, &new, &now)?;
+        save_state(&tx, platform, record_id, &new, &now)?;
         let change = crate::model::FieldChange {
             field: format!("{} mapping", platform_str(platform)),
             old: mapping::describe_state(&old),
             new: mapping::describe_state(&new),
         };
-        runs::insert_audit(&tx, run_id, user.record_id, "mapping", &[change], &now)?;
+        runs::insert_audit(&tx, run_id, record_id, "mapping", &[change], &now)?;
         done += 1;
     }
     let counts = RunCounts {

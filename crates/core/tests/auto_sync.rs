@@ -138,7 +138,10 @@ async fn the_permission_gate_skips_restricted_profiles_and_a_second_run_keeps_ma
         audit.iter().any(|a| a.action == "mapping"),
         "mapping changes are audited"
     );
-    assert!(store.lock().unwrap().run_audit(second.run_id).unwrap().len() < audit.len());
+    assert!(
+        store.lock().unwrap().run_audit(second.run_id).unwrap().is_empty(),
+        "a run that changes nothing audits nothing"
+    );
 }
 
 #[tokio::test]
@@ -407,5 +410,52 @@ mod admin {
             ..AutoSyncOptions::default()
         };
         assert!(blank.save(&store.lock().unwrap()).is_err());
+    }
+
+    #[tokio::test]
+    async fn an_email_two_accounts_share_is_refused_in_an_import() {
+        use ccsync_core::mapping_import::{self, ImportAction};
+        let (emulator, connections, _dir) = setup(150).await;
+        auto_sync::run(
+            &connections,
+            "RingCentral",
+            &gate(false),
+            &NoProgress,
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+        let store = connections.store_handle();
+        let rows = mapping_admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral).unwrap();
+        let multiple = rows
+            .iter()
+            .find(|r| r.status == Some(MappingStatus::UnmappedMultiple))
+            .unwrap();
+        let shared = emulator.with_data(|d| {
+            d.ringcentral
+                .accounts
+                .iter()
+                .find(|a| {
+                    a.email
+                        .as_deref()
+                        .is_some_and(|e| e.trim().eq_ignore_ascii_case(multiple.email.trim()))
+                })
+                .unwrap()
+                .email
+                .clone()
+                .unwrap()
+        });
+        let csv = format!(
+            "CXone user email,Account email\n{},{}\n",
+            multiple.user_id,
+            shared.trim()
+        );
+        let plan = mapping_import::plan(&store.lock().unwrap(), Platform::Ringcentral, csv.as_bytes()).unwrap();
+        assert_eq!(plan.rows[0].action, ImportAction::Invalid);
+        assert!(
+            plan.rows[0].message.contains("use the account id"),
+            "{}",
+            plan.rows[0].message
+        );
     }
 }

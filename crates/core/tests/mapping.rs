@@ -144,17 +144,39 @@ fn a_pair_unmapped_by_the_administrator_is_not_relinked() {
 }
 
 #[test]
-fn the_permission_gate_skips_users_without_it() {
-    let mut gated = user(1, "Jane", Some("jane@example.com"));
-    gated.can_map = false;
+fn the_permission_gate_skips_users_and_lets_them_map_once_allowed() {
+    let users = [user(1, "Jane", Some("jane@example.com"))];
     let accounts = [account("a1", "jane@example.com", true)];
-    let (states, counts) = run(&[gated.clone()], &accounts, &HashMap::new());
-    assert_eq!(status(&states, 1), MappingStatus::SkippedNoPermission);
+    let (mapped, _) = run(&users, &accounts, &HashMap::new());
+    assert_eq!(status(&mapped, 1), MappingStatus::MappedAuto);
+    // The permission is taken away: skipped, and the account is no longer held.
+    let mut gated = users[0].clone();
+    gated.can_map = false;
+    let (skipped, counts) = run(&[gated.clone()], &accounts, &mapped);
+    assert_eq!(status(&skipped, 1), MappingStatus::SkippedNoPermission);
+    assert_eq!(skipped[&1].account_id, None);
     assert_eq!(counts.skipped_no_permission, 1);
-    // Gate off (the caller then says every user may be mapped): mapped.
-    gated.can_map = true;
-    let (states, _) = run(&[gated], &accounts, &HashMap::new());
-    assert_eq!(status(&states, 1), MappingStatus::MappedAuto);
+    // Skipped on later runs too, with nothing changed…
+    let (still, _) = run(&[gated.clone()], &accounts, &skipped);
+    let (still, _) = run(&[gated], &accounts, &still);
+    // …then given back: mapped at once, not left waiting.
+    let (again, _) = run(&users, &accounts, &still);
+    assert_eq!(status(&again, 1), MappingStatus::MappedAuto);
+}
+
+#[test]
+fn an_admin_unmapped_pair_stays_unmapped_even_when_the_user_changes() {
+    let users = [user(1, "Jane", Some("jane@example.com"))];
+    let accounts = [account("a1", "jane@example.com", true)];
+    let (mapped, _) = run(&users, &accounts, &HashMap::new());
+    let unmapped = HashMap::from([(1, mapping::unmap(&mapped[&1]))]);
+    // The account changes (a new candidate set) but the only match is still the unmapped one.
+    let renamed = [
+        account("a1", " JANE@example.com", true),
+        account("old", "jane@example.com", false),
+    ];
+    let (states, _) = run(&users, &renamed, &unmapped);
+    assert_eq!(status(&states, 1), MappingStatus::UnmappedByAdmin, "{:?}", states[&1]);
 }
 
 #[test]

@@ -53,7 +53,8 @@ async fn people(
                 "firstName": a.first_name,
                 "lastName": a.last_name,
                 "orgId": ORG_ID,
-                "status": if a.active { "active" } else { "inactive" },
+                // Presence, not enablement: some enabled people are idle.
+                "status": if !a.active || a.id.ends_with(['1', '2', '3']) { "inactive" } else { "active" },
                 // The spec's example sends these as strings; clients must take both.
                 "loginEnabled": if a.active { "true" } else { "false" },
                 "invitePending": false,

@@ -9,4 +9,8 @@ line: number, user: string, account: string, action: ImportAction,
 /**
  * Why a row is invalid, or what it changes.
  */
-message: string, };
+message: string, 
+/**
+ * The user and account the row resolved to (what the commit writes).
+ */
+record_id: number | null, account_id: string | null, };

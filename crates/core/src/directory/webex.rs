@@ -144,8 +144,8 @@ impl WebexDirectory {
                     .and_then(|e| e.as_array())
                     .map(|list| list.iter().filter_map(|e| e.as_str().map(str::to_owned)).collect())
                     .unwrap_or_default();
-                let deactivated = !flag(person.get("loginEnabled"), true)
-                    || person.get("status").and_then(|s| s.as_str()) == Some("inactive");
+                // `status` is presence (idle people read "inactive"); only loginEnabled says deactivated.
+                let deactivated = !flag(person.get("loginEnabled"), true);
                 super::ExternalAccount {
                     id: person.get("id").and_then(|i| i.as_str()).unwrap_or_default().to_owned(),
                     name: person

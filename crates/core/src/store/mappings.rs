@@ -74,7 +74,9 @@ impl Store {
     /// Stored CXone users as mapping sees them, with their security profile id.
     pub fn mapping_users(&self) -> Result<Vec<(MappingUser, Option<String>)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, email_key, json_extract(raw, '$.profileId') FROM records WHERE entity = 'users' ORDER BY id",
+            // Users gone from CXone are left out: their mappings stay as they are (flagged on screen).
+            "SELECT id, name, email_key, json_extract(raw, '$.profileId') FROM records
+             WHERE entity = 'users' AND missing_upstream_since IS NULL ORDER BY id",
         )?;
         let rows = stmt.query_map([], |row| {
             let profile: Option<rusqlite::types::Value> = row.get(3)?;
