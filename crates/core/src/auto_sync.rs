@@ -3,7 +3,7 @@
 //! write the accounts, every changed mapping with an audit row, and a `sync_runs` row — in one
 //! transaction.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -291,4 +291,63 @@ async fn mappable_profiles(
             })
         })
         .collect())
+}
+
+/// Runs Auto Sync for the app and its schedule: one run per platform at a time (a second is
+/// refused, not queued), and a scheduled run only when due at the given time.
+pub struct Runner {
+    connections: Connections,
+    running: HashMap<Platform, tokio::sync::Mutex<()>>,
+}
+
+impl Runner {
+    pub fn new(connections: Connections) -> Runner {
+        let running = [Platform::Ringcentral, Platform::Webex]
+            .into_iter()
+            .map(|p| (p, tokio::sync::Mutex::new(())))
+            .collect();
+        Runner { connections, running }
+    }
+
+    /// Runs now with the saved settings; refused while a run of the same platform goes on.
+    pub async fn run_now(
+        &self,
+        platform: Platform,
+        progress: &dyn Progress,
+        cancel: &CancellationToken,
+    ) -> Result<AutoSyncResult> {
+        let _running = self.running[&platform].try_lock().map_err(|_| {
+            Error::InvalidInput("Auto Sync is already running for this platform; wait for it to finish.".into())
+        })?;
+        let connection = platform_connection(&self.connections, platform).await?;
+        let options = {
+            let store = self.connections.store_handle();
+            let store = store.lock().unwrap_or_else(|p| p.into_inner());
+            AutoSyncOptions::from_settings(&store)?
+        };
+        run(&self.connections, &connection, &options, progress, cancel).await
+    }
+
+    /// Runs the platform's scheduled Auto Sync if it is due at `now` (the clock is passed in, so
+    /// tests need no waiting). The run counts as done even when it fails: a failing run is not
+    /// retried at every tick.
+    pub async fn run_if_due(&self, platform: Platform, now: time::OffsetDateTime) -> Result<Option<AutoSyncResult>> {
+        let due = {
+            let store = self.connections.store_handle();
+            let store = store.lock().unwrap_or_else(|p| p.into_inner());
+            crate::mapping_admin::is_due(&store, platform, now)?
+        };
+        if !due {
+            return Ok(None);
+        }
+        let result = self
+            .run_now(platform, &crate::progress::NoProgress, &CancellationToken::new())
+            .await;
+        let stamp = now
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let store = self.connections.store_handle();
+        crate::mapping_admin::record_scheduled_run(&store.lock().unwrap_or_else(|p| p.into_inner()), platform, &stamp)?;
+        result.map(Some)
+    }
 }

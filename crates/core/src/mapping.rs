@@ -122,9 +122,15 @@ pub fn auto_sync(
     let present: HashMap<&str, &ExternalAccount> = accounts.iter().map(|a| (a.id.as_str(), a)).collect();
     let names: HashMap<i64, &str> = users.iter().map(|u| (u.record_id, u.name.as_str())).collect();
     // Accounts already linked, and to whom: kept mappings claim theirs first.
+    // Accounts held before anyone is decided: by the mappings this run keeps (so an account a
+    // changed user releases is free for everyone, whatever the order), and by users not in this run.
+    let deciding: HashMap<i64, &MappingUser> = users.iter().map(|u| (u.record_id, u)).collect();
     let mut in_use: HashMap<String, i64> = current
         .iter()
-        .filter(|(_, s)| s.status.is_some_and(MappingStatus::is_mapped))
+        .filter(|(id, state)| match deciding.get(id) {
+            Some(user) => keeps_account(user, state, &by_email, &present),
+            None => state.status.is_some_and(MappingStatus::is_mapped),
+        })
         .filter_map(|(user, s)| Some((s.account_id.clone()?, *user)))
         .collect();
 
@@ -146,6 +152,30 @@ pub fn auto_sync(
         decided.push((user.record_id, state));
     }
     (decided, counts)
+}
+
+/// Whether a stored mapping survives this run (the rules of [`decide`], in short).
+fn keeps_account(
+    user: &MappingUser,
+    state: &MappingState,
+    by_email: &HashMap<String, Vec<&ExternalAccount>>,
+    present: &HashMap<&str, &ExternalAccount>,
+) -> bool {
+    match state.status {
+        Some(MappingStatus::MappedManual) => true,
+        Some(MappingStatus::MappedAuto) if user.can_map => {
+            let Some(id) = state.account_id.as_deref() else {
+                return false;
+            };
+            let still_matches = user
+                .email_key
+                .as_ref()
+                .and_then(|k| by_email.get(k))
+                .is_some_and(|accounts| accounts.iter().any(|a| a.id == id && a.active));
+            still_matches || !present.contains_key(id)
+        }
+        _ => false,
+    }
 }
 
 fn fingerprint(user: &MappingUser, candidates: &[&ExternalAccount]) -> String {
@@ -200,10 +230,7 @@ fn decide(
         if still_matches || gone(&old.account_id).is_some() {
             return keep(MappingStatus::MappedAuto, gone(&old.account_id));
         }
-        // The email changed on either side: decide afresh below.
-        if let Some(id) = &old.account_id {
-            in_use.remove(id);
-        }
+        // The email changed on either side: decide afresh below (its account was never claimed).
     }
     let reopened = old.fingerprint != fingerprint;
     let was_unmapped = old

@@ -458,4 +458,63 @@ mod admin {
             plan.rows[0].message
         );
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_runner_never_runs_a_platform_twice_at_once_and_runs_schedules_when_due() {
+        use ccsync_core::auto_sync::Runner;
+        use ccsync_emulator::{Fault, FaultRule};
+        let (emulator, connections, _dir) = setup(30).await;
+        AutoSyncOptions {
+            permission_gate: false,
+            ..AutoSyncOptions::default()
+        }
+        .save(&connections.store_handle().lock().unwrap())
+        .unwrap();
+        let runner = Runner::new(connections.clone());
+
+        // A slow directory keeps the first run going while a second is asked for.
+        emulator.set_faults(vec![FaultRule::always(
+            "/v1/people",
+            Fault::Delay(std::time::Duration::from_millis(800)),
+        )]);
+        let cancel = CancellationToken::new();
+        let (first, second) = tokio::join!(runner.run_now(Platform::Webex, &NoProgress, &cancel), async {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            runner.run_now(Platform::Webex, &NoProgress, &cancel).await
+        });
+        assert!(first.is_ok());
+        assert!(second.unwrap_err().to_string().contains("already running"));
+        emulator.set_faults(vec![]);
+
+        // Every 10 minutes, with an injected clock: nothing before, one run when due, none right after.
+        let store = connections.store_handle();
+        mapping_admin::set_schedule(
+            &store.lock().unwrap(),
+            Platform::Webex,
+            &Schedule::EveryMinutes { minutes: 10 },
+        )
+        .unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        assert!(runner
+            .run_if_due(Platform::Webex, now + time::Duration::minutes(5))
+            .await
+            .unwrap()
+            .is_none());
+        // The app was closed for hours: exactly one catch-up run…
+        let later = now + time::Duration::hours(5);
+        assert!(runner.run_if_due(Platform::Webex, later).await.unwrap().is_some());
+        assert!(runner
+            .run_if_due(Platform::Webex, later + time::Duration::minutes(1))
+            .await
+            .unwrap()
+            .is_none());
+        // …and the next one ten minutes after it.
+        assert!(runner
+            .run_if_due(Platform::Webex, later + time::Duration::minutes(10))
+            .await
+            .unwrap()
+            .is_some());
+        let info = mapping_admin::schedule_info(&store.lock().unwrap(), Platform::Webex).unwrap();
+        assert!(info.last_run.is_some() && info.next_run.is_some());
+    }
 }

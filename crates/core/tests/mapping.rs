@@ -190,3 +190,18 @@ fn a_mapping_whose_account_disappears_is_kept_and_flagged() {
     assert!(states[&1].flag.is_some(), "flagged, not dropped");
     assert_eq!(counts.mapped, 1);
 }
+
+#[test]
+fn an_account_released_by_one_user_is_free_for_another_whatever_the_order() {
+    // Account x belonged to B by email; its email now is A's. A is decided before B.
+    let users = [user(1, "A", Some("a@example.com")), user(2, "B", Some("b@example.com"))];
+    let before = [account("x", "b@example.com", true)];
+    let (mapped, _) = run(&users, &before, &HashMap::new());
+    assert_eq!(mapped[&2].account_id.as_deref(), Some("x"));
+    let after = [account("x", "a@example.com", true)];
+    let (states, counts) = run(&users, &after, &mapped);
+    assert_eq!(status(&states, 1), MappingStatus::MappedAuto, "{:?}", states[&1]);
+    assert_eq!(states[&1].account_id.as_deref(), Some("x"));
+    assert_eq!(status(&states, 2), MappingStatus::UnmappedNoMatch);
+    assert_eq!((counts.mapped, counts.unmapped_in_use), (1, 0));
+}
