@@ -2,6 +2,7 @@
 
 mod bench;
 mod connection;
+mod directory;
 mod map;
 mod output;
 mod pull;
@@ -40,6 +41,9 @@ enum Command {
     Connection(connection::ConnectionCommand),
     /// Pull users, campaigns, dispositions or agent statuses from CXone into the local store.
     Pull(pull::PullArgs),
+    /// RingCentral and Webex account directories.
+    #[command(subcommand)]
+    Directory(directory::DirectoryCommand),
     /// Map CXone users to RingCentral or Webex accounts.
     #[command(subcommand)]
     Map(map::MapCommand),
@@ -93,6 +97,10 @@ async fn run(cli: Cli, output: &Output) -> ccsync_core::Result<()> {
         Command::Pull(args) => {
             let connections = open_connections(cli.db)?;
             pull::run(args, &connections, output).await
+        }
+        Command::Directory(command) => {
+            let connections = open_connections(cli.db)?;
+            directory::run(command, &connections, output).await
         }
         Command::Map(command) => {
             let connections = open_connections(cli.db)?;

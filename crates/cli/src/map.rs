@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::output::Output;
 
-fn parse_platform(value: &str) -> std::result::Result<Platform, String> {
+pub fn parse_platform(value: &str) -> std::result::Result<Platform, String> {
     match value {
         "ringcentral" => Ok(Platform::Ringcentral),
         "webex" => Ok(Platform::Webex),

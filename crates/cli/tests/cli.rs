@@ -294,6 +294,12 @@ async fn map_auto_counts_equal_the_emulators_known_overlap() {
             cxone_env.clone(),
         );
         run(vec!["pull", "users", "--select", "all", "--full"], cxone_env.clone());
+        let pulled = run(
+            vec!["directory", "pull", "--platform", "ringcentral"],
+            cxone_env.clone(),
+        );
+        let listed = emulator.with_data(|d| d.ringcentral.accounts.len());
+        assert_eq!(pulled["accounts"].as_u64(), Some(listed as u64), "{pulled}");
         let counts = run(vec!["map", "auto", "--platform", "ringcentral"], cxone_env.clone());
         let (expected, restricted) = emulator.with_data(|d| {
             let restricted: std::collections::HashSet<u64> =

@@ -351,3 +351,60 @@ impl Runner {
         result.map(Some)
     }
 }
+
+/// What `ccsync directory pull` prints.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DirectoryPull {
+    pub platform: Platform,
+    pub accounts: u32,
+    pub active: u32,
+    pub without_email: u32,
+    pub run_id: i64,
+}
+
+/// Refreshes the stored accounts of a platform without mapping anyone: accounts listed are
+/// upserted, accounts no longer listed are flagged (never deleted).
+pub async fn pull_directory(
+    connections: &Connections,
+    platform_connection: &str,
+    progress: &dyn Progress,
+    cancel: &CancellationToken,
+) -> Result<DirectoryPull> {
+    let started = std::time::Instant::now();
+    let started_at = now_rfc3339();
+    let (connection, directory) = connections.directory(platform_connection, None).await?;
+    let platform = directory.platform();
+    let accounts = directory.list_accounts(progress, cancel).await?;
+    let store = connections.store_handle();
+    let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+    let tx = guard.conn_mut().transaction()?;
+    let start = RunStart {
+        kind: "directory_pull",
+        entity: None,
+        connection_id: Some(&connection.id),
+        connection_name: &connection.name,
+        started_at: &started_at,
+    };
+    let run_id = runs::insert_run(&tx, &start)?;
+    save_accounts(&tx, platform, &accounts, &now_rfc3339())?;
+    let counts = RunCounts {
+        fetched: accounts.len() as u32,
+        ..RunCounts::default()
+    };
+    runs::finish_run(
+        &tx,
+        run_id,
+        "succeeded",
+        &counts,
+        started.elapsed().as_millis() as i64,
+        None,
+    )?;
+    tx.commit()?;
+    Ok(DirectoryPull {
+        platform,
+        accounts: accounts.len() as u32,
+        active: accounts.iter().filter(|a| a.active).count() as u32,
+        without_email: accounts.iter().filter(|a| a.emails.is_empty()).count() as u32,
+        run_id,
+    })
+}
