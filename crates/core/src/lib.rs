@@ -8,6 +8,7 @@ pub mod directory;
 pub mod error;
 pub mod export;
 pub mod http;
+pub mod import;
 pub mod logging;
 pub mod mapping;
 pub mod mapping_admin;
