@@ -91,7 +91,7 @@ impl Progress for Bar {
 pub async fn run(args: PullArgs, connections: &Connections, output: &Output) -> Result<()> {
     let connection = match args.connection {
         Some(name) => name,
-        None => only_cxone_connection(connections).await?,
+        None => connections.only_of_kind(ConnectionKind::Cxone).await?,
     };
     let options = PullOptions {
         full: args.full,
@@ -216,27 +216,5 @@ fn status_word(status: PlanStatus) -> &'static str {
         PlanStatus::Changed => "changed",
         PlanStatus::Unchanged => "unchanged",
         PlanStatus::MissingUpstream => "missing upstream",
-    }
-}
-
-async fn only_cxone_connection(connections: &Connections) -> Result<String> {
-    let cxone: Vec<_> = connections
-        .list()
-        .await?
-        .into_iter()
-        .filter(|c| c.settings.kind() == ConnectionKind::Cxone)
-        .collect();
-    match cxone.as_slice() {
-        [only] => Ok(only.id.clone()),
-        [] => Err(Error::InvalidInput(
-            "There is no CXone connection yet. Add one with `ccsync connection add cxone …`.".into(),
-        )),
-        many => Err(Error::InvalidInput(format!(
-            "Choose a connection with --connection: {}.",
-            many.iter()
-                .map(|c| format!("\"{}\"", c.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
     }
 }

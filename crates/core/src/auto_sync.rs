@@ -200,32 +200,12 @@ pub fn match_and_write(
 
 /// The one connection of `platform`'s kind (the demo tenant's included).
 pub async fn platform_connection(connections: &Connections, platform: Platform) -> Result<String> {
-    let kind = match platform {
-        Platform::Ringcentral => ConnectionKind::Ringcentral,
-        Platform::Webex => ConnectionKind::Webex,
-    };
-    let matching: Vec<_> = connections
-        .list()
-        .await?
-        .into_iter()
-        .filter(|c| c.settings.kind() == kind)
-        .collect();
-    match matching.as_slice() {
-        [only] => Ok(only.id.clone()),
-        [] => Err(Error::InvalidInput(format!(
-            "There is no {} connection yet. Add one under Connections (or `ccsync connection add {} …`).",
-            kind.display_name(),
-            kind.as_str()
-        ))),
-        many => Err(Error::InvalidInput(format!(
-            "There are several {} connections ({}); choose one with --connection.",
-            kind.display_name(),
-            many.iter()
-                .map(|c| format!("\"{}\"", c.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
+    connections
+        .only_of_kind(match platform {
+            Platform::Ringcentral => ConnectionKind::Ringcentral,
+            Platform::Webex => ConnectionKind::Webex,
+        })
+        .await
 }
 
 /// The security profiles that carry the map permission, read from the first CXone connection.

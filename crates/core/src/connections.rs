@@ -274,6 +274,33 @@ impl Connections {
         Ok((connection, directory))
     }
 
+    /// The id of the one connection of `kind` (the demo tenant's included); with none or several,
+    /// a sentence saying what to do.
+    pub async fn only_of_kind(&self, kind: ConnectionKind) -> Result<String> {
+        let matching: Vec<Connection> = self
+            .list()
+            .await?
+            .into_iter()
+            .filter(|c| c.settings.kind() == kind)
+            .collect();
+        match matching.as_slice() {
+            [only] => Ok(only.id.clone()),
+            [] => Err(Error::InvalidInput(format!(
+                "There is no {} connection yet. Add one under Connections (or `ccsync connection add {} …`).",
+                kind.display_name(),
+                kind.as_str()
+            ))),
+            many => Err(Error::InvalidInput(format!(
+                "There are several {} connections ({}); choose one with --connection.",
+                kind.display_name(),
+                many.iter()
+                    .map(|c| format!("\"{}\"", c.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
     /// The store these connections live in (the sync engine writes records beside them).
     pub fn store_handle(&self) -> Arc<Mutex<Store>> {
         self.store.clone()

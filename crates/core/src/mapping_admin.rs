@@ -384,8 +384,22 @@ pub fn export_mappings(store: &Store, platform: Platform, path: &Path) -> Result
     Ok(rows.len())
 }
 
-/// The platform's schedule, with its last and next run.
-pub fn schedule_info(store: &Store, platform: Platform) -> Result<ScheduleInfo> {
+/// A platform's saved schedule: what it is, when it was set, when it last ran.
+struct SavedSchedule {
+    schedule: Schedule,
+    created: Option<time::OffsetDateTime>,
+    last_run: Option<String>,
+}
+
+fn parse_time(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
+fn local_offset() -> time::UtcOffset {
+    time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC)
+}
+
+fn saved_schedule(store: &Store, platform: Platform) -> Result<Option<SavedSchedule>> {
     let found: Option<(String, String, Option<String>)> = store
         .conn()
         .query_row(
@@ -394,23 +408,29 @@ pub fn schedule_info(store: &Store, platform: Platform) -> Result<ScheduleInfo> 
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let Some((schedule, created, last_run)) = found else {
+    Ok(found.map(|(schedule, created, last_run)| SavedSchedule {
+        schedule: serde_json::from_str(&schedule).unwrap_or(Schedule::Off),
+        created: parse_time(&created),
+        last_run,
+    }))
+}
+
+/// The platform's schedule, with its last and next run.
+pub fn schedule_info(store: &Store, platform: Platform) -> Result<ScheduleInfo> {
+    let Some(saved) = saved_schedule(store, platform)? else {
         return Ok(ScheduleInfo {
             schedule: Schedule::Off,
             last_run: None,
             next_run: None,
         });
     };
-    let schedule: Schedule = serde_json::from_str(&schedule).unwrap_or(Schedule::Off);
-    let parse = |t: &str| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok();
-    let from = last_run.as_deref().and_then(parse).or_else(|| parse(&created));
-    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
+    let from = saved.last_run.as_deref().and_then(parse_time).or(saved.created);
     let next_run = from
-        .and_then(|f| schedule.next_after(f, offset))
+        .and_then(|f| saved.schedule.next_after(f, local_offset()))
         .and_then(|n| n.format(&time::format_description::well_known::Rfc3339).ok());
     Ok(ScheduleInfo {
-        schedule,
-        last_run,
+        schedule: saved.schedule,
+        last_run: saved.last_run,
         next_run,
     })
 }
@@ -428,29 +448,20 @@ pub fn set_schedule(store: &Store, platform: Platform, schedule: &Schedule) -> R
 
 /// Whether the platform's scheduled Auto Sync is due at `now` (one catch-up run after a miss).
 pub fn is_due(store: &Store, platform: Platform, now: time::OffsetDateTime) -> Result<bool> {
-    let found: Option<(String, String, Option<String>)> = store
-        .conn()
-        .query_row(
-            "SELECT schedule, created_at, last_run FROM auto_sync_schedules WHERE platform = ?1",
-            [platform_str(platform)],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    let Some((schedule, created, last_run)) = found else {
+    let Some(SavedSchedule {
+        schedule,
+        created: Some(created),
+        last_run,
+    }) = saved_schedule(store, platform)?
+    else {
         return Ok(false);
     };
-    let schedule: Schedule = serde_json::from_str(&schedule).unwrap_or(Schedule::Off);
-    let parse = |t: &str| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok();
-    let Some(created) = parse(&created) else {
-        return Ok(false);
-    };
-    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     Ok(crate::schedule::due(
         &schedule,
-        last_run.as_deref().and_then(parse),
+        last_run.as_deref().and_then(parse_time),
         created,
         now,
-        offset,
+        local_offset(),
     ))
 }
 

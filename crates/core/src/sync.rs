@@ -228,11 +228,7 @@ fn compare(
                 // The changed fields themselves are named once every row is compared.
                 let mut changes = Vec::new();
                 if stored.missing {
-                    changes.push(FieldChange {
-                        field: "missing upstream".into(),
-                        old: Some("yes".into()),
-                        new: Some("no".into()),
-                    });
+                    changes.push(missing_upstream_change(false));
                 }
                 (PlanStatus::Changed, changes)
             }
@@ -288,6 +284,16 @@ fn compare(
         missing,
         existing_ids,
         untouched: 0,
+    }
+}
+
+/// The audit change of a record flagged missing upstream (`true`) or seen again (`false`).
+fn missing_upstream_change(missing: bool) -> FieldChange {
+    let (old, new) = if missing { ("no", "yes") } else { ("yes", "no") };
+    FieldChange {
+        field: "missing upstream".into(),
+        old: Some(old.into()),
+        new: Some(new.into()),
     }
 }
 
@@ -433,11 +439,7 @@ impl<'t> Writer<'t> {
             )?
             .execute(params![row_id, self.now])?;
         if flagged > 0 {
-            let change = FieldChange {
-                field: "missing upstream".into(),
-                old: Some("no".into()),
-                new: Some("yes".into()),
-            };
+            let change = missing_upstream_change(true);
             runs::insert_audit(self.tx, self.run_id, row_id, "flagged_missing", &[change], &self.now)?;
         }
         Ok(())
@@ -692,11 +694,7 @@ fn write_stream(
                         &admin::compared_fields(entity, &record.raw),
                     );
                     if stored.missing {
-                        changes.push(FieldChange {
-                            field: "missing upstream".into(),
-                            old: Some("yes".into()),
-                            new: Some("no".into()),
-                        });
+                        changes.push(missing_upstream_change(false));
                     }
                     writer.update(
                         Stored {
