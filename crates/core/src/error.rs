@@ -84,6 +84,9 @@ pub enum Error {
     #[error("This list of {0} is out of date: another pull wrote some of them after it was fetched. Nothing was written; fetch again, then choose.")]
     Stale(&'static str),
 
+    #[error("The local user store changed since this dry run (a pull or another import wrote users). Nothing was written; run the dry run again.")]
+    StaleImport,
+
     #[error("The local database failed: {0}. If this persists, see the log file.")]
     Database(#[from] rusqlite::Error),
 
@@ -113,7 +116,7 @@ impl Error {
             Error::NameTaken(_) => ErrorCode::NameTaken,
             Error::RateLimited(_) => ErrorCode::RateLimited,
             Error::Cancelled => ErrorCode::Cancelled,
-            Error::Stale(_) => ErrorCode::Stale,
+            Error::Stale(_) | Error::StaleImport => ErrorCode::Stale,
             Error::Database(_) | Error::Migration(_) => ErrorCode::Database,
             Error::Io(_) => ErrorCode::Io,
             Error::Internal(_) => ErrorCode::Internal,

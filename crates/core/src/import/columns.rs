@@ -11,6 +11,7 @@ use crate::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "UserImportField")]
 pub enum Field {
     Email,
     FirstName,
@@ -22,8 +23,48 @@ pub enum Field {
     Role,
 }
 
+impl Field {
+    pub const ALL: [Field; 8] = [
+        Field::Email,
+        Field::FirstName,
+        Field::LastName,
+        Field::DisplayName,
+        Field::PhoneNumber,
+        Field::StandardAgent,
+        Field::PremiumAgent,
+        Field::Role,
+    ];
+
+    /// The field's name in findings and change lists.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Email => "Email",
+            Field::FirstName => "First name",
+            Field::LastName => "Last name",
+            Field::DisplayName => "Display name",
+            Field::PhoneNumber => "Phone number",
+            Field::StandardAgent => "Standard Agent licence",
+            Field::PremiumAgent => "Premium Agent licence",
+            Field::Role => "Role",
+        }
+    }
+
+    /// Parses the names the CLI's `--map HEADER=field` accepts.
+    pub fn parse(text: &str) -> Option<Field> {
+        let squashed = squash(text);
+        Field::ALL.into_iter().find(|f| {
+            squash(f.label()) == squashed
+                || squash(&serde_json::to_string(f).unwrap_or_default()) == squashed
+                || (squashed == "standard" && *f == Field::StandardAgent)
+                || (squashed == "premium" && *f == Field::PremiumAgent)
+                || (squashed == "phone" && *f == Field::PhoneNumber)
+        })
+    }
+}
+
 /// How one column of the file is read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(rename = "UserImportColumn")]
 pub struct ColumnMapping {
     pub header: String,
     /// `None`: the column is ignored.
@@ -70,6 +111,18 @@ const EXPORT_ONLY: &[&str] = &["userstatus", "lastserviceaccessedtime", "dayssin
 /// The automatic mapping of `headers`. Refused before any row: no header, a duplicate header, or no
 /// email column.
 pub fn map_headers(headers: &[String]) -> Result<Vec<ColumnMapping>> {
+    let mappings = guess_mappings(headers)?;
+    if !mappings.iter().any(|m| m.field == Some(Field::Email)) {
+        return Err(Error::InvalidInput(
+            "No email column was found. The file needs \"User ID/Email (Required)\" (or a column named Email).".into(),
+        ));
+    }
+    Ok(mappings)
+}
+
+/// The automatic mapping without requiring an email column (a preset or a hand mapping may name
+/// it). Refused: no header or a duplicate header.
+pub fn guess_mappings(headers: &[String]) -> Result<Vec<ColumnMapping>> {
     if headers.iter().all(|h| h.trim().is_empty()) {
         return Err(Error::InvalidInput(
             "The file has no header row: its first line must name the columns.".into(),
@@ -125,12 +178,82 @@ pub fn map_headers(headers: &[String]) -> Result<Vec<ColumnMapping>> {
             }
         })
         .collect();
-    if !mappings.iter().any(|m| m.field == Some(Field::Email)) {
-        return Err(Error::InvalidInput(
-            "No email column was found. The file needs \"User ID/Email (Required)\" (or a column named Email).".into(),
-        ));
-    }
     Ok(mappings)
+}
+
+/// The same headers, whatever their order, case or punctuation: what a preset is recognized by.
+pub fn header_key(headers: &[String]) -> String {
+    let mut squashed: Vec<String> = headers.iter().map(|h| squash(h)).collect();
+    squashed.sort();
+    squashed.join("|")
+}
+
+/// A licence column and whether its subscription is suspended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LicenceColumn {
+    pub index: usize,
+    pub suspended: bool,
+}
+
+/// Where each field is in a row, from the confirmed mapping.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    pub headers: Vec<String>,
+    pub email: usize,
+    pub first_name: Option<usize>,
+    pub last_name: Option<usize>,
+    pub display_name: Option<usize>,
+    pub phone: Option<usize>,
+    pub role: Option<usize>,
+    pub standard: Option<LicenceColumn>,
+    pub premium: Option<LicenceColumn>,
+}
+
+impl Columns {
+    /// Refused: a field mapped from two columns, no email column, or a mapping for other headers.
+    pub fn resolve(headers: &[String], mappings: &[ColumnMapping]) -> Result<Columns> {
+        if mappings.len() != headers.len() || mappings.iter().zip(headers).any(|(m, h)| m.header.trim() != h.trim()) {
+            return Err(Error::InvalidInput(
+                "The column mapping does not match this file's headers; map the columns again.".into(),
+            ));
+        }
+        let mut found: HashMap<Field, usize> = HashMap::new();
+        for (i, mapping) in mappings.iter().enumerate() {
+            let Some(field) = mapping.field else { continue };
+            if let Some(first) = found.insert(field, i) {
+                return Err(Error::InvalidInput(format!(
+                    "Both \"{}\" and \"{}\" are mapped to {}; map one of them to another field or ignore it.",
+                    headers[first].trim(),
+                    headers[i].trim(),
+                    field.label()
+                )));
+            }
+        }
+        let email = *found.get(&Field::Email).ok_or_else(|| {
+            Error::InvalidInput("No column is mapped to Email; every user needs one. Map the email column.".into())
+        })?;
+        let licence = |field| {
+            found.get(&field).map(|&index| LicenceColumn {
+                index,
+                suspended: mappings[index].suspended,
+            })
+        };
+        Ok(Columns {
+            headers: headers.to_vec(),
+            email,
+            first_name: found.get(&Field::FirstName).copied(),
+            last_name: found.get(&Field::LastName).copied(),
+            display_name: found.get(&Field::DisplayName).copied(),
+            phone: found.get(&Field::PhoneNumber).copied(),
+            role: found.get(&Field::Role).copied(),
+            standard: licence(Field::StandardAgent),
+            premium: licence(Field::PremiumAgent),
+        })
+    }
+
+    pub fn header(&self, index: usize) -> &str {
+        self.headers[index].trim()
+    }
 }
 
 #[cfg(test)]
@@ -181,5 +304,33 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("No email column"));
+    }
+
+    #[test]
+    fn hand_mapping_is_checked_and_presets_match_any_order() {
+        let names = headers(&["Mail", "Given", "CC Standard Agent"]);
+        let mut mapped: Vec<ColumnMapping> = names
+            .iter()
+            .map(|h| ColumnMapping {
+                header: h.clone(),
+                field: None,
+                suspended: false,
+                note: None,
+            })
+            .collect();
+        assert!(Columns::resolve(&names, &mapped).unwrap_err().to_string().contains("Email"));
+        mapped[0].field = Some(Field::Email);
+        mapped[1].field = Some(Field::Email);
+        let twice = Columns::resolve(&names, &mapped).unwrap_err().to_string();
+        assert!(twice.contains("\"Mail\" and \"Given\""), "{twice}");
+        mapped[1].field = Field::parse("first name");
+        mapped[2].field = Field::parse("standard");
+        let columns = Columns::resolve(&names, &mapped).unwrap();
+        assert_eq!((columns.email, columns.first_name), (0, Some(1)));
+        assert_eq!(columns.standard.map(|c| c.index), Some(2));
+        assert_eq!(
+            header_key(&names),
+            header_key(&headers(&["cc standard agent", "MAIL", "given"]))
+        );
     }
 }

@@ -1,11 +1,24 @@
-//! CSV Import of users in the Control Hub style (issue 5). This session lays the reading and
-//! checking down; the plan against the store, the commit and the screen come next.
+//! CSV Import of users in the Control Hub style.
 //!
-//! - [`decode`]: the file's bytes to text (UTF-8 with or without BOM, UTF-16 with BOM, else
-//!   Windows-1252 as Excel's "CSV (Comma delimited)" writes it) and its delimiter.
-//! - [`columns`]: headers matched to fields, licence columns recognized.
-//! - [`validate`]: one row's findings, each with its column and a sentence.
+//! - [`source`]: opening a file (CSV in the encodings Excel writes, or .xlsx) and streaming rows;
+//!   [`decode`] decides its encoding and delimiter, [`encode`] writes text back the same way.
+//! - [`columns`]: headers matched to fields, licence columns recognized, hand mapping checked;
+//!   [`presets`] saves mappings by header set.
+//! - [`validate`]: one cell's checks; [`rules`]: one row against the user it names.
+//! - [`job`]: the dry run, the review table's pages and edits, the commit, the error file.
+//! - [`users`]: the user store as an import reads and writes it; [`export`]: the Control Hub-style
+//!   export that imports back unchanged.
 
 pub mod columns;
 pub mod decode;
+pub mod encode;
+pub mod export;
+pub mod job;
+pub mod presets;
+pub mod rules;
+pub mod source;
+pub mod users;
 pub mod validate;
+
+pub use job::{Job, RowPage, RowView, Summary};
+pub use rules::Mode;

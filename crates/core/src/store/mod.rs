@@ -21,6 +21,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0002_connection_tests.sql"),
     include_str!("migrations/0003_sync.sql"),
     include_str!("migrations/0004_mapping.sql"),
+    include_str!("migrations/0005_import.sql"),
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,504 @@
+//! An import job: a file read once into a plan (every row checked against the store and against
+//! the other rows), then paged to the review table, corrected cell by cell, committed in one
+//! transaction, or saved as an error file. Rows keep only their cells and their verdict, so a
+//! million-row plan stays small; what a row would change is worked out again when it is shown or
+//! written.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rusqlite::TransactionBehavior;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
+
+use super::columns::Columns;
+use super::decode::Format;
+use super::rules::{Action, Checked, Finding, LicenceEffect, Mode, Rules};
+use super::source::{FileFormat, Source, SourceRow};
+use super::users::{self, UserIndex, UserWriter};
+use crate::model::{Entity, FieldChange};
+use crate::progress::{event, Progress};
+use crate::store::runs::{self, RunCounts, RunStart};
+use crate::store::{now_rfc3339, Store};
+use crate::{Error, Result};
+
+/// Cells are kept joined by this separator (one allocation per row).
+const SEP: char = '\u{1f}';
+
+/// How often a long loop reports progress and checks for Cancel.
+const CHUNK: usize = 8192;
+
+/// The dry run's counts (and, once committed, the run that wrote them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(rename = "UserImportSummary")]
+pub struct Summary {
+    pub file: String,
+    #[ts(type = "number")]
+    pub rows: u64,
+    #[ts(type = "number")]
+    pub created: u64,
+    #[ts(type = "number")]
+    pub updated: u64,
+    #[ts(type = "number")]
+    pub unchanged: u64,
+    #[ts(type = "number")]
+    pub invalid: u64,
+    #[ts(type = "number")]
+    pub warnings: u64,
+    #[ts(type = "number")]
+    pub licences_added: u64,
+    #[ts(type = "number")]
+    pub licences_removed: u64,
+    /// Users left with no Contact Center licence ("Add and remove services", both FALSE).
+    #[ts(type = "number")]
+    pub cc_licences_removed: u64,
+    #[ts(type = "number")]
+    pub run_id: Option<i64>,
+}
+
+/// One row as the review table shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(rename = "UserImportRow")]
+pub struct RowView {
+    /// Position in the plan (what an edit names).
+    #[ts(type = "number")]
+    pub index: u64,
+    /// The row's line in the file, as a spreadsheet numbers it.
+    #[ts(type = "number")]
+    pub line: u64,
+    pub action: Action,
+    pub email: String,
+    pub cells: Vec<String>,
+    pub findings: Vec<Finding>,
+    pub changes: Vec<FieldChange>,
+}
+
+/// A page of the review table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(rename = "UserImportPage")]
+pub struct RowPage {
+    /// Rows matching the filter.
+    #[ts(type = "number")]
+    pub total: u64,
+    pub rows: Vec<RowView>,
+}
+
+struct PlanRow {
+    line: u64,
+    cells: Box<str>,
+    action: Action,
+    warnings: u16,
+    licence: LicenceEffect,
+    /// None for the (many) rows without findings.
+    findings: Option<Box<[Finding]>>,
+}
+
+impl PlanRow {
+    fn cells(&self) -> Vec<&str> {
+        self.cells.split(SEP).collect()
+    }
+
+    fn has_problem(&self) -> bool {
+        self.action == Action::Invalid || self.warnings > 0
+    }
+}
+
+/// A planned import.
+pub struct Job {
+    path: PathBuf,
+    format: Format,
+    pub shown: FileFormat,
+    rules: Rules,
+    rows: Vec<PlanRow>,
+    summary: Summary,
+    /// The store as the dry run saw it.
+    generation: i64,
+}
+
+fn join_cells<'a>(cells: impl Iterator<Item = &'a str>) -> Box<str> {
+    let mut joined = String::new();
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            joined.push(SEP);
+        }
+        joined.extend(cell.chars().map(|c| if c == SEP { ' ' } else { c }));
+    }
+    joined.into_boxed_str()
+}
+
+fn plan_row(line: u64, cells: Box<str>, checked: &Checked) -> PlanRow {
+    PlanRow {
+        line,
+        cells,
+        action: checked.action,
+        warnings: checked.warnings().min(u16::MAX as usize) as u16,
+        licence: checked.licence,
+        findings: (!checked.findings.is_empty()).then(|| checked.findings.clone().into_boxed_slice()),
+    }
+}
+
+/// The finding each of a duplicated email's rows gets, naming the others.
+fn duplicate_finding(column: &str, email: &str, lines: &[u64], own: u64) -> Finding {
+    let others: Vec<String> = lines.iter().filter(|&&l| l != own).map(u64::to_string).collect();
+    let rows = match others.len() {
+        1 => format!("row {}", others[0]),
+        _ => format!("rows {}", others.join(", ")),
+    };
+    Finding {
+        column: Some(column.to_owned()),
+        message: format!("{email} also appears on {rows}; each user may appear only once in a file."),
+        warning: false,
+    }
+}
+
+impl Job {
+    /// The dry run: reads `path` with the confirmed columns and checks every row. Writes nothing.
+    pub fn plan(
+        store: &Store,
+        path: &Path,
+        columns: Columns,
+        mode: Mode,
+        region: phonenumber::country::Id,
+        delimiter: Option<u8>,
+        progress: &dyn Progress,
+        cancel: &CancellationToken,
+    ) -> Result<Job> {
+        let mut source = Source::open(path, delimiter)?;
+        if source.headers != columns.headers {
+            return Err(Error::InvalidInput(
+                "The file's headers changed since its columns were mapped; open it again.".into(),
+            ));
+        }
+        let rules = Rules { columns, mode, region };
+        let generation = users::store_generation(store.conn())?;
+        let existing = users::load_users(store.conn())?;
+        let mut rows: Vec<PlanRow> = Vec::new();
+        // First row of each email; duplicates are gathered and marked once every row is read.
+        let mut first_row: HashMap<Box<str>, u32> = HashMap::new();
+        let mut duplicates: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        let mut row = SourceRow::default();
+        while source.next_row(&mut row)? {
+            let cells: Vec<&str> = row.cells.iter().map(unescape_formula).collect();
+            let checked = rules.check(&cells, |key| existing.lookup(key));
+            let index = rows.len() as u32;
+            if !checked.email_key.is_empty() {
+                let key: Box<str> = checked.email_key.as_str().into();
+                match first_row.get(&key) {
+                    None => {
+                        first_row.insert(key, index);
+                    }
+                    Some(&first) => duplicates.entry(key).or_insert_with(|| vec![first]).push(index),
+                }
+            }
+            rows.push(plan_row(row.line, join_cells(cells.into_iter()), &checked));
+            if rows.len() % CHUNK == 0 {
+                if cancel.is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
+                progress.report(event("reading", source.bytes_read(), Some(source.bytes)));
+            }
+        }
+        drop(first_row);
+        if rows.is_empty() {
+            return Err(Error::InvalidInput(
+                "The file has a header row but no users below it.".into(),
+            ));
+        }
+        let mut job = Job {
+            path: path.to_owned(),
+            format: source.format,
+            shown: source.shown.clone(),
+            rules,
+            rows,
+            summary: Summary::default(),
+            generation,
+        };
+        for indices in duplicates.into_values() {
+            job.mark_duplicates(&indices);
+        }
+        job.summary = job.count();
+        progress.report(event("reading", source.bytes, Some(source.bytes)));
+        Ok(job)
+    }
+
+    fn mark_duplicates(&mut self, indices: &[u32]) {
+        let column = self.rules.columns.header(self.rules.columns.email).to_owned();
+        let lines: Vec<u64> = indices.iter().map(|&i| self.rows[i as usize].line).collect();
+        for &i in indices {
+            let row = &mut self.rows[i as usize];
+            let email = row.cells().get(self.rules.columns.email).map(|e| e.trim().to_owned()).unwrap_or_default();
+            let mut findings: Vec<Finding> = row.findings.take().map(Vec::from).unwrap_or_default();
+            findings.insert(0, duplicate_finding(&column, &email, &lines, row.line));
+            row.findings = Some(findings.into_boxed_slice());
+            row.action = Action::Invalid;
+            row.licence = LicenceEffect::default();
+        }
+    }
+
+    fn count(&self) -> Summary {
+        let mut summary = Summary {
+            file: self.file_name(),
+            rows: self.rows.len() as u64,
+            ..Summary::default()
+        };
+        for row in &self.rows {
+            match row.action {
+                Action::Create => summary.created += 1,
+                Action::Update => summary.updated += 1,
+                Action::Unchanged => summary.unchanged += 1,
+                Action::Invalid => summary.invalid += 1,
+            }
+            summary.warnings += u64::from(row.warnings);
+            summary.licences_added += u64::from(row.licence.added);
+            summary.licences_removed += u64::from(row.licence.removed);
+            summary.cc_licences_removed += u64::from(row.licence.cc_removed);
+        }
+        summary
+    }
+
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    pub fn headers(&self) -> &[String] {
+        &self.rules.columns.headers
+    }
+
+    /// Checks row `index` again against the store as it is now (the review table shows what a
+    /// commit would write).
+    fn recheck(&self, store: &Store, index: usize) -> Result<Checked> {
+        let row = &self.rows[index];
+        let cells = row.cells();
+        let email_key = cells.get(self.rules.columns.email).map(|e| e.trim().to_lowercase());
+        let stored = match email_key {
+            Some(key) if !key.is_empty() => users::users_with_email(store.conn(), &key)?,
+            _ => UserIndex::default(),
+        };
+        Ok(self.rules.check(&cells, |key| stored.lookup(key)))
+    }
+
+    fn view(&self, store: &Store, index: usize) -> Result<RowView> {
+        let row = &self.rows[index];
+        let checked = self.recheck(store, index)?;
+        Ok(RowView {
+            index: index as u64,
+            line: row.line,
+            action: row.action,
+            email: checked.email.clone(),
+            cells: row.cells().into_iter().map(str::to_owned).collect(),
+            findings: row.findings.as_deref().map(<[Finding]>::to_vec).unwrap_or_default(),
+            changes: if row.action == Action::Invalid { Vec::new() } else { checked.changes },
+        })
+    }
+
+    /// A page of the review table; `problems_only` keeps the rows with errors or warnings.
+    pub fn page(&self, store: &Store, offset: u64, limit: u64, problems_only: bool) -> Result<RowPage> {
+        let matching = |row: &&PlanRow| !problems_only || row.has_problem();
+        let total = self.rows.iter().filter(matching).count() as u64;
+        let indices: Vec<usize> = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| matching(row))
+            .skip(offset as usize)
+            .take(limit.min(1000) as usize)
+            .map(|(i, _)| i)
+            .collect();
+        let rows = indices.into_iter().map(|i| self.view(store, i)).collect::<Result<_>>()?;
+        Ok(RowPage { total, rows })
+    }
+
+    /// Sets one cell and checks its row again at once, with every row that shared or now shares its
+    /// email (their duplicate findings come and go with it).
+    pub fn edit(&mut self, store: &Store, index: u64, column: usize, value: &str) -> Result<RowView> {
+        let index = usize::try_from(index)
+            .ok()
+            .filter(|&i| i < self.rows.len())
+            .ok_or_else(|| Error::InvalidInput(format!("There is no row {index} in this import.")))?;
+        let mut cells: Vec<String> = self.rows[index].cells().into_iter().map(str::to_owned).collect();
+        if column >= self.rules.columns.headers.len() {
+            return Err(Error::InvalidInput(format!("There is no column {} in this file.", column + 1)));
+        }
+        // A ragged row is padded or cut to the header as it is corrected.
+        cells.resize(self.rules.columns.headers.len(), String::new());
+        let old_key = self.email_key(index);
+        cells[column] = value.to_owned();
+        self.rows[index].cells = join_cells(cells.iter().map(String::as_str));
+        let new_key = self.email_key(index);
+
+        let mut affected = vec![index];
+        for key in [old_key, new_key].into_iter().filter(|k| !k.is_empty()) {
+            affected.extend((0..self.rows.len()).filter(|&i| i != index && self.email_key(i) == key));
+        }
+        affected.sort_unstable();
+        affected.dedup();
+        for &i in &affected {
+            let checked = self.recheck(store, i)?;
+            let line = self.rows[i].line;
+            self.rows[i] = plan_row(line, std::mem::take(&mut self.rows[i].cells), &checked);
+        }
+        let mut groups: HashMap<String, Vec<u32>> = HashMap::new();
+        for &i in &affected {
+            let key = self.email_key(i);
+            if !key.is_empty() && self.rows[i].cells().len() == self.rules.columns.headers.len() {
+                groups.entry(key).or_default().push(i as u32);
+            }
+        }
+        for indices in groups.values().filter(|g| g.len() > 1) {
+            self.mark_duplicates(indices);
+        }
+        self.summary = Summary {
+            run_id: self.summary.run_id,
+            ..self.count()
+        };
+        self.view(store, index)
+    }
+
+    fn email_key(&self, index: usize) -> String {
+        let row = &self.rows[index];
+        if row.cells.split(SEP).count() != self.rules.columns.headers.len() {
+            return String::new();
+        }
+        row.cells
+            .split(SEP)
+            .nth(self.rules.columns.email)
+            .map(|e| e.trim().to_lowercase())
+            .unwrap_or_default()
+    }
+
+    /// Writes every valid row that creates or updates a user, in one transaction with its
+    /// `sync_runs` row and audit rows: all of it, or (on any error or Cancel) nothing.
+    pub fn commit(&mut self, store: &mut Store, progress: &dyn Progress, cancel: &CancellationToken) -> Result<Summary> {
+        if self.summary.run_id.is_some() {
+            return Err(Error::InvalidInput("This import is already committed.".into()));
+        }
+        let started = Instant::now();
+        let file = self.file_name();
+        let tx = store.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if users::store_generation(&tx)? != self.generation {
+            return Err(Error::StaleImport);
+        }
+        let now = now_rfc3339();
+        let run_id = runs::insert_run(
+            &tx,
+            &RunStart {
+                kind: "import",
+                entity: Some(Entity::Users),
+                connection_id: None,
+                connection_name: &file,
+                started_at: &now,
+            },
+        )?;
+        let mut writer = UserWriter::new(&tx, run_id, now);
+        let to_write = (self.summary.created + self.summary.updated) as usize;
+        let mut done = 0usize;
+        for row in self.rows.iter().filter(|r| matches!(r.action, Action::Create | Action::Update)) {
+            let cells = row.cells();
+            let email_key = cells[self.rules.columns.email].trim().to_lowercase();
+            let stored = if row.action == Action::Update {
+                users::users_with_email(&tx, &email_key)?
+            } else {
+                UserIndex::default()
+            };
+            let checked = self.rules.check(&cells, |key| stored.lookup(key));
+            match (row.action, checked.action, checked.record_id) {
+                (Action::Create, Action::Create, _) => {
+                    writer.create(&checked.email, &checked.email_key, &checked.target, &checked.changes)?
+                }
+                (Action::Update, Action::Update, Some(record_id)) => {
+                    writer.update(record_id, &checked.email, &checked.target, &checked.changes)?
+                }
+                _ => return Err(Error::StaleImport),
+            }
+            done += 1;
+            if done % CHUNK == 0 {
+                if cancel.is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
+                progress.report(event("writing", done as u64, Some(to_write as u64)));
+            }
+        }
+        let counts = RunCounts {
+            fetched: self.rows.len() as u32,
+            created: writer.written.created,
+            updated: writer.written.updated,
+            unchanged: self.summary.unchanged as u32,
+            missing_upstream: 0,
+        };
+        let invalid = (self.summary.invalid > 0)
+            .then(|| format!("{} invalid rows were not imported.", self.summary.invalid));
+        runs::finish_run(
+            &tx,
+            run_id,
+            "succeeded",
+            &counts,
+            started.elapsed().as_millis() as i64,
+            invalid.as_deref(),
+        )?;
+        tx.commit()?;
+        progress.report(event("writing", to_write as u64, Some(to_write as u64)));
+        tracing::info!(run_id, file, created = counts.created, updated = counts.updated, "users imported");
+        self.summary.run_id = Some(run_id);
+        Ok(self.summary.clone())
+    }
+
+    /// Writes the invalid rows to `out`: the original columns plus `Error`, in the file's own
+    /// encoding and delimiter, so the file imports once corrected. Returns how many rows.
+    pub fn write_errors(&self, out: &Path) -> Result<usize> {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(self.format.delimiter)
+            .flexible(true)
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        let csv_error = |e: csv::Error| Error::Internal(format!("writing the error file: {e}"));
+        let mut header: Vec<&str> = self.headers().iter().map(String::as_str).collect();
+        header.push("Error");
+        writer.write_record(&header).map_err(csv_error)?;
+        let mut written = 0;
+        for row in self.rows.iter().filter(|r| r.action == Action::Invalid) {
+            let mut cells = row.cells();
+            let errors: Vec<String> = row
+                .findings
+                .iter()
+                .flatten()
+                .filter(|f| !f.warning)
+                .map(|f| match &f.column {
+                    Some(column) => format!("{column}: {}", f.message),
+                    None => f.message.clone(),
+                })
+                .collect();
+            let errors = errors.join(" | ");
+            cells.resize(self.headers().len(), "");
+            cells.push(&errors);
+            writer.write_record(&cells).map_err(csv_error)?;
+            written += 1;
+        }
+        let text = String::from_utf8(writer.into_inner().map_err(|e| Error::Internal(e.to_string()))?)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        std::fs::write(out, super::encode::encode(&text, self.format))
+            .map_err(|e| Error::Io(std::io::Error::new(e.kind(), format!("{}: {e}", out.display()))))?;
+        Ok(written)
+    }
+}
+
+/// Our own export escapes formula starts with an apostrophe; reading it back removes it, so an
+/// export imports unchanged.
+pub fn unescape_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
