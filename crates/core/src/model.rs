@@ -348,6 +348,8 @@ pub struct StoredRecord {
     pub first_synced_at: String,
     pub last_synced_at: String,
     pub missing_upstream_since: Option<String>,
+    /// Users only: the Contact Center licence a CSV import gave ("standard" / "premium").
+    pub licence: Option<String>,
 }
 
 /// One pull, import or auto-sync, as History lists it.

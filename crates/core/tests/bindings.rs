@@ -29,6 +29,13 @@ fn export_all(dir: &Path) {
     ccsync_core::directory::Platform::export_all_to(dir).unwrap();
     ccsync_core::schedule::ScheduleInfo::export_all_to(dir).unwrap();
     ccsync_core::mapping_import::ImportSummary::export_all_to(dir).unwrap();
+    ccsync_core::import::presets::Preview::export_all_to(dir).unwrap();
+    ccsync_core::import::presets::Preset::export_all_to(dir).unwrap();
+    ccsync_core::import::Summary::export_all_to(dir).unwrap();
+    ccsync_core::import::RowPage::export_all_to(dir).unwrap();
+    ccsync_core::import::Mode::export_all_to(dir).unwrap();
+    ccsync_core::import::rules::Licence::export_all_to(dir).unwrap();
+    ccsync_core::import::validate::Role::export_all_to(dir).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

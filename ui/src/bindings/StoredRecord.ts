@@ -7,4 +7,8 @@ export type StoredRecord = { id: string, business_unit_id: number, name: string,
 /**
  * Users only: false until an administrator sets a password.
  */
-password_set: boolean, first_synced_at: string, last_synced_at: string, missing_upstream_since: string | null, };
+password_set: boolean, first_synced_at: string, last_synced_at: string, missing_upstream_since: string | null, 
+/**
+ * Users only: the Contact Center licence a CSV import gave ("standard" / "premium").
+ */
+licence: string | null, };

@@ -138,6 +138,7 @@ export function storedRecord(overrides: Partial<StoredRecord> = {}): StoredRecor
     is_active: true,
     group_name: "Call Center Agents",
     password_set: false,
+    licence: null,
     first_synced_at: "2024-05-01T10:00:00Z",
     last_synced_at: "2024-05-02T10:00:00Z",
     missing_upstream_since: null,

@@ -143,8 +143,7 @@ pub fn guess_mappings(headers: &[String]) -> Result<Vec<ColumnMapping>> {
             )));
         }
     }
-    let mut taken: Vec<Field> = Vec::new();
-    let mappings: Vec<ColumnMapping> = headers
+    let mut mappings: Vec<ColumnMapping> = headers
         .iter()
         .map(|header| {
             let squashed = squash(header);
@@ -165,19 +164,26 @@ pub fn guess_mappings(headers: &[String]) -> Result<Vec<ColumnMapping>> {
                     header.trim()
                 )
             });
-            // The first column of a field wins; a repeat is left for the user to map by hand.
-            let field = guess.filter(|f| !taken.contains(f));
-            if let Some(f) = field {
-                taken.push(f);
-            }
             ColumnMapping {
                 header: header.clone(),
-                field,
+                field: guess,
                 suspended,
                 note,
             }
         })
         .collect();
+    // The first column of a field wins, an active subscription before a suspended one; a repeat
+    // is left for the user to map by hand (a suspended one is still checked for TRUE).
+    let mut taken: Vec<Field> = Vec::new();
+    for suspended in [false, true] {
+        for mapping in mappings.iter_mut().filter(|m| m.suspended == suspended) {
+            match mapping.field {
+                Some(field) if taken.contains(&field) => mapping.field = None,
+                Some(field) => taken.push(field),
+                None => {}
+            }
+        }
+    }
     Ok(mappings)
 }
 
@@ -207,6 +213,8 @@ pub struct Columns {
     pub role: Option<usize>,
     pub standard: Option<LicenceColumn>,
     pub premium: Option<LicenceColumn>,
+    /// Suspended licence columns mapped to no field: TRUE there is still an error.
+    pub suspended: Vec<usize>,
 }
 
 impl Columns {
@@ -248,6 +256,9 @@ impl Columns {
             role: found.get(&Field::Role).copied(),
             standard: licence(Field::StandardAgent),
             premium: licence(Field::PremiumAgent),
+            suspended: (0..mappings.len())
+                .filter(|&i| mappings[i].suspended && mappings[i].field.is_none())
+                .collect(),
         })
     }
 
@@ -318,7 +329,10 @@ mod tests {
                 note: None,
             })
             .collect();
-        assert!(Columns::resolve(&names, &mapped).unwrap_err().to_string().contains("Email"));
+        assert!(Columns::resolve(&names, &mapped)
+            .unwrap_err()
+            .to_string()
+            .contains("Email"));
         mapped[0].field = Some(Field::Email);
         mapped[1].field = Some(Field::Email);
         let twice = Columns::resolve(&names, &mapped).unwrap_err().to_string();

@@ -145,7 +145,10 @@ mod tests {
     #[test]
     fn empty_and_binary_files_are_refused_with_the_reason() {
         assert!(sniff(b"  \n", true, None).unwrap_err().to_string().contains("empty"));
-        assert!(sniff(b"\xFF\xFE", true, None).unwrap_err().to_string().contains("empty"));
+        assert!(sniff(b"\xFF\xFE", true, None)
+            .unwrap_err()
+            .to_string()
+            .contains("empty"));
         assert!(sniff(b"\x7FELF\x00\x00binary", true, None)
             .unwrap_err()
             .to_string()

@@ -40,8 +40,18 @@ mod tests {
     #[test]
     fn each_encoding_round_trips_through_the_sniffer() {
         let text = "Email;Last Name\r\nm@example.com;Müller\r\n";
-        for (encoding, bom) in [(UTF_8, true), (UTF_8, false), (UTF_16LE, true), (UTF_16BE, true), (WINDOWS_1252, false)] {
-            let format = Format { encoding, bom, delimiter: b';' };
+        for (encoding, bom) in [
+            (UTF_8, true),
+            (UTF_8, false),
+            (UTF_16LE, true),
+            (UTF_16BE, true),
+            (WINDOWS_1252, false),
+        ] {
+            let format = Format {
+                encoding,
+                bom,
+                delimiter: b';',
+            };
             let bytes = encode(text, format);
             assert_eq!(sniff(&bytes, true, None).unwrap(), format, "{}", encoding.name());
         }

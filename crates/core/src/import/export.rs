@@ -35,7 +35,9 @@ pub fn export_users(store: &Store, path: &Path) -> Result<usize> {
     let file = std::fs::File::create(path).map_err(io_error)?;
     let mut out = BufWriter::new(file);
     out.write_all(b"\xEF\xBB\xBF").map_err(io_error)?;
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
     let csv_error = |e: csv::Error| Error::Internal(format!("writing {}: {e}", path.display()));
     writer.write_record(HEADERS).map_err(csv_error)?;
     let mut count = 0;
@@ -48,14 +50,14 @@ pub fn export_users(store: &Store, path: &Path) -> Result<usize> {
             escape_formula(&values.phone)
         };
         let cells: [std::borrow::Cow<'_, str>; 8] = [
-                escape_formula(&email),
-                escape_formula(&values.first_name),
-                escape_formula(&values.last_name),
-                escape_formula(&values.display_name),
-                phone,
-                flag(values.licence == Licence::Standard).into(),
-                flag(values.licence == Licence::Premium).into(),
-                values.role.map_or("", Role::label).into(),
+            escape_formula(&email),
+            escape_formula(&values.first_name),
+            escape_formula(&values.last_name),
+            escape_formula(&values.display_name),
+            phone,
+            flag(values.licence == Licence::Standard).into(),
+            flag(values.licence == Licence::Premium).into(),
+            values.role.map_or("", Role::label).into(),
         ];
         writer
             .write_record(cells.iter().map(|c| c.as_bytes()))

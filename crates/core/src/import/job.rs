@@ -13,9 +13,8 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
-use super::columns::Columns;
 use super::decode::Format;
-use super::rules::{Action, Checked, Finding, LicenceEffect, Mode, Rules};
+use super::rules::{Action, Checked, Finding, LicenceEffect, Rules};
 use super::source::{FileFormat, Source, SourceRow};
 use super::users::{self, UserIndex, UserWriter};
 use crate::model::{Entity, FieldChange};
@@ -117,6 +116,15 @@ pub struct Job {
     generation: i64,
 }
 
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("path", &self.path)
+            .field("summary", &self.summary)
+            .finish_non_exhaustive()
+    }
+}
+
 fn join_cells<'a>(cells: impl Iterator<Item = &'a str>) -> Box<str> {
     let mut joined = String::new();
     for (i, cell) in cells.enumerate() {
@@ -158,20 +166,17 @@ impl Job {
     pub fn plan(
         store: &Store,
         path: &Path,
-        columns: Columns,
-        mode: Mode,
-        region: phonenumber::country::Id,
+        rules: Rules,
         delimiter: Option<u8>,
         progress: &dyn Progress,
         cancel: &CancellationToken,
     ) -> Result<Job> {
         let mut source = Source::open(path, delimiter)?;
-        if source.headers != columns.headers {
+        if source.headers != rules.columns.headers {
             return Err(Error::InvalidInput(
                 "The file's headers changed since its columns were mapped; open it again.".into(),
             ));
         }
-        let rules = Rules { columns, mode, region };
         let generation = users::store_generation(store.conn())?;
         let existing = users::load_users(store.conn())?;
         let mut rows: Vec<PlanRow> = Vec::new();
@@ -193,7 +198,7 @@ impl Job {
                 }
             }
             rows.push(plan_row(row.line, join_cells(cells.into_iter()), &checked));
-            if rows.len() % CHUNK == 0 {
+            if rows.len().is_multiple_of(CHUNK) {
                 if cancel.is_cancelled() {
                     return Err(Error::Cancelled);
                 }
@@ -228,7 +233,11 @@ impl Job {
         let lines: Vec<u64> = indices.iter().map(|&i| self.rows[i as usize].line).collect();
         for &i in indices {
             let row = &mut self.rows[i as usize];
-            let email = row.cells().get(self.rules.columns.email).map(|e| e.trim().to_owned()).unwrap_or_default();
+            let email = row
+                .cells()
+                .get(self.rules.columns.email)
+                .map(|e| e.trim().to_owned())
+                .unwrap_or_default();
             let mut findings: Vec<Finding> = row.findings.take().map(Vec::from).unwrap_or_default();
             findings.insert(0, duplicate_finding(&column, &email, &lines, row.line));
             row.findings = Some(findings.into_boxed_slice());
@@ -300,7 +309,11 @@ impl Job {
             email: checked.email.clone(),
             cells: row.cells().into_iter().map(str::to_owned).collect(),
             findings: row.findings.as_deref().map(<[Finding]>::to_vec).unwrap_or_default(),
-            changes: if row.action == Action::Invalid { Vec::new() } else { checked.changes },
+            changes: if row.action == Action::Invalid {
+                Vec::new()
+            } else {
+                checked.changes
+            },
         })
     }
 
@@ -317,7 +330,10 @@ impl Job {
             .take(limit.min(1000) as usize)
             .map(|(i, _)| i)
             .collect();
-        let rows = indices.into_iter().map(|i| self.view(store, i)).collect::<Result<_>>()?;
+        let rows = indices
+            .into_iter()
+            .map(|i| self.view(store, i))
+            .collect::<Result<_>>()?;
         Ok(RowPage { total, rows })
     }
 
@@ -330,7 +346,10 @@ impl Job {
             .ok_or_else(|| Error::InvalidInput(format!("There is no row {index} in this import.")))?;
         let mut cells: Vec<String> = self.rows[index].cells().into_iter().map(str::to_owned).collect();
         if column >= self.rules.columns.headers.len() {
-            return Err(Error::InvalidInput(format!("There is no column {} in this file.", column + 1)));
+            return Err(Error::InvalidInput(format!(
+                "There is no column {} in this file.",
+                column + 1
+            )));
         }
         // A ragged row is padded or cut to the header as it is corrected.
         cells.resize(self.rules.columns.headers.len(), String::new());
@@ -381,13 +400,20 @@ impl Job {
 
     /// Writes every valid row that creates or updates a user, in one transaction with its
     /// `sync_runs` row and audit rows: all of it, or (on any error or Cancel) nothing.
-    pub fn commit(&mut self, store: &mut Store, progress: &dyn Progress, cancel: &CancellationToken) -> Result<Summary> {
+    pub fn commit(
+        &mut self,
+        store: &mut Store,
+        progress: &dyn Progress,
+        cancel: &CancellationToken,
+    ) -> Result<Summary> {
         if self.summary.run_id.is_some() {
             return Err(Error::InvalidInput("This import is already committed.".into()));
         }
         let started = Instant::now();
         let file = self.file_name();
-        let tx = store.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = store
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         if users::store_generation(&tx)? != self.generation {
             return Err(Error::StaleImport);
         }
@@ -405,7 +431,11 @@ impl Job {
         let mut writer = UserWriter::new(&tx, run_id, now);
         let to_write = (self.summary.created + self.summary.updated) as usize;
         let mut done = 0usize;
-        for row in self.rows.iter().filter(|r| matches!(r.action, Action::Create | Action::Update)) {
+        for row in self
+            .rows
+            .iter()
+            .filter(|r| matches!(r.action, Action::Create | Action::Update))
+        {
             let cells = row.cells();
             let email_key = cells[self.rules.columns.email].trim().to_lowercase();
             let stored = if row.action == Action::Update {
@@ -424,7 +454,7 @@ impl Job {
                 _ => return Err(Error::StaleImport),
             }
             done += 1;
-            if done % CHUNK == 0 {
+            if done.is_multiple_of(CHUNK) {
                 if cancel.is_cancelled() {
                     return Err(Error::Cancelled);
                 }
@@ -438,8 +468,8 @@ impl Job {
             unchanged: self.summary.unchanged as u32,
             missing_upstream: 0,
         };
-        let invalid = (self.summary.invalid > 0)
-            .then(|| format!("{} invalid rows were not imported.", self.summary.invalid));
+        let invalid =
+            (self.summary.invalid > 0).then(|| format!("{} invalid rows were not imported.", self.summary.invalid));
         runs::finish_run(
             &tx,
             run_id,
@@ -450,7 +480,13 @@ impl Job {
         )?;
         tx.commit()?;
         progress.report(event("writing", to_write as u64, Some(to_write as u64)));
-        tracing::info!(run_id, file, created = counts.created, updated = counts.updated, "users imported");
+        tracing::info!(
+            run_id,
+            file,
+            created = counts.created,
+            updated = counts.updated,
+            "users imported"
+        );
         self.summary.run_id = Some(run_id);
         Ok(self.summary.clone())
     }

@@ -85,7 +85,9 @@ pub fn preset_for(store: &Store, headers: &[String]) -> Result<Option<Preset>> {
 pub fn named_preset(store: &Store, name: &str, headers: &[String]) -> Result<Preset> {
     let mappings: Option<String> = store
         .conn()
-        .query_row("SELECT mappings FROM import_presets WHERE name = ?1", [name], |r| r.get(0))
+        .query_row("SELECT mappings FROM import_presets WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
         .optional()?;
     let mappings = mappings.ok_or_else(|| Error::NotFound(format!("There is no import preset named \"{name}\".")))?;
     let saved: Vec<ColumnMapping> = serde_json::from_str(&mappings).map_err(|e| Error::Internal(e.to_string()))?;

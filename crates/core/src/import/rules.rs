@@ -193,7 +193,11 @@ pub fn target_licence(mode: Mode, current: Licence, standard: Option<bool>, prem
         // Premium includes Standard: a Standard TRUE takes Premium away only when the row also
         // removes Premium.
         let keeps_premium = current == Licence::Premium && (mode == Mode::Add || premium.is_none());
-        return if keeps_premium { Licence::Premium } else { Licence::Standard };
+        return if keeps_premium {
+            Licence::Premium
+        } else {
+            Licence::Standard
+        };
     }
     let removes = |licence, cell| mode == Mode::AddRemove && current == licence && cell == Some(false);
     if removes(Licence::Premium, premium) || removes(Licence::Standard, standard) {
@@ -314,6 +318,9 @@ impl Rules {
         };
         let standard = licence_cell(columns.standard);
         let premium = licence_cell(columns.premium);
+        for &index in &columns.suspended {
+            licence_cell(Some(LicenceColumn { index, suspended: true }));
+        }
         if standard == Some(true) && premium == Some(true) {
             let column = columns.premium.map_or(columns.email, |c| c.index);
             warn(

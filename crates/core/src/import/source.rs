@@ -29,7 +29,8 @@ pub struct FileFormat {
     pub delimiter: String,
 }
 
-/// One row of the file: its line number (as a spreadsheet numbers rows) and its cells.
+/// One row of the file: its number as a spreadsheet shows it (the header is row 1; a quoted
+/// newline stays inside its row) and its cells.
 #[derive(Debug, Clone, Default)]
 pub struct SourceRow {
     pub line: u64,
@@ -50,6 +51,8 @@ pub struct Source {
     /// The size of the file in bytes (for progress).
     pub bytes: u64,
     rows: Rows,
+    /// Records read so far, the header included.
+    records: u64,
 }
 
 fn unreadable(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -105,6 +108,7 @@ impl Source {
             headers: Vec::new(),
             bytes,
             rows: Rows::Csv(Box::new(reader)),
+            records: 0,
         };
         source.read_headers()?;
         Ok(source)
@@ -154,6 +158,7 @@ impl Source {
             headers: Vec::new(),
             bytes,
             rows: Rows::Xlsx(rows.into_iter()),
+            records: 0,
         };
         source.read_headers()?;
         Ok(source)
@@ -179,7 +184,8 @@ impl Source {
                     let more = reader
                         .read_record(&mut row.cells)
                         .map_err(|e| Error::InvalidInput(format!("The file could not be read: {e}")))?;
-                    row.line = row.cells.position().map_or(0, |p| p.line());
+                    self.records += 1;
+                    row.line = self.records;
                     more
                 }
                 Rows::Xlsx(rows) => match rows.next() {

@@ -103,9 +103,11 @@ pub fn phone(value: &str, default_country: Id) -> Result<Phone, String> {
 /// made checking a phone twenty-five times slower.
 fn has_valid_shape(number: &PhoneNumber) -> bool {
     let national = number.national().to_string();
-    DATABASE
-        .by_code(&number.code().value())
-        .is_some_and(|plans| plans.iter().any(|plan| plan.descriptors().general().is_match(&national)))
+    DATABASE.by_code(&number.code().value()).is_some_and(|plans| {
+        plans
+            .iter()
+            .any(|plan| plan.descriptors().general().is_match(&national))
+    })
 }
 
 /// A contact-center role.
@@ -151,7 +153,11 @@ pub fn role(value: &str) -> Result<Option<Role>, String> {
     if value.is_empty() {
         return Ok(None);
     }
-    let parts: Vec<&str> = value.split([',', ';', '|', '/', '+']).map(str::trim).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = value
+        .split([',', ';', '|', '/', '+'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
     let roles: Vec<Option<Role>> = parts.iter().map(|p| Role::parse(p)).collect();
     if roles.contains(&Some(Role::Supervisor)) && roles.contains(&Some(Role::Administrator)) {
         return Err("Administrator cannot be given together with Supervisor; choose one role.".into());

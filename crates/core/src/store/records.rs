@@ -55,9 +55,10 @@ impl Store {
     /// The Records screen's list of one group.
     pub fn list_records(&self, entity: Entity) -> Result<Vec<StoredRecord>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT cxone_id, business_unit_id, name, detail, is_active, group_name, password_set, first_synced_at,
-                    last_synced_at, missing_upstream_since
-             FROM records WHERE entity = ?1 ORDER BY name COLLATE NOCASE, cxone_id",
+            "SELECT r.cxone_id, r.business_unit_id, r.name, r.detail, r.is_active, r.group_name, r.password_set,
+                    r.first_synced_at, r.last_synced_at, r.missing_upstream_since, nullif(p.licence, '')
+             FROM records r LEFT JOIN user_profiles p ON p.record_id = r.id
+             WHERE r.entity = ?1 ORDER BY r.name COLLATE NOCASE, r.cxone_id",
         )?;
         let rows = stmt.query_map([entity.as_str()], |row| {
             Ok(StoredRecord {
@@ -71,6 +72,7 @@ impl Store {
                 first_synced_at: row.get(7)?,
                 last_synced_at: row.get(8)?,
                 missing_upstream_since: row.get(9)?,
+                licence: row.get(10)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
