@@ -29,6 +29,18 @@ fn main() {
         "export_mappings",
         "plan_mapping_import",
         "commit_mapping_import",
+        "import_enqueue",
+        "import_queue",
+        "import_finish",
+        "import_preview",
+        "import_plan",
+        "import_cancel",
+        "import_page",
+        "import_edit",
+        "import_commit",
+        "import_write_errors",
+        "import_save_preset",
+        "export_users",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

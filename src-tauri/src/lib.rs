@@ -1,11 +1,16 @@
 //! The CC Sync window: each command turns a front-end call into a ccsync-core call. Logic lives in
 //! ccsync-core; if a command grows past a few lines, it belongs there.
 
+mod import;
 mod mapping;
 mod state;
 
 use ccsync_core::auto_sync::AutoSyncResult;
 use ccsync_core::directory::Platform;
+use ccsync_core::import::columns::ColumnMapping;
+use ccsync_core::import::presets::Preview;
+use ccsync_core::import::queue::ImportQueue;
+use ccsync_core::import::{Edited, Mode, RowPage, Summary};
 use ccsync_core::mapping::{AccountMatch, MappingRow};
 use ccsync_core::mapping_admin;
 use ccsync_core::mapping_import::{self, ImportSummary};
@@ -220,6 +225,89 @@ fn commit_mapping_import(state: State<'_, AppState>, platform: Platform, path: S
     Ok(imported)
 }
 
+#[tauri::command(async)]
+fn import_enqueue(state: State<'_, AppState>, paths: Vec<String>) -> ImportQueue {
+    state.import.enqueue(&paths)
+}
+
+#[tauri::command(async)]
+fn import_queue(state: State<'_, AppState>) -> ImportQueue {
+    state.import.queue()
+}
+
+#[tauri::command(async)]
+fn import_finish(state: State<'_, AppState>) -> ImportQueue {
+    state.import.finish()
+}
+
+#[tauri::command(async)]
+fn import_preview(state: State<'_, AppState>, path: String, delimiter: Option<String>) -> CommandResult<Preview> {
+    Ok(state.import.preview(&path, delimiter.as_deref())?)
+}
+
+#[tauri::command]
+async fn import_plan(
+    state: State<'_, AppState>,
+    path: String,
+    mappings: Vec<ColumnMapping>,
+    mode: Mode,
+    region: String,
+    delimiter: Option<String>,
+    on_progress: Channel<ProgressEvent>,
+) -> CommandResult<Summary> {
+    let import = state.import.clone();
+    let plan = move || import.plan(&path, &mappings, mode, &region, delimiter.as_deref(), on_progress);
+    Ok(blocking(plan).await?)
+}
+
+#[tauri::command]
+fn import_cancel(state: State<'_, AppState>) {
+    state.import.cancel();
+}
+
+#[tauri::command(async)]
+fn import_page(state: State<'_, AppState>, offset: u64, limit: u64, problems_only: bool) -> CommandResult<RowPage> {
+    Ok(state.import.page(offset, limit, problems_only)?)
+}
+
+#[tauri::command(async)]
+fn import_edit(state: State<'_, AppState>, index: u64, column: usize, value: String) -> CommandResult<Edited> {
+    Ok(state.import.edit(index, column, &value)?)
+}
+
+#[tauri::command]
+async fn import_commit(state: State<'_, AppState>, on_progress: Channel<ProgressEvent>) -> CommandResult<Summary> {
+    let import = state.import.clone();
+    Ok(blocking(move || import.commit(on_progress)).await?)
+}
+
+#[tauri::command(async)]
+fn import_write_errors(state: State<'_, AppState>, path: String) -> CommandResult<usize> {
+    Ok(state.import.write_errors(&path)?)
+}
+
+#[tauri::command(async)]
+fn import_save_preset(state: State<'_, AppState>, name: String, mappings: Vec<ColumnMapping>) -> CommandResult<()> {
+    Ok(state.import.save_preset(&name, &mappings)?)
+}
+
+#[tauri::command(async)]
+fn export_users(state: State<'_, AppState>, path: String) -> CommandResult<usize> {
+    Ok(ccsync_core::import::export::export_users(
+        &state.store(),
+        std::path::Path::new(&path),
+    )?)
+}
+
+/// Runs long store work on a blocking thread, keeping the async runtime free.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> ccsync_core::Result<T> + Send + 'static,
+) -> ccsync_core::Result<T> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| ccsync_core::Error::Internal(format!("the import stopped unexpectedly: {e}")))?
+}
+
 fn open_csv(path: &str) -> Result<std::io::BufReader<std::fs::File>, ApiError> {
     let file = std::fs::File::open(path)
         .map_err(|e| ccsync_core::Error::InvalidInput(format!("{path} cannot be opened: {e}.")))?;
@@ -272,7 +360,19 @@ pub fn run() {
             set_schedule,
             export_mappings,
             plan_mapping_import,
-            commit_mapping_import
+            commit_mapping_import,
+            import_enqueue,
+            import_queue,
+            import_finish,
+            import_preview,
+            import_plan,
+            import_cancel,
+            import_page,
+            import_edit,
+            import_commit,
+            import_write_errors,
+            import_save_preset,
+            export_users
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

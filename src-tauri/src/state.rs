@@ -26,6 +26,7 @@ pub struct AppState {
     /// Cancels the fetch, apply or Auto Sync in progress.
     job: Mutex<Option<CancellationToken>>,
     pub mapping: Arc<crate::mapping::MappingRuntime>,
+    pub import: Arc<crate::import::ImportRuntime>,
     /// Keeps the log writer flushing for the life of the app.
     _log_guard: Option<LogGuard>,
 }
@@ -53,10 +54,11 @@ impl AppState {
             log_dir,
             database_path,
             demo: tokio::sync::Mutex::new(demo),
-            store,
+            store: store.clone(),
             plans: Mutex::new(HashMap::new()),
             job: Mutex::new(None),
             mapping,
+            import: crate::import::ImportRuntime::new(store.clone()),
             _log_guard: log_guard,
         };
         if want_demo

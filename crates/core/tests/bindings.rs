@@ -31,8 +31,10 @@ fn export_all(dir: &Path) {
     ccsync_core::mapping_import::ImportSummary::export_all_to(dir).unwrap();
     ccsync_core::import::presets::Preview::export_all_to(dir).unwrap();
     ccsync_core::import::presets::Preset::export_all_to(dir).unwrap();
+    ccsync_core::import::queue::ImportQueue::export_all_to(dir).unwrap();
     ccsync_core::import::Summary::export_all_to(dir).unwrap();
     ccsync_core::import::RowPage::export_all_to(dir).unwrap();
+    ccsync_core::import::Edited::export_all_to(dir).unwrap();
     ccsync_core::import::Mode::export_all_to(dir).unwrap();
     ccsync_core::import::rules::Licence::export_all_to(dir).unwrap();
     ccsync_core::import::validate::Role::export_all_to(dir).unwrap();

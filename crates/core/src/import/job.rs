@@ -84,6 +84,14 @@ pub struct RowPage {
     pub rows: Vec<RowView>,
 }
 
+/// An edited row and the summary it changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(rename = "UserImportEdit")]
+pub struct Edited {
+    pub row: RowView,
+    pub summary: Summary,
+}
+
 struct PlanRow {
     line: u64,
     cells: Box<str>,

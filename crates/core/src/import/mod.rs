@@ -4,6 +4,7 @@
 //!   [`decode`] decides its encoding and delimiter, [`encode`] writes text back the same way.
 //! - [`columns`]: headers matched to fields, licence columns recognized, hand mapping checked;
 //!   [`presets`] saves mappings by header set.
+//! - [`queue`]: dropped files waiting their turn.
 //! - [`validate`]: one cell's checks; [`rules`]: one row against the user it names.
 //! - [`job`]: the dry run, the review table's pages and edits, the commit, the error file.
 //! - [`users`]: the user store as an import reads and writes it; [`export`]: the Control Hub-style
@@ -15,12 +16,13 @@ pub mod encode;
 pub mod export;
 pub mod job;
 pub mod presets;
+pub mod queue;
 pub mod rules;
 pub mod source;
 pub mod users;
 pub mod validate;
 
-pub use job::{Job, RowPage, RowView, Summary};
+pub use job::{Edited, Job, RowPage, RowView, Summary};
 pub use rules::Mode;
 
 use std::path::Path;

@@ -1,0 +1,76 @@
+//! Files dropped for import wait their turn: one job at a time, the next when the current one is
+//! committed or discarded.
+
+use std::collections::VecDeque;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// The extensions CC Sync reads.
+pub const EXTENSIONS: [&str; 4] = ["csv", "txt", "tsv", "xlsx"];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(rename = "UserImportQueue")]
+pub struct ImportQueue {
+    /// The file being imported.
+    pub current: Option<String>,
+    /// Files waiting, in the order they were dropped.
+    #[ts(type = "Array<string>")]
+    pub waiting: VecDeque<String>,
+    /// Files refused by the last drop, each with the reason.
+    pub refused: Vec<String>,
+}
+
+impl ImportQueue {
+    /// Adds dropped files; the first becomes current when nothing is.
+    pub fn enqueue(&mut self, paths: &[String]) {
+        self.refused.clear();
+        for path in paths {
+            let readable = Path::new(path)
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)));
+            if !readable {
+                self.refused
+                    .push(format!("{path}: CC Sync imports .csv, .txt, .tsv and .xlsx files."));
+            } else if self.current.as_deref() != Some(path.as_str()) && !self.waiting.contains(path) {
+                self.waiting.push_back(path.clone());
+            }
+        }
+        if self.current.is_none() {
+            self.current = self.waiting.pop_front();
+        }
+    }
+
+    /// The current file is done (committed or discarded): the next one starts.
+    pub fn finish(&mut self) {
+        self.refused.clear();
+        self.current = self.waiting.pop_front();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropped_files_wait_their_turn() {
+        let mut queue = ImportQueue::default();
+        queue.enqueue(&["/a.csv".into(), "/b.xlsx".into(), "/notes.pdf".into(), "/a.csv".into()]);
+        assert_eq!(queue.current.as_deref(), Some("/a.csv"));
+        assert_eq!(queue.waiting, ["/b.xlsx"], "a file already queued is not queued twice");
+        assert!(queue.refused[0].contains("notes.pdf"));
+        queue.enqueue(&["/c.TSV".into()]);
+        assert_eq!(
+            queue.current.as_deref(),
+            Some("/a.csv"),
+            "the current job is not replaced"
+        );
+        queue.finish();
+        assert_eq!(queue.current.as_deref(), Some("/b.xlsx"));
+        queue.finish();
+        queue.finish();
+        assert_eq!((queue.current.clone(), queue.waiting.len()), (None, 0));
+    }
+}
