@@ -3,6 +3,7 @@
 mod bench;
 mod connection;
 mod directory;
+mod import;
 mod map;
 mod output;
 mod pull;
@@ -47,6 +48,12 @@ enum Command {
     /// Map CXone users to RingCentral or Webex accounts.
     #[command(subcommand)]
     Map(map::MapCommand),
+    /// Import users from a Control Hub-style CSV or .xlsx file.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Export users to a Control Hub-style CSV.
+    #[command(subcommand)]
+    Export(import::ExportCommand),
     /// Run the built-in emulator of the CXone, RingCentral and Webex APIs on 127.0.0.1.
     Emulator {
         /// Port to listen on (0 picks a free one).
@@ -106,6 +113,8 @@ async fn run(cli: Cli, output: &Output) -> ccsync_core::Result<()> {
             let connections = open_connections(cli.db)?;
             map::run(command, &connections, output).await
         }
+        Command::Import(command) => import::run_import(command, &mut open_store(cli.db)?, output),
+        Command::Export(command) => import::run_export(command, &open_store(cli.db)?, output),
         Command::Emulator {
             port,
             seed,
@@ -129,10 +138,13 @@ async fn run(cli: Cli, output: &Output) -> ccsync_core::Result<()> {
     }
 }
 
+fn open_store(db: Option<PathBuf>) -> ccsync_core::Result<Store> {
+    Store::open(&ccsync_core::paths::database_path(db)?)
+}
+
 /// The store and the keyring, with `CCSYNC_…` environment secrets taking precedence (headless runs).
 fn open_connections(db: Option<PathBuf>) -> ccsync_core::Result<Connections> {
-    let path = ccsync_core::paths::database_path(db)?;
-    let store = Store::open(&path)?;
+    let store = open_store(db)?;
     Ok(Connections::new(Arc::new(Mutex::new(store)), Arc::new(KeyringStore))?.with_env_overrides())
 }
 

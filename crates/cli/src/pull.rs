@@ -62,10 +62,10 @@ fn parse_selection(value: &str) -> std::result::Result<Selection, String> {
 }
 
 /// A terminal progress bar; nothing when output is piped or JSON.
-struct Bar(Option<ProgressBar>);
+pub(crate) struct Bar(pub(crate) Option<ProgressBar>);
 
 impl Bar {
-    fn new(show: bool) -> Bar {
+    pub(crate) fn new(show: bool) -> Bar {
         Bar(show.then(|| {
             let bar = ProgressBar::new_spinner();
             bar.set_style(

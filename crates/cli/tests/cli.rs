@@ -336,3 +336,126 @@ async fn map_auto_counts_equal_the_emulators_known_overlap() {
         }
     });
 }
+
+fn fixture(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/csv")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn stored_users(cli: &Cli) -> i64 {
+    let db = rusqlite::Connection::open(cli.dir.path().join("ccsync.sqlite3")).unwrap();
+    db.query_row("SELECT count(*) FROM records WHERE entity = 'users'", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn import_users_dry_run_commit_rerun_and_error_file() {
+    let cli = Cli::new();
+    let file = fixture("excel_damaged_1252.csv");
+    let keys = [
+        "file",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "invalid",
+        "warnings",
+        "licences_added",
+        "licences_removed",
+        "run_id",
+    ];
+
+    let (out, dry) = cli.run(&["import", "users", &file, "--dry-run"], false);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut found: Vec<&str> = dry.as_object().unwrap().keys().map(String::as_str).collect();
+    found.sort_unstable();
+    let mut expected = keys.to_vec();
+    expected.sort_unstable();
+    assert_eq!(found, expected);
+    assert_eq!((dry["created"].as_u64(), dry["invalid"].as_u64()), (Some(2), Some(2)));
+    assert!(dry["run_id"].is_null());
+    assert_eq!(stored_users(&cli), 0, "--dry-run writes nothing");
+
+    let errors = cli.dir.path().join("errors.csv");
+    let errors_arg = errors.display().to_string();
+    let (_, done) = cli.run(&["import", "users", &file, "--errors", &errors_arg], false);
+    assert_eq!(done["created"], 2);
+    assert!(done["run_id"].as_i64().is_some());
+    assert_eq!(stored_users(&cli), 2, "exactly the valid rows");
+
+    let (_, again) = cli.run(&["import", "users", &file], false);
+    assert_eq!(
+        (again["unchanged"].as_u64(), again["created"].as_u64()),
+        (Some(2), Some(0))
+    );
+
+    // Fix the error file the way a person would and import it.
+    let bytes = std::fs::read(&errors).unwrap();
+    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
+    let fixed = text
+        .replace("1.55512E+10", "+1 201 555 0150")
+        .replace(",12,", ",+1 201 555 0151,");
+    std::fs::write(&errors, encoding_rs::WINDOWS_1252.encode(&fixed).0).unwrap();
+    let (_, fixed) = cli.run(&["import", "users", &errors_arg], false);
+    assert_eq!(
+        (fixed["created"].as_u64(), fixed["invalid"].as_u64()),
+        (Some(2), Some(0))
+    );
+    assert_eq!(stored_users(&cli), 4);
+
+    // Export, then import the export: every row unchanged.
+    let export = cli.dir.path().join("users.csv").display().to_string();
+    let (_, exported) = cli.run(&["export", "users", &export], false);
+    assert_eq!(exported["users"], 4);
+    let (_, back) = cli.run(&["import", "users", &export, "--mode", "add-remove"], false);
+    assert_eq!((back["unchanged"].as_u64(), back["rows"].as_u64()), (Some(4), Some(4)));
+}
+
+#[test]
+fn import_users_mapping_by_hand_and_refusals() {
+    let cli = Cli::new();
+    let file = cli.dir.path().join("odd.csv");
+    std::fs::write(&file, "Mail;Given;Agent licence\nann@example.com;Ann;TRUE\n").unwrap();
+    let path = file.display().to_string();
+    let (out, refused) = cli.run(&["import", "users", &path, "--dry-run"], false);
+    assert!(!out.status.success());
+    assert!(refused["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("No email column"));
+
+    let (out, mapped) = cli.run(
+        &[
+            "import",
+            "users",
+            &path,
+            "--map",
+            "Mail=email",
+            "--map",
+            "Given=first-name",
+            "--map",
+            "Agent licence=standard",
+            "--save-preset",
+            "Odd",
+            "--region",
+            "gb",
+        ],
+        false,
+    );
+    assert!(out.status.success(), "{mapped}");
+    assert_eq!(
+        (mapped["created"].as_u64(), mapped["licences_added"].as_u64()),
+        (Some(1), Some(1))
+    );
+    // The preset is reused automatically for the same headers.
+    let (_, again) = cli.run(&["import", "users", &path, "--dry-run"], false);
+    assert_eq!(again["unchanged"], 1);
+
+    let (_, bad) = cli.run(&["import", "users", &fixture("binary.csv")], false);
+    assert!(bad["error"]["message"].as_str().unwrap().contains("binary"));
+    let (_, bad) = cli.run(&["import", "users", &path, "--region", "Narnia"], false);
+    assert!(bad["error"]["message"].as_str().unwrap().contains("country code"));
+}

@@ -205,6 +205,8 @@ pub struct LicenceColumn {
 #[derive(Debug, Clone)]
 pub struct Columns {
     pub headers: Vec<String>,
+    /// The mapping these columns came from (what a preset saves).
+    pub mappings: Vec<ColumnMapping>,
     pub email: usize,
     pub first_name: Option<usize>,
     pub last_name: Option<usize>,
@@ -248,6 +250,7 @@ impl Columns {
         };
         Ok(Columns {
             headers: headers.to_vec(),
+            mappings: mappings.to_vec(),
             email,
             first_name: found.get(&Field::FirstName).copied(),
             last_name: found.get(&Field::LastName).copied(),

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
+use super::columns::ColumnMapping;
 use super::decode::Format;
 use super::rules::{Action, Checked, Finding, LicenceEffect, Rules};
 use super::source::{FileFormat, Source, SourceRow};
@@ -292,6 +293,33 @@ impl Job {
 
     pub fn headers(&self) -> &[String] {
         &self.rules.columns.headers
+    }
+
+    pub fn mappings(&self) -> &[ColumnMapping] {
+        &self.rules.columns.mappings
+    }
+
+    /// The first `limit` findings as lines of text ("Row 5, Phone Number: …"), for the CLI.
+    pub fn problems(&self, limit: usize) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .rows
+            .iter()
+            .filter_map(|row| Some((row.line, row.findings.as_deref()?)))
+            .flat_map(|(line, findings)| {
+                findings.iter().map(move |f| {
+                    let kind = if f.warning { "warning" } else { "error" };
+                    match &f.column {
+                        Some(column) => format!("Row {line} ({kind}), {column}: {}", f.message),
+                        None => format!("Row {line} ({kind}): {}", f.message),
+                    }
+                })
+            })
+            .take(limit + 1)
+            .collect();
+        if lines.len() > limit {
+            lines[limit] = "… (the rest: --errors OUT.csv writes every invalid row)".into();
+        }
+        lines
     }
 
     /// Checks row `index` again against the store as it is now (the review table shows what a
