@@ -6,7 +6,8 @@
 // Prints `N passed, N failed` and exits non-zero when anything failed.
 
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Session, sleep, waitForDriver } from "./webdriver.mjs";
@@ -199,15 +200,165 @@ async function suite() {
     }
   });
 
-  await test("the screens still to come say so", async () => {
-    for (const screen of ["csv-import"]) {
-      await session.click(await session.waitFor(byTestId(`nav-${screen}`)));
-      await session.waitFor(`//*[contains(., "Coming soon")]`, { what: `the ${screen} panel` });
-    }
-  });
-
   await syncSuite();
   await mappingSuite();
+  await importSuite();
+}
+
+// A synthetic native drop, as the window receives one from the desktop (tauri-on-linux.md).
+async function dropFiles(files) {
+  await invoke("plugin:event|emit_to", {
+    target: { kind: "Webview", label: "main" },
+    event: "tauri://drag-drop",
+    payload: { paths: files, position: { x: 200, y: 200 } },
+  });
+}
+
+async function summaryCount(name) {
+  return Number((await session.text(await session.waitFor(byTestId(`summary-${name}`)))).trim());
+}
+
+async function waitForCount(name, expected) {
+  const deadline = Date.now() + 15000;
+  let shown;
+  while (Date.now() < deadline) {
+    shown = await summaryCount(name);
+    if (shown === expected) return;
+    await sleep(100);
+  }
+  throw new Error(`summary ${name} shows ${shown}, expected ${expected}`);
+}
+
+const STANDARD = "Webex Contact Center Standard Agent";
+const PREMIUM = "Webex Contact Center Premium Agent";
+
+function userFile(dir, name, rows) {
+  const header = `User ID/Email (Required),First Name,Last Name,Display Name,Phone Number,${STANDARD},${PREMIUM}`;
+  const path = join(dir, name);
+  writeFileSync(path, [header, ...rows].join("\r\n") + "\r\n");
+  return path;
+}
+
+async function importSuite() {
+  const dir = mkdtempSync(join(tmpdir(), "ccsync-e2e-import-"));
+  const team = userFile(dir, "team.csv", [
+    "ivy.import@example.com,Ivy,Import,Ivy Import,+1 201 555 0161,TRUE,FALSE",
+    "jon.import@example.com,Jon,Import,Jon Import,(201) 555-0162,FALSE,TRUE",
+    "kim.import@example.com,Kim,Import,Kim Import,442071838750,TRUE,",
+    "lea.import@example.com,Léa,Import,Léa Import,1.55512E+10,FALSE,TRUE",
+  ]);
+
+  await test("CSV Import: a dropped file shows its mapping, then a dry-run summary", async () => {
+    await session.click(await session.waitFor(byTestId("nav-csv-import")));
+    await dropFiles([team]);
+    await session.waitFor(byTestId("import-mapping"), { what: "the column mapping" });
+    const format = await session.text(await session.waitFor(byTestId("import-format")));
+    assert(format.includes("UTF-8"), `format shown: ${format}`);
+    const emailField = await session.property(await session.waitFor(byTestId("mapping-select-0")), "value");
+    assert(emailField === "email", `the email column is mapped to ${emailField}`);
+    const premiumField = await session.property(await session.waitFor(byTestId("mapping-select-6")), "value");
+    assert(premiumField === "premium_agent", `the Premium column is mapped to ${premiumField}`);
+    await session.click(await session.waitFor(byTestId("import-dry-run")));
+    await session.waitFor(byTestId("import-summary"), { timeout: 30000, what: "the dry-run summary" });
+    await waitForCount("rows", 4);
+    await waitForCount("created", 3);
+    await waitForCount("invalid", 1);
+    await waitForCount("warnings", 1);
+  });
+
+  await test("CSV Import: fixing the invalid cell in the review table re-validates the row", async () => {
+    await session.click(await session.waitFor(byTestId("filter-problems")));
+    const invalid = `//*[@data-testid="review-row" and @data-action="invalid"]`;
+    await session.waitFor(invalid, { what: "the invalid row" });
+    await session.click(await session.waitFor(`${invalid}//*[@data-testid="edit-row"]`));
+    const phone = await session.waitFor(byTestId("edit-cell-4"));
+    await session.type(phone, "+1 201 555 0164");
+    await session.click(await session.waitFor(byTestId("edit-save")));
+    await waitForCount("invalid", 0);
+    await waitForCount("created", 4);
+  });
+
+  await test("CSV Import: Commit writes the users, and Records shows them with their licences", async () => {
+    const commit = await session.waitFor(byTestId("import-commit"));
+    await session.click(commit);
+    const result = await session.text(await session.waitFor(byTestId("import-result"), { timeout: 30000 }));
+    assert(/4 created/.test(result), `result: ${result}`);
+    await session.click(await session.waitFor(byTestId("import-finish")));
+    await openRecords("users");
+    await session.type(await session.waitFor(byTestId("records-search")), "Import");
+    await session.waitFor(`//*[@data-testid="record-row"]`, { what: "the imported users" });
+    await sleep(300);
+    const rows = await session.find(`//*[@data-testid="record-row"]`);
+    assert(rows.length === 4, `${rows.length} rows match "Import"`);
+    // Virtualized rows: WebKitWebDriver returns empty text there, so read textContent.
+    const texts = await Promise.all(rows.map((r) => session.property(r, "textContent")));
+    const lea = texts.find((t) => t.includes("Léa Import"));
+    const jon = texts.find((t) => t.includes("Jon Import"));
+    const ivy = texts.find((t) => t.includes("Ivy Import"));
+    assert(lea && lea.includes("Premium Agent"), `Léa's row: ${lea}`);
+    assert(jon && jon.includes("Premium Agent"), `Jon's row: ${jon}`);
+    assert(ivy && ivy.includes("Standard Agent"), `Ivy's row: ${ivy}`);
+    const runs = await invoke("list_runs");
+    assert(runs[0].kind === "import" && runs[0].created === 4, `last run: ${JSON.stringify(runs[0])}`);
+  });
+
+  await test("CSV Import: two files dropped at once are imported one after the other", async () => {
+    const first = userFile(dir, "first.csv", ["may.first@example.com,May,First,May First,,TRUE,"]);
+    const second = userFile(dir, "second.csv", ["ned.second@example.com,Ned,Second,Ned Second,,,TRUE"]);
+    await session.click(await session.waitFor(byTestId("nav-csv-import")));
+    await dropFiles([first, second]);
+    await session.waitFor(byTestId("import-mapping"));
+    const waiting = await session.text(await session.waitFor(byTestId("import-waiting")));
+    assert(waiting.includes("second.csv"), `waiting: ${waiting}`);
+    const current = await invoke("import_queue");
+    assert(current.current === first && current.waiting[0] === second, `queue: ${JSON.stringify(current)}`);
+    await session.click(await session.waitFor(byTestId("import-dry-run")));
+    await waitForCount("created", 1);
+    assert((await invoke("import_queue")).current === first, "the second file started before the first finished");
+    await session.click(await session.waitFor(byTestId("import-commit")));
+    await session.waitFor(byTestId("import-result"), { timeout: 30000 });
+    await session.click(await session.waitFor(byTestId("import-finish")));
+    await session.waitFor(`//*[@data-testid="import-mapping" and contains(../.., "second.csv") or contains(., "second.csv")]`, {
+      what: "the second file's mapping",
+    }).catch(async () => {
+      const queue = await invoke("import_queue");
+      assert(queue.current === second, `after Finish the queue is ${JSON.stringify(queue)}`);
+    });
+    assert((await invoke("import_queue")).current === second, "the second file is current after Finish");
+    await session.click(await session.waitFor(byTestId("import-discard")));
+    const after = await invoke("import_queue");
+    assert(after.current === null && after.waiting.length === 0, `queue after Discard: ${JSON.stringify(after)}`);
+  });
+
+  await test("CSV Import: Browse… opens the file dialog", async () => {
+    const before = dialogWindows();
+    await session.click(await session.waitFor(`//button[normalize-space(.)="Browse…"]`));
+    const deadline = Date.now() + 15000;
+    let opened = [];
+    while (Date.now() < deadline && opened.length === 0) {
+      await sleep(200);
+      opened = dialogWindows().filter((id) => !before.includes(id));
+    }
+    assert(opened.length > 0, "no file dialog window appeared");
+    // Close it as a person would (Escape), so the window is free again.
+    execFileSync("xdotool", ["windowactivate", "--sync", opened[0], "key", "Escape"], { timeout: 10000 });
+    const gone = Date.now() + 10000;
+    while (Date.now() < gone && dialogWindows().includes(opened[0])) await sleep(200);
+    assert(!dialogWindows().includes(opened[0]), "the file dialog did not close");
+  });
+}
+
+// The visible top-level windows titled like a GTK file chooser.
+function dialogWindows() {
+  try {
+    const out = execFileSync("xdotool", ["search", "--onlyvisible", "--name", "Open|Select|Choose"], {
+      encoding: "utf8",
+      timeout: 10000,
+    });
+    return out.split("\n").filter(Boolean);
+  } catch {
+    return []; // xdotool exits 1 when nothing matches
+  }
 }
 
 const mappingRows = `//*[@data-testid="mapping-row"]`;

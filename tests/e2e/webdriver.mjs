@@ -56,6 +56,11 @@ export class Session {
     return this.cmd("GET", `/element/${element}/text`);
   }
 
+  /** A DOM property (value, textContent…), read from the live element. */
+  property(element, name) {
+    return this.cmd("GET", `/element/${element}/property/${name}`);
+  }
+
   attribute(element, name) {
     return this.cmd("GET", `/element/${element}/attribute/${name}`);
   }

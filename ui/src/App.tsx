@@ -4,6 +4,7 @@ import { Sidebar } from "./components/Sidebar";
 import { ComingSoon } from "./components/ComingSoon";
 import { ConnectionsScreen } from "./connections/ConnectionsScreen";
 import { HistoryScreen } from "./history/HistoryScreen";
+import { ImportScreen } from "./import/ImportScreen";
 import { MappingScreen } from "./mapping/MappingScreen";
 import { RecordsScreen } from "./records/RecordsScreen";
 import { SynchronizeScreen } from "./sync/SynchronizeScreen";
@@ -49,6 +50,8 @@ export default function App() {
             <SynchronizeScreen onNavigate={setScreen} />
           ) : current.id === "user-mapping" ? (
             <MappingScreen onNavigate={setScreen} />
+          ) : current.id === "csv-import" ? (
+            <ImportScreen />
           ) : current.id === "records" ? (
             <RecordsScreen />
           ) : current.id === "history" ? (

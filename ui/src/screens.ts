@@ -17,12 +17,7 @@ export const SCREENS: readonly ScreenInfo[] = [
   { id: "connections", label: "Connections" },
   { id: "synchronize", label: "Synchronize" },
   { id: "user-mapping", label: "User Mapping" },
-  {
-    id: "csv-import",
-    label: "CSV Import",
-    comingSoon:
-      "Import Control Hub–style user files by drag and drop, with validation and a dry-run summary before anything changes.",
-  },
+  { id: "csv-import", label: "CSV Import" },
   { id: "records", label: "Records" },
   { id: "history", label: "History" },
 ];

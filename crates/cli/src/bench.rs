@@ -38,6 +38,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         accounts: usize,
     },
+    /// Time a dry run, the commit and a second dry run of a synthetic N-row user file.
+    Import {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// Append the figures as a row to this Markdown file (e.g. BENCHMARKS.md).
+        #[arg(long, value_name = "FILE")]
+        record: Option<std::path::PathBuf>,
+    },
 }
 
 /// One way of pulling, measured on a fresh database: first pull, second (unchanged) pull, peak memory.
@@ -55,6 +63,7 @@ pub async fn run(command: BenchCommand, output: &Output) -> Result<()> {
             record,
         } => (agents, page_size, record),
         BenchCommand::Map { users, accounts } => return run_map(users, accounts, output).await,
+        BenchCommand::Import { rows, record } => return crate::bench_import::run(rows, record, output),
     };
     let tenant = TenantConfig {
         agents,
@@ -161,7 +170,7 @@ async fn fresh_database(path: &std::path::Path, url: &str) -> Result<(Connection
 }
 
 /// Starts a new peak-memory measurement (Linux: writing 5 to clear_refs resets VmHWM).
-fn reset_peak_rss() {
+pub(crate) fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
@@ -207,7 +216,7 @@ async fn planned_pull(
     })
 }
 
-fn ms(since: Instant) -> f64 {
+pub(crate) fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
 
@@ -220,14 +229,14 @@ fn check(created: u32, expected: u32) -> Result<()> {
 }
 
 /// Peak resident memory of this process (Linux: VmHWM).
-fn peak_rss_mb() -> Option<f64> {
+pub(crate) fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
 
-fn tempfile_dir() -> Result<std::path::PathBuf> {
+pub(crate) fn tempfile_dir() -> Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("ccsync-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)

@@ -1,6 +1,7 @@
 //! `ccsync`: CC Sync's operations without the window, for scripts, cron and Task Scheduler.
 
 mod bench;
+mod bench_import;
 mod connection;
 mod directory;
 mod import;

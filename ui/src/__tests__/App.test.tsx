@@ -34,13 +34,14 @@ describe("App shell", () => {
     expect(banner).toHaveTextContent("No Secret Service provider was found.");
   });
 
-  it("switches between the built screens and the Coming soon panels", async () => {
+  it("switches between the screens", async () => {
     installBackend({
       handlers: {
         list_records: () => [],
         list_runs: () => [],
         list_mappings: () => [],
         get_schedule: () => ({ schedule: { kind: "off" }, last_run: null, next_run: null }),
+        import_queue: () => ({ current: null, waiting: [], refused: [] }),
       },
     });
     const user = userEvent.setup();
@@ -67,7 +68,8 @@ describe("App shell", () => {
 
     await user.click(screen.getByTestId("nav-csv-import"));
     expect(screen.getByRole("heading", { level: 1, name: "CSV Import" })).toBeInTheDocument();
-    expect(screen.getByText("Coming soon")).toBeInTheDocument();
+    expect(await screen.findByTestId("import-empty")).toHaveTextContent("User ID/Email (Required)");
+    expect(screen.queryByText("Coming soon")).not.toBeInTheDocument();
 
     await user.click(screen.getByTestId("nav-records"));
     expect(screen.getByRole("heading", { level: 1, name: "Records" })).toBeInTheDocument();

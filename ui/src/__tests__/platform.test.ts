@@ -1,10 +1,26 @@
-import { mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { describe, expect, it } from "vitest";
 
 import {
   applyPlan,
   cancelSync,
   chooseCsvSavePath,
+  chooseImportFiles,
+  exportUsers,
+  importCancel,
+  importCommit,
+  importEdit,
+  importEnqueue,
+  importFinish,
+  importPage,
+  importPlan,
+  importPreview,
+  importQueue,
+  importSavePreset,
+  importWriteErrors,
+  onFilesDropped,
+  type FileDragEvent,
   createConnection,
   discardPlan,
   exportMappings,
@@ -29,7 +45,7 @@ import {
   updateConnection,
   type ProgressEvent,
 } from "../platform";
-import { sendProgress, syncPlan } from "../test/fakeBackend";
+import { deferred, sendProgress, syncPlan } from "../test/fakeBackend";
 
 describe("platform", () => {
   it("passes camelCase argument keys to the commands", async () => {
@@ -188,5 +204,123 @@ describe("platform", () => {
     const events: ProgressEvent[] = [];
     await expect(runAutoSync("webex", (e) => events.push(e))).resolves.toMatchObject({ run_id: 3 });
     expect(events).toEqual([{ phase: "writing", done: 1, total: 3 }]);
+  });
+
+  it("passes camelCase arguments to the CSV Import commands, with progress channels", async () => {
+    const seen: Array<[string, Record<string, unknown>]> = [];
+    mockIPC((cmd, args) => {
+      const payload = (args ?? {}) as Record<string, unknown>;
+      seen.push([cmd, payload]);
+      if (cmd === "import_plan" || cmd === "import_commit") {
+        sendProgress(payload.onProgress, { phase: "reading", done: 1, total: 4 });
+        return { file: "a.csv", rows: 1 };
+      }
+      if (cmd === "import_write_errors" || cmd === "export_users") return 3;
+      if (cmd === "plugin:dialog|open") return ["/a.csv", "/b.xlsx"];
+      return cmd.startsWith("import_") ? {} : null;
+    });
+    const mappings = [{ header: "Email", field: "email" as const, suspended: false, note: null }];
+    const events: ProgressEvent[] = [];
+    await importEnqueue(["/a.csv"]);
+    await importQueue();
+    await importFinish();
+    await importPreview("/a.csv", null);
+    await importPreview("/a.csv", "semicolon");
+    await importPlan("/a.csv", mappings, "add_remove", "GB", "tab", (e) => events.push(e));
+    await importCancel();
+    await importPage(200, 200, true);
+    await importEdit(7, 2, "x@example.com");
+    await importCommit((e) => events.push(e));
+    await expect(importWriteErrors("/tmp/e.csv")).resolves.toBe(3);
+    await importSavePreset("Hub", mappings);
+    await expect(exportUsers("/tmp/u.csv")).resolves.toBe(3);
+    await expect(chooseImportFiles()).resolves.toEqual(["/a.csv", "/b.xlsx"]);
+
+    const plain = seen.map(([cmd, args]) => {
+      const { onProgress, ...rest } = args;
+      if (onProgress !== undefined) expect(JSON.stringify(onProgress)).toMatch(/^"__CHANNEL__:\d+"$/);
+      return [cmd, rest];
+    });
+    expect(plain).toEqual([
+      ["import_enqueue", { paths: ["/a.csv"] }],
+      ["import_queue", {}],
+      ["import_finish", {}],
+      ["import_preview", { path: "/a.csv", delimiter: null }],
+      ["import_preview", { path: "/a.csv", delimiter: "semicolon" }],
+      ["import_plan", { path: "/a.csv", mappings, mode: "add_remove", region: "GB", delimiter: "tab" }],
+      ["import_cancel", {}],
+      ["import_page", { offset: 200, limit: 200, problemsOnly: true }],
+      ["import_edit", { index: 7, column: 2, value: "x@example.com" }],
+      ["import_commit", {}],
+      ["import_write_errors", { path: "/tmp/e.csv" }],
+      ["import_save_preset", { name: "Hub", mappings }],
+      ["export_users", { path: "/tmp/u.csv" }],
+      [
+        "plugin:dialog|open",
+        {
+          options: {
+            multiple: true,
+            filters: [{ name: "User files", extensions: ["csv", "txt", "tsv", "xlsx"] }],
+          },
+        },
+      ],
+    ]);
+    expect(events).toHaveLength(2);
+  });
+
+  it("turns a cancelled file dialog into no files", async () => {
+    mockIPC(() => null);
+    await expect(chooseImportFiles()).resolves.toEqual([]);
+    mockIPC(() => "/single.csv");
+    await expect(chooseImportFiles()).resolves.toEqual(["/single.csv"]);
+  });
+
+  it("reports native drag-and-drop events until unlistened", async () => {
+    mockWindows("main");
+    mockIPC(() => null, { shouldMockEvents: true });
+    const events: FileDragEvent[] = [];
+    const stop = await onFilesDropped((event) => events.push(event));
+    const position = { x: 10, y: 10 };
+    await emit("tauri://drag-enter", { paths: ["/a.csv"], position });
+    await emit("tauri://drag-over", { position });
+    await emit("tauri://drag-leave", null);
+    await emit("tauri://drag-drop", { paths: ["/a.csv", "/b.csv"], position });
+    expect(events).toEqual([
+      { type: "enter", paths: ["/a.csv"] },
+      { type: "over" },
+      { type: "leave" },
+      { type: "drop", paths: ["/a.csv", "/b.csv"] },
+    ]);
+    stop();
+    await emit("tauri://drag-drop", { paths: ["/c.csv"], position });
+    expect(events).toHaveLength(4);
+  });
+
+  it("registers the four drag events of this webview at once, not one after the other", async () => {
+    mockWindows("main");
+    const first = deferred<number>();
+    const seen: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd !== "plugin:event|listen") return null;
+      const { event, target } = args as { event: string; target: unknown };
+      seen.push({ event, target });
+      return seen.length === 1 ? first.promise : seen.length;
+    });
+    const registration = onFilesDropped(() => {});
+    // The first listen has not answered yet, and the others are already asked for.
+    expect(seen).toEqual(
+      ["tauri://drag-enter", "tauri://drag-over", "tauri://drag-drop", "tauri://drag-leave"].map(
+        (event) => ({ event, target: { kind: "Webview", label: "main" } }),
+      ),
+    );
+    first.resolve(1);
+    await expect(registration).resolves.toEqual(expect.any(Function));
+  });
+
+  it("listens to nothing (and does not throw) outside Tauri", async () => {
+    const stop = await onFilesDropped(() => {
+      throw new Error("no event expected");
+    });
+    expect(() => stop()).not.toThrow();
   });
 });

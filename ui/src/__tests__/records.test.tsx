@@ -12,6 +12,7 @@ const USERS: StoredRecord[] = [
     name: "grace Hopper",
     detail: "grace@example.com",
     password_set: true,
+    licence: "premium",
     last_synced_at: "2024-05-03T10:00:00Z",
   }),
   storedRecord({
@@ -19,6 +20,7 @@ const USERS: StoredRecord[] = [
     name: "Ada Lovelace",
     detail: "ada@example.com",
     password_set: false,
+    licence: "standard",
     last_synced_at: "2024-05-01T10:00:00Z",
   }),
   storedRecord({
@@ -68,6 +70,39 @@ describe("Records", () => {
     expect(rowById("1001")).toHaveTextContent(
       new Date("2024-05-01T10:00:00Z").toLocaleString(),
     );
+  });
+
+  it("shows the Contact Center licence of users and sorts by it", async () => {
+    installBackend({ handlers: { list_records: () => USERS } });
+    const user = userEvent.setup();
+    render(<RecordsScreen />);
+    await screen.findAllByTestId("record-row");
+    expect(screen.getByRole("columnheader", { name: /Licence/ })).toBeInTheDocument();
+    expect(within(rowById("1001")).getByTestId("licence-cell")).toHaveTextContent("Standard Agent");
+    expect(within(rowById("1002")).getByTestId("licence-cell")).toHaveTextContent("Premium Agent");
+    expect(within(rowById("1003")).getByTestId("licence-cell")).toHaveTextContent("—");
+
+    await user.click(screen.getByTestId("sort-licence"));
+    expect(screen.getByRole("columnheader", { name: /Licence/ })).toHaveAttribute("aria-sort", "ascending");
+    expect(ids()).toEqual(["1003", "1001", "1002"]);
+    await user.click(screen.getByTestId("sort-licence"));
+    expect(ids()).toEqual(["1002", "1001", "1003"]);
+  });
+
+  it("has no Licence column outside the users tab", async () => {
+    installBackend({
+      handlers: {
+        list_records: (args) =>
+          args.entity === "campaigns" ? [storedRecord({ id: "c-1", name: "Outbound", licence: null })] : USERS,
+      },
+    });
+    const user = userEvent.setup();
+    render(<RecordsScreen />);
+    await screen.findAllByTestId("record-row");
+    await user.click(screen.getByTestId("records-tab-campaigns"));
+    expect(await screen.findByTestId("record-row")).toHaveAttribute("data-id", "c-1");
+    expect(screen.queryByRole("columnheader", { name: /Licence/ })).not.toBeInTheDocument();
+    expect(screen.queryByTestId("licence-cell")).not.toBeInTheDocument();
   });
 
   it("sorts by a column ascending, then descending, and searches", async () => {

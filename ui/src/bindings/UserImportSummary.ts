@@ -7,4 +7,4 @@ export type UserImportSummary = { file: string, rows: number, created: number, u
 /**
  * Users left with no Contact Center licence ("Add and remove services", both FALSE).
  */
-cc_licences_removed: number, run_id: number, };
+cc_licences_removed: number, run_id: number | null, };

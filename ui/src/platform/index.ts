@@ -2,6 +2,7 @@
 // typed functions below and receives either the command's result or an
 // `ApiError` rejection (never a bare string or an unknown object).
 import { Channel, invoke } from "@tauri-apps/api/core";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open, save } from "@tauri-apps/plugin-dialog";
 
 import type { ApiError } from "../bindings/ApiError";
@@ -24,6 +25,13 @@ import type { MappingRow } from "../bindings/MappingRow";
 import type { Platform } from "../bindings/Platform";
 import type { Schedule } from "../bindings/Schedule";
 import type { ScheduleInfo } from "../bindings/ScheduleInfo";
+import type { UserImportColumn } from "../bindings/UserImportColumn";
+import type { UserImportEdit } from "../bindings/UserImportEdit";
+import type { UserImportMode } from "../bindings/UserImportMode";
+import type { UserImportPage } from "../bindings/UserImportPage";
+import type { UserImportPreview } from "../bindings/UserImportPreview";
+import type { UserImportQueue } from "../bindings/UserImportQueue";
+import type { UserImportSummary } from "../bindings/UserImportSummary";
 
 export type { ApiError } from "../bindings/ApiError";
 export type { AppInfo } from "../bindings/AppInfo";
@@ -59,6 +67,18 @@ export type { MappingStatus } from "../bindings/MappingStatus";
 export type { Platform } from "../bindings/Platform";
 export type { Schedule } from "../bindings/Schedule";
 export type { ScheduleInfo } from "../bindings/ScheduleInfo";
+export type { UserImportAction } from "../bindings/UserImportAction";
+export type { UserImportColumn } from "../bindings/UserImportColumn";
+export type { UserImportEdit } from "../bindings/UserImportEdit";
+export type { UserImportField } from "../bindings/UserImportField";
+export type { UserImportFileFormat } from "../bindings/UserImportFileFormat";
+export type { UserImportFinding } from "../bindings/UserImportFinding";
+export type { UserImportMode } from "../bindings/UserImportMode";
+export type { UserImportPage } from "../bindings/UserImportPage";
+export type { UserImportPreview } from "../bindings/UserImportPreview";
+export type { UserImportQueue } from "../bindings/UserImportQueue";
+export type { UserImportRow } from "../bindings/UserImportRow";
+export type { UserImportSummary } from "../bindings/UserImportSummary";
 
 /** True when `value` is an `ApiError` as the Rust commands produce it. */
 export function isApiError(value: unknown): value is ApiError {
@@ -292,4 +312,160 @@ export function planMappingImport(platform: Platform, path: string): Promise<Imp
 /** Imports a mappings CSV; resolves to the number of mappings written. */
 export function commitMappingImport(platform: Platform, path: string): Promise<number> {
   return call<number>("commit_mapping_import", { platform, path });
+}
+
+// ---------- CSV Import (users) ----------
+
+/** The extensions the importer reads (the backend refuses the others with a sentence). */
+export const IMPORT_EXTENSIONS: readonly string[] = ["csv", "txt", "tsv", "xlsx"];
+
+/** Queues dropped or browsed files; the first becomes current when nothing is. */
+export function importEnqueue(paths: string[]): Promise<UserImportQueue> {
+  return call<UserImportQueue>("import_enqueue", { paths });
+}
+
+/** The queue as the backend holds it (the screen restores itself from it). */
+export function importQueue(): Promise<UserImportQueue> {
+  return call<UserImportQueue>("import_queue");
+}
+
+/** The current file is done (committed or discarded): the next waiting file becomes current. */
+export function importFinish(): Promise<UserImportQueue> {
+  return call<UserImportQueue>("import_finish");
+}
+
+/**
+ * Reads a file's format and header and proposes a column mapping. `delimiter` is "comma",
+ * "semicolon", "tab" or one character; null detects it.
+ */
+export function importPreview(path: string, delimiter: string | null): Promise<UserImportPreview> {
+  return call<UserImportPreview>("import_preview", { path, delimiter });
+}
+
+/** The dry run: reads and checks every row, writes nothing; `importCancel()` stops it. */
+export function importPlan(
+  path: string,
+  mappings: UserImportColumn[],
+  mode: UserImportMode,
+  region: string,
+  delimiter: string | null,
+  onProgress?: (event: ProgressEvent) => void,
+): Promise<UserImportSummary> {
+  return call<UserImportSummary>("import_plan", {
+    path,
+    mappings,
+    mode,
+    region,
+    delimiter,
+    onProgress: progressChannel(onProgress),
+  });
+}
+
+/** Cancels the dry run or commit in progress; that call then rejects with code "cancelled". */
+export async function importCancel(): Promise<void> {
+  await call<null>("import_cancel");
+}
+
+/** One page of the dry run's rows (`limit` ≤ 1000); `problemsOnly` keeps rows with findings. */
+export function importPage(offset: number, limit: number, problemsOnly: boolean): Promise<UserImportPage> {
+  return call<UserImportPage>("import_page", { offset, limit, problemsOnly });
+}
+
+/** Sets one cell of row `index` and checks the row again at once. */
+export function importEdit(index: number, column: number, value: string): Promise<UserImportEdit> {
+  return call<UserImportEdit>("import_edit", { index, column, value });
+}
+
+/** Writes the dry run's valid rows in one transaction; the summary comes back with its run id. */
+export function importCommit(onProgress?: (event: ProgressEvent) => void): Promise<UserImportSummary> {
+  return call<UserImportSummary>("import_commit", { onProgress: progressChannel(onProgress) });
+}
+
+/** Writes the invalid rows (with an Error column) to `path`; resolves to the number of rows. */
+export function importWriteErrors(path: string): Promise<number> {
+  return call<number>("import_write_errors", { path });
+}
+
+export async function importSavePreset(name: string, mappings: UserImportColumn[]): Promise<void> {
+  await call<null>("import_save_preset", { name, mappings });
+}
+
+/** Writes the stored users as a Control Hub-style CSV; resolves to the number of users. */
+export function exportUsers(path: string): Promise<number> {
+  return call<number>("export_users", { path });
+}
+
+/** Asks for user files to import; an empty list when the user cancels. */
+export async function chooseImportFiles(): Promise<string[]> {
+  try {
+    const picked = await open({
+      multiple: true,
+      filters: [{ name: "User files", extensions: [...IMPORT_EXTENSIONS] }],
+    });
+    if (picked === null) return [];
+    return Array.isArray(picked) ? picked : [picked];
+  } catch (reason) {
+    throw toApiError(reason);
+  }
+}
+
+/** Files dragged over the window (native drag and drop: real paths, unlike HTML5 drops). */
+export type FileDragEvent =
+  | { type: "enter"; paths: string[] }
+  | { type: "over" }
+  | { type: "leave" }
+  | { type: "drop"; paths: string[] };
+
+/** The Tauri events behind a webview's native drag and drop (as `onDragDropEvent` uses them). */
+const DRAG_EVENTS = {
+  enter: "tauri://drag-enter",
+  over: "tauri://drag-over",
+  drop: "tauri://drag-drop",
+  leave: "tauri://drag-leave",
+} as const;
+
+type DragPayload = { paths?: unknown };
+
+/**
+ * Calls `handler` for every native drag-and-drop event of this webview: the Tauri events
+ * `tauri://drag-enter`, `-over`, `-drop` and `-leave`, targeted at this webview — exactly what
+ * `getCurrentWebview().onDragDropEvent` listens to, but registered all at once rather than one
+ * after the other, so a drop right after the screen opens is not missed. Resolves to the
+ * function that stops listening. Outside Tauri, or when the event plugin refuses, nothing is
+ * heard and the returned function does nothing: drag and drop is a convenience, Browse… remains.
+ */
+export async function onFilesDropped(handler: (event: FileDragEvent) => void): Promise<() => void> {
+  const pathsOf = (payload: unknown): string[] => {
+    const paths = (payload as DragPayload | null)?.paths;
+    return Array.isArray(paths) ? paths.filter((p): p is string => typeof p === "string") : [];
+  };
+  let registrations: Array<Promise<() => void>>;
+  try {
+    const webview = getCurrentWebview();
+    registrations = [
+      webview.listen(DRAG_EVENTS.enter, (e) => handler({ type: "enter", paths: pathsOf(e.payload) })),
+      webview.listen(DRAG_EVENTS.over, () => handler({ type: "over" })),
+      webview.listen(DRAG_EVENTS.drop, (e) => handler({ type: "drop", paths: pathsOf(e.payload) })),
+      webview.listen(DRAG_EVENTS.leave, () => handler({ type: "leave" })),
+    ];
+  } catch {
+    return () => {};
+  }
+  const settled = await Promise.allSettled(registrations);
+  const stops = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const stopAll = () => {
+    for (const stop of stops) {
+      try {
+        void Promise.resolve(stop()).catch(() => {});
+      } catch {
+        // The webview is gone (or the IPC with it): there is nothing left to unlisten.
+      }
+    }
+  };
+  if (stops.length < registrations.length) {
+    // Half a drop zone would highlight without ever dropping: all or nothing.
+    stopAll();
+    return () => {};
+  }
+  return stopAll;
 }

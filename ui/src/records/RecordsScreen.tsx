@@ -19,7 +19,7 @@ type ListState =
   | { status: "error"; error: ApiError }
   | { status: "ready"; records: StoredRecord[] };
 
-type SortKey = "name" | "detail" | "id" | "active" | "last_synced";
+type SortKey = "name" | "detail" | "id" | "active" | "licence" | "last_synced";
 type Sort = { key: SortKey; dir: "asc" | "desc" };
 
 type ExportState =
@@ -29,6 +29,21 @@ type ExportState =
   | { status: "error"; error: ApiError };
 
 const COLLATOR = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+
+/** The Contact Center licence a CSV import gave a user, as the Users tab shows it. */
+export const LICENCE_LABELS: Record<string, string> = {
+  standard: "Standard Agent",
+  premium: "Premium Agent",
+};
+
+export function licenceLabel(licence: string | null): string {
+  return (licence && LICENCE_LABELS[licence]) || "—";
+}
+
+/** None, then Standard, then Premium (which includes Standard). */
+function licenceRank(licence: string | null): number {
+  return licence === "premium" ? 2 : licence === "standard" ? 1 : 0;
+}
 
 function compare(a: StoredRecord, b: StoredRecord, key: SortKey): number {
   switch (key) {
@@ -40,6 +55,8 @@ function compare(a: StoredRecord, b: StoredRecord, key: SortKey): number {
       return COLLATOR.compare(a.id, b.id);
     case "active":
       return Number(b.is_active) - Number(a.is_active);
+    case "licence":
+      return licenceRank(a.licence) - licenceRank(b.licence);
     case "last_synced":
       return Date.parse(a.last_synced_at) - Date.parse(b.last_synced_at);
   }
@@ -311,6 +328,7 @@ function RecordsTable({ records, isUsers, detailLabel, sort, onSort }: TableProp
         {header("id", "ID")}
         {header("active", "Active")}
         {isUsers ? header(null, "Password") : null}
+        {isUsers ? header("licence", "Licence") : null}
         {header("last_synced", "Last synced")}
       </div>
       <div
@@ -367,6 +385,15 @@ function RecordsTable({ records, isUsers, detailLabel, sort, onSort }: TableProp
                         <span className="badge badge-warning" data-testid="password-badge">
                           password not set
                         </span>
+                      )}
+                    </span>
+                  ) : null}
+                  {isUsers ? (
+                    <span className="vcell cell-text" role="cell" data-testid="licence-cell">
+                      {record.licence && LICENCE_LABELS[record.licence] ? (
+                        licenceLabel(record.licence)
+                      ) : (
+                        <span className="muted">{licenceLabel(record.licence)}</span>
                       )}
                     </span>
                   ) : null}

@@ -13,6 +13,12 @@ import type { ProgressEvent } from "../bindings/ProgressEvent";
 import type { StoredRecord } from "../bindings/StoredRecord";
 import type { SyncPlan } from "../bindings/SyncPlan";
 import type { SyncRun } from "../bindings/SyncRun";
+import type { UserImportColumn } from "../bindings/UserImportColumn";
+import type { UserImportField } from "../bindings/UserImportField";
+import type { UserImportPreview } from "../bindings/UserImportPreview";
+import type { UserImportQueue } from "../bindings/UserImportQueue";
+import type { UserImportRow } from "../bindings/UserImportRow";
+import type { UserImportSummary } from "../bindings/UserImportSummary";
 
 export type Call = { cmd: string; args: Record<string, unknown> };
 export type Handler = (args: Record<string, unknown>) => unknown;
@@ -62,12 +68,14 @@ export function installBackend(
 ) {
   const state = { connections: [...(options.connections ?? [])] };
   const calls: Call[] = [];
+  const events = eventPlugin();
   const handlers: Record<string, Handler> = {
     app_info: () => ({ ...APP_INFO, ...options.info }),
     list_connections: () => structuredClone(state.connections),
     open_log_folder: () => null,
     discard_plan: () => null,
     cancel_sync: () => null,
+    ...events.handlers,
     ...options.handlers,
   };
   mockWindows("main");
@@ -82,7 +90,81 @@ export function installBackend(
     state,
     calls,
     callsTo: (cmd: string) => calls.filter((c) => c.cmd === cmd),
+    /** The listeners the UI registered through the event plugin (optionally for one event). */
+    listeners: events.listeners,
   };
+}
+
+// ---------- Tauri events ----------
+
+type EventTarget = { kind: string; label?: string };
+type EventListener = { event: string; target: EventTarget; handler: number };
+
+/**
+ * The event plugin as the Rust side runs it: `listen` registers a callback for an event and a
+ * target, `emit` reaches every listener of the event, `emit_to` the listeners of that target
+ * (and those listening to any target). Without it, `listen` would be an unmocked command.
+ */
+function eventPlugin() {
+  const registered: EventListener[] = [];
+  const matches = (listener: EventTarget, target: EventTarget | null) => {
+    if (target === null || target.kind === "Any" || listener.kind === "Any") return true;
+    if (target.kind === "AnyLabel") return listener.label === target.label;
+    return listener.kind === target.kind && listener.label === target.label;
+  };
+  const deliver = (event: string, payload: unknown, target: EventTarget | null) => {
+    const internals = (window as unknown as { __TAURI_INTERNALS__: TauriInternals })
+      .__TAURI_INTERNALS__;
+    for (const listener of [...registered]) {
+      if (listener.event !== event || !matches(listener.target, target)) continue;
+      internals.runCallback(listener.handler, { event, id: listener.handler, payload });
+    }
+    return null;
+  };
+  const handlers: Record<string, Handler> = {
+    "plugin:event|listen": (args) => {
+      const handler = args.handler as number;
+      registered.push({
+        event: args.event as string,
+        target: (args.target as EventTarget | undefined) ?? { kind: "Any" },
+        handler,
+      });
+      return handler;
+    },
+    "plugin:event|unlisten": (args) => {
+      const index = registered.findIndex((l) => l.event === args.event && l.handler === args.eventId);
+      if (index !== -1) registered.splice(index, 1);
+      return null;
+    },
+    "plugin:event|emit": (args) => deliver(args.event as string, args.payload, null),
+    "plugin:event|emit_to": (args) => {
+      const raw = args.target as EventTarget | string | undefined;
+      const target = typeof raw === "string" ? { kind: "AnyLabel", label: raw } : (raw ?? null);
+      return deliver(args.event as string, args.payload, target);
+    },
+  };
+  return {
+    handlers,
+    listeners: (event?: string) =>
+      registered.filter((l) => event === undefined || l.event === event).map((l) => ({ ...l })),
+  };
+}
+
+/**
+ * Emits an event the way the app (or a WebDriver test) does from outside the UI: through the
+ * event plugin's `emit_to`, targeted at the main webview.
+ */
+export async function emitToWebview(event: string, payload: unknown, label = "main") {
+  const internals = (
+    window as unknown as {
+      __TAURI_INTERNALS__: { invoke: (cmd: string, args: unknown) => Promise<unknown> };
+    }
+  ).__TAURI_INTERNALS__;
+  await internals.invoke("plugin:event|emit_to", {
+    target: { kind: "Webview", label },
+    event,
+    payload,
+  });
 }
 
 /** A promise that can be resolved from the outside, to observe busy states. */
@@ -253,4 +335,224 @@ export function sendProgress(
   const internals = (window as unknown as { __TAURI_INTERNALS__: TauriInternals })
     .__TAURI_INTERNALS__;
   internals.runCallback(target.id, { index, message });
+}
+
+// ---------- CSV Import ----------
+
+/** A Control Hub export's header row. */
+export const CONTROL_HUB_HEADERS = [
+  "User ID/Email (Required)",
+  "First Name",
+  "Last Name",
+  "Display Name",
+  "Phone Number",
+  "Webex Contact Center Standard Agent",
+  "Webex Contact Center Premium Agent (Suspended)",
+  "User Status",
+];
+
+const CONTROL_HUB_FIELDS: Array<UserImportField | null> = [
+  "email",
+  "first_name",
+  "last_name",
+  "display_name",
+  "phone_number",
+  "standard_agent",
+  "premium_agent",
+  null,
+];
+
+export function importColumns(
+  headers: string[] = CONTROL_HUB_HEADERS,
+  fields: Array<UserImportField | null> = CONTROL_HUB_FIELDS,
+): UserImportColumn[] {
+  return headers.map((header, i) => ({
+    header,
+    field: fields[i] ?? null,
+    suspended: header.toLowerCase().endsWith("(suspended)"),
+    note:
+      header === "User Status"
+        ? `"User Status" is written by Control Hub exports and ignored on import.`
+        : null,
+  }));
+}
+
+export function importPreview(overrides: Partial<UserImportPreview> = {}): UserImportPreview {
+  const path = overrides.path ?? "/data/users.csv";
+  const headers = overrides.headers ?? CONTROL_HUB_HEADERS;
+  return {
+    path,
+    file: path.split("/").pop() ?? path,
+    format: { kind: "csv", encoding: "UTF-8", bom: true, delimiter: "comma" },
+    headers,
+    mappings: importColumns(headers),
+    preset: null,
+    region: "US",
+    ...overrides,
+  };
+}
+
+export function importRow(overrides: Partial<UserImportRow> = {}): UserImportRow {
+  const index = overrides.index ?? 0;
+  const email = overrides.email ?? `user${index}@example.com`;
+  return {
+    index,
+    line: index + 2,
+    action: "create",
+    email,
+    cells: [email, "Ada", "Lovelace", "", "", "TRUE", "", ""],
+    findings: [],
+    changes: [],
+    ...overrides,
+  };
+}
+
+/** The binding types `run_id` as a number; before a commit the backend sends null. */
+const NO_RUN = null as unknown as number;
+
+export type FakeImportFile = {
+  /** Overrides of the preview (path and file follow the queued path). */
+  preview?: Partial<UserImportPreview>;
+  /** import_preview rejects with it. */
+  previewError?: ApiError;
+  /** The dry run's rows. */
+  rows?: UserImportRow[];
+  /** Licence counts (the fake does not work them out). */
+  licences?: Pick<UserImportSummary, "licences_added" | "licences_removed" | "cc_licences_removed">;
+};
+
+/**
+ * A stateful CSV Import backend: a queue with the Rust rules, previews per file, a dry run over
+ * given rows, pages, edits (a row is invalid while its email cell has no "@"), commit, error file.
+ * Spread `handlers` into `installBackend`; override single commands after it.
+ */
+export function fakeImport(files: Record<string, FakeImportFile> = {}) {
+  const state = {
+    queue: { current: null, waiting: [], refused: [] } as UserImportQueue,
+    path: null as string | null,
+    rows: [] as UserImportRow[],
+    runId: NO_RUN,
+    nextRunId: 41,
+  };
+  const fileOf = (path: string) => files[path] ?? {};
+  const previewOf = (path: string) =>
+    importPreview({ ...fileOf(path).preview, path, file: path.split("/").pop() ?? path });
+  const emailColumn = () =>
+    Math.max(
+      0,
+      previewOf(state.path ?? "").mappings.findIndex((m) => m.field === "email"),
+    );
+  const hasProblem = (row: UserImportRow) => row.action === "invalid" || row.findings.length > 0;
+
+  function summary(): UserImportSummary {
+    const count = (action: UserImportRow["action"]) =>
+      state.rows.filter((r) => r.action === action).length;
+    const licences = (state.path && fileOf(state.path).licences) || {
+      licences_added: 0,
+      licences_removed: 0,
+      cc_licences_removed: 0,
+    };
+    return {
+      file: state.path?.split("/").pop() ?? "",
+      rows: state.rows.length,
+      created: count("create"),
+      updated: count("update"),
+      unchanged: count("unchanged"),
+      invalid: count("invalid"),
+      warnings: state.rows.reduce((n, r) => n + r.findings.filter((f) => f.warning).length, 0),
+      ...licences,
+      run_id: state.runId,
+    };
+  }
+
+  function recheck(row: UserImportRow): UserImportRow {
+    const column = emailColumn();
+    const email = (row.cells[column] ?? "").trim();
+    const header = previewOf(state.path ?? "").headers[column] ?? "Email";
+    const warnings = row.findings.filter((f) => f.warning);
+    if (!email.includes("@")) {
+      return {
+        ...row,
+        email,
+        action: "invalid",
+        changes: [],
+        findings: [
+          { column: header, message: `"${email}" is not an email address.`, warning: false },
+          ...warnings,
+        ],
+      };
+    }
+    return {
+      ...row,
+      email,
+      action: row.action === "invalid" ? "create" : row.action,
+      findings: warnings,
+    };
+  }
+
+  const handlers: Record<string, Handler> = {
+    import_queue: () => structuredClone(state.queue),
+    import_enqueue: (args) => {
+      const queue = state.queue;
+      queue.refused = [];
+      for (const path of args.paths as string[]) {
+        if (!/\.(csv|txt|tsv|xlsx)$/i.test(path)) {
+          queue.refused.push(`${path}: CC Sync imports .csv, .txt, .tsv and .xlsx files.`);
+        } else if (queue.current !== path && !queue.waiting.includes(path)) {
+          queue.waiting.push(path);
+        }
+      }
+      if (queue.current === null) queue.current = queue.waiting.shift() ?? null;
+      return structuredClone(queue);
+    },
+    import_finish: () => {
+      state.queue.refused = [];
+      state.queue.current = state.queue.waiting.shift() ?? null;
+      state.path = null;
+      state.rows = [];
+      state.runId = NO_RUN;
+      return structuredClone(state.queue);
+    },
+    import_preview: (args) => {
+      const path = args.path as string;
+      const file = fileOf(path);
+      if (file.previewError) throw file.previewError;
+      return previewOf(path);
+    },
+    import_plan: (args) => {
+      const path = args.path as string;
+      state.path = path;
+      state.runId = NO_RUN;
+      state.rows = structuredClone(fileOf(path).rows ?? [importRow()]);
+      return summary();
+    },
+    import_cancel: () => null,
+    import_page: (args) => {
+      const offset = args.offset as number;
+      const limit = Math.min(args.limit as number, 1000);
+      const matching = args.problemsOnly ? state.rows.filter(hasProblem) : state.rows;
+      return {
+        total: matching.length,
+        rows: structuredClone(matching.slice(offset, offset + limit)),
+      };
+    },
+    import_edit: (args) => {
+      const index = args.index as number;
+      const column = args.column as number;
+      const row = state.rows[index];
+      if (!row) throw apiError("invalid_input", `There is no row ${index} in this import.`);
+      const cells = [...row.cells];
+      cells[column] = args.value as string;
+      state.rows[index] = recheck({ ...row, cells });
+      return { row: structuredClone(state.rows[index]), summary: summary() };
+    },
+    import_commit: () => {
+      state.runId = state.nextRunId++;
+      return summary();
+    },
+    import_write_errors: () => state.rows.filter((r) => r.action === "invalid").length,
+    import_save_preset: () => null,
+    export_users: () => 0,
+  };
+  return { state, handlers, summary };
 }

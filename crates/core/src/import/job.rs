@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use rayon::prelude::*;
 use rusqlite::TransactionBehavior;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
@@ -15,7 +16,7 @@ use ts_rs::TS;
 
 use super::columns::ColumnMapping;
 use super::decode::Format;
-use super::rules::{Action, Checked, Finding, LicenceEffect, Rules};
+use super::rules::{Action, Checked, Finding, LicenceEffect, Lookup, Rules};
 use super::source::{FileFormat, Source, SourceRow};
 use super::users::{self, UserIndex, UserWriter};
 use crate::model::{Entity, FieldChange};
@@ -54,7 +55,7 @@ pub struct Summary {
     /// Users left with no Contact Center licence ("Add and remove services", both FALSE).
     #[ts(type = "number")]
     pub cc_licences_removed: u64,
-    #[ts(type = "number")]
+    #[ts(type = "number | null")]
     pub run_id: Option<i64>,
 }
 
@@ -192,27 +193,49 @@ impl Job {
         // First row of each email; duplicates are gathered and marked once every row is read.
         let mut first_row: HashMap<Box<str>, u32> = HashMap::new();
         let mut duplicates: HashMap<Box<str>, Vec<u32>> = HashMap::new();
-        let mut row = SourceRow::default();
-        while source.next_row(&mut row)? {
-            let cells: Vec<&str> = row.cells.iter().map(unescape_formula).collect();
-            let checked = rules.check(&cells, |key| existing.lookup(key));
-            let index = rows.len() as u32;
-            if !checked.email_key.is_empty() {
-                let key: Box<str> = checked.email_key.as_str().into();
-                match first_row.get(&key) {
-                    None => {
-                        first_row.insert(key, index);
+        // Rows are read a chunk at a time (the records' buffers reused) and checked on every core;
+        // uniqueness is then tracked in file order.
+        let mut chunk: Vec<SourceRow> = Vec::new();
+        loop {
+            let mut filled = 0;
+            while filled < CHUNK {
+                if filled == chunk.len() {
+                    chunk.push(SourceRow::default());
+                }
+                if !source.next_row(&mut chunk[filled])? {
+                    break;
+                }
+                filled += 1;
+            }
+            let checked: Vec<(PlanRow, String)> = chunk[..filled]
+                .par_iter()
+                .map(|row| {
+                    let cells: Vec<&str> = row.cells.iter().map(unescape_formula).collect();
+                    let checked = rules.check(&cells, |key| existing.lookup(key));
+                    let planned = plan_row(row.line, join_cells(cells.into_iter()), &checked);
+                    (planned, checked.email_key)
+                })
+                .collect();
+            for (planned, email_key) in checked {
+                let index = rows.len() as u32;
+                if !email_key.is_empty() {
+                    let key: Box<str> = email_key.into_boxed_str();
+                    match first_row.get(&key) {
+                        None => {
+                            first_row.insert(key, index);
+                        }
+                        Some(&first) => duplicates.entry(key).or_insert_with(|| vec![first]).push(index),
                     }
-                    Some(&first) => duplicates.entry(key).or_insert_with(|| vec![first]).push(index),
                 }
+                rows.push(planned);
             }
-            rows.push(plan_row(row.line, join_cells(cells.into_iter()), &checked));
-            if rows.len().is_multiple_of(CHUNK) {
-                if cancel.is_cancelled() {
-                    return Err(Error::Cancelled);
-                }
-                progress.report(event("reading", source.bytes_read(), Some(source.bytes)));
+            if filled < CHUNK {
+                break;
             }
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            progress.report(event("reading", source.bytes_read(), Some(source.bytes)));
         }
         drop(first_row);
         if rows.is_empty() {
@@ -465,37 +488,46 @@ impl Job {
             },
         )?;
         let mut writer = UserWriter::new(&tx, run_id, now);
-        let to_write = (self.summary.created + self.summary.updated) as usize;
+        let to_write: Vec<usize> = (0..self.rows.len())
+            .filter(|&i| matches!(self.rows[i].action, Action::Create | Action::Update))
+            .collect();
         let mut done = 0usize;
-        for row in self
-            .rows
-            .iter()
-            .filter(|r| matches!(r.action, Action::Create | Action::Update))
-        {
-            let cells = row.cells();
-            let email_key = cells[self.rules.columns.email].trim().to_lowercase();
-            let stored = if row.action == Action::Update {
-                users::users_with_email(&tx, &email_key)?
-            } else {
-                UserIndex::default()
-            };
-            let checked = self.rules.check(&cells, |key| stored.lookup(key));
-            match (row.action, checked.action, checked.record_id) {
-                (Action::Create, Action::Create, _) => {
-                    writer.create(&checked.email, &checked.email_key, &checked.target, &checked.changes)?
+        for batch in to_write.chunks(CHUNK) {
+            // What each new user gets is worked out again on every core (the store cannot have
+            // gained them: the generation is unchanged); updates read their user first.
+            let created: Vec<Option<Checked>> = batch
+                .par_iter()
+                .map(|&i| {
+                    let row = &self.rows[i];
+                    (row.action == Action::Create).then(|| self.rules.check(&row.cells(), |_| Lookup::New))
+                })
+                .collect();
+            for (&i, created) in batch.iter().zip(created) {
+                let row = &self.rows[i];
+                let checked = match created {
+                    Some(checked) => checked,
+                    None => {
+                        let cells = row.cells();
+                        let email_key = cells[self.rules.columns.email].trim().to_lowercase();
+                        let stored = users::users_with_email(&tx, &email_key)?;
+                        self.rules.check(&cells, |key| stored.lookup(key))
+                    }
+                };
+                match (row.action, checked.action, checked.record_id) {
+                    (Action::Create, Action::Create, _) => {
+                        writer.create(&checked.email, &checked.email_key, &checked.target)?
+                    }
+                    (Action::Update, Action::Update, Some(record_id)) => {
+                        writer.update(record_id, &checked.email, &checked.target, &checked.changes)?
+                    }
+                    _ => return Err(Error::StaleImport),
                 }
-                (Action::Update, Action::Update, Some(record_id)) => {
-                    writer.update(record_id, &checked.email, &checked.target, &checked.changes)?
-                }
-                _ => return Err(Error::StaleImport),
             }
-            done += 1;
-            if done.is_multiple_of(CHUNK) {
-                if cancel.is_cancelled() {
-                    return Err(Error::Cancelled);
-                }
-                progress.report(event("writing", done as u64, Some(to_write as u64)));
+            done += batch.len();
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
             }
+            progress.report(event("writing", done as u64, Some(to_write.len() as u64)));
         }
         let counts = RunCounts {
             fetched: self.rows.len() as u32,
@@ -515,7 +547,7 @@ impl Job {
             invalid.as_deref(),
         )?;
         tx.commit()?;
-        progress.report(event("writing", to_write as u64, Some(to_write as u64)));
+        progress.report(event("writing", done as u64, Some(done as u64)));
         tracing::info!(
             run_id,
             file,

@@ -48,8 +48,8 @@ impl UserIndex {
 const USER_SELECT: &str = "
     SELECT r.id, r.email_key, r.name, p.record_id IS NOT NULL, p.first_name, p.last_name, p.display_name, p.phone,
            p.licence, p.role,
-           CAST(coalesce(json_extract(r.raw, '$.firstName'), '') AS TEXT),
-           CAST(coalesce(json_extract(r.raw, '$.lastName'), '') AS TEXT),
+           CASE WHEN p.record_id IS NULL THEN CAST(coalesce(json_extract(r.raw, '$.firstName'), '') AS TEXT) END,
+           CASE WHEN p.record_id IS NULL THEN CAST(coalesce(json_extract(r.raw, '$.lastName'), '') AS TEXT) END,
            r.detail
     FROM records r LEFT JOIN user_profiles p ON p.record_id = r.id
     WHERE r.entity = 'users' AND r.email_key IS NOT NULL AND r.email_key <> ''";
@@ -68,8 +68,8 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<(String, ExistingUser)> {
     } else {
         // Pulled from CXone and never imported: its names as CXone sent them.
         UserValues {
-            first_name: row.get(10)?,
-            last_name: row.get(11)?,
+            first_name: row.get::<_, Option<String>>(10)?.unwrap_or_default(),
+            last_name: row.get::<_, Option<String>>(11)?.unwrap_or_default(),
             display_name: row.get(2)?,
             ..UserValues::default()
         }
@@ -138,8 +138,9 @@ impl<'c> UserWriter<'c> {
     }
 
     /// A user the store did not have: a local record (business unit 0, id `import:<email>`) and
-    /// its profile. A later pull of the same email from CXone is a separate record.
-    pub fn create(&mut self, email: &str, email_key: &str, values: &UserValues, changes: &[FieldChange]) -> Result<()> {
+    /// its profile. A later pull of the same email from CXone is a separate record. As with a
+    /// pull, the audit row marks the creation; the values are the record's own.
+    pub fn create(&mut self, email: &str, email_key: &str, values: &UserValues) -> Result<()> {
         let raw = serde_json::json!({
             "source": "csv-import",
             "emailAddress": email,
@@ -171,7 +172,7 @@ impl<'c> UserWriter<'c> {
             })?;
         let record_id = self.conn.last_insert_rowid();
         self.save_profile(record_id, values)?;
-        runs::insert_audit(self.conn, self.run_id, record_id, "created", changes, &self.now)?;
+        runs::insert_audit(self.conn, self.run_id, record_id, "created", &[], &self.now)?;
         self.written.created += 1;
         Ok(())
     }

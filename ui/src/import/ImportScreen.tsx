@@ -1,0 +1,636 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+
+import { ProgressBar } from "../components/ProgressBar";
+import { formatCount } from "../format";
+import {
+  chooseCsvSavePath,
+  chooseImportFiles,
+  importCancel,
+  importCommit,
+  importEnqueue,
+  importFinish,
+  importPlan,
+  importPreview,
+  importQueue,
+  importWriteErrors,
+  isCancelled,
+  onFilesDropped,
+  type ApiError,
+  type ProgressEvent,
+  type UserImportEdit,
+  type UserImportPreview,
+  type UserImportQueue,
+  type UserImportRow,
+  type UserImportSummary,
+} from "../platform";
+import { DropOverlay } from "./DropOverlay";
+import { EditRowDialog } from "./EditRowDialog";
+import { ImportEmptyState } from "./ImportEmptyState";
+import { ImportSummaryPanel } from "./ImportSummaryPanel";
+import {
+  baseName,
+  commitProgressText,
+  fileStem,
+  isRegion,
+  mappingProblems,
+  planProgressText,
+  plural,
+  type DelimiterChoice,
+} from "./importText";
+import { MappingStep, type MappingDraft } from "./MappingStep";
+import { QueuePanel, RefusedFiles } from "./QueuePanel";
+import { ReviewTable } from "./ReviewTable";
+
+type PreviewState =
+  | { status: "idle" }
+  | { status: "loading"; path: string }
+  | { status: "error"; path: string; error: ApiError }
+  | { status: "ready"; path: string; preview: UserImportPreview; key: number };
+
+type Busy = { op: "plan" | "commit"; progress: ProgressEvent | null; cancelling: boolean };
+
+/** An error shown in the banner; `rerun` offers the dry run again (a stale commit). */
+type Banner = { error: ApiError; rerun: boolean };
+
+type ErrorsFileState =
+  | { status: "idle" }
+  | { status: "busy" }
+  | { status: "done"; rows: number; path: string };
+
+const CANCELLED_TEXT = "Cancelled: nothing was written.";
+
+const ignore = () => {};
+
+/**
+ * CSV Import of users: files dropped on the window (or browsed) wait in a queue; each is mapped,
+ * dry-run, reviewed (and corrected row by row), then committed or discarded.
+ */
+export function ImportScreen() {
+  const [queue, setQueue] = useState<UserImportQueue | null>(null);
+  const [preview, setPreview] = useState<PreviewState>({ status: "idle" });
+  const [delimiter, setDelimiter] = useState<DelimiterChoice>("");
+  const [draft, setDraft] = useState<MappingDraft>({ mappings: [], mode: "add", region: "" });
+  const [summary, setSummary] = useState<UserImportSummary | null>(null);
+  const [committed, setCommitted] = useState<UserImportSummary | null>(null);
+  const [planKey, setPlanKey] = useState(0);
+  const [tableVersion, setTableVersion] = useState(0);
+  const [problemsOnly, setProblemsOnly] = useState(false);
+  const [editing, setEditing] = useState<UserImportRow | null>(null);
+  const [busy, setBusy] = useState<Busy | null>(null);
+  const [banner, setBanner] = useState<Banner | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [errorsFile, setErrorsFile] = useState<ErrorsFileState>({ status: "idle" });
+  const [dragging, setDragging] = useState(false);
+  const [browsing, setBrowsing] = useState(false);
+  const [finishing, setFinishing] = useState(false);
+
+  const mounted = useRef(true);
+  const busyRef = useRef(false);
+  /** The file whose preview is shown or on its way. */
+  const shownPath = useRef<string | null>(null);
+  const previewTicket = useRef(0);
+
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+      if (busyRef.current) void importCancel().catch(ignore);
+    };
+  }, []);
+
+  const openFile = useCallback(
+    async (path: string, choice: DelimiterChoice, keep?: Pick<MappingDraft, "mode" | "region">) => {
+      const ticket = ++previewTicket.current;
+      shownPath.current = path;
+      setPreview({ status: "loading", path });
+      setDelimiter(choice);
+      setSummary(null);
+      setCommitted(null);
+      setEditing(null);
+      setProblemsOnly(false);
+      setErrorsFile({ status: "idle" });
+      try {
+        const loaded = await importPreview(path, choice || null);
+        if (!mounted.current || ticket !== previewTicket.current) return;
+        setPreview({ status: "ready", path, preview: loaded, key: ticket });
+        setDraft({
+          mappings: loaded.mappings,
+          mode: keep?.mode ?? "add",
+          region: keep?.region ?? loaded.region,
+        });
+      } catch (reason) {
+        if (!mounted.current || ticket !== previewTicket.current) return;
+        setPreview({ status: "error", path, error: reason as ApiError });
+      }
+    },
+    [],
+  );
+
+  /** Shows `next` (the backend's queue) and opens its current file if it is not the one shown. */
+  const showQueue = useCallback(
+    (next: UserImportQueue) => {
+      setQueue(next);
+      if (next.current === null) {
+        previewTicket.current += 1;
+        shownPath.current = null;
+        setPreview({ status: "idle" });
+        setSummary(null);
+        setCommitted(null);
+        setEditing(null);
+      } else if (next.current !== shownPath.current) {
+        void openFile(next.current, "");
+      }
+    },
+    [openFile],
+  );
+
+  const enqueue = useCallback(
+    async (paths: string[]) => {
+      if (paths.length === 0) return;
+      try {
+        const next = await importEnqueue(paths);
+        if (mounted.current) showQueue(next);
+      } catch (reason) {
+        if (mounted.current) setBanner({ error: reason as ApiError, rerun: false });
+      }
+    },
+    [showQueue],
+  );
+
+  // The queue survives the screen: restore it.
+  useEffect(() => {
+    importQueue().then(
+      (restored) => {
+        if (mounted.current) showQueue(restored);
+      },
+      (reason: ApiError) => {
+        if (!mounted.current) return;
+        setQueue((current) => current ?? { current: null, waiting: [], refused: [] });
+        setBanner({ error: reason, rerun: false });
+      },
+    );
+  }, [showQueue]);
+
+  // Native drag and drop: the whole window is the drop zone while this screen is open.
+  const enqueueRef = useRef(enqueue);
+  enqueueRef.current = enqueue;
+  useEffect(() => {
+    let active = true;
+    let unlisten: (() => void) | null = null;
+    // A drag that entered without files (text from another app) is not offered a drop zone.
+    let carriesFiles = true;
+    void onFilesDropped((event) => {
+      if (!active) return;
+      if (event.type === "enter") {
+        carriesFiles = event.paths.length > 0;
+        setDragging(carriesFiles);
+      } else if (event.type === "over") {
+        setDragging(carriesFiles);
+      } else {
+        carriesFiles = true;
+        setDragging(false);
+        if (event.type === "drop") void enqueueRef.current(event.paths);
+      }
+    }).then((stop) => {
+      if (active) unlisten = stop;
+      else stop();
+    });
+    return () => {
+      active = false;
+      unlisten?.();
+    };
+  }, []);
+
+  async function browse() {
+    setBrowsing(true);
+    try {
+      const paths = await chooseImportFiles();
+      if (mounted.current) await enqueue(paths);
+    } catch (reason) {
+      if (mounted.current) setBanner({ error: reason as ApiError, rerun: false });
+    } finally {
+      if (mounted.current) setBrowsing(false);
+    }
+  }
+
+  /** Discard, Skip or Finish: the current file is done and the next one (if any) opens. */
+  async function finishCurrent() {
+    if (finishing || busyRef.current) return;
+    setFinishing(true);
+    setBanner(null);
+    setNotice(null);
+    try {
+      const next = await importFinish();
+      if (!mounted.current) return;
+      // Even when the next file has the same path, it is a new import.
+      shownPath.current = null;
+      showQueue(next);
+    } catch (reason) {
+      if (mounted.current) setBanner({ error: reason as ApiError, rerun: false });
+    } finally {
+      if (mounted.current) setFinishing(false);
+    }
+  }
+
+  const onProgress = useCallback((event: ProgressEvent) => {
+    if (!mounted.current) return;
+    setBusy((current) => (current ? { ...current, progress: event } : current));
+  }, []);
+
+  async function runDryRun() {
+    if (busyRef.current || preview.status !== "ready") return;
+    if (mappingProblems(draft.mappings).length > 0 || !isRegion(draft.region)) return;
+    busyRef.current = true;
+    setBanner(null);
+    setNotice(null);
+    setSummary(null);
+    setCommitted(null);
+    setEditing(null);
+    setErrorsFile({ status: "idle" });
+    setBusy({ op: "plan", progress: null, cancelling: false });
+    try {
+      const planned = await importPlan(
+        preview.path,
+        draft.mappings,
+        draft.mode,
+        draft.region.trim().toUpperCase(),
+        delimiter || null,
+        onProgress,
+      );
+      if (!mounted.current) return;
+      setSummary(planned);
+      setProblemsOnly(false);
+      setPlanKey((n) => n + 1);
+    } catch (reason) {
+      if (!mounted.current) return;
+      const error = reason as ApiError;
+      if (isCancelled(error)) setNotice(CANCELLED_TEXT);
+      else setBanner({ error, rerun: false });
+    } finally {
+      busyRef.current = false;
+      if (mounted.current) setBusy(null);
+    }
+  }
+
+  async function commit() {
+    if (busyRef.current || !summary) return;
+    busyRef.current = true;
+    setBanner(null);
+    setNotice(null);
+    setEditing(null);
+    setBusy({ op: "commit", progress: null, cancelling: false });
+    try {
+      const written = await importCommit(onProgress);
+      if (!mounted.current) return;
+      setCommitted(written);
+      setSummary(written);
+    } catch (reason) {
+      if (!mounted.current) return;
+      const error = reason as ApiError;
+      if (isCancelled(error)) setNotice(CANCELLED_TEXT);
+      else setBanner({ error, rerun: error.code === "stale" });
+    } finally {
+      busyRef.current = false;
+      if (mounted.current) setBusy(null);
+    }
+  }
+
+  async function cancel() {
+    setBusy((current) => (current ? { ...current, cancelling: true } : current));
+    try {
+      await importCancel();
+    } catch (reason) {
+      if (mounted.current && busyRef.current) {
+        setBusy((current) => (current ? { ...current, cancelling: false } : current));
+        setBanner({ error: reason as ApiError, rerun: false });
+      }
+    }
+  }
+
+  async function downloadErrors() {
+    const current = committed ?? summary;
+    if (!current) return;
+    const name = current.file || (preview.status === "ready" ? preview.preview.file : "import");
+    setErrorsFile({ status: "busy" });
+    try {
+      const path = await chooseCsvSavePath(`${fileStem(name)}-errors.csv`);
+      if (path === null) {
+        if (mounted.current) setErrorsFile({ status: "idle" });
+        return;
+      }
+      const rows = await importWriteErrors(path);
+      if (mounted.current) setErrorsFile({ status: "done", rows, path });
+    } catch (reason) {
+      if (!mounted.current) return;
+      setErrorsFile({ status: "idle" });
+      setBanner({ error: reason as ApiError, rerun: false });
+    }
+  }
+
+  function onEdited(edit: UserImportEdit) {
+    if (!mounted.current) return;
+    setSummary(edit.summary);
+    setTableVersion((n) => n + 1);
+  }
+
+  function changeDelimiter(choice: DelimiterChoice) {
+    if (preview.status !== "ready") return;
+    setNotice(null);
+    setBanner(null);
+    void openFile(preview.path, choice, { mode: draft.mode, region: draft.region });
+  }
+
+  // ---------- rendering ----------
+
+  const working = busy !== null || finishing;
+
+  let body;
+  if (queue === null) {
+    body = (
+      <div className="card state-card" role="status" aria-live="polite">
+        <span className="spinner" aria-hidden="true" />
+        Loading…
+      </div>
+    );
+  } else if (queue.current === null) {
+    body = <ImportEmptyState onBrowse={() => void browse()} browsing={browsing} />;
+  } else if (preview.status === "idle" || preview.status === "loading") {
+    body = (
+      <div className="card state-card" role="status" aria-live="polite" data-testid="import-reading">
+        <span className="spinner" aria-hidden="true" />
+        Reading {baseName(preview.status === "loading" ? preview.path : queue.current)}…
+      </div>
+    );
+  } else if (preview.status === "error") {
+    body = (
+      <div className="result result-failed" data-testid="import-preview-error">
+        <p className="result-title" role="alert">
+          <span aria-hidden="true">✗ </span>
+          {baseName(preview.path)} cannot be imported: {preview.error.message}
+        </p>
+        <div className="result-actions">
+          <button
+            type="button"
+            className="btn btn-small btn-secondary"
+            data-testid="import-skip"
+            disabled={finishing}
+            onClick={() => void finishCurrent()}
+          >
+            Skip this file
+          </button>
+          {delimiter !== "" ? (
+            <button
+              type="button"
+              className="btn btn-small btn-secondary"
+              data-testid="import-auto-delimiter"
+              onClick={() => void openFile(preview.path, "")}
+            >
+              Detect the delimiter automatically
+            </button>
+          ) : null}
+        </div>
+      </div>
+    );
+  } else if (committed) {
+    body = (
+      <CommittedPanel
+        summary={committed}
+        next={queue.waiting[0] ?? null}
+        finishing={finishing}
+        errorsBusy={errorsFile.status === "busy"}
+        onDownloadErrors={() => void downloadErrors()}
+        onFinish={() => void finishCurrent()}
+      />
+    );
+  } else if (summary) {
+    const changes = summary.created + summary.updated;
+    body = (
+      <div className="import-step" data-testid="import-review-step">
+        <ImportSummaryPanel summary={summary} />
+        <div className="import-actions">
+          <button
+            type="button"
+            className="btn btn-primary"
+            data-testid="import-commit"
+            disabled={working || changes === 0}
+            onClick={() => void commit()}
+          >
+            {busy?.op === "commit" ? "Committing…" : `Commit ${plural(changes, "change", "changes")}`}
+          </button>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            data-testid="import-errors"
+            disabled={working || summary.invalid === 0 || errorsFile.status === "busy"}
+            onClick={() => void downloadErrors()}
+          >
+            Download error CSV
+          </button>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            data-testid="import-back"
+            disabled={working}
+            onClick={() => {
+              setSummary(null);
+              setNotice(null);
+              setBanner(null);
+            }}
+          >
+            Change mapping
+          </button>
+          <button
+            type="button"
+            className="btn btn-danger-quiet"
+            data-testid="import-discard"
+            disabled={working}
+            onClick={() => void finishCurrent()}
+          >
+            Discard
+          </button>
+        </div>
+        {changes === 0 ? (
+          <p className="muted" data-testid="import-nothing">
+            Nothing to commit: no valid row creates or updates a user.
+          </p>
+        ) : null}
+        <div className="plan-toolbar">
+          <label className="checkbox-label">
+            <input
+              type="checkbox"
+              data-testid="filter-problems"
+              checked={problemsOnly}
+              onChange={(event) => setProblemsOnly(event.target.checked)}
+            />
+            Only rows with problems
+          </label>
+        </div>
+        <ReviewTable
+          key={planKey}
+          problemsOnly={problemsOnly}
+          version={tableVersion}
+          disabled={working}
+          onEdit={(row) => setEditing(row)}
+        />
+      </div>
+    );
+  } else {
+    body = (
+      <MappingStep
+        key={preview.key}
+        preview={preview.preview}
+        draft={draft}
+        onDraftChange={setDraft}
+        delimiter={delimiter}
+        onDelimiterChange={changeDelimiter}
+        busy={working}
+        onDryRun={() => void runDryRun()}
+        onDiscard={() => void finishCurrent()}
+      />
+    );
+  }
+
+  return (
+    <section className="screen import-screen" aria-labelledby="screen-title">
+      <header className="screen-header">
+        <div>
+          <h1 id="screen-title">CSV Import</h1>
+          <p className="screen-subtitle">
+            Import Control Hub–style user files: map the columns, review a dry run, correct what is
+            wrong, then commit. Nothing changes before the commit.
+          </p>
+        </div>
+      </header>
+
+      {queue ? (
+        <QueuePanel queue={queue} onBrowse={() => void browse()} browsing={browsing} />
+      ) : null}
+      {queue ? <RefusedFiles refused={queue.refused} /> : null}
+
+      {banner ? (
+        <div className="result result-failed" role="alert" data-testid="import-error">
+          <p className="result-title">
+            <span aria-hidden="true">✗ </span>
+            {banner.error.message}
+          </p>
+          {banner.rerun && preview.status === "ready" ? (
+            <div className="result-actions">
+              <button
+                type="button"
+                className="btn btn-small btn-secondary"
+                data-testid="import-rerun"
+                disabled={working}
+                onClick={() => void runDryRun()}
+              >
+                Run the dry run again
+              </button>
+            </div>
+          ) : null}
+        </div>
+      ) : null}
+
+      {notice ? (
+        <div className="card notice" role="status" data-testid="import-cancelled">
+          {notice}
+        </div>
+      ) : null}
+
+      {errorsFile.status === "done" ? (
+        <p className="export-note" role="status" data-testid="import-errors-result">
+          Saved {plural(errorsFile.rows, "row", "rows")} to {errorsFile.path}
+        </p>
+      ) : null}
+
+      {busy ? (
+        <div className="card sync-busy" data-testid="import-busy">
+          <ProgressBar
+            testId="import-progress"
+            name={busy.op === "plan" ? "Dry run" : "Writing users"}
+            text={busy.op === "plan" ? planProgressText(busy.progress) : commitProgressText(busy.progress)}
+            done={busy.progress ? busy.progress.done : 0}
+            total={busy.progress ? busy.progress.total : null}
+          />
+          <button
+            type="button"
+            className="btn btn-secondary"
+            data-testid="import-cancel"
+            disabled={busy.cancelling}
+            onClick={() => void cancel()}
+          >
+            {busy.cancelling ? "Cancelling…" : "Cancel"}
+          </button>
+        </div>
+      ) : null}
+
+      {body}
+
+      {dragging ? <DropOverlay /> : null}
+
+      {editing && preview.status === "ready" ? (
+        <EditRowDialog
+          key={editing.index}
+          row={editing}
+          columns={draft.mappings}
+          onClose={() => setEditing(null)}
+          onEdited={onEdited}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function CommittedPanel({
+  summary,
+  next,
+  finishing,
+  errorsBusy,
+  onDownloadErrors,
+  onFinish,
+}: {
+  summary: UserImportSummary;
+  next: string | null;
+  finishing: boolean;
+  errorsBusy: boolean;
+  onDownloadErrors: () => void;
+  onFinish: () => void;
+}) {
+  return (
+    <div className="result result-ok import-result" role="status" data-testid="import-result">
+      <p className="result-title">
+        <span aria-hidden="true">✓ </span>
+        Imported: {formatCount(summary.created)} created, {formatCount(summary.updated)} updated
+        {summary.run_id != null ? ` (run #${summary.run_id})` : ""}
+      </p>
+      <p className="result-message">
+        {summary.file}: {formatCount(summary.unchanged)} unchanged
+        {summary.invalid > 0
+          ? `, ${plural(summary.invalid, "invalid row", "invalid rows")} not imported.`
+          : "."}{" "}
+        The run is listed in History.
+      </p>
+      <div className="result-actions">
+        <button
+          type="button"
+          className="btn btn-primary"
+          data-testid="import-finish"
+          disabled={finishing}
+          onClick={onFinish}
+        >
+          Finish
+        </button>
+        {summary.invalid > 0 ? (
+          <button
+            type="button"
+            className="btn btn-secondary"
+            data-testid="import-errors"
+            disabled={errorsBusy}
+            onClick={onDownloadErrors}
+          >
+            Download error CSV
+          </button>
+        ) : null}
+        {next ? <span className="muted">Next: {baseName(next)}</span> : null}
+      </div>
+    </div>
+  );
+}
