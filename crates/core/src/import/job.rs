@@ -491,44 +491,61 @@ impl Job {
         let to_write: Vec<usize> = (0..self.rows.len())
             .filter(|&i| matches!(self.rows[i].action, Action::Create | Action::Update))
             .collect();
-        let mut done = 0usize;
-        for batch in to_write.chunks(CHUNK) {
-            // What each new user gets is worked out again on every core (the store cannot have
-            // gained them: the generation is unchanged); updates read their user first.
-            let created: Vec<Option<Checked>> = batch
-                .par_iter()
-                .map(|&i| {
-                    let row = &self.rows[i];
-                    (row.action == Action::Create).then(|| self.rules.check(&row.cells(), |_| Lookup::New))
-                })
-                .collect();
-            for (&i, created) in batch.iter().zip(created) {
-                let row = &self.rows[i];
-                let checked = match created {
-                    Some(checked) => checked,
-                    None => {
-                        let cells = row.cells();
-                        let email_key = cells[self.rules.columns.email].trim().to_lowercase();
-                        let stored = users::users_with_email(&tx, &email_key)?;
-                        self.rules.check(&cells, |key| stored.lookup(key))
+        let total = to_write.len() as u64;
+        let (rows, rules) = (&self.rows, &self.rules);
+        std::thread::scope(|scope| -> Result<()> {
+            // What each new user gets is worked out again on the other core while this one writes
+            // (the store cannot have gained them: its generation is unchanged).
+            let (batches, checked_batches) = std::sync::mpsc::sync_channel::<Vec<(usize, Option<Checked>)>>(2);
+            scope.spawn(move || {
+                for batch in to_write.chunks(CHUNK) {
+                    let checked = batch
+                        .par_iter()
+                        .map(|&i| {
+                            let row = &rows[i];
+                            (
+                                i,
+                                (row.action == Action::Create).then(|| rules.check(&row.cells(), |_| Lookup::New)),
+                            )
+                        })
+                        .collect();
+                    if batches.send(checked).is_err() {
+                        return; // the writer stopped
                     }
-                };
-                match (row.action, checked.action, checked.record_id) {
-                    (Action::Create, Action::Create, _) => {
-                        writer.create(&checked.email, &checked.email_key, &checked.target)?
-                    }
-                    (Action::Update, Action::Update, Some(record_id)) => {
-                        writer.update(record_id, &checked.email, &checked.target, &checked.changes)?
-                    }
-                    _ => return Err(Error::StaleImport),
                 }
+            });
+            let mut done = 0u64;
+            for batch in checked_batches {
+                for (i, created) in batch {
+                    let row = &rows[i];
+                    let checked = match created {
+                        Some(checked) => checked,
+                        // An update reads its user first, inside the transaction.
+                        None => {
+                            let cells = row.cells();
+                            let email_key = cells[rules.columns.email].trim().to_lowercase();
+                            let stored = users::users_with_email(&tx, &email_key)?;
+                            rules.check(&cells, |key| stored.lookup(key))
+                        }
+                    };
+                    match (row.action, checked.action, checked.record_id) {
+                        (Action::Create, Action::Create, _) => {
+                            writer.create(&checked.email, &checked.email_key, &checked.target)?
+                        }
+                        (Action::Update, Action::Update, Some(record_id)) => {
+                            writer.update(record_id, &checked.email, &checked.target, &checked.changes)?
+                        }
+                        _ => return Err(Error::StaleImport),
+                    }
+                    done += 1;
+                }
+                if cancel.is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
+                progress.report(event("writing", done, Some(total)));
             }
-            done += batch.len();
-            if cancel.is_cancelled() {
-                return Err(Error::Cancelled);
-            }
-            progress.report(event("writing", done as u64, Some(to_write.len() as u64)));
-        }
+            Ok(())
+        })?;
         let counts = RunCounts {
             fetched: self.rows.len() as u32,
             created: writer.written.created,
@@ -547,7 +564,7 @@ impl Job {
             invalid.as_deref(),
         )?;
         tx.commit()?;
-        progress.report(event("writing", done as u64, Some(done as u64)));
+        progress.report(event("writing", total, Some(total)));
         tracing::info!(
             run_id,
             file,

@@ -46,12 +46,12 @@ impl UserIndex {
 }
 
 const USER_SELECT: &str = "
-    SELECT r.id, r.email_key, r.name, p.record_id IS NOT NULL, p.first_name, p.last_name, p.display_name, p.phone,
-           p.licence, p.role,
-           CASE WHEN p.record_id IS NULL THEN CAST(coalesce(json_extract(r.raw, '$.firstName'), '') AS TEXT) END,
-           CASE WHEN p.record_id IS NULL THEN CAST(coalesce(json_extract(r.raw, '$.lastName'), '') AS TEXT) END,
+    SELECT r.id, r.email_key, r.name, r.profile_set, r.first_name, r.last_name, r.display_name, r.phone,
+           r.licence, r.role,
+           CASE WHEN NOT r.profile_set THEN CAST(coalesce(json_extract(r.raw, '$.firstName'), '') AS TEXT) END,
+           CASE WHEN NOT r.profile_set THEN CAST(coalesce(json_extract(r.raw, '$.lastName'), '') AS TEXT) END,
            r.detail
-    FROM records r LEFT JOIN user_profiles p ON p.record_id = r.id
+    FROM records r
     WHERE r.entity = 'users' AND r.email_key IS NOT NULL AND r.email_key <> ''";
 
 fn user_from_row(row: &Row<'_>) -> rusqlite::Result<(String, ExistingUser)> {
@@ -151,8 +151,9 @@ impl<'c> UserWriter<'c> {
         self.conn
             .prepare_cached(
                 "INSERT INTO records (entity, business_unit_id, cxone_id, name, detail, email_key, is_active,
-                                      fields_hash, raw, group_name, first_synced_at, last_synced_at)
-                 VALUES ('users', 0, ?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?8)",
+                                      fields_hash, raw, group_name, first_synced_at, last_synced_at, profile_set,
+                                      first_name, last_name, display_name, phone, licence, role)
+                 VALUES ('users', 0, ?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?8, 1, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?
             .execute(params![
                 format!("import:{email_key}"),
@@ -162,7 +163,13 @@ impl<'c> UserWriter<'c> {
                 fnv_hash(&raw),
                 raw,
                 Entity::Users.group_name(),
-                self.now
+                self.now,
+                values.first_name,
+                values.last_name,
+                values.display_name,
+                values.phone,
+                values.licence.as_str(),
+                values.role.map_or("", Role::as_str),
             ])
             .map_err(|e| match e {
                 rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
@@ -171,42 +178,31 @@ impl<'c> UserWriter<'c> {
                 other => other.into(),
             })?;
         let record_id = self.conn.last_insert_rowid();
-        self.save_profile(record_id, values)?;
         runs::insert_audit(self.conn, self.run_id, record_id, "created", &[], &self.now)?;
         self.written.created += 1;
         Ok(())
     }
 
     pub fn update(&mut self, record_id: i64, email: &str, values: &UserValues, changes: &[FieldChange]) -> Result<()> {
-        self.save_profile(record_id, values)?;
-        self.conn
-            .prepare_cached("UPDATE records SET name = ?2, last_synced_at = ?3 WHERE id = ?1")?
-            .execute(params![record_id, values.list_name(email), self.now])?;
-        runs::insert_audit(self.conn, self.run_id, record_id, "updated", changes, &self.now)?;
-        self.written.updated += 1;
-        Ok(())
-    }
-
-    fn save_profile(&self, record_id: i64, values: &UserValues) -> Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO user_profiles (record_id, first_name, last_name, display_name, phone, licence, role,
-                                            updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (record_id) DO UPDATE SET first_name = excluded.first_name,
-                    last_name = excluded.last_name, display_name = excluded.display_name, phone = excluded.phone,
-                    licence = excluded.licence, role = excluded.role, updated_at = excluded.updated_at",
+                "UPDATE records SET name = ?2, last_synced_at = ?3, profile_set = 1, first_name = ?4, last_name = ?5,
+                                    display_name = ?6, phone = ?7, licence = ?8, role = ?9
+                 WHERE id = ?1",
             )?
             .execute(params![
                 record_id,
+                values.list_name(email),
+                self.now,
                 values.first_name,
                 values.last_name,
                 values.display_name,
                 values.phone,
                 values.licence.as_str(),
                 values.role.map_or("", Role::as_str),
-                self.now
             ])?;
+        runs::insert_audit(self.conn, self.run_id, record_id, "updated", changes, &self.now)?;
+        self.written.updated += 1;
         Ok(())
     }
 }

@@ -56,9 +56,8 @@ impl Store {
     pub fn list_records(&self, entity: Entity) -> Result<Vec<StoredRecord>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.cxone_id, r.business_unit_id, r.name, r.detail, r.is_active, r.group_name, r.password_set,
-                    r.first_synced_at, r.last_synced_at, r.missing_upstream_since, nullif(p.licence, '')
-             FROM records r LEFT JOIN user_profiles p ON p.record_id = r.id
-             WHERE r.entity = ?1 ORDER BY r.name COLLATE NOCASE, r.cxone_id",
+                    r.first_synced_at, r.last_synced_at, r.missing_upstream_since, nullif(r.licence, '')
+             FROM records r WHERE r.entity = ?1 ORDER BY r.name COLLATE NOCASE, r.cxone_id",
         )?;
         let rows = stmt.query_map([entity.as_str()], |row| {
             Ok(StoredRecord {

@@ -1,16 +1,14 @@
--- What a CSV import of users sets, per user record (CXone-pulled or created by an import).
--- A pull never touches it; an import reads it before the record's own columns.
-CREATE TABLE user_profiles (
-    record_id     INTEGER PRIMARY KEY REFERENCES records (id),
-    first_name    TEXT NOT NULL DEFAULT '',
-    last_name     TEXT NOT NULL DEFAULT '',
-    display_name  TEXT NOT NULL DEFAULT '',
-    -- E.164, or empty
-    phone         TEXT NOT NULL DEFAULT '',
-    licence       TEXT NOT NULL DEFAULT '' CHECK (licence IN ('', 'standard', 'premium')),
-    role          TEXT NOT NULL DEFAULT '' CHECK (role IN ('', 'agent', 'supervisor', 'administrator')),
-    updated_at    TEXT NOT NULL
-) STRICT;
+-- What a CSV import of users sets on a user record (pulled from CXone or created by an import).
+-- A pull never touches these columns; once `profile_set`, an import reads them instead of the
+-- names CXone sent.
+ALTER TABLE records ADD COLUMN profile_set INTEGER NOT NULL DEFAULT 0 CHECK (profile_set IN (0, 1));
+ALTER TABLE records ADD COLUMN first_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE records ADD COLUMN last_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE records ADD COLUMN display_name TEXT NOT NULL DEFAULT '';
+-- E.164, or empty
+ALTER TABLE records ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+ALTER TABLE records ADD COLUMN licence TEXT NOT NULL DEFAULT '' CHECK (licence IN ('', 'standard', 'premium'));
+ALTER TABLE records ADD COLUMN role TEXT NOT NULL DEFAULT '' CHECK (role IN ('', 'agent', 'supervisor', 'administrator'));
 
 -- Users are matched by email on import.
 CREATE INDEX records_user_email ON records (entity, email_key);
