@@ -1,7 +1,6 @@
 import { useEffect, useState } from "react";
 
 import { Sidebar } from "./components/Sidebar";
-import { ComingSoon } from "./components/ComingSoon";
 import { ConnectionsScreen } from "./connections/ConnectionsScreen";
 import { HistoryScreen } from "./history/HistoryScreen";
 import { ImportScreen } from "./import/ImportScreen";
@@ -54,10 +53,8 @@ export default function App() {
             <ImportScreen />
           ) : current.id === "records" ? (
             <RecordsScreen />
-          ) : current.id === "history" ? (
-            <HistoryScreen />
           ) : (
-            <ComingSoon title={current.label} description={current.comingSoon ?? ""} />
+            <HistoryScreen />
           )}
         </div>
       </main>

@@ -9,8 +9,6 @@ export type ScreenId =
 export type ScreenInfo = {
   id: ScreenId;
   label: string;
-  /** One sentence for screens that are not built yet. */
-  comingSoon?: string;
 };
 
 export const SCREENS: readonly ScreenInfo[] = [

@@ -372,6 +372,47 @@ fn a_user_pulled_from_cxone_is_matched_by_email_and_updated() {
 }
 
 #[test]
+fn remove_clears_a_phone_and_blank_cells_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store(&dir);
+    let seed = write(
+        &dir,
+        "seed.csv",
+        "Email,First Name,Phone Number\nzed@example.com,Zed,+44 20 7183 8750\n",
+    );
+    let mut first = plan(&store, &seed, Mode::Add);
+    commit(&mut store, &mut first);
+    let blank = write(&dir, "blank.csv", "Email,First Name,Phone Number\nzed@example.com,,\n");
+    assert_eq!(plan(&store, &blank, Mode::AddRemove).summary().unchanged, 1);
+    let remove = write(
+        &dir,
+        "remove.csv",
+        "Email,First Name,Phone Number\nzed@example.com,,REMOVE|\n",
+    );
+    let mut job = plan(&store, &remove, Mode::Add);
+    let rows = all_rows(&store, &job);
+    assert_eq!(
+        rows[0].changes,
+        [ccsync_core::model::FieldChange {
+            field: "Phone number".into(),
+            old: Some("+442071838750".into()),
+            new: None
+        }]
+    );
+    commit(&mut store, &mut job);
+    let phone: String = store
+        .conn()
+        .query_row("SELECT phone FROM records", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(phone, "");
+    let audit: String = store
+        .conn()
+        .query_row("SELECT changes FROM audit WHERE action = 'updated'", [], |r| r.get(0))
+        .unwrap();
+    assert!(audit.contains("+442071838750"), "the audit keeps old → new: {audit}");
+}
+
+#[test]
 fn commit_writes_exactly_the_valid_rows_once_and_a_rerun_is_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = store(&dir);

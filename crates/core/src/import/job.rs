@@ -553,15 +553,13 @@ impl Job {
             unchanged: self.summary.unchanged as u32,
             missing_upstream: 0,
         };
-        let invalid =
-            (self.summary.invalid > 0).then(|| format!("{} invalid rows were not imported.", self.summary.invalid));
         runs::finish_run(
             &tx,
             run_id,
             "succeeded",
             &counts,
             started.elapsed().as_millis() as i64,
-            invalid.as_deref(),
+            None,
         )?;
         tx.commit()?;
         progress.report(event("writing", total, Some(total)));
