@@ -110,16 +110,16 @@ impl ImportRuntime {
     }
 
     pub fn page(&self, offset: u64, limit: u64, problems_only: bool) -> Result<RowPage> {
-        let job = lock(&self.job);
-        job.as_ref()
+        Ok(lock(&self.job)
+            .as_ref()
             .ok_or_else(no_job)?
-            .page(&lock(&self.store), offset, limit, problems_only)
+            .page(offset, limit, problems_only))
     }
 
     pub fn edit(&self, index: u64, column: usize, value: &str) -> Result<Edited> {
         let mut job = lock(&self.job);
         let job = job.as_mut().ok_or_else(no_job)?;
-        let row = job.edit(&lock(&self.store), index, column, value)?;
+        let row = job.edit(index, column, value)?;
         Ok(Edited {
             row,
             summary: job.summary().clone(),

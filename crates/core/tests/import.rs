@@ -34,8 +34,8 @@ fn plan(store: &Store, path: &Path, mode: Mode) -> Job {
     plan_with(store, path, &options).unwrap()
 }
 
-fn all_rows(store: &Store, job: &Job) -> Vec<RowView> {
-    job.page(store, 0, 1000, false).unwrap().rows
+fn all_rows(job: &Job) -> Vec<RowView> {
+    job.page(0, 1000, false).rows
 }
 
 fn commit(store: &mut Store, job: &mut Job) -> import::Summary {
@@ -76,7 +76,7 @@ fn a_control_hub_file_is_read_with_its_quoting_and_trailing_empty_rows() {
     );
 
     let job = plan(&store, &fixture("control_hub_utf8.csv"), Mode::Add);
-    let rows = all_rows(&store, &job);
+    let rows = all_rows(&job);
     assert_eq!(job.summary().rows, 4, "the trailing rows of empty cells are not users");
     assert_eq!(job.summary().created, 4);
     assert_eq!(job.summary().licences_added, 3);
@@ -135,7 +135,7 @@ fn every_encoding_and_delimiter_excel_writes_is_read() {
             (encoding, delimiter),
             "{file}"
         );
-        let rows = all_rows(&store, &job);
+        let rows = all_rows(&job);
         let found = row(&rows, email);
         assert!(
             found.cells.iter().any(|c| c.contains(accented)),
@@ -145,7 +145,7 @@ fn every_encoding_and_delimiter_excel_writes_is_read() {
     }
     // An .xlsx phone typed as a number keeps its digits (and gets its "+" back).
     let xlsx = plan(&store, &fixture("users.xlsx"), Mode::Add);
-    let rows = all_rows(&store, &xlsx);
+    let rows = all_rows(&xlsx);
     let xavier = row(&rows, "xavier.lopez@example.com");
     assert!(
         xavier.changes.iter().any(|c| c.new.as_deref() == Some("+14155550123")),
@@ -165,7 +165,7 @@ fn an_excel_damaged_file_is_repaired_where_possible_and_explained_where_not() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(&dir);
     let job = plan(&store, &fixture("excel_damaged_1252.csv"), Mode::Add);
-    let rows = all_rows(&store, &job);
+    let rows = all_rows(&job);
     let jose = row(&rows, "jose.garcia@example.com");
     assert_eq!(jose.action, Action::Create);
     assert!(
@@ -188,7 +188,7 @@ fn duplicate_emails_name_each_other_and_bad_emails_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(&dir);
     let job = plan(&store, &fixture("duplicates.csv"), Mode::Add);
-    let rows = all_rows(&store, &job);
+    let rows = all_rows(&job);
     let by_line = |line: u64| rows.iter().find(|r| r.line == line).unwrap();
     assert!(messages(by_line(2)).contains("rows 4, 5"), "{}", messages(by_line(2)));
     assert!(messages(by_line(4)).contains("rows 2, 5"), "{}", messages(by_line(4)));
@@ -204,7 +204,7 @@ fn a_ragged_row_is_an_error_for_that_row_only() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(&dir);
     let job = plan(&store, &fixture("ragged.csv"), Mode::Add);
-    let rows = all_rows(&store, &job);
+    let rows = all_rows(&job);
     let wide = rows.iter().find(|r| r.line == 3).unwrap();
     assert!(
         messages(wide).contains("4 fields but the header has 3"),
@@ -240,7 +240,7 @@ fn licence_and_role_rules() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(&dir);
     let job = plan(&store, &fixture("licences_and_roles.csv"), Mode::Add);
-    let rows = all_rows(&store, &job);
+    let rows = all_rows(&job);
     let both = row(&rows, "both@example.com");
     assert_eq!(both.action, Action::Create);
     assert!(both.findings[0].warning && messages(both).contains("Premium applies"));
@@ -280,7 +280,7 @@ fn both_modes_against_existing_users() {
     );
     // Add services only: FALSE is ignored; Standard TRUE does not take Premium away.
     let add = plan(&store, &change, Mode::Add);
-    let rows = all_rows(&store, &add);
+    let rows = all_rows(&add);
     assert_eq!(row(&rows, "std@example.com").action, Action::Unchanged);
     assert_eq!(row(&rows, "prem@example.com").action, Action::Unchanged);
     let sup = row(&rows, "sup@example.com");
@@ -293,7 +293,7 @@ fn both_modes_against_existing_users() {
 
     // Add and remove services: FALSE removes; both FALSE leaves no Contact Center licence.
     let remove = plan(&store, &change, Mode::AddRemove);
-    let rows = all_rows(&store, &remove);
+    let rows = all_rows(&remove);
     let std = row(&rows, "std@example.com");
     assert!(std
         .changes
@@ -353,7 +353,7 @@ fn a_user_pulled_from_cxone_is_matched_by_email_and_updated() {
         "Email,First Name,Last Name,Premium Agent\nANN.LEE@example.com,Ann,Lee,TRUE\n",
     );
     let mut job = plan(&store, &file, Mode::Add);
-    let rows = all_rows(&store, &job);
+    let rows = all_rows(&job);
     assert_eq!(rows[0].action, Action::Update);
     assert_eq!(
         rows[0].changes.len(),
@@ -390,7 +390,7 @@ fn remove_clears_a_phone_and_blank_cells_change_nothing() {
         "Email,First Name,Phone Number\nzed@example.com,,REMOVE|\n",
     );
     let mut job = plan(&store, &remove, Mode::Add);
-    let rows = all_rows(&store, &job);
+    let rows = all_rows(&job);
     assert_eq!(
         rows[0].changes,
         [ccsync_core::model::FieldChange {
@@ -496,23 +496,23 @@ fn editing_a_cell_revalidates_its_row_and_its_duplicates_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = store(&dir);
     let mut job = plan(&store, &fixture("duplicates.csv"), Mode::Add);
-    let rows = all_rows(&store, &job);
+    let rows = all_rows(&job);
     let third = rows.iter().find(|r| r.line == 4).unwrap().index;
-    let fixed = job.edit(&store, third, 0, "amy.two@example.com").unwrap();
+    let fixed = job.edit(third, 0, "amy.two@example.com").unwrap();
     assert_eq!(fixed.action, Action::Create);
-    let rows = all_rows(&store, &job);
+    let rows = all_rows(&job);
     assert!(
         messages(rows.iter().find(|r| r.line == 2).unwrap()).contains("row 5"),
         "now names only row 5"
     );
     let broken = rows.iter().find(|r| r.line == 7).unwrap().index;
-    let still = job.edit(&store, broken, 0, "still broken").unwrap();
+    let still = job.edit(broken, 0, "still broken").unwrap();
     assert_eq!(still.action, Action::Invalid);
-    job.edit(&store, broken, 0, "broken@example.com").unwrap();
+    job.edit(broken, 0, "broken@example.com").unwrap();
     assert_eq!((job.summary().created, job.summary().invalid), (3, 3));
-    let problems = job.page(&store, 0, 100, true).unwrap();
+    let problems = job.page(0, 100, true);
     assert_eq!(problems.total, 3);
-    assert!(job.edit(&store, 99, 0, "x").is_err());
+    assert!(job.edit(99, 0, "x").is_err());
     let summary = commit(&mut store, &mut job);
     assert_eq!(summary.created, 3);
     assert_eq!(

@@ -16,7 +16,7 @@ use ts_rs::TS;
 
 use super::columns::ColumnMapping;
 use super::decode::Format;
-use super::rules::{Action, Checked, Finding, LicenceEffect, Lookup, Rules};
+use super::rules::{Action, Checked, Finding, LicenceEffect, Rules};
 use super::source::{FileFormat, Source, SourceRow};
 use super::users::{self, UserIndex, UserWriter};
 use crate::model::{Entity, FieldChange};
@@ -122,8 +122,9 @@ pub struct Job {
     rules: Rules,
     rows: Vec<PlanRow>,
     summary: Summary,
-    /// The store as the dry run saw it.
+    /// The store as the dry run saw it: its generation, and its users by email.
     generation: i64,
+    existing: UserIndex,
 }
 
 impl std::fmt::Debug for Job {
@@ -251,6 +252,7 @@ impl Job {
             rows,
             summary: Summary::default(),
             generation,
+            existing,
         };
         for indices in duplicates.into_values() {
             job.mark_duplicates(&indices);
@@ -345,23 +347,17 @@ impl Job {
         lines
     }
 
-    /// Checks row `index` again against the store as it is now (the review table shows what a
-    /// commit would write).
-    fn recheck(&self, store: &Store, index: usize) -> Result<Checked> {
-        let row = &self.rows[index];
-        let cells = row.cells();
-        let email_key = cells.get(self.rules.columns.email).map(|e| e.trim().to_lowercase());
-        let stored = match email_key {
-            Some(key) if !key.is_empty() => users::users_with_email(store.conn(), &key)?,
-            _ => UserIndex::default(),
-        };
-        Ok(self.rules.check(&cells, |key| stored.lookup(key)))
+    /// Checks row `index` again against the users the dry run loaded (a commit refuses to run if
+    /// the store has changed since).
+    fn recheck(&self, index: usize) -> Checked {
+        self.rules
+            .check(&self.rows[index].cells(), |key| self.existing.lookup(key))
     }
 
-    fn view(&self, store: &Store, index: usize) -> Result<RowView> {
+    fn view(&self, index: usize) -> RowView {
         let row = &self.rows[index];
-        let checked = self.recheck(store, index)?;
-        Ok(RowView {
+        let checked = self.recheck(index);
+        RowView {
             index: index as u64,
             line: row.line,
             action: row.action,
@@ -373,11 +369,11 @@ impl Job {
             } else {
                 checked.changes
             },
-        })
+        }
     }
 
     /// A page of the review table; `problems_only` keeps the rows with errors or warnings.
-    pub fn page(&self, store: &Store, offset: u64, limit: u64, problems_only: bool) -> Result<RowPage> {
+    pub fn page(&self, offset: u64, limit: u64, problems_only: bool) -> RowPage {
         let matching = |row: &&PlanRow| !problems_only || row.has_problem();
         let total = self.rows.iter().filter(matching).count() as u64;
         let indices: Vec<usize> = self
@@ -389,16 +385,13 @@ impl Job {
             .take(limit.min(1000) as usize)
             .map(|(i, _)| i)
             .collect();
-        let rows = indices
-            .into_iter()
-            .map(|i| self.view(store, i))
-            .collect::<Result<_>>()?;
-        Ok(RowPage { total, rows })
+        let rows = indices.into_iter().map(|i| self.view(i)).collect();
+        RowPage { total, rows }
     }
 
     /// Sets one cell and checks its row again at once, with every row that shared or now shares its
     /// email (their duplicate findings come and go with it).
-    pub fn edit(&mut self, store: &Store, index: u64, column: usize, value: &str) -> Result<RowView> {
+    pub fn edit(&mut self, index: u64, column: usize, value: &str) -> Result<RowView> {
         let index = usize::try_from(index)
             .ok()
             .filter(|&i| i < self.rows.len())
@@ -424,7 +417,7 @@ impl Job {
         affected.sort_unstable();
         affected.dedup();
         for &i in &affected {
-            let checked = self.recheck(store, i)?;
+            let checked = self.recheck(i);
             let line = self.rows[i].line;
             self.rows[i] = plan_row(line, std::mem::take(&mut self.rows[i].cells), &checked);
         }
@@ -442,7 +435,7 @@ impl Job {
             run_id: self.summary.run_id,
             ..self.count()
         };
-        self.view(store, index)
+        Ok(self.view(index))
     }
 
     fn email_key(&self, index: usize) -> String {
@@ -492,22 +485,16 @@ impl Job {
             .filter(|&i| matches!(self.rows[i].action, Action::Create | Action::Update))
             .collect();
         let total = to_write.len() as u64;
-        let (rows, rules) = (&self.rows, &self.rules);
+        let (rows, rules, existing) = (&self.rows, &self.rules, &self.existing);
         std::thread::scope(|scope| -> Result<()> {
-            // What each new user gets is worked out again on the other core while this one writes
-            // (the store cannot have gained them: its generation is unchanged).
-            let (batches, checked_batches) = std::sync::mpsc::sync_channel::<Vec<(usize, Option<Checked>)>>(2);
+            // What each user gets is worked out again on the other core while this one writes,
+            // against the users the dry run loaded (the store's generation is unchanged).
+            let (batches, checked_batches) = std::sync::mpsc::sync_channel::<Vec<(usize, Checked)>>(2);
             scope.spawn(move || {
                 for batch in to_write.chunks(CHUNK) {
                     let checked = batch
                         .par_iter()
-                        .map(|&i| {
-                            let row = &rows[i];
-                            (
-                                i,
-                                (row.action == Action::Create).then(|| rules.check(&row.cells(), |_| Lookup::New)),
-                            )
-                        })
+                        .map(|&i| (i, rules.check(&rows[i].cells(), |key| existing.lookup(key))))
                         .collect();
                     if batches.send(checked).is_err() {
                         return; // the writer stopped
@@ -516,19 +503,8 @@ impl Job {
             });
             let mut done = 0u64;
             for batch in checked_batches {
-                for (i, created) in batch {
-                    let row = &rows[i];
-                    let checked = match created {
-                        Some(checked) => checked,
-                        // An update reads its user first, inside the transaction.
-                        None => {
-                            let cells = row.cells();
-                            let email_key = cells[rules.columns.email].trim().to_lowercase();
-                            let stored = users::users_with_email(&tx, &email_key)?;
-                            rules.check(&cells, |key| stored.lookup(key))
-                        }
-                    };
-                    match (row.action, checked.action, checked.record_id) {
+                for (i, checked) in batch {
+                    match (rows[i].action, checked.action, checked.record_id) {
                         (Action::Create, Action::Create, _) => {
                             writer.create(&checked.email, &checked.email_key, &checked.target)?
                         }

@@ -101,17 +101,6 @@ pub fn load_users_ordered(conn: &Connection) -> Result<Vec<(String, ExistingUser
     Ok(users.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The stored users with one email (for re-checking a single row).
-pub fn users_with_email(conn: &Connection, email_key: &str) -> Result<UserIndex> {
-    let mut index = UserIndex::default();
-    let mut stmt = conn.prepare_cached(&format!("{USER_SELECT} AND r.email_key = ?1"))?;
-    for user in stmt.query_map([email_key], user_from_row)? {
-        let (key, user) = user?;
-        index.add(key, user);
-    }
-    Ok(index)
-}
-
 /// What a commit has written so far.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Written {
