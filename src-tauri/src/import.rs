@@ -8,6 +8,7 @@ use ccsync_core::import::columns::{ColumnMapping, Columns};
 use ccsync_core::import::presets::{self, Preview};
 use ccsync_core::import::queue::ImportQueue;
 use ccsync_core::import::rules::Rules;
+use ccsync_core::import::users::Snapshot;
 use ccsync_core::import::{decode, Edited, Job, Mode, RowPage, Summary};
 use ccsync_core::model::ProgressEvent;
 use ccsync_core::store::Store;
@@ -93,17 +94,21 @@ impl ImportRuntime {
         let report = move |event: ProgressEvent| {
             let _ = progress.send(event);
         };
-        let job = {
+        let (region, snapshot) = {
             let store = lock(&self.store);
-            let region = presets::set_default_region(&store, region)?;
-            let headers: Vec<String> = mappings.iter().map(|m| m.header.clone()).collect();
-            let rules = Rules {
-                columns: Columns::resolve(&headers, mappings)?,
-                mode,
-                region,
-            };
-            Job::plan(&store, Path::new(path), rules, delimiter, &report, &cancel)?
+            (
+                presets::set_default_region(&store, region)?,
+                Snapshot::take(store.conn())?,
+            )
         };
+        let headers: Vec<String> = mappings.iter().map(|m| m.header.clone()).collect();
+        let rules = Rules {
+            columns: Columns::resolve(&headers, mappings)?,
+            mode,
+            region,
+        };
+        // The store is not held while the file is read.
+        let job = Job::plan(snapshot, Path::new(path), rules, delimiter, &report, &cancel)?;
         let summary = job.summary().clone();
         *lock(&self.job) = Some(job);
         Ok(summary)

@@ -18,7 +18,7 @@ use super::columns::ColumnMapping;
 use super::decode::Format;
 use super::rules::{Action, Checked, Finding, LicenceEffect, Rules};
 use super::source::{FileFormat, Source, SourceRow};
-use super::users::{self, UserIndex, UserWriter};
+use super::users::{self, Snapshot, UserIndex, UserWriter};
 use crate::model::{Entity, FieldChange};
 use crate::progress::{event, Progress};
 use crate::store::runs::{self, RunCounts, RunStart};
@@ -175,7 +175,7 @@ fn duplicate_finding(column: &str, email: &str, lines: &[u64], own: u64) -> Find
 impl Job {
     /// The dry run: reads `path` with the confirmed columns and checks every row. Writes nothing.
     pub fn plan(
-        store: &Store,
+        snapshot: Snapshot,
         path: &Path,
         rules: Rules,
         delimiter: Option<u8>,
@@ -188,8 +188,10 @@ impl Job {
                 "The file's headers changed since its columns were mapped; open it again.".into(),
             ));
         }
-        let generation = users::store_generation(store.conn())?;
-        let existing = users::load_users(store.conn())?;
+        let Snapshot {
+            generation,
+            users: existing,
+        } = snapshot;
         let mut rows: Vec<PlanRow> = Vec::new();
         // First row of each email; duplicates are gathered and marked once every row is read.
         let mut first_row: HashMap<Box<str>, u32> = HashMap::new();

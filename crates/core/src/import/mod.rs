@@ -98,5 +98,6 @@ pub fn dry_run(
         mode: options.mode,
         region,
     };
-    Job::plan(store, path, rules, options.delimiter, progress, cancel)
+    let snapshot = users::Snapshot::take(store.conn())?;
+    Job::plan(snapshot, path, rules, options.delimiter, progress, cancel)
 }

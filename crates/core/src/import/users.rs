@@ -83,8 +83,25 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<(String, ExistingUser)> {
     ))
 }
 
+/// What a dry run plans against: the store's generation and its users by email. Taken at once, so
+/// the store is free again while the file is read.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub generation: i64,
+    pub users: UserIndex,
+}
+
+impl Snapshot {
+    pub fn take(conn: &Connection) -> Result<Snapshot> {
+        Ok(Snapshot {
+            generation: store_generation(conn)?,
+            users: load_users(conn)?,
+        })
+    }
+}
+
 /// Every stored user with an email.
-pub fn load_users(conn: &Connection) -> Result<UserIndex> {
+fn load_users(conn: &Connection) -> Result<UserIndex> {
     let mut index = UserIndex::default();
     let mut stmt = conn.prepare(USER_SELECT)?;
     for user in stmt.query_map([], user_from_row)? {
