@@ -109,8 +109,13 @@ impl ImportRuntime {
         };
         // The store is not held while the file is read.
         let job = Job::plan(snapshot, Path::new(path), rules, delimiter, &report, &cancel)?;
+        let mut current = lock(&self.job);
+        // Cancelled or discarded after the last check: the plan is not kept.
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
         let summary = job.summary().clone();
-        *lock(&self.job) = Some(job);
+        *current = Some(job);
         Ok(summary)
     }
 
