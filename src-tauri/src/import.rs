@@ -55,12 +55,14 @@ impl ImportRuntime {
         lock(&self.queue).clone()
     }
 
-    /// The current file is committed or discarded: its job goes, the next file starts.
-    pub fn finish(&self) -> ImportQueue {
-        lock(&self.cancel).cancel();
-        *lock(&self.job) = None;
+    /// `path` is committed or discarded: its job goes, the next file starts. A repeated call for
+    /// the same file changes nothing.
+    pub fn finish(&self, path: &str) -> ImportQueue {
         let mut queue = lock(&self.queue);
-        queue.finish();
+        if queue.finish(path) {
+            lock(&self.cancel).cancel();
+            *lock(&self.job) = None;
+        }
         queue.clone()
     }
 
@@ -88,8 +90,8 @@ impl ImportRuntime {
         delimiter_text: Option<&str>,
         progress: Channel<ProgressEvent>,
     ) -> Result<Summary> {
+        // The job under review stays until the new plan succeeds (a mapping refused keeps it).
         let cancel = self.begin();
-        *lock(&self.job) = None;
         let delimiter = delimiter(delimiter_text)?;
         let report = move |event: ProgressEvent| {
             let _ = progress.send(event);

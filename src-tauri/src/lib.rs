@@ -236,8 +236,8 @@ fn import_queue(state: State<'_, AppState>) -> ImportQueue {
 }
 
 #[tauri::command(async)]
-fn import_finish(state: State<'_, AppState>) -> ImportQueue {
-    state.import.finish()
+fn import_finish(state: State<'_, AppState>, path: String) -> ImportQueue {
+    state.import.finish(&path)
 }
 
 #[tauri::command(async)]

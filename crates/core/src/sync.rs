@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use tokio_util::sync::CancellationToken;
 
 use crate::connections::Connections;
@@ -363,6 +363,9 @@ impl<'t> Writer<'t> {
     }
 
     fn create(&mut self, record: &FetchedRecord) -> Result<()> {
+        if self.adopt_imported_user(record)? {
+            return Ok(());
+        }
         self.tx
             .prepare_cached(
                 "INSERT INTO records (entity, business_unit_id, cxone_id, name, detail, email_key, is_active, fields_hash,
@@ -400,6 +403,46 @@ impl<'t> Writer<'t> {
         )?;
         self.counts.created += 1;
         Ok(())
+    }
+
+    /// A user a CSV import created before CXone had them becomes this CXone record (its id, business
+    /// unit and fields), keeping what the import set: one user, not two with the same email.
+    fn adopt_imported_user(&mut self, record: &FetchedRecord) -> Result<bool> {
+        let Some(email_key) = record.email_key.as_deref().filter(|_| self.entity == Entity::Users) else {
+            return Ok(false);
+        };
+        let adopted = self
+            .tx
+            .prepare_cached(
+                "UPDATE records SET business_unit_id = ?2, cxone_id = ?3, name = ?4, detail = ?5, is_active = ?6,
+                                    fields_hash = ?7, raw = ?8, last_synced_at = ?9, missing_upstream_since = NULL
+                 WHERE entity = 'users' AND business_unit_id = 0 AND cxone_id = 'import:' || ?1
+                 RETURNING id",
+            )?
+            .query_row(
+                params![
+                    email_key,
+                    self.business_unit_id,
+                    record.id,
+                    record.name,
+                    record.detail,
+                    record.is_active,
+                    record.fields_hash,
+                    record.raw,
+                    self.now
+                ],
+                |row| row.get::<_, i64>(0),
+            )
+            .optional()?;
+        let Some(row_id) = adopted else { return Ok(false) };
+        let change = FieldChange {
+            field: "CXone ID".into(),
+            old: Some(format!("import:{email_key}")),
+            new: Some(record.id.clone()),
+        };
+        runs::insert_audit(self.tx, self.run_id, row_id, "created", &[change], &self.now)?;
+        self.counts.created += 1;
+        Ok(true)
     }
 
     /// Updates a stored record, provided it is still as it was when compared (`stored`).

@@ -475,9 +475,7 @@ fn the_error_file_keeps_encoding_and_delimiter_and_reimports_once_fixed() {
         !bad && std::str::from_utf8(&bytes).is_err(),
         "written in Windows-1252, like the original"
     );
-    assert!(
-        text.starts_with("User ID/Email (Required),First Name,") && text.lines().next().unwrap().ends_with(",Error")
-    );
+    assert!(text.starts_with("Error,User ID/Email (Required),First Name,"), "{text}");
     assert!(text.contains("René") && text.contains("scientific notation"));
 
     // Fix the two phone numbers in the error file (as a person would in Excel) and import it.
@@ -489,6 +487,88 @@ fn the_error_file_keeps_encoding_and_delimiter_and_reimports_once_fixed() {
     let s = again.summary().clone();
     assert_eq!((s.created, s.invalid), (2, 0), "{s:?}");
     commit(&mut store, &mut again);
+}
+
+#[test]
+fn an_error_file_keeps_every_field_and_its_own_error_file_imports_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store(&dir);
+    let file = write(
+        &dir,
+        "team.csv",
+        "Email,Last Name,Standard Agent,Premium Agent\nj@example.com,Doe, Jane,TRUE,FALSE\nk@example.com,Kay,maybe,\nok@example.com,Ok,TRUE,\n",
+    );
+    let job = plan(&store, &file, Mode::Add);
+    assert_eq!(job.summary().invalid, 2);
+    let errors = dir.path().join("errors.csv");
+    job.write_errors(&errors).unwrap();
+    let text = std::fs::read_to_string(&errors).unwrap();
+    assert!(
+        text.contains("j@example.com,Doe, Jane,TRUE,FALSE"),
+        "no field of the long row is lost: {text}"
+    );
+    assert!(job
+        .write_errors(&file)
+        .unwrap_err()
+        .to_string()
+        .contains("replace the file being imported"));
+
+    // Fix one row, import the error file (its Error column is ignored), and save its errors again.
+    std::fs::write(&errors, text.replace("Doe, Jane", "\"Doe, Jane\"")).unwrap();
+    let mut second = plan(&store, &errors, Mode::Add);
+    assert_eq!((second.summary().created, second.summary().invalid), (1, 1));
+    let again = dir.path().join("errors-2.csv");
+    second.write_errors(&again).unwrap();
+    let text = std::fs::read_to_string(&again).unwrap();
+    assert_eq!(
+        text.lines().next(),
+        Some("Error,Email,Last Name,Standard Agent,Premium Agent"),
+        "one Error column"
+    );
+    std::fs::write(&again, text.replace(",maybe,", ",TRUE,")).unwrap();
+    commit(&mut store, &mut second);
+    let mut third = plan(&store, &again, Mode::Add);
+    assert_eq!((third.summary().created, third.summary().invalid), (1, 0));
+    commit(&mut store, &mut third);
+    assert_eq!(count(&store, "SELECT count(*) FROM records"), 2);
+}
+
+#[test]
+fn windows_1252_bytes_after_the_first_block_are_still_read_as_windows_1252() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let mut bytes = b"Email,Last Name\n".to_vec();
+    for i in 0..3000 {
+        bytes.extend_from_slice(format!("user{i}@example.com,Plain\n").as_bytes());
+    }
+    assert!(bytes.len() > 64 * 1024);
+    bytes.extend_from_slice(b"m@example.com,M\xFCller\n");
+    let path = dir.path().join("late.csv");
+    std::fs::write(&path, bytes).unwrap();
+    let job = plan(&store, &path, Mode::Add);
+    assert_eq!(job.shown.encoding, "windows-1252");
+    let last = job.page(job.summary().rows - 1, 1, false).rows.remove(0);
+    assert_eq!(last.cells[1], "Müller");
+}
+
+#[test]
+fn rows_cannot_be_edited_once_committed_nor_cut_when_too_long() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store(&dir);
+    let file = write(
+        &dir,
+        "team.csv",
+        "Email,Last Name,Standard Agent\nj@example.com,Doe, Jane,TRUE\nk@example.com,Kay,TRUE\n",
+    );
+    let mut job = plan(&store, &file, Mode::Add);
+    let long = job.edit(0, 1, "Doe Jane").unwrap_err().to_string();
+    assert!(long.contains("4 fields for 3 columns"), "{long}");
+    commit(&mut store, &mut job);
+    assert!(job
+        .edit(1, 1, "Kay2")
+        .unwrap_err()
+        .to_string()
+        .contains("already committed"));
 }
 
 #[test]

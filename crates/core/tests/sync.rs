@@ -815,3 +815,59 @@ async fn cancel_stops_a_pull_waiting_on_a_slow_answer() {
     );
     assert_eq!(f.store.lock().unwrap().list_runs(1).unwrap()[0].status, "cancelled");
 }
+
+#[tokio::test]
+async fn a_user_created_by_an_import_is_adopted_by_the_pull_that_brings_them() {
+    use ccsync_core::import::{self, ImportOptions};
+    let fx = fixture(tenant(5, Shape::V34)).await;
+    let email = fx.emulator.with_data(|data| data.agents[0].email.clone());
+    let file = fx.dir.path().join("team.csv");
+    std::fs::write(
+        &file,
+        format!("Email,Display Name,Premium Agent\n{email},Imported Name,TRUE\n"),
+    )
+    .unwrap();
+    {
+        let mut store = fx.store.lock().unwrap();
+        let options = ImportOptions::default();
+        let mut job = import::dry_run(&store, &file, &options, &NoProgress, &CancellationToken::new()).unwrap();
+        assert_eq!(job.summary().created, 1);
+        job.commit(&mut store, &NoProgress, &CancellationToken::new()).unwrap();
+    }
+
+    let (_, result) = fx.pull(Entity::Users, &options(true, 100), Selection::All).await;
+    assert_eq!(result.created, 5);
+    let users = fx.records(Entity::Users);
+    assert_eq!(
+        users.len(),
+        5,
+        "one record per user, not a second one with the imported email"
+    );
+    let adopted = users.iter().find(|u| u.detail.eq_ignore_ascii_case(&email)).unwrap();
+    assert!(
+        !adopted.id.starts_with("import:"),
+        "it carries the CXone id now: {adopted:?}"
+    );
+    assert_eq!(
+        adopted.licence.as_deref(),
+        Some("premium"),
+        "what the import set is kept"
+    );
+
+    // The same file again: the user is found once, unchanged.
+    let store = fx.store.lock().unwrap();
+    let job = import::dry_run(
+        &store,
+        &file,
+        &ImportOptions::default(),
+        &NoProgress,
+        &CancellationToken::new(),
+    )
+    .unwrap();
+    assert_eq!(
+        (job.summary().unchanged, job.summary().invalid),
+        (1, 0),
+        "{:?}",
+        job.summary()
+    );
+}

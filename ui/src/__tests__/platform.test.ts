@@ -223,7 +223,7 @@ describe("platform", () => {
     const events: ProgressEvent[] = [];
     await importEnqueue(["/a.csv"]);
     await importQueue();
-    await importFinish();
+    await importFinish("/a.csv");
     await importPreview("/a.csv", null);
     await importPreview("/a.csv", "semicolon");
     await importPlan("/a.csv", mappings, "add_remove", "GB", "tab", (e) => events.push(e));
@@ -244,7 +244,7 @@ describe("platform", () => {
     expect(plain).toEqual([
       ["import_enqueue", { paths: ["/a.csv"] }],
       ["import_queue", {}],
-      ["import_finish", {}],
+      ["import_finish", { path: "/a.csv" }],
       ["import_preview", { path: "/a.csv", delimiter: null }],
       ["import_preview", { path: "/a.csv", delimiter: "semicolon" }],
       ["import_plan", { path: "/a.csv", mappings, mode: "add_remove", region: "GB", delimiter: "tab" }],

@@ -215,12 +215,13 @@ export function ImportScreen() {
 
   /** Discard, Skip or Finish: the current file is done and the next one (if any) opens. */
   async function finishCurrent() {
-    if (finishing || busyRef.current) return;
+    const current = queue?.current;
+    if (finishing || busyRef.current || !current) return;
     setFinishing(true);
     setBanner(null);
     setNotice(null);
     try {
-      const next = await importFinish();
+      const next = await importFinish(current);
       if (!mounted.current) return;
       // Even when the next file has the same path, it is a new import.
       shownPath.current = null;

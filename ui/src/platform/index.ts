@@ -329,9 +329,12 @@ export function importQueue(): Promise<UserImportQueue> {
   return call<UserImportQueue>("import_queue");
 }
 
-/** The current file is done (committed or discarded): the next waiting file becomes current. */
-export function importFinish(): Promise<UserImportQueue> {
-  return call<UserImportQueue>("import_finish");
+/**
+ * `path` (the current file) is done, committed or discarded: the next waiting file becomes current.
+ * Naming the file makes a repeated click harmless: it cannot skip the next file.
+ */
+export function importFinish(path: string): Promise<UserImportQueue> {
+  return call<UserImportQueue>("import_finish", { path });
 }
 
 /**

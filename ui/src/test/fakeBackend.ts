@@ -505,7 +505,8 @@ export function fakeImport(files: Record<string, FakeImportFile> = {}) {
       if (queue.current === null) queue.current = queue.waiting.shift() ?? null;
       return structuredClone(queue);
     },
-    import_finish: () => {
+    import_finish: (args) => {
+      if (state.queue.current !== (args as { path: string }).path) return structuredClone(state.queue);
       state.queue.refused = [];
       state.queue.current = state.queue.waiting.shift() ?? null;
       state.path = null;

@@ -189,7 +189,8 @@ pub fn guess_mappings(headers: &[String]) -> Result<Vec<ColumnMapping>> {
 
 /// The same headers, whatever their order, case or punctuation: what a preset is recognized by.
 pub fn header_key(headers: &[String]) -> String {
-    let mut squashed: Vec<String> = headers.iter().map(|h| squash(h)).collect();
+    // An error file's Error column does not make it another kind of file.
+    let mut squashed: Vec<String> = headers.iter().map(|h| squash(h)).filter(|h| h != "error").collect();
     squashed.sort();
     squashed.join("|")
 }

@@ -5,7 +5,9 @@ use encoding_rs::{UTF_16BE, UTF_16LE, UTF_8};
 use super::decode::Format;
 
 /// `text` in `format`'s encoding, with its BOM when the original had one. UTF-16 is written by
-/// hand: encoding_rs encodes only to ASCII-compatible encodings.
+/// hand: encoding_rs encodes only to ASCII-compatible encodings. Text Windows-1252 cannot hold
+/// (a name corrected in the review table, say "Łukasz") is written as UTF-8 with a BOM instead,
+/// which reads back the same, rather than with characters replaced.
 pub fn encode(text: &str, format: Format) -> Vec<u8> {
     let encoding = format.encoding;
     if encoding == UTF_16LE || encoding == UTF_16BE {
@@ -24,8 +26,17 @@ pub fn encode(text: &str, format: Format) -> Vec<u8> {
         }
         bytes.extend_from_slice(text.as_bytes());
     } else {
-        // Characters the encoding lacks become numeric references; a user edit is the only source.
-        let (encoded, _, _) = encoding.encode(text);
+        let (encoded, _, unmappable) = encoding.encode(text);
+        if unmappable {
+            return encode(
+                text,
+                Format {
+                    encoding: UTF_8,
+                    bom: true,
+                    ..format
+                },
+            );
+        }
         bytes.extend_from_slice(&encoded);
     }
     bytes
@@ -55,5 +66,12 @@ mod tests {
             let bytes = encode(text, format);
             assert_eq!(sniff(&bytes, true, None).unwrap(), format, "{}", encoding.name());
         }
+        let windows = Format {
+            encoding: WINDOWS_1252,
+            bom: false,
+            delimiter: b',',
+        };
+        let bytes = encode("Email,Name\r\nl@example.com,Łukasz\r\n", windows);
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF") && String::from_utf8_lossy(&bytes).contains("Łukasz"));
     }
 }

@@ -4,6 +4,7 @@
 //! million-row plan stays small; what a row would change is worked out again when it is shown or
 //! written.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -19,6 +20,7 @@ use super::decode::Format;
 use super::rules::{Action, Checked, Finding, LicenceEffect, Rules};
 use super::source::{FileFormat, Source, SourceRow};
 use super::users::{self, Snapshot, UserIndex, UserWriter};
+use crate::export::escape_formula;
 use crate::model::{Entity, FieldChange};
 use crate::progress::{event, Progress};
 use crate::store::runs::{self, RunCounts, RunStart};
@@ -398,15 +400,29 @@ impl Job {
             .ok()
             .filter(|&i| i < self.rows.len())
             .ok_or_else(|| Error::InvalidInput(format!("There is no row {index} in this import.")))?;
-        let mut cells: Vec<String> = self.rows[index].cells().into_iter().map(str::to_owned).collect();
-        if column >= self.rules.columns.headers.len() {
+        if self.summary.run_id.is_some() {
+            return Err(Error::InvalidInput(
+                "This import is already committed; its rows can no longer be changed.".into(),
+            ));
+        }
+        let width = self.rules.columns.headers.len();
+        if column >= width {
             return Err(Error::InvalidInput(format!(
                 "There is no column {} in this file.",
                 column + 1
             )));
         }
-        // A ragged row is padded or cut to the header as it is corrected.
-        cells.resize(self.rules.columns.headers.len(), String::new());
+        let mut cells: Vec<String> = self.rows[index].cells().into_iter().map(str::to_owned).collect();
+        if cells[width.min(cells.len())..].iter().any(|c| !c.trim().is_empty()) {
+            return Err(Error::InvalidInput(format!(
+                "This row has {} fields for {width} columns, so which value belongs where is unclear. Correct it in \
+                 the file (a value probably contains the delimiter without quotes), or save the error file and fix it \
+                 there.",
+                cells.len()
+            )));
+        }
+        // A short row is padded to the header as it is corrected (empty extra fields go).
+        cells.resize(width, String::new());
         let old_key = self.email_key(index);
         cells[column] = value.to_owned();
         self.rows[index].cells = join_cells(cells.iter().map(String::as_str));
@@ -555,18 +571,30 @@ impl Job {
     /// Writes the invalid rows to `out`: the original columns plus `Error`, in the file's own
     /// encoding and delimiter, so the file imports once corrected. Returns how many rows.
     pub fn write_errors(&self, out: &Path) -> Result<usize> {
+        if std::fs::canonicalize(out).is_ok_and(|out| std::fs::canonicalize(&self.path).is_ok_and(|p| p == out)) {
+            return Err(Error::InvalidInput(
+                "The error file would replace the file being imported; choose another name.".into(),
+            ));
+        }
         let mut writer = csv::WriterBuilder::new()
             .delimiter(self.format.delimiter)
             .flexible(true)
             .terminator(csv::Terminator::CRLF)
             .from_writer(Vec::new());
         let csv_error = |e: csv::Error| Error::Internal(format!("writing the error file: {e}"));
+        // The Error column comes first, so a row with too many fields keeps every one of them; an
+        // error file imported again has its Error column rewritten, not a second one added.
+        let existing = self
+            .headers()
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(ERROR_HEADER));
         let mut header: Vec<&str> = self.headers().iter().map(String::as_str).collect();
-        header.push("Error");
+        if existing.is_none() {
+            header.insert(0, ERROR_HEADER);
+        }
         writer.write_record(&header).map_err(csv_error)?;
         let mut written = 0;
         for row in self.rows.iter().filter(|r| r.action == Action::Invalid) {
-            let mut cells = row.cells();
             let errors: Vec<String> = row
                 .findings
                 .iter()
@@ -578,9 +606,19 @@ impl Job {
                 })
                 .collect();
             let errors = errors.join(" | ");
-            cells.resize(self.headers().len(), "");
-            cells.push(&errors);
-            writer.write_record(&cells).map_err(csv_error)?;
+            // Escaped again as our export escapes them (reading removed the apostrophe).
+            let mut cells: Vec<Cow<'_, str>> = row.cells().into_iter().map(escape_for_spreadsheet).collect();
+            match existing {
+                Some(column) if column < cells.len() => cells[column] = errors.into(),
+                Some(column) => {
+                    cells.resize(column, Cow::Borrowed(""));
+                    cells.push(errors.into());
+                }
+                None => cells.insert(0, errors.into()),
+            }
+            writer
+                .write_record(cells.iter().map(|c| c.as_bytes()))
+                .map_err(csv_error)?;
             written += 1;
         }
         let text = String::from_utf8(writer.into_inner().map_err(|e| Error::Internal(e.to_string()))?)
@@ -588,6 +626,19 @@ impl Job {
         std::fs::write(out, super::encode::encode(&text, self.format))
             .map_err(|e| Error::Io(std::io::Error::new(e.kind(), format!("{}: {e}", out.display()))))?;
         Ok(written)
+    }
+}
+
+/// The header of the column an error file adds.
+pub const ERROR_HEADER: &str = "Error";
+
+/// A cell as our export writes it: formula starts escaped, phone numbers with a "+" kept.
+fn escape_for_spreadsheet(cell: &str) -> Cow<'_, str> {
+    let phone = cell.starts_with('+') && cell[1..].chars().all(|c| c.is_ascii_digit() || " ()-.".contains(c));
+    if phone {
+        cell.into()
+    } else {
+        escape_formula(cell)
     }
 }
 

@@ -72,9 +72,19 @@ pub fn dry_run(
     let headers = source.headers.clone();
     drop(source);
     let mut mappings = match &options.preset {
-        Some(name) => presets::named_preset(store, name, &headers)?.mappings,
+        Some(name) => {
+            columns::guess_mappings(&headers)?;
+            presets::named_preset(store, name, &headers)?.mappings
+        }
         None if options.overrides.is_empty() => presets::preview(store, path, options.delimiter)?.mappings,
-        None => columns::guess_mappings(&headers)?,
+        // Hand mapping starts from a saved preset for these headers, else the automatic guess.
+        None => match presets::preset_for(store, &headers)? {
+            Some(preset) => {
+                columns::guess_mappings(&headers)?;
+                preset.mappings
+            }
+            None => columns::guess_mappings(&headers)?,
+        },
     };
     for (header, field) in &options.overrides {
         let mapping = mappings

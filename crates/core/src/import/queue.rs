@@ -43,10 +43,15 @@ impl ImportQueue {
         }
     }
 
-    /// The current file is done (committed or discarded): the next one starts.
-    pub fn finish(&mut self) {
+    /// `path` is done (committed or discarded): the next file starts. Naming the file makes a
+    /// second click harmless; false when `path` was not the current file.
+    pub fn finish(&mut self, path: &str) -> bool {
+        if self.current.as_deref() != Some(path) {
+            return false;
+        }
         self.refused.clear();
         self.current = self.waiting.pop_front();
+        true
     }
 }
 
@@ -67,10 +72,11 @@ mod tests {
             Some("/a.csv"),
             "the current job is not replaced"
         );
-        queue.finish();
+        assert!(queue.finish("/a.csv"));
         assert_eq!(queue.current.as_deref(), Some("/b.xlsx"));
-        queue.finish();
-        queue.finish();
+        assert!(!queue.finish("/a.csv"), "a repeated Finish does not skip the next file");
+        assert_eq!(queue.current.as_deref(), Some("/b.xlsx"));
+        assert!(queue.finish("/b.xlsx") && queue.finish("/c.TSV"));
         assert_eq!((queue.current.clone(), queue.waiting.len()), (None, 0));
     }
 }

@@ -243,10 +243,11 @@ impl Rules {
         let email = cell(columns.email);
         let email_key = email.to_lowercase();
         let mut existing = None;
+        let mut known_new = false;
         match validate::email(email) {
             Err(message) => error(Some(columns.email), message),
             Ok(_) => match lookup(&email_key) {
-                Lookup::New => {}
+                Lookup::New => known_new = true,
                 Lookup::Found(user) => existing = Some(user),
                 Lookup::Ambiguous(count) => error(
                     Some(columns.email),
@@ -333,7 +334,7 @@ impl Rules {
 
         if let Some(column) = columns.role {
             match validate::role(cell(column)) {
-                Ok(Some(Role::Administrator)) if existing.is_none() => error(
+                Ok(Some(Role::Administrator)) if known_new => error(
                     Some(column),
                     "Administrator can be given only to a user who already exists, not on creation: import the \
                      user with another role first."

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx};
 use csv::StringRecord;
-use encoding_rs::UTF_8;
+use encoding_rs::{UTF_8, WINDOWS_1252};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -82,7 +82,12 @@ impl Source {
                 path.display()
             )));
         }
-        let format = decode::sniff(&prefix, prefix.len() as u64 == bytes, delimiter)?;
+        let mut format = decode::sniff(&prefix, prefix.len() as u64 == bytes, delimiter)?;
+        // The first block looked like UTF-8; a Windows-1252 byte further down would otherwise turn
+        // into "�" in someone's name. One streaming pass over the rest decides.
+        if format.encoding == UTF_8 && !format.bom && prefix.len() as u64 != bytes && !is_utf8_file(path)? {
+            format.encoding = WINDOWS_1252;
+        }
         let file = File::open(path).map_err(|e| unreadable(path, e))?;
         let text: Box<dyn Read + Send> = Box::new(
             DecodeReaderBytesBuilder::new()
@@ -212,6 +217,30 @@ impl Source {
             Rows::Csv(reader) => reader.position().byte(),
             // The sheet was read whole when the workbook opened.
             Rows::Xlsx(_) => self.bytes,
+        }
+    }
+}
+
+/// Whether the whole file is valid UTF-8, read a block at a time.
+fn is_utf8_file(path: &Path) -> Result<bool> {
+    let mut file = BufReader::with_capacity(1 << 20, File::open(path).map_err(|e| unreadable(path, e))?);
+    let mut block = vec![0u8; 1 << 20];
+    // Bytes of a character cut at the end of the previous block.
+    let mut carried = 0usize;
+    loop {
+        let read = file.read(&mut block[carried..]).map_err(|e| unreadable(path, e))?;
+        let filled = carried + read;
+        if read == 0 {
+            return Ok(carried == 0);
+        }
+        match std::str::from_utf8(&block[..filled]) {
+            Ok(_) => carried = 0,
+            Err(e) if e.error_len().is_none() => {
+                let valid = e.valid_up_to();
+                block.copy_within(valid..filled, 0);
+                carried = filled - valid;
+            }
+            Err(_) => return Ok(false),
         }
     }
 }

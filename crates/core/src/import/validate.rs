@@ -13,8 +13,9 @@ pub fn licence(value: &str) -> Result<Option<bool>, String> {
         "" => Ok(None),
         "TRUE" | "T" => Ok(Some(true)),
         "FALSE" | "F" => Ok(Some(false)),
-        other => Err(format!(
-            "\"{other}\" is not a licence value: use TRUE, FALSE, or leave it blank."
+        _ => Err(format!(
+            "\"{}\" is not a licence value: use TRUE, FALSE, or leave it blank.",
+            value.trim()
         )),
     }
 }
@@ -61,7 +62,7 @@ pub fn phone(value: &str, default_country: Id) -> Result<Phone, String> {
     if upper.contains("E+")
         && upper
             .replace("E+", "")
-            .replace('.', "")
+            .replace(['.', ','], "")
             .chars()
             .all(|c| c.is_ascii_digit())
     {
@@ -75,22 +76,19 @@ pub fn phone(value: &str, default_country: Id) -> Result<Phone, String> {
             .ok()
             .filter(has_valid_shape)
     };
-    let digits: String = value.chars().filter(|c| c.is_ascii_digit()).collect();
-    let looks_international =
-        !value.starts_with('+') && value.chars().all(|c| c.is_ascii_digit()) && digits.len() >= 11;
-    if looks_international {
-        // 15551234567: an international number whose "+" the spreadsheet removed.
-        if let Some(number) = parse(&format!("+{digits}")) {
-            return Ok(Phone::Number {
-                e164: number.format().mode(Mode::E164).to_string(),
-                repaired: true,
-            });
-        }
-    }
-    match parse(value) {
-        Some(number) => Ok(Phone::Number {
+    // A valid number of the default country is read as one; only digits that are not (and are
+    // long enough) are tried as an international number whose "+" a spreadsheet removed.
+    if let Some(number) = parse(value) {
+        return Ok(Phone::Number {
             e164: number.format().mode(Mode::E164).to_string(),
             repaired: false,
+        });
+    }
+    let looks_international = value.len() >= 11 && value.chars().all(|c| c.is_ascii_digit());
+    match looks_international.then(|| parse(&format!("+{value}"))).flatten() {
+        Some(number) => Ok(Phone::Number {
+            e164: number.format().mode(Mode::E164).to_string(),
+            repaired: true,
         }),
         None => Err(format!(
             "\"{value}\" is not a phone number CC Sync can read; write it with its country code, e.g. +1 201 555 0123."
@@ -103,11 +101,19 @@ pub fn phone(value: &str, default_country: Id) -> Result<Phone, String> {
 /// made checking a phone twenty-five times slower.
 fn has_valid_shape(number: &PhoneNumber) -> bool {
     let national = number.national().to_string();
-    DATABASE.by_code(&number.code().value()).is_some_and(|plans| {
-        plans
-            .iter()
-            .any(|plan| plan.descriptors().general().is_match(&national))
-    })
+    // The whole national number must match (the crate's `is_match` accepts a match of its start).
+    let fits = |plan: &&phonenumber::Metadata| {
+        let general = plan.descriptors().general();
+        let lengths = general.possible_length();
+        (lengths.is_empty() || lengths.contains(&(national.len() as u16)))
+            && general
+                .national_number()
+                .find(&national)
+                .is_some_and(|m| m.start() == 0 && m.end() == national.len())
+    };
+    DATABASE
+        .by_code(&number.code().value())
+        .is_some_and(|plans| plans.iter().any(fits))
 }
 
 /// A contact-center role.
@@ -223,6 +229,24 @@ mod tests {
         );
         assert!(phone("call me", Id::US).is_err());
         assert!(phone("+1 555 555 55", Id::US).is_err(), "too short for the plan");
+        // A national number of the default country is not mistaken for a foreign one.
+        assert_eq!(
+            phone("13812345678", Id::CN).ok(),
+            Some(Phone::Number {
+                e164: "+8613812345678".into(),
+                repaired: false
+            })
+        );
+        assert_eq!(
+            phone("12015550123", Id::US).ok(),
+            Some(Phone::Number {
+                e164: "+12015550123".into(),
+                repaired: false
+            })
+        );
+        assert!(phone("1,55512E+10", Id::DE)
+            .unwrap_err()
+            .contains("scientific notation"));
     }
 
     #[test]
