@@ -264,6 +264,7 @@ async function importSuite() {
     await waitForCount("created", 3);
     await waitForCount("invalid", 1);
     await waitForCount("warnings", 1);
+    saveScreenshot("csv-import");
   });
 
   await test("CSV Import: fixing the invalid cell in the review table re-validates the row", async () => {
