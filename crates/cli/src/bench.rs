@@ -106,7 +106,6 @@ pub async fn run(command: BenchCommand, output: &Output) -> Result<()> {
     emulator.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 
-    let mb = |m: Option<f64>| m.map(|m| format!("{m:.0} MB")).unwrap_or_else(|| "n/a".into());
     output.value(
         &json!({"agents": agents, "page_size": page_size,
                 "streamed": {"first_pull_ms": streamed.first.total_ms, "second_pull_ms": streamed.second.total_ms, "peak_rss_mb": streamed.peak_mb},
@@ -138,13 +137,25 @@ pub async fn run(command: BenchCommand, output: &Output) -> Result<()> {
             planned.second.total_ms,
             mb(planned.peak_mb)
         );
-        std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&path)?
-            .write_all(row.as_bytes())?;
+        append_row(&path, &row)?;
     }
     Ok(())
+}
+
+/// A peak-memory figure as BENCHMARKS.md shows it.
+pub(crate) fn mb(peak: Option<f64>) -> String {
+    peak.map_or_else(|| "n/a".to_owned(), |m| format!("{m:.0} MB"))
+}
+
+/// Appends a row to a Markdown file (`--record`).
+pub(crate) fn append_row(path: &std::path::Path, row: &str) -> Result<()> {
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|e| Error::io_at(path, e))?
+        .write_all(row.as_bytes())
+        .map_err(|e| Error::io_at(path, e))
 }
 
 /// A new database with one CXone connection to the emulator.

@@ -13,7 +13,7 @@ use ccsync_core::{Error, Result};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::bench::{ms, peak_rss_mb, reset_peak_rss, tempfile_dir};
+use crate::bench::{append_row, mb, ms, peak_rss_mb, reset_peak_rss, tempfile_dir};
 use crate::output::Output;
 
 fn write_file(path: &Path, rows: usize) -> Result<()> {
@@ -102,7 +102,6 @@ pub fn run(rows: usize, record: Option<std::path::PathBuf>, output: &Output) -> 
     drop(again);
     let _ = std::fs::remove_dir_all(&dir);
 
-    let mb = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{v:.0} MB"));
     output.value(
         &json!({
             "rows": rows,
@@ -128,11 +127,7 @@ pub fn run(rows: usize, record: Option<std::path::PathBuf>, output: &Output) -> 
             mb(first_peak),
             committed.created
         );
-        std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&path)?
-            .write_all(row.as_bytes())?;
+        append_row(&path, &row)?;
     }
     Ok(())
 }

@@ -101,6 +101,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// A file operation on `path` failed: the error names the file.
+    pub fn io_at(path: &std::path::Path, error: std::io::Error) -> Error {
+        Error::Io(std::io::Error::new(
+            error.kind(),
+            format!("{}: {error}", path.display()),
+        ))
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::KeyringUnavailable { .. } => ErrorCode::KeyringUnavailable,

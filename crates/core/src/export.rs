@@ -59,8 +59,7 @@ pub fn export_records(store: &Store, entity: Entity, path: &Path) -> Result<usiz
         }
         writer.flush()?;
     }
-    std::fs::write(path, bytes)
-        .map_err(|e| Error::Io(std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))))?;
+    std::fs::write(path, bytes).map_err(|e| Error::io_at(path, e))?;
     Ok(records.len())
 }
 

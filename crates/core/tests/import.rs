@@ -732,4 +732,13 @@ fn presets_are_saved_and_reused_for_the_same_headers() {
         ..ImportOptions::default()
     };
     assert_eq!(plan_with(&store, &other_order, &by_name).unwrap().summary().created, 1);
+    let unknown = ImportOptions {
+        preset: Some("HR".into()),
+        ..ImportOptions::default()
+    };
+    let missing = plan_with(&store, &other_order, &unknown).unwrap_err().to_string();
+    assert!(
+        missing.contains("no import preset named \"HR\"") && missing.contains("Saved presets: Odd export"),
+        "{missing}"
+    );
 }

@@ -187,10 +187,14 @@ pub fn guess_mappings(headers: &[String]) -> Result<Vec<ColumnMapping>> {
     Ok(mappings)
 }
 
+/// The header of the column an error file adds.
+pub const ERROR_HEADER: &str = "Error";
+
 /// The same headers, whatever their order, case or punctuation: what a preset is recognized by.
 pub fn header_key(headers: &[String]) -> String {
     // An error file's Error column does not make it another kind of file.
-    let mut squashed: Vec<String> = headers.iter().map(|h| squash(h)).filter(|h| h != "error").collect();
+    let error = squash(ERROR_HEADER);
+    let mut squashed: Vec<String> = headers.iter().map(|h| squash(h)).filter(|h| *h != error).collect();
     squashed.sort();
     squashed.join("|")
 }

@@ -31,7 +31,7 @@ fn is_e164(phone: &str) -> bool {
 
 /// Writes every stored user with an email to `path`; returns how many.
 pub fn export_users(store: &Store, path: &Path) -> Result<usize> {
-    let io_error = |e: std::io::Error| Error::Io(std::io::Error::new(e.kind(), format!("{}: {e}", path.display())));
+    let io_error = |e| Error::io_at(path, e);
     let file = std::fs::File::create(path).map_err(io_error)?;
     let mut out = BufWriter::new(file);
     out.write_all(b"\xEF\xBB\xBF").map_err(io_error)?;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
-use super::columns::ColumnMapping;
+use super::columns::{ColumnMapping, ERROR_HEADER};
 use super::decode::Format;
 use super::rules::{Action, Checked, Finding, LicenceEffect, Rules};
 use super::source::{FileFormat, Source, SourceRow};
@@ -310,10 +310,6 @@ impl Job {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     pub fn summary(&self) -> &Summary {
@@ -623,14 +619,10 @@ impl Job {
         }
         let text = String::from_utf8(writer.into_inner().map_err(|e| Error::Internal(e.to_string()))?)
             .map_err(|e| Error::Internal(e.to_string()))?;
-        std::fs::write(out, super::encode::encode(&text, self.format))
-            .map_err(|e| Error::Io(std::io::Error::new(e.kind(), format!("{}: {e}", out.display()))))?;
+        std::fs::write(out, super::encode::encode(&text, self.format)).map_err(|e| Error::io_at(out, e))?;
         Ok(written)
     }
 }
-
-/// The header of the column an error file adds.
-pub const ERROR_HEADER: &str = "Error";
 
 /// A cell as our export writes it: formula starts escaped, phone numbers with a "+" kept.
 fn escape_for_spreadsheet(cell: &str) -> Cow<'_, str> {

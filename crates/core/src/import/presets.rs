@@ -89,7 +89,17 @@ pub fn named_preset(store: &Store, name: &str, headers: &[String]) -> Result<Pre
             r.get(0)
         })
         .optional()?;
-    let mappings = mappings.ok_or_else(|| Error::NotFound(format!("There is no import preset named \"{name}\".")))?;
+    let Some(mappings) = mappings else {
+        let saved = list_presets(store)?;
+        let known = if saved.is_empty() {
+            "No preset is saved yet (--save-preset NAME saves one).".to_owned()
+        } else {
+            format!("Saved presets: {}.", saved.join(", "))
+        };
+        return Err(Error::NotFound(format!(
+            "There is no import preset named \"{name}\". {known}"
+        )));
+    };
     let saved: Vec<ColumnMapping> = serde_json::from_str(&mappings).map_err(|e| Error::Internal(e.to_string()))?;
     Ok(Preset {
         name: name.to_owned(),
