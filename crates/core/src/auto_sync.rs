@@ -232,7 +232,7 @@ async fn mappable_profiles(
         .or(cxone_connections.first())
         .cloned()
         .ok_or_else(|| {
-            Error::InvalidInput(
+            Error::NoConnection(
                 "The permission gate reads security profiles from CXone, and there is no CXone connection. Add one, or turn the gate off (--permission-gate off)."
                     .into(),
             )

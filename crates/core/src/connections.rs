@@ -285,7 +285,7 @@ impl Connections {
             .collect();
         match matching.as_slice() {
             [only] => Ok(only.id.clone()),
-            [] => Err(Error::InvalidInput(format!(
+            [] => Err(Error::NoConnection(format!(
                 "There is no {} connection yet. Add one under Connections (or `ccsync connection add {} …`).",
                 kind.display_name(),
                 kind.as_str()

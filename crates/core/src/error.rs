@@ -20,6 +20,8 @@ pub enum ErrorCode {
     InsecureUrl,
     InvalidInput,
     NotFound,
+    /// No connection of the kind the job needs exists yet: the fix is on the Connections screen.
+    NoConnection,
     NameTaken,
     RateLimited,
     Cancelled,
@@ -72,6 +74,9 @@ pub enum Error {
     #[error("{0}")]
     NotFound(String),
 
+    #[error("{0}")]
+    NoConnection(String),
+
     #[error("A connection named \"{0}\" already exists. Choose another name.")]
     NameTaken(String),
 
@@ -121,6 +126,7 @@ impl Error {
             Error::InsecureUrl { .. } => ErrorCode::InsecureUrl,
             Error::InvalidInput(_) => ErrorCode::InvalidInput,
             Error::NotFound(_) => ErrorCode::NotFound,
+            Error::NoConnection(_) => ErrorCode::NoConnection,
             Error::NameTaken(_) => ErrorCode::NameTaken,
             Error::RateLimited(_) => ErrorCode::RateLimited,
             Error::Cancelled => ErrorCode::Cancelled,
