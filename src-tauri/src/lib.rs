@@ -5,20 +5,20 @@ mod import;
 mod mapping;
 mod state;
 
-use ccsync_core::auto_sync::AutoSyncResult;
-use ccsync_core::directory::Platform;
 use ccsync_core::import::columns::ColumnMapping;
 use ccsync_core::import::presets::Preview;
 use ccsync_core::import::queue::ImportQueue;
 use ccsync_core::import::{Edited, Mode, RowPage, Summary};
-use ccsync_core::mapping::{AccountMatch, MappingRow};
-use ccsync_core::mapping_admin;
-use ccsync_core::mapping_import::{self, ImportSummary};
+use ccsync_core::mapping::admin;
+use ccsync_core::mapping::auto_sync::AutoSyncResult;
+use ccsync_core::mapping::rules::{AccountMatch, MappingRow};
+use ccsync_core::mapping::schedule::{Schedule, ScheduleInfo};
+use ccsync_core::mapping::transfer::{self, ImportSummary};
 use ccsync_core::model::{
     AppInfo, ApplyResult, AuditEntry, Connection, ConnectionDraft, Entity, ProgressEvent, Selection, StoredRecord,
     SyncPlan, SyncRun, TestOutcome,
 };
-use ccsync_core::schedule::{Schedule, ScheduleInfo};
+use ccsync_core::vendor::directory::Platform;
 use ccsync_core::ApiError;
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
@@ -119,7 +119,7 @@ fn list_records(state: State<'_, AppState>, entity: Entity) -> CommandResult<Vec
 // `async`: off the window thread (the store may be busy with a long write).
 #[tauri::command(async)]
 fn export_records(state: State<'_, AppState>, entity: Entity, path: String) -> CommandResult<usize> {
-    Ok(ccsync_core::export::export_records(
+    Ok(ccsync_core::sync::export::export_records(
         &state.store(),
         entity,
         std::path::Path::new(&path),
@@ -140,7 +140,7 @@ fn run_audit(state: State<'_, AppState>, run_id: i64) -> CommandResult<Vec<Audit
 
 #[tauri::command(async)]
 fn list_mappings(state: State<'_, AppState>, platform: Platform) -> CommandResult<Vec<MappingRow>> {
-    Ok(mapping_admin::list_rows(&state.store(), platform)?)
+    Ok(admin::list_rows(&state.store(), platform)?)
 }
 
 #[tauri::command]
@@ -163,21 +163,21 @@ fn map_user(
     record_id: i64,
     account_id: String,
 ) -> CommandResult<MappingRow> {
-    let row = mapping_admin::map_user(&mut state.store(), platform, record_id, &account_id)?;
+    let row = admin::map_user(&mut state.store(), platform, record_id, &account_id)?;
     state.mapping.forget_index(platform);
     Ok(row)
 }
 
 #[tauri::command(async)]
 fn unmap_user(state: State<'_, AppState>, platform: Platform, record_id: i64) -> CommandResult<MappingRow> {
-    let row = mapping_admin::unmap_user(&mut state.store(), platform, record_id)?;
+    let row = admin::unmap_user(&mut state.store(), platform, record_id)?;
     state.mapping.forget_index(platform);
     Ok(row)
 }
 
 #[tauri::command(async)]
 fn retry_user(state: State<'_, AppState>, platform: Platform, record_id: i64) -> CommandResult<MappingRow> {
-    let row = mapping_admin::retry_user(&mut state.store(), platform, record_id)?;
+    let row = admin::retry_user(&mut state.store(), platform, record_id)?;
     state.mapping.forget_index(platform);
     Ok(row)
 }
@@ -194,17 +194,17 @@ fn search_accounts(
 
 #[tauri::command(async)]
 fn get_schedule(state: State<'_, AppState>, platform: Platform) -> CommandResult<ScheduleInfo> {
-    Ok(mapping_admin::schedule_info(&state.store(), platform)?)
+    Ok(schedule::schedule_info(&state.store(), platform)?)
 }
 
 #[tauri::command(async)]
 fn set_schedule(state: State<'_, AppState>, platform: Platform, schedule: Schedule) -> CommandResult<ScheduleInfo> {
-    Ok(mapping_admin::set_schedule(&state.store(), platform, &schedule)?)
+    Ok(schedule::set_schedule(&state.store(), platform, &schedule)?)
 }
 
 #[tauri::command(async)]
 fn export_mappings(state: State<'_, AppState>, platform: Platform, path: String) -> CommandResult<usize> {
-    Ok(mapping_admin::export_mappings(
+    Ok(transfer::export_mappings(
         &state.store(),
         platform,
         std::path::Path::new(&path),
@@ -214,13 +214,13 @@ fn export_mappings(state: State<'_, AppState>, platform: Platform, path: String)
 #[tauri::command(async)]
 fn plan_mapping_import(state: State<'_, AppState>, platform: Platform, path: String) -> CommandResult<ImportSummary> {
     let file = open_csv(&path)?;
-    Ok(mapping_import::plan(&state.store(), platform, file)?)
+    Ok(transfer::plan(&state.store(), platform, file)?)
 }
 
 #[tauri::command(async)]
 fn commit_mapping_import(state: State<'_, AppState>, platform: Platform, path: String) -> CommandResult<u32> {
-    let plan = mapping_import::plan(&state.store(), platform, open_csv(&path)?)?;
-    let imported = mapping_import::commit(&mut state.store(), platform, &plan)?;
+    let plan = transfer::plan(&state.store(), platform, open_csv(&path)?)?;
+    let imported = transfer::commit(&mut state.store(), platform, &plan)?;
     state.mapping.forget_index(platform);
     Ok(imported)
 }

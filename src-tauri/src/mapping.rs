@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ccsync_core::auto_sync::{AutoSyncResult, Runner};
 use ccsync_core::connections::Connections;
-use ccsync_core::directory::Platform;
-use ccsync_core::mapping::AccountMatch;
-use ccsync_core::mapping_admin::AccountIndex;
+use ccsync_core::mapping::auto_sync::{AutoSyncResult, Runner};
+use ccsync_core::mapping::rules::AccountMatch;
+use ccsync_core::mapping::search::AccountIndex;
 use ccsync_core::progress::Progress;
+use ccsync_core::vendor::directory::Platform;
 use ccsync_core::Result;
 use tokio_util::sync::CancellationToken;
 

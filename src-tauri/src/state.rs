@@ -5,13 +5,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use ccsync_core::connections::Connections;
-use ccsync_core::demo::{self, DemoTenant};
 use ccsync_core::logging::LogGuard;
 use ccsync_core::model::{AppInfo, ApplyResult, Connection, Entity, ProgressEvent, Selection, SyncPlan};
 use ccsync_core::secrets::KeyringStore;
 use ccsync_core::store::Store;
 use ccsync_core::sync::{self, PreparedPlan, PullOptions};
 use ccsync_core::{paths, Result};
+use ccsync_demo::{self as demo, DemoTenant};
 use tauri::ipc::Channel;
 use tokio_util::sync::CancellationToken;
 
@@ -25,7 +25,7 @@ pub struct AppState {
     plans: Mutex<HashMap<String, Arc<PreparedPlan>>>,
     /// Cancels the fetch, apply or Auto Sync in progress.
     job: Mutex<Option<CancellationToken>>,
-    pub mapping: Arc<crate::mapping::MappingRuntime>,
+    pub mapping: Arc<crate::mapping::rules::MappingRuntime>,
     pub import: Arc<crate::import::ImportRuntime>,
     /// Keeps the log writer flushing for the life of the app.
     _log_guard: Option<LogGuard>,
@@ -48,7 +48,7 @@ impl AppState {
                 None
             }
         };
-        let mapping = crate::mapping::MappingRuntime::new(connections.clone());
+        let mapping = crate::mapping::rules::MappingRuntime::new(connections.clone());
         let state = AppState {
             connections,
             log_dir,

@@ -67,14 +67,14 @@ pub async fn run(command: BenchCommand, output: &Output) -> Result<()> {
     };
     let tenant = TenantConfig {
         agents,
-        ..TenantConfig::demo(ccsync_core::demo::DEMO_SEED)
+        ..TenantConfig::demo(ccsync_demo::DEMO_SEED)
     };
     let emulator = Emulator::start(tenant)
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;
     let options = PullOptions {
         full: true,
-        fetch: ccsync_core::cxone::admin::FetchOptions {
+        fetch: ccsync_core::vendor::cxone::admin::FetchOptions {
             page_size,
             ..Default::default()
         },
@@ -256,10 +256,10 @@ pub(crate) fn tempfile_dir() -> Result<std::path::PathBuf> {
 /// `ccsync bench map`: Auto Sync's matching and writing, and Map User's search, on synthetic users
 /// and accounts (no network: the directories' listing is measured by the pull benchmarks' kin).
 pub async fn run_map(users: usize, accounts: usize, output: &Output) -> Result<()> {
-    use ccsync_core::auto_sync::{match_and_write, RunSource};
-    use ccsync_core::directory::{ExternalAccount, Platform};
-    use ccsync_core::mapping::{self, MappingUser};
-    use ccsync_core::mapping_admin::AccountIndex;
+    use ccsync_core::mapping::auto_sync::{match_and_write, RunSource};
+    use ccsync_core::mapping::rules::{self, MappingUser};
+    use ccsync_core::mapping::search::AccountIndex;
+    use ccsync_core::vendor::directory::{ExternalAccount, Platform};
 
     let dir = tempfile_dir()?;
     let mut store = Store::open(&dir.join("bench-map.sqlite3"))?;
@@ -302,7 +302,7 @@ pub async fn run_map(users: usize, accounts: usize, output: &Output) -> Result<(
 
     let started = Instant::now();
     let current = store.mapping_states(Platform::Ringcentral)?;
-    let _ = mapping::auto_sync(&mapping_users, &generated, &current);
+    let _ = rules::auto_sync(&mapping_users, &generated, &current);
     let matching_ms = ms(started);
 
     let started = Instant::now();

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 
 use ccsync_core::connections::Connections;
-use ccsync_core::cxone::DEFAULT_AUTH_URL;
-use ccsync_core::directory::{ringcentral, webex};
 use ccsync_core::model::{Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind};
+use ccsync_core::vendor::cxone::DEFAULT_AUTH_URL;
+use ccsync_core::vendor::{ringcentral, webex};
 use ccsync_core::{secrets, Error, ErrorCode, Result};
 use clap::Subcommand;
 use secrecy::ExposeSecret;

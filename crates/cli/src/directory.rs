@@ -1,9 +1,9 @@
 //! `ccsync directory pull`: refresh a platform's accounts without mapping anyone.
 
-use ccsync_core::auto_sync;
 use ccsync_core::connections::Connections;
-use ccsync_core::directory::Platform;
+use ccsync_core::mapping::auto_sync;
 use ccsync_core::progress::NoProgress;
+use ccsync_core::vendor::directory::Platform;
 use ccsync_core::Result;
 use tokio_util::sync::CancellationToken;
 

@@ -66,7 +66,7 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         port: u16,
         /// Seed of the generated tenant data.
-        #[arg(long, default_value_t = ccsync_core::demo::DEMO_SEED)]
+        #[arg(long, default_value_t = ccsync_demo::DEMO_SEED)]
         seed: u64,
         /// How many agents (users) the tenant has.
         #[arg(long, default_value_t = 250)]

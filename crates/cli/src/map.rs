@@ -1,12 +1,12 @@
 //! `ccsync map …`: link CXone users to RingCentral or Webex accounts, headless (cron, Task
 //! Scheduler, scripts).
 
-use ccsync_core::auto_sync::{self, AutoSyncOptions};
 use ccsync_core::connections::Connections;
-use ccsync_core::directory::Platform;
-use ccsync_core::mapping::{MappingRow, MappingStatus};
-use ccsync_core::mapping_admin;
+use ccsync_core::mapping::admin;
+use ccsync_core::mapping::auto_sync::{self, AutoSyncOptions};
+use ccsync_core::mapping::rules::{MappingRow, MappingStatus};
 use ccsync_core::progress::NoProgress;
+use ccsync_core::vendor::directory::Platform;
 use ccsync_core::{Error, Result};
 use tokio_util::sync::CancellationToken;
 
@@ -140,9 +140,9 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
             platform,
         } => {
             let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
-            let user = find_user(&mapping_admin::list_rows(&store, platform)?, &cxone_user)?.record_id;
+            let user = find_user(&admin::list_rows(&store, platform)?, &cxone_user)?.record_id;
             let wanted = account.trim().to_lowercase();
-            let matching: Vec<String> = mapping_admin::stored_accounts(&store, platform)?
+            let matching: Vec<String> = admin::stored_accounts(&store, platform)?
                 .into_iter()
                 .filter(|a| a.id == account.trim() || a.emails.iter().any(|e| e.trim().to_lowercase() == wanted))
                 .map(|a| a.id)
@@ -159,7 +159,7 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
                     "No account \"{account}\" in the last list; run `ccsync map auto` to refresh it."
                 ))
             })?;
-            let row = mapping_admin::map_user(&mut store, platform, user, &account_id)?;
+            let row = admin::map_user(&mut store, platform, user, &account_id)?;
             output.value(&row, || {
                 format!(
                     "{} is mapped (manual) to {}.",
@@ -170,8 +170,8 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
         }
         MapCommand::Unmap { cxone_user, platform } => {
             let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
-            let user = find_user(&mapping_admin::list_rows(&store, platform)?, &cxone_user)?.record_id;
-            let row = mapping_admin::unmap_user(&mut store, platform, user)?;
+            let user = find_user(&admin::list_rows(&store, platform)?, &cxone_user)?.record_id;
+            let row = admin::unmap_user(&mut store, platform, user)?;
             output.value(&row, || {
                 format!("{} is unmapped; Auto Sync will leave the pair alone.", row.name)
             });
@@ -184,13 +184,13 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
             let opened = std::fs::File::open(&file)
                 .map_err(|e| Error::InvalidInput(format!("{} cannot be opened: {e}.", file.display())))?;
             let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
-            let plan = ccsync_core::mapping_import::plan(&store, platform, std::io::BufReader::new(opened))?;
+            let plan = ccsync_core::mapping::transfer::plan(&store, platform, std::io::BufReader::new(opened))?;
             // The plan is printed first, so a refused import shows which lines to fix.
             let refused = !dry_run && plan.invalid > 0;
             let imported = if dry_run || refused {
                 0
             } else {
-                ccsync_core::mapping_import::commit(&mut store, platform, &plan)?
+                ccsync_core::mapping::transfer::commit(&mut store, platform, &plan)?
             };
             output.value(
                 &serde_json::json!({"dry_run": dry_run, "imported": imported, "plan": plan}),
@@ -205,7 +205,7 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
                     for row in plan
                         .rows
                         .iter()
-                        .filter(|r| r.action != ccsync_core::mapping_import::ImportAction::Unchanged)
+                        .filter(|r| r.action != ccsync_core::mapping::transfer::ImportAction::Unchanged)
                     {
                         text.push_str(&format!("\n  line {}: {}", row.line, row.message));
                     }
@@ -220,14 +220,17 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
             }
         }
         MapCommand::Export { file, platform } => {
-            let written =
-                mapping_admin::export_mappings(&store.lock().unwrap_or_else(|p| p.into_inner()), platform, &file)?;
+            let written = ccsync_core::mapping::transfer::export_mappings(
+                &store.lock().unwrap_or_else(|p| p.into_inner()),
+                platform,
+                &file,
+            )?;
             output.value(&serde_json::json!({"exported": written, "file": file}), || {
                 format!("Wrote {written} rows to {}.", file.display())
             });
         }
         MapCommand::List { platform, status } => {
-            let rows = mapping_admin::list_rows(&store.lock().unwrap_or_else(|p| p.into_inner()), platform)?;
+            let rows = admin::list_rows(&store.lock().unwrap_or_else(|p| p.into_inner()), platform)?;
             let rows: Vec<MappingRow> = rows.into_iter().filter(|r| keep(r, status.as_deref())).collect();
             output.value(&rows, || {
                 let mut text = format!("{:<30} {:<36} {:<24} {}", "USER", "EMAIL", "STATUS", "ACCOUNT");

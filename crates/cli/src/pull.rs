@@ -95,7 +95,7 @@ pub async fn run(args: PullArgs, connections: &Connections, output: &Output) -> 
     };
     let options = PullOptions {
         full: args.full,
-        fetch: ccsync_core::cxone::admin::FetchOptions {
+        fetch: ccsync_core::vendor::cxone::admin::FetchOptions {
             page_size: args.page_size,
             concurrency: args.pages_in_flight,
             agents_since_param: args.since_param.clone(),

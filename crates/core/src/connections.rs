@@ -6,13 +6,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use secrecy::SecretString;
 
-use crate::cxone::{self, CxoneCredentials};
-use crate::directory::ringcentral::{self, RingCentralCredentials};
-use crate::directory::webex::{self, WebexCredentials};
 use crate::model::{Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind, TestOutcome};
 use crate::secrets::{self, SecretKey, SecretStore};
 use crate::store::Store;
-use crate::{http, Error, Result};
+use crate::vendor::cxone::{self, CxoneCredentials};
+use crate::vendor::http;
+use crate::vendor::ringcentral::{self, RingCentralCredentials};
+use crate::vendor::webex::{self, WebexCredentials};
+use crate::{Error, Result};
 
 const MAX_NAME_CHARS: usize = 80;
 
@@ -81,7 +82,7 @@ impl Connections {
     }
 
     /// Creates a connection; `is_demo` marks the one the demo tenant owns.
-    pub(crate) async fn create_with(&self, draft: ConnectionDraft, is_demo: bool) -> Result<Connection> {
+    pub async fn create_with(&self, draft: ConnectionDraft, is_demo: bool) -> Result<Connection> {
         let (name, settings) = validate(&draft)?;
         let kind = settings.kind();
         let secrets = self.secret_values(kind, &draft.secrets, true)?;
@@ -208,8 +209,8 @@ impl Connections {
     pub async fn cxone_session(
         &self,
         id_or_name: &str,
-        policy: crate::retry::RetryPolicy,
-    ) -> Result<(Connection, crate::cxone::session::CxoneSession)> {
+        policy: crate::vendor::retry::RetryPolicy,
+    ) -> Result<(Connection, crate::vendor::cxone::session::CxoneSession)> {
         let connection = self.store().find_connection(id_or_name)?;
         let ConnectionSettings::Cxone {
             auth_url,
@@ -232,7 +233,7 @@ impl Connections {
             access_key_id: access_key_id.clone(),
             access_key_secret: secrets.remove(&SecretKind::AccessKeySecret).expect("resolved"),
         };
-        let session = crate::cxone::session::CxoneSession::connect(self.http.clone(), creds, policy).await?;
+        let session = crate::vendor::cxone::session::CxoneSession::connect(self.http.clone(), creds, policy).await?;
         Ok((connection, session))
     }
 
@@ -240,12 +241,12 @@ impl Connections {
     pub async fn directory(
         &self,
         id_or_name: &str,
-        policy: Option<crate::retry::RetryPolicy>,
-    ) -> Result<(Connection, Box<dyn crate::directory::Directory>)> {
+        policy: Option<crate::vendor::retry::RetryPolicy>,
+    ) -> Result<(Connection, Box<dyn crate::vendor::directory::Directory>)> {
         let connection = self.store().find_connection(id_or_name)?;
         let mut secrets = self.resolve_secrets(&connection).await?;
         let mut take = |kind: SecretKind| secrets.remove(&kind).expect("resolved");
-        let directory: Box<dyn crate::directory::Directory> = match &connection.settings {
+        let directory: Box<dyn crate::vendor::directory::Directory> = match &connection.settings {
             ConnectionSettings::Ringcentral { server_url, client_id } => Box::new(ringcentral::RingCentralDirectory {
                 http: self.http.clone(),
                 creds: RingCentralCredentials {
@@ -393,7 +394,7 @@ impl Connections {
     }
 
     /// Points the demo connection at the emulator's current address (it gets a new port each start).
-    pub(crate) fn repoint_demo(&self, connection: &Connection, base_url: &str) -> Result<Connection> {
+    pub fn repoint_demo(&self, connection: &Connection, base_url: &str) -> Result<Connection> {
         let mut settings = connection.settings.clone();
         match &mut settings {
             ConnectionSettings::Cxone { auth_url: url, .. }
@@ -405,7 +406,7 @@ impl Connections {
     }
 
     /// The demo tenant's connection of `kind`, if it was made.
-    pub(crate) fn demo_connection(&self, kind: ConnectionKind) -> Result<Option<Connection>> {
+    pub fn demo_connection(&self, kind: ConnectionKind) -> Result<Option<Connection>> {
         Ok(self
             .store()
             .list_connections()?
@@ -413,7 +414,8 @@ impl Connections {
             .find(|c| c.is_demo && c.settings.kind() == kind))
     }
 
-    pub(crate) async fn store_secrets(&self, id: &str, values: Vec<(SecretKind, SecretString)>) -> Result<()> {
+    /// Saves secrets for an existing connection (the demo tenant puts back any that went missing).
+    pub async fn store_secrets(&self, id: &str, values: Vec<(SecretKind, SecretString)>) -> Result<()> {
         self.save_secrets(id, values).await
     }
 }

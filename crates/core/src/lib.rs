@@ -1,25 +1,20 @@
-//! ccsync-core: every rule of CC Sync. Nothing here depends on Tauri, so it builds and tests in seconds.
+//! ccsync-core: every rule of CC Sync. Nothing here depends on Tauri or on the emulator, so it
+//! builds and tests in seconds. The product's three jobs are three modules — [`sync`],
+//! [`mapping`], [`import`] — over [`vendor`] (what talks to the outside) and [`store`] (SQLite).
+//! `docs/ARCHITECTURE.md` is the map.
 
-pub mod auto_sync;
 pub mod connections;
-pub mod cxone;
-pub mod demo;
-pub mod directory;
 pub mod error;
-pub mod export;
-pub mod http;
 pub mod import;
 pub mod logging;
 pub mod mapping;
-pub mod mapping_admin;
-pub mod mapping_import;
 pub mod model;
 pub mod paths;
 pub mod progress;
-pub mod retry;
-pub mod schedule;
 pub mod secrets;
+pub mod spreadsheet;
 pub mod store;
 pub mod sync;
+pub mod vendor;
 
 pub use error::{ApiError, Error, ErrorCode, Result};

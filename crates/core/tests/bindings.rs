@@ -23,12 +23,12 @@ fn export_all(dir: &Path) {
     StoredRecord::export_all_to(dir).unwrap();
     SyncRun::export_all_to(dir).unwrap();
     AuditEntry::export_all_to(dir).unwrap();
-    ccsync_core::mapping::MappingRow::export_all_to(dir).unwrap();
-    ccsync_core::mapping::AccountMatch::export_all_to(dir).unwrap();
-    ccsync_core::auto_sync::AutoSyncResult::export_all_to(dir).unwrap();
-    ccsync_core::directory::Platform::export_all_to(dir).unwrap();
-    ccsync_core::schedule::ScheduleInfo::export_all_to(dir).unwrap();
-    ccsync_core::mapping_import::ImportSummary::export_all_to(dir).unwrap();
+    ccsync_core::mapping::rules::MappingRow::export_all_to(dir).unwrap();
+    ccsync_core::mapping::rules::AccountMatch::export_all_to(dir).unwrap();
+    ccsync_core::mapping::auto_sync::AutoSyncResult::export_all_to(dir).unwrap();
+    ccsync_core::vendor::directory::Platform::export_all_to(dir).unwrap();
+    ccsync_core::mapping::schedule::ScheduleInfo::export_all_to(dir).unwrap();
+    ccsync_core::mapping::transfer::ImportSummary::export_all_to(dir).unwrap();
     ccsync_core::import::presets::Preview::export_all_to(dir).unwrap();
     ccsync_core::import::presets::Preset::export_all_to(dir).unwrap();
     ccsync_core::import::queue::ImportQueue::export_all_to(dir).unwrap();

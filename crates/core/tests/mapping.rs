@@ -2,14 +2,14 @@
 
 use std::collections::HashMap;
 
-use ccsync_core::directory::ExternalAccount;
-use ccsync_core::mapping::{self, AutoSyncCounts, MappingState, MappingStatus, MappingUser};
+use ccsync_core::mapping::rules::{self, AutoSyncCounts, MappingState, MappingStatus, MappingUser};
+use ccsync_core::vendor::directory::ExternalAccount;
 
 fn user(id: i64, name: &str, email: Option<&str>) -> MappingUser {
     MappingUser {
         record_id: id,
         name: name.into(),
-        email_key: email.and_then(mapping::email_key),
+        email_key: email.and_then(rules::email_key),
         can_map: true,
     }
 }
@@ -29,7 +29,7 @@ fn run(
     accounts: &[ExternalAccount],
     current: &HashMap<i64, MappingState>,
 ) -> (HashMap<i64, MappingState>, AutoSyncCounts) {
-    let (states, counts) = mapping::auto_sync(users, accounts, current);
+    let (states, counts) = rules::auto_sync(users, accounts, current);
     (states.into_iter().collect(), counts)
 }
 
@@ -111,7 +111,7 @@ fn an_unmapped_user_is_tried_once_more_then_waits_until_something_changes() {
     let (again, _) = run(&users, &[], &second);
     assert_eq!(again[&1], second[&1]);
     // Until the administrator asks for a retry.
-    let retried = HashMap::from([(1, mapping::retry(&second[&1]))]);
+    let retried = HashMap::from([(1, rules::retry(&second[&1]))]);
     let (after_retry, _) = run(&users, &[], &retried);
     assert_eq!(after_retry[&1].attempts, 1);
 }
@@ -120,7 +120,7 @@ fn an_unmapped_user_is_tried_once_more_then_waits_until_something_changes() {
 fn a_manual_mapping_survives_auto_sync() {
     let users = [user(1, "Jane", Some("jane@example.com"))];
     let manual_account = account("m1", "someone.else@example.com", true);
-    let manual = HashMap::from([(1, mapping::map_manually(&manual_account, &MappingState::default()))]);
+    let manual = HashMap::from([(1, rules::map_manually(&manual_account, &MappingState::default()))]);
     let accounts = [account("a1", "jane@example.com", true), manual_account];
     let (states, counts) = run(&users, &accounts, &manual);
     assert_eq!(status(&states, 1), MappingStatus::MappedManual);
@@ -133,12 +133,12 @@ fn a_pair_unmapped_by_the_administrator_is_not_relinked() {
     let users = [user(1, "Jane", Some("jane@example.com"))];
     let accounts = [account("a1", "jane@example.com", true)];
     let (mapped, _) = run(&users, &accounts, &HashMap::new());
-    let unmapped = HashMap::from([(1, mapping::unmap(&mapped[&1]))]);
+    let unmapped = HashMap::from([(1, rules::unmap(&mapped[&1]))]);
     let (states, _) = run(&users, &accounts, &unmapped);
     assert_eq!(status(&states, 1), MappingStatus::UnmappedByAdmin);
     assert_eq!(states[&1].account_id, None);
     // Asked explicitly: it links again.
-    let retried = HashMap::from([(1, mapping::retry(&states[&1]))]);
+    let retried = HashMap::from([(1, rules::retry(&states[&1]))]);
     let (states, _) = run(&users, &accounts, &retried);
     assert_eq!(status(&states, 1), MappingStatus::MappedAuto);
 }
@@ -169,7 +169,7 @@ fn an_admin_unmapped_pair_stays_unmapped_even_when_the_user_changes() {
     let users = [user(1, "Jane", Some("jane@example.com"))];
     let accounts = [account("a1", "jane@example.com", true)];
     let (mapped, _) = run(&users, &accounts, &HashMap::new());
-    let unmapped = HashMap::from([(1, mapping::unmap(&mapped[&1]))]);
+    let unmapped = HashMap::from([(1, rules::unmap(&mapped[&1]))]);
     // The account changes (a new candidate set) but the only match is still the unmapped one.
     let renamed = [
         account("a1", " JANE@example.com", true),

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::rules::Licence;
 use super::users::load_users_ordered;
 use super::validate::Role;
-use crate::export::escape_formula;
+use crate::spreadsheet::escape_formula;
 use crate::store::Store;
 use crate::{Error, Result};
 

@@ -20,9 +20,9 @@ use super::decode::Format;
 use super::rules::{Action, Checked, Finding, LicenceEffect, Rules};
 use super::source::{FileFormat, Source, SourceRow};
 use super::users::{self, Snapshot, UserIndex, UserWriter};
-use crate::export::escape_formula;
 use crate::model::{Entity, FieldChange};
 use crate::progress::{event, Progress};
+use crate::spreadsheet::{escape_formula, unescape_formula};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
 use crate::{Error, Result};
@@ -631,14 +631,5 @@ fn escape_for_spreadsheet(cell: &str) -> Cow<'_, str> {
         cell.into()
     } else {
         escape_formula(cell)
-    }
-}
-
-/// Our own export escapes formula starts with an apostrophe; reading it back removes it, so an
-/// export imports unchanged.
-pub fn unescape_formula(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
-        _ => cell,
     }
 }

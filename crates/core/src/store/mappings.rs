@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use rusqlite::{params, Transaction};
 
 use super::Store;
-use crate::directory::{ExternalAccount, Platform};
-use crate::mapping::{MappingState, MappingStatus, MappingUser};
+use crate::mapping::rules::{MappingState, MappingStatus, MappingUser};
+use crate::vendor::directory::{ExternalAccount, Platform};
 use crate::{Error, Result};
 
 pub fn platform_str(platform: Platform) -> &'static str {

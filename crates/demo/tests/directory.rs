@@ -3,11 +3,11 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use ccsync_core::directory::ringcentral::{RingCentralCredentials, RingCentralDirectory};
-use ccsync_core::directory::webex::{WebexCredentials, WebexDirectory};
-use ccsync_core::directory::{Directory, ExternalAccount};
 use ccsync_core::progress::NoProgress;
-use ccsync_core::retry::RetryPolicy;
+use ccsync_core::vendor::directory::{Directory, ExternalAccount};
+use ccsync_core::vendor::retry::RetryPolicy;
+use ccsync_core::vendor::ringcentral::{RingCentralCredentials, RingCentralDirectory};
+use ccsync_core::vendor::webex::{WebexCredentials, WebexDirectory};
 use ccsync_emulator::{demo, Emulator, Fault, FaultRule, TenantConfig};
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
@@ -16,7 +16,7 @@ const EXTENSIONS: &str = "/restapi/v1.0/account/~/extension";
 
 fn ringcentral(emulator: &Emulator, policy: RetryPolicy) -> RingCentralDirectory {
     RingCentralDirectory {
-        http: ccsync_core::http::client().unwrap(),
+        http: ccsync_core::vendor::http::client().unwrap(),
         creds: RingCentralCredentials {
             server_url: emulator.base_url().into(),
             client_id: demo::RINGCENTRAL_CLIENT_ID.into(),
@@ -29,7 +29,7 @@ fn ringcentral(emulator: &Emulator, policy: RetryPolicy) -> RingCentralDirectory
 
 fn webex(emulator: &Emulator) -> WebexDirectory {
     WebexDirectory {
-        http: ccsync_core::http::client().unwrap(),
+        http: ccsync_core::vendor::http::client().unwrap(),
         creds: WebexCredentials {
             api_url: emulator.base_url().into(),
             access_token: SecretString::from(demo::WEBEX_ACCESS_TOKEN),

@@ -1,9 +1,6 @@
 //! External platforms users are mapped to, behind one trait: each lists its accounts (paged, with
 //! the shared retry and rate-limit behaviour) as [`ExternalAccount`]s.
 
-pub mod ringcentral;
-pub mod webex;
-
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;

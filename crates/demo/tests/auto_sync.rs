@@ -3,14 +3,14 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use ccsync_core::auto_sync::{self, AutoSyncOptions};
 use ccsync_core::connections::Connections;
+use ccsync_core::mapping::auto_sync::{self, AutoSyncOptions};
 use ccsync_core::model::*;
 use ccsync_core::progress::NoProgress;
-use ccsync_core::retry::RetryPolicy;
 use ccsync_core::secrets::MemoryStore;
 use ccsync_core::store::Store;
 use ccsync_core::sync::{self, PullOptions};
+use ccsync_core::vendor::retry::RetryPolicy;
 use ccsync_emulator::{demo, Emulator, TenantConfig};
 use tokio_util::sync::CancellationToken;
 
@@ -174,10 +174,10 @@ async fn auto_sync_needs_users_first() {
 
 mod admin {
     use super::*;
-    use ccsync_core::directory::Platform;
-    use ccsync_core::mapping::MappingStatus;
-    use ccsync_core::mapping_admin::{self, AccountIndex};
-    use ccsync_core::schedule::Schedule;
+    use ccsync_core::mapping::rules::MappingStatus;
+    use ccsync_core::mapping::schedule::Schedule;
+    use ccsync_core::mapping::{admin, search::AccountIndex};
+    use ccsync_core::vendor::directory::Platform;
 
     #[tokio::test]
     async fn manual_map_unmap_and_retry_work_with_auto_sync() {
@@ -186,7 +186,7 @@ mod admin {
         let run = || auto_sync::run(&connections, "RingCentral", &options, &NoProgress, &cancel);
         run().await.unwrap();
         let store = connections.store_handle();
-        let rows = mapping_admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral).unwrap();
+        let rows = admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral).unwrap();
         assert_eq!(rows.len(), 300);
         let multiple = rows
             .iter()
@@ -203,7 +203,7 @@ mod admin {
             .unwrap()
             .to_owned();
 
-        let mapped = mapping_admin::map_user(
+        let mapped = admin::map_user(
             &mut store.lock().unwrap(),
             Platform::Ringcentral,
             multiple.record_id,
@@ -213,7 +213,7 @@ mod admin {
         assert_eq!(mapped.status, Some(MappingStatus::MappedManual));
         assert_eq!(mapped.account_id.as_deref(), Some(candidate.as_str()));
         run().await.unwrap();
-        let after = mapping_admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral).unwrap();
+        let after = admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral).unwrap();
         assert_eq!(
             after.iter().find(|r| r.record_id == multiple.record_id).unwrap().status,
             Some(MappingStatus::MappedManual)
@@ -224,7 +224,7 @@ mod admin {
             .iter()
             .find(|r| r.status == Some(MappingStatus::MappedAuto))
             .unwrap();
-        let taken = mapping_admin::map_user(
+        let taken = admin::map_user(
             &mut store.lock().unwrap(),
             Platform::Ringcentral,
             multiple.record_id,
@@ -233,19 +233,18 @@ mod admin {
         assert!(taken.unwrap_err().to_string().contains("already mapped"));
 
         // Unmap an auto mapping: Auto Sync leaves the pair alone; Retry lets it link again.
-        let unmapped =
-            mapping_admin::unmap_user(&mut store.lock().unwrap(), Platform::Ringcentral, other.record_id).unwrap();
+        let unmapped = admin::unmap_user(&mut store.lock().unwrap(), Platform::Ringcentral, other.record_id).unwrap();
         assert_eq!(unmapped.status, Some(MappingStatus::UnmappedByAdmin));
         run().await.unwrap();
         let row = |id| {
-            mapping_admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral)
+            admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral)
                 .unwrap()
                 .into_iter()
                 .find(|r| r.record_id == id)
                 .unwrap()
         };
         assert_eq!(row(other.record_id).status, Some(MappingStatus::UnmappedByAdmin));
-        mapping_admin::retry_user(&mut store.lock().unwrap(), Platform::Ringcentral, other.record_id).unwrap();
+        admin::retry_user(&mut store.lock().unwrap(), Platform::Ringcentral, other.record_id).unwrap();
         run().await.unwrap();
         assert_eq!(row(other.record_id).status, Some(MappingStatus::MappedAuto));
         assert_eq!(row(other.record_id).account_id, other.account_id);
@@ -288,23 +287,35 @@ mod admin {
         let store = connections.store_handle();
         let store = store.lock().unwrap();
         assert_eq!(
-            mapping_admin::schedule_info(&store, Platform::Webex).unwrap().next_run,
+            ccsync_core::mapping::schedule::schedule_info(&store, Platform::Webex)
+                .unwrap()
+                .next_run,
             None
         );
-        let info =
-            mapping_admin::set_schedule(&store, Platform::Webex, &Schedule::EveryMinutes { minutes: 15 }).unwrap();
+        let info = ccsync_core::mapping::schedule::set_schedule(
+            &store,
+            Platform::Webex,
+            &Schedule::EveryMinutes { minutes: 15 },
+        )
+        .unwrap();
         assert!(info.next_run.is_some());
         assert_eq!(
-            mapping_admin::schedule_info(&store, Platform::Webex).unwrap().schedule,
+            ccsync_core::mapping::schedule::schedule_info(&store, Platform::Webex)
+                .unwrap()
+                .schedule,
             Schedule::EveryMinutes { minutes: 15 }
         );
-        let too_often = mapping_admin::set_schedule(&store, Platform::Webex, &Schedule::EveryMinutes { minutes: 2 });
+        let too_often = ccsync_core::mapping::schedule::set_schedule(
+            &store,
+            Platform::Webex,
+            &Schedule::EveryMinutes { minutes: 2 },
+        );
         assert!(too_often.unwrap_err().to_string().contains("5 minutes"));
     }
 
     #[tokio::test]
     async fn importing_mappings_checks_every_row_then_maps_all_or_nothing() {
-        use ccsync_core::mapping_import::{self, ImportAction};
+        use ccsync_core::mapping::transfer::{self, ImportAction};
         let (emulator, connections, dir) = setup(120).await;
         auto_sync::run(
             &connections,
@@ -316,7 +327,7 @@ mod admin {
         .await
         .unwrap();
         let store = connections.store_handle();
-        let rows = mapping_admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral).unwrap();
+        let rows = admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral).unwrap();
         let unmapped: Vec<_> = rows
             .iter()
             .filter(|r| r.status == Some(MappingStatus::UnmappedNoMatch))
@@ -336,7 +347,7 @@ mod admin {
             "CXone user email,Platform,Account email\n{},ringcentral,{contractor}\nnobody@example.com,ringcentral,{contractor}\n{},RingCentral,{contractor}\n",
             unmapped[0].email, unmapped[1].email
         );
-        let plan = mapping_import::plan(&store.lock().unwrap(), Platform::Ringcentral, csv.as_bytes()).unwrap();
+        let plan = transfer::plan(&store.lock().unwrap(), Platform::Ringcentral, csv.as_bytes()).unwrap();
         assert_eq!((plan.map, plan.invalid), (1, 2), "{:?}", plan.rows);
         assert!(plan.rows[1].message.contains("nobody@example.com") && plan.rows[1].line == 3);
         assert!(
@@ -344,20 +355,20 @@ mod admin {
             "the same account twice: {:?}",
             plan.rows[2]
         );
-        let refused = mapping_import::commit(&mut store.lock().unwrap(), Platform::Ringcentral, &plan).unwrap_err();
+        let refused = transfer::commit(&mut store.lock().unwrap(), Platform::Ringcentral, &plan).unwrap_err();
         assert!(refused.to_string().contains("nothing was imported"));
 
         let fixed = format!(
             "CXone user email,Platform,Account email\n{},ringcentral,{contractor}\n",
             unmapped[0].email
         );
-        let plan = mapping_import::plan(&store.lock().unwrap(), Platform::Ringcentral, fixed.as_bytes()).unwrap();
+        let plan = transfer::plan(&store.lock().unwrap(), Platform::Ringcentral, fixed.as_bytes()).unwrap();
         assert_eq!(plan.rows[0].action, ImportAction::Map);
         assert_eq!(
-            mapping_import::commit(&mut store.lock().unwrap(), Platform::Ringcentral, &plan).unwrap(),
+            transfer::commit(&mut store.lock().unwrap(), Platform::Ringcentral, &plan).unwrap(),
             1
         );
-        let row = mapping_admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral)
+        let row = admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral)
             .unwrap()
             .into_iter()
             .find(|r| r.record_id == unmapped[0].record_id)
@@ -366,9 +377,9 @@ mod admin {
 
         // Export → import: every row is unchanged (mapped rows match, unmapped ones have no account).
         let path = dir.path().join("mappings.csv");
-        mapping_admin::export_mappings(&store.lock().unwrap(), Platform::Ringcentral, &path).unwrap();
+        transfer::export_mappings(&store.lock().unwrap(), Platform::Ringcentral, &path).unwrap();
         let exported = std::fs::read(&path).unwrap();
-        let again = mapping_import::plan(&store.lock().unwrap(), Platform::Ringcentral, exported.as_slice()).unwrap();
+        let again = transfer::plan(&store.lock().unwrap(), Platform::Ringcentral, exported.as_slice()).unwrap();
         assert_eq!(
             (again.map, again.invalid, again.unchanged),
             (0, 0, 120),
@@ -414,7 +425,7 @@ mod admin {
 
     #[tokio::test]
     async fn an_email_two_accounts_share_is_refused_in_an_import() {
-        use ccsync_core::mapping_import::{self, ImportAction};
+        use ccsync_core::mapping::transfer::{self, ImportAction};
         let (emulator, connections, _dir) = setup(150).await;
         auto_sync::run(
             &connections,
@@ -426,7 +437,7 @@ mod admin {
         .await
         .unwrap();
         let store = connections.store_handle();
-        let rows = mapping_admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral).unwrap();
+        let rows = admin::list_rows(&store.lock().unwrap(), Platform::Ringcentral).unwrap();
         let multiple = rows
             .iter()
             .find(|r| r.status == Some(MappingStatus::UnmappedMultiple))
@@ -450,7 +461,7 @@ mod admin {
             multiple.user_id,
             shared.trim()
         );
-        let plan = mapping_import::plan(&store.lock().unwrap(), Platform::Ringcentral, csv.as_bytes()).unwrap();
+        let plan = transfer::plan(&store.lock().unwrap(), Platform::Ringcentral, csv.as_bytes()).unwrap();
         assert_eq!(plan.rows[0].action, ImportAction::Invalid);
         assert!(
             plan.rows[0].message.contains("use the account id"),
@@ -461,7 +472,7 @@ mod admin {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_runner_never_runs_a_platform_twice_at_once_and_runs_schedules_when_due() {
-        use ccsync_core::auto_sync::Runner;
+        use ccsync_core::mapping::auto_sync::Runner;
         use ccsync_emulator::{Fault, FaultRule};
         let (emulator, connections, _dir) = setup(30).await;
         AutoSyncOptions {
@@ -488,7 +499,7 @@ mod admin {
 
         // Every 10 minutes, with an injected clock: nothing before, one run when due, none right after.
         let store = connections.store_handle();
-        mapping_admin::set_schedule(
+        ccsync_core::mapping::schedule::set_schedule(
             &store.lock().unwrap(),
             Platform::Webex,
             &Schedule::EveryMinutes { minutes: 10 },
@@ -514,7 +525,7 @@ mod admin {
             .await
             .unwrap()
             .is_some());
-        let info = mapping_admin::schedule_info(&store.lock().unwrap(), Platform::Webex).unwrap();
+        let info = ccsync_core::mapping::schedule::schedule_info(&store.lock().unwrap(), Platform::Webex).unwrap();
         assert!(info.last_run.is_some() && info.next_run.is_some());
     }
 }

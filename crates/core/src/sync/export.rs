@@ -1,19 +1,12 @@
-//! CSV export of stored records: UTF-8 with a BOM (so Excel shows accents), and cells that a
-//! spreadsheet would run as a formula escaped with a leading apostrophe.
+//! The Records screen's CSV export of what Synchronize stored: UTF-8 with a BOM (so Excel shows
+//! accents), every cell escaped by [`crate::spreadsheet::escape_formula`].
 
 use std::path::Path;
 
 use crate::model::Entity;
+use crate::spreadsheet::escape_formula;
 use crate::store::Store;
 use crate::{Error, Result};
-
-/// Makes a cell safe to open in a spreadsheet: `=`, `+`, `-`, `@`, tab and CR start formulas there.
-pub fn escape_formula(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
-        _ => cell.into(),
-    }
-}
 
 /// Writes every stored record of `entity` to `path`; returns the number of rows.
 pub fn export_records(store: &Store, entity: Entity, path: &Path) -> Result<usize> {
@@ -61,18 +54,4 @@ pub fn export_records(store: &Store, entity: Entity, path: &Path) -> Result<usiz
     }
     std::fs::write(path, bytes).map_err(|e| Error::io_at(path, e))?;
     Ok(records.len())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape_formula;
-
-    #[test]
-    fn formula_starts_are_escaped_and_the_rest_kept() {
-        assert_eq!(escape_formula("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(escape_formula("@cmd"), "'@cmd");
-        assert_eq!(escape_formula("-1"), "'-1");
-        assert_eq!(escape_formula("José"), "José");
-        assert_eq!(escape_formula(""), "");
-    }
 }

@@ -4,9 +4,9 @@
 use ccsync_emulator::{demo as creds, Emulator, TenantConfig};
 use secrecy::SecretString;
 
-use crate::connections::Connections;
-use crate::model::{Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind};
-use crate::{Error, Result};
+use ccsync_core::connections::Connections;
+use ccsync_core::model::{Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind};
+use ccsync_core::{Error, Result};
 
 pub const DEMO_CONNECTION_NAME: &str = "Demo tenant";
 /// The seed of the demo tenant's generated data: the same seed always gives the same tenant.

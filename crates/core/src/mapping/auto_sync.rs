@@ -10,14 +10,14 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::connections::Connections;
-use crate::directory::{ExternalAccount, Platform};
-use crate::mapping::{self, AutoSyncCounts, MappingUser};
+use crate::mapping::rules::{self, AutoSyncCounts, MappingUser};
 use crate::model::{ConnectionKind, FieldChange};
 use crate::progress::{self, Progress};
-use crate::retry::RetryPolicy;
 use crate::store::mappings::{platform_str, save_accounts, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
+use crate::vendor::directory::{ExternalAccount, Platform};
+use crate::vendor::retry::RetryPolicy;
 use crate::{Error, Result};
 
 /// The security-profile permission that counts as "User Mapping: Map" (the real key is not
@@ -141,7 +141,7 @@ pub fn match_and_write(
     source: &RunSource<'_>,
 ) -> Result<AutoSyncResult> {
     let current = store.mapping_states(platform)?;
-    let (decided, counts) = mapping::auto_sync(users, accounts, &current);
+    let (decided, counts) = rules::auto_sync(users, accounts, &current);
     let tx = store.conn_mut().transaction()?;
     let now = now_rfc3339();
     let start = RunStart {
@@ -163,8 +163,8 @@ pub fn match_and_write(
         if old.status != state.status || old.account_id != state.account_id || old.flag != state.flag {
             let change = FieldChange {
                 field: format!("{} mapping", platform_str(platform)),
-                old: mapping::describe_state(&old),
-                new: mapping::describe_state(state),
+                old: rules::describe_state(&old),
+                new: rules::describe_state(state),
             };
             runs::insert_audit(&tx, run_id, *user, "mapping", &[change], &now)?;
             changed += 1;
@@ -315,7 +315,7 @@ impl Runner {
         let due = {
             let store = self.connections.store_handle();
             let store = store.lock().unwrap_or_else(|p| p.into_inner());
-            crate::mapping_admin::is_due(&store, platform, now)?
+            crate::mapping::schedule::is_due(&store, platform, now)?
         };
         if !due {
             return Ok(None);
@@ -327,7 +327,11 @@ impl Runner {
             .format(&time::format_description::well_known::Rfc3339)
             .map_err(|e| Error::Internal(e.to_string()))?;
         let store = self.connections.store_handle();
-        crate::mapping_admin::record_scheduled_run(&store.lock().unwrap_or_else(|p| p.into_inner()), platform, &stamp)?;
+        crate::mapping::schedule::record_scheduled_run(
+            &store.lock().unwrap_or_else(|p| p.into_inner()),
+            platform,
+            &stamp,
+        )?;
         result.map(Some)
     }
 }

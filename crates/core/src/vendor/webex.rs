@@ -3,8 +3,8 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::http::{self, Answer};
 use crate::model::{Fact, TestOutcome};
+use crate::vendor::http::{self, Answer};
 use crate::{Error, Result};
 
 pub const DEFAULT_API_URL: &str = "https://webexapis.com";
@@ -78,7 +78,7 @@ pub async fn test_connection(client: &reqwest::Client, creds: &WebexCredentials)
 pub struct WebexDirectory {
     pub http: reqwest::Client,
     pub creds: WebexCredentials,
-    pub policy: crate::retry::RetryPolicy,
+    pub policy: crate::vendor::retry::RetryPolicy,
 }
 
 #[derive(Deserialize)]
@@ -113,14 +113,14 @@ impl WebexDirectory {
         &self,
         progress: &dyn crate::progress::Progress,
         cancel: &tokio_util::sync::CancellationToken,
-    ) -> Result<Vec<super::ExternalAccount>> {
+    ) -> Result<Vec<super::directory::ExternalAccount>> {
         let base = http::parse_base_url(&self.creds.api_url)?;
         let mut url = base.join("/v1/people").map_err(|e| Error::Internal(e.to_string()))?;
         url.query_pairs_mut().append_pair("max", "1000");
         let mut accounts = Vec::new();
         loop {
             let token = self.creds.access_token.expose_secret().trim().to_owned();
-            let answer = crate::retry::send(
+            let answer = crate::vendor::retry::send(
                 || self.http.get(url.clone()).bearer_auth(&token),
                 &url,
                 "people list",
@@ -146,7 +146,7 @@ impl WebexDirectory {
                     .unwrap_or_default();
                 // `status` is presence (idle people read "inactive"); only loginEnabled says deactivated.
                 let deactivated = !flag(person.get("loginEnabled"), true);
-                super::ExternalAccount {
+                super::directory::ExternalAccount {
                     id: person.get("id").and_then(|i| i.as_str()).unwrap_or_default().to_owned(),
                     name: person
                         .get("displayName")
@@ -168,16 +168,16 @@ impl WebexDirectory {
     }
 }
 
-impl super::Directory for WebexDirectory {
-    fn platform(&self) -> super::Platform {
-        super::Platform::Webex
+impl super::directory::Directory for WebexDirectory {
+    fn platform(&self) -> super::directory::Platform {
+        super::directory::Platform::Webex
     }
 
     fn list_accounts<'a>(
         &'a self,
         progress: &'a dyn crate::progress::Progress,
         cancel: &'a tokio_util::sync::CancellationToken,
-    ) -> futures::future::BoxFuture<'a, Result<Vec<super::ExternalAccount>>> {
+    ) -> futures::future::BoxFuture<'a, Result<Vec<super::directory::ExternalAccount>>> {
         Box::pin(self.list(progress, cancel))
     }
 }

@@ -10,8 +10,8 @@ use url::Url;
 
 use super::auth::{self, CxoneCredentials, TokenSet};
 use super::ADMIN_API_PATH;
-use crate::http::Answer;
-use crate::retry::{self, RetryPolicy};
+use crate::vendor::http::Answer;
+use crate::vendor::retry::{self, RetryPolicy};
 use crate::{Error, Result};
 
 /// Refresh this long before the token's stated expiry.

@@ -3,8 +3,8 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::http::{self, Answer};
 use crate::model::{Fact, TestOutcome};
+use crate::vendor::http::{self, Answer};
 use crate::{Error, Result};
 
 pub const DEFAULT_SERVER_URL: &str = "https://platform.ringcentral.com";
@@ -169,13 +169,13 @@ fn json_id(value: &serde_json::Value) -> String {
 pub struct RingCentralDirectory {
     pub http: reqwest::Client,
     pub creds: RingCentralCredentials,
-    pub policy: crate::retry::RetryPolicy,
+    pub policy: crate::vendor::retry::RetryPolicy,
 }
 
 impl RingCentralDirectory {
     /// RingCentral's documented wait after a 429 without `Retry-After`.
-    pub fn default_policy() -> crate::retry::RetryPolicy {
-        crate::retry::RetryPolicy {
+    pub fn default_policy() -> crate::vendor::retry::RetryPolicy {
+        crate::vendor::retry::RetryPolicy {
             rate_limit_default: std::time::Duration::from_secs(30),
             ..Default::default()
         }
@@ -185,7 +185,7 @@ impl RingCentralDirectory {
         &self,
         progress: &dyn crate::progress::Progress,
         cancel: &tokio_util::sync::CancellationToken,
-    ) -> Result<Vec<super::ExternalAccount>> {
+    ) -> Result<Vec<super::directory::ExternalAccount>> {
         let token = token(&self.http, &self.creds).await?;
         let base = http::parse_base_url(&self.creds.server_url)?;
         let mut accounts = Vec::new();
@@ -198,7 +198,7 @@ impl RingCentralDirectory {
                 .append_pair("type", "User")
                 .append_pair("perPage", "1000")
                 .append_pair("page", &page.to_string());
-            let answer = crate::retry::send(
+            let answer = crate::vendor::retry::send(
                 || self.http.get(url.clone()).bearer_auth(token.expose_secret()),
                 &url,
                 "extension list",
@@ -214,7 +214,7 @@ impl RingCentralDirectory {
                 let extension: Extension = serde_json::from_value(record.clone()).ok()?;
                 let kind = record.get("type").and_then(|t| t.as_str()).unwrap_or("User");
                 let status = record.get("status").and_then(|s| s.as_str()).unwrap_or("");
-                Some(super::ExternalAccount {
+                Some(super::directory::ExternalAccount {
                     id: json_id(&extension.id),
                     name: extension.name.unwrap_or_default(),
                     emails: extension.contact.and_then(|c| c.email).into_iter().collect(),
@@ -255,16 +255,16 @@ struct Navigation {
     next_page: Option<serde_json::Value>,
 }
 
-impl super::Directory for RingCentralDirectory {
-    fn platform(&self) -> super::Platform {
-        super::Platform::Ringcentral
+impl super::directory::Directory for RingCentralDirectory {
+    fn platform(&self) -> super::directory::Platform {
+        super::directory::Platform::Ringcentral
     }
 
     fn list_accounts<'a>(
         &'a self,
         progress: &'a dyn crate::progress::Progress,
         cancel: &'a tokio_util::sync::CancellationToken,
-    ) -> futures::future::BoxFuture<'a, Result<Vec<super::ExternalAccount>>> {
+    ) -> futures::future::BoxFuture<'a, Result<Vec<super::directory::ExternalAccount>>> {
         Box::pin(self.list(progress, cancel))
     }
 }

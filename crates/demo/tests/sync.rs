@@ -6,13 +6,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ccsync_core::connections::Connections;
-use ccsync_core::cxone::admin::FetchOptions;
 use ccsync_core::model::*;
 use ccsync_core::progress::NoProgress;
-use ccsync_core::retry::RetryPolicy;
 use ccsync_core::secrets::MemoryStore;
 use ccsync_core::store::Store;
 use ccsync_core::sync::{self, PullOptions};
+use ccsync_core::vendor::cxone::admin::FetchOptions;
+use ccsync_core::vendor::retry::RetryPolicy;
 use ccsync_core::ErrorCode;
 use ccsync_emulator::{demo, Emulator, Fault, FaultRule, Shape, TenantConfig};
 use tokio_util::sync::CancellationToken;

@@ -19,7 +19,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::directory::ExternalAccount;
+use crate::vendor::directory::ExternalAccount;
 
 /// Where a user stands on one platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::http::{self, Answer};
+use crate::vendor::http::{self, Answer};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone)]

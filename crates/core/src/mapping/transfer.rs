@@ -1,19 +1,20 @@
-//! Importing mappings from CSV: one row per mapping (CXone user email or id, platform, account email
+//! Mappings to and from CSV. Export writes one row per CXone user; import reads one row per mapping (CXone user email or id, platform, account email
 //! or id). A dry run checks every row and says what would happen; the commit applies the valid rows
 //! as manual mappings in one transaction, or none if any row is invalid.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::directory::Platform;
-use crate::mapping::{self, MappingRow, MappingStatus};
-use crate::mapping_admin;
+use crate::mapping::admin;
+use crate::mapping::rules::{self, MappingRow, MappingStatus};
 use crate::store::mappings::{platform_str, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
+use crate::vendor::directory::Platform;
 use crate::{Error, Result};
 
 /// What an import row will do.
@@ -91,23 +92,23 @@ pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<Impo
     };
     let platform_col = column(PLATFORM_HEADERS);
 
-    let rows = mapping_admin::list_rows(store, platform)?;
-    let accounts = mapping_admin::stored_accounts(store, platform)?;
+    let rows = admin::list_rows(store, platform)?;
+    let accounts = admin::stored_accounts(store, platform)?;
     // Every key (id or email) with all it names: a key that names two is ambiguous, not a guess.
     let mut user_by_key: HashMap<String, Vec<&MappingRow>> = HashMap::new();
     for r in &rows {
         user_by_key.entry(r.user_id.clone()).or_default().push(r);
-        if let Some(key) = mapping::email_key(&r.email) {
+        if let Some(key) = rules::email_key(&r.email) {
             user_by_key.entry(key).or_default().push(r);
         }
     }
-    let mut account_by_key: HashMap<String, Vec<&crate::directory::ExternalAccount>> = HashMap::new();
+    let mut account_by_key: HashMap<String, Vec<&crate::vendor::directory::ExternalAccount>> = HashMap::new();
     for a in &accounts {
         account_by_key.entry(a.id.clone()).or_default().push(a);
         for key in a
             .emails
             .iter()
-            .filter_map(|e| mapping::email_key(e))
+            .filter_map(|e| rules::email_key(e))
             .collect::<std::collections::BTreeSet<_>>()
         {
             account_by_key.entry(key).or_default().push(a);
@@ -142,10 +143,10 @@ pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<Impo
         let wanted_platform = platform_col.map(cell).unwrap_or_default();
         let found_user = user_by_key
             .get(&user)
-            .or_else(|| mapping::email_key(&user).and_then(|k| user_by_key.get(&k)));
+            .or_else(|| rules::email_key(&user).and_then(|k| user_by_key.get(&k)));
         let found_account = account_by_key
             .get(&account)
-            .or_else(|| mapping::email_key(&account).and_then(|k| account_by_key.get(&k)));
+            .or_else(|| rules::email_key(&account).and_then(|k| account_by_key.get(&k)));
         row.message = if !wanted_platform.is_empty() && squash(&wanted_platform) != platform_str(platform) {
             format!(
                 "Platform \"{wanted_platform}\" is not the one being imported ({}).",
@@ -221,11 +222,11 @@ pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) ->
             summary.invalid
         )));
     }
-    let accounts: HashMap<String, crate::directory::ExternalAccount> = mapping_admin::stored_accounts(store, platform)?
+    let accounts: HashMap<String, crate::vendor::directory::ExternalAccount> = admin::stored_accounts(store, platform)?
         .into_iter()
         .map(|a| (a.id.clone(), a))
         .collect();
-    let rows = mapping_admin::list_rows(store, platform)?;
+    let rows = admin::list_rows(store, platform)?;
     let states = store.mapping_states(platform)?;
     let now = now_rfc3339();
     let tx = store.conn_mut().transaction()?;
@@ -251,12 +252,12 @@ pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) ->
             continue;
         }
         let old = states.get(&record_id).cloned().unwrap_or_default();
-        let new = mapping::map_manually(account, &old);
+        let new = rules::map_manually(account, &old);
         save_state(&tx, platform, record_id, &new, &now)?;
         let change = crate::model::FieldChange {
             field: format!("{} mapping", platform_str(platform)),
-            old: mapping::describe_state(&old),
-            new: mapping::describe_state(&new),
+            old: rules::describe_state(&old),
+            new: rules::describe_state(&new),
         };
         runs::insert_audit(&tx, run_id, record_id, "mapping", &[change], &now)?;
         done += 1;
@@ -269,4 +270,50 @@ pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) ->
     runs::finish_run(&tx, run_id, "succeeded", &counts, 0, None)?;
     tx.commit()?;
     Ok(done)
+}
+
+/// Writes the platform's mappings as CSV (one row per CXone user): what `import` will read back.
+pub fn export_mappings(store: &Store, platform: Platform, path: &Path) -> Result<usize> {
+    let rows = admin::list_rows(store, platform)?;
+    let mut bytes = Vec::from("\u{feff}".as_bytes());
+    {
+        let mut writer = csv::Writer::from_writer(&mut bytes);
+        let err = |e: csv::Error| Error::Internal(format!("writing CSV: {e}"));
+        writer
+            .write_record([
+                "CXone user email",
+                "CXone user id",
+                "Name",
+                "Platform",
+                "Account email",
+                "Account id",
+                "Status",
+                "Detail",
+            ])
+            .map_err(err)?;
+        for r in &rows {
+            let status = r.status.map(|s| {
+                serde_json::to_value(s)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            });
+            let cells = [
+                r.email.as_str(),
+                &r.user_id,
+                &r.name,
+                platform_str(platform),
+                r.account_email.as_deref().unwrap_or(""),
+                r.account_id.as_deref().unwrap_or(""),
+                status.as_deref().unwrap_or("not_attempted"),
+                &r.detail,
+            ];
+            writer
+                .write_record(cells.iter().map(|c| crate::spreadsheet::escape_formula(c).into_owned()))
+                .map_err(err)?;
+        }
+        writer.flush()?;
+    }
+    std::fs::write(path, bytes)?;
+    Ok(rows.len())
 }

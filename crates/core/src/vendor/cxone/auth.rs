@@ -6,8 +6,8 @@ use serde::Deserialize;
 use url::Url;
 
 use super::ADMIN_API_PATH;
-use crate::http::{self, Answer};
 use crate::model::{Fact, TestOutcome};
+use crate::vendor::http::{self, Answer};
 use crate::{Error, Result};
 
 /// What the password grant needs. Secrets stay wrapped until the moment they are sent.

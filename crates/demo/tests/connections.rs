@@ -391,14 +391,14 @@ async fn webex_test_checks_the_token() {
 #[tokio::test]
 async fn the_demo_tenant_creates_its_connections_that_test_green_and_survive_restarts() {
     let f = fixture();
-    let first = ccsync_core::demo::start(&f.connections).await.unwrap();
+    let first = ccsync_demo::start(&f.connections).await.unwrap();
     assert!(first.connection.is_demo);
     let outcome = f.connections.test(&first.connection.id).await.unwrap();
     assert!(outcome.summary.contains(demo::BUSINESS_UNIT_NAME));
     drop(first);
 
     // The next launch gets a new port; the same connection follows it.
-    let again = ccsync_core::demo::resume(&f.connections)
+    let again = ccsync_demo::resume(&f.connections)
         .await
         .unwrap()
         .expect("a demo connection exists");

@@ -1,9 +1,14 @@
-//! When Auto Sync runs next. Pure: the clock is passed in, so tests need no sleeping.
+//! When Auto Sync runs by itself: the schedule rules (pure: the clock is passed in, so tests need
+//! no sleeping), and each platform's saved schedule in the store.
 
+use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime, Time, UtcOffset};
 use ts_rs::TS;
 
+use crate::store::mappings::platform_str;
+use crate::store::{now_rfc3339, Store};
+use crate::vendor::directory::Platform;
 use crate::{Error, Result};
 
 /// An Auto Sync schedule, per platform.
@@ -91,6 +96,95 @@ pub fn due(
     schedule
         .next_after(last_run.unwrap_or(created), offset)
         .is_some_and(|next| next <= now)
+}
+
+/// A platform's saved schedule: what it is, when it was set, when it last ran.
+struct SavedSchedule {
+    schedule: Schedule,
+    created: Option<time::OffsetDateTime>,
+    last_run: Option<String>,
+}
+
+fn parse_timestamp(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
+fn local_offset() -> time::UtcOffset {
+    time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC)
+}
+
+fn saved_schedule(store: &Store, platform: Platform) -> Result<Option<SavedSchedule>> {
+    let found: Option<(String, String, Option<String>)> = store
+        .conn()
+        .query_row(
+            "SELECT schedule, created_at, last_run FROM auto_sync_schedules WHERE platform = ?1",
+            [platform_str(platform)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    Ok(found.map(|(schedule, created, last_run)| SavedSchedule {
+        schedule: serde_json::from_str(&schedule).unwrap_or(Schedule::Off),
+        created: parse_timestamp(&created),
+        last_run,
+    }))
+}
+
+/// The platform's schedule, with its last and next run.
+pub fn schedule_info(store: &Store, platform: Platform) -> Result<ScheduleInfo> {
+    let Some(saved) = saved_schedule(store, platform)? else {
+        return Ok(ScheduleInfo {
+            schedule: Schedule::Off,
+            last_run: None,
+            next_run: None,
+        });
+    };
+    let from = saved.last_run.as_deref().and_then(parse_timestamp).or(saved.created);
+    let next_run = from
+        .and_then(|f| saved.schedule.next_after(f, local_offset()))
+        .and_then(|n| n.format(&time::format_description::well_known::Rfc3339).ok());
+    Ok(ScheduleInfo {
+        schedule: saved.schedule,
+        last_run: saved.last_run,
+        next_run,
+    })
+}
+
+pub fn set_schedule(store: &Store, platform: Platform, schedule: &Schedule) -> Result<ScheduleInfo> {
+    schedule.validate()?;
+    let json = serde_json::to_string(schedule).map_err(|e| Error::Internal(e.to_string()))?;
+    store.conn().execute(
+        "INSERT INTO auto_sync_schedules (platform, schedule, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (platform) DO UPDATE SET schedule = excluded.schedule, created_at = excluded.created_at",
+        params![platform_str(platform), json, now_rfc3339()],
+    )?;
+    schedule_info(store, platform)
+}
+
+/// Whether the platform's scheduled Auto Sync is due at `now` (one catch-up run after a miss).
+pub fn is_due(store: &Store, platform: Platform, now: time::OffsetDateTime) -> Result<bool> {
+    let Some(SavedSchedule {
+        schedule,
+        created: Some(created),
+        last_run,
+    }) = saved_schedule(store, platform)?
+    else {
+        return Ok(false);
+    };
+    Ok(due(
+        &schedule,
+        last_run.as_deref().and_then(parse_timestamp),
+        created,
+        now,
+        local_offset(),
+    ))
+}
+
+pub fn record_scheduled_run(store: &Store, platform: Platform, at: &str) -> Result<()> {
+    store.conn().execute(
+        "UPDATE auto_sync_schedules SET last_run = ?2 WHERE platform = ?1",
+        params![platform_str(platform), at],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -11,17 +11,17 @@ use rusqlite::{params, OptionalExtension};
 use tokio_util::sync::CancellationToken;
 
 use crate::connections::Connections;
-use crate::cxone::admin::{self, FetchOptions, FetchedRecord};
-use crate::cxone::session::CxoneSession;
 use crate::model::{
     ApplyResult, Connection, ConnectionSettings, Entity, FieldChange, PlanRow, PlanStatus, PlanSummary, Selection,
     SyncPlan,
 };
 use crate::progress::{self, Progress};
-use crate::retry::RetryPolicy;
 use crate::store::records::Existing;
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
+use crate::vendor::cxone::admin::{self, FetchOptions, FetchedRecord};
+use crate::vendor::cxone::session::CxoneSession;
+use crate::vendor::retry::RetryPolicy;
 use crate::{Error, Result};
 
 /// How to pull.

@@ -1,0 +1,176 @@
+//! What the admin does to one user on the User Mapping screen and with `ccsync map …`, besides
+//! Auto Sync: list the rows, map by hand, unmap, retry. Every change to a mapping is an audit row
+//! under a `sync_runs` row of its own.
+
+use rusqlite::{params, OptionalExtension};
+
+use crate::mapping::rules::{self, MappingMethod, MappingRow, MappingState, MappingStatus};
+use crate::model::FieldChange;
+use crate::store::mappings::{platform_str, save_state};
+use crate::store::runs::{self, RunCounts, RunStart};
+use crate::store::{now_rfc3339, Store};
+use crate::vendor::directory::{ExternalAccount, Platform};
+use crate::{Error, Result};
+
+const ROW_SQL: &str = "
+    SELECT r.id, r.cxone_id, r.name, r.detail, m.status, m.account_id, a.name, json_extract(a.emails, '$[0]'),
+           m.detail, m.attempts,
+           COALESCE(m.flag, CASE WHEN r.missing_upstream_since IS NOT NULL
+                                 THEN 'The user is no longer in CXone (since ' || r.missing_upstream_since || ').' END),
+           m.updated_at
+    FROM records r
+    LEFT JOIN mappings m ON m.user_record_id = r.id AND m.platform = ?1
+    LEFT JOIN external_accounts a ON a.platform = ?1 AND a.account_id = m.account_id
+    WHERE r.entity = 'users'";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MappingRow> {
+    let status: Option<String> = r.get(4)?;
+    let status: Option<MappingStatus> = status.and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok());
+    Ok(MappingRow {
+        record_id: r.get(0)?,
+        user_id: r.get(1)?,
+        name: r.get(2)?,
+        email: r.get(3)?,
+        method: status.and_then(|s| match s {
+            MappingStatus::MappedAuto => Some(MappingMethod::Auto),
+            MappingStatus::MappedManual => Some(MappingMethod::Manual),
+            _ => None,
+        }),
+        status,
+        account_id: r.get(5)?,
+        account_name: r.get(6)?,
+        account_email: r.get(7)?,
+        detail: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+        attempts: r.get::<_, Option<u32>>(9)?.unwrap_or(0),
+        flag: r.get(10)?,
+        updated_at: r.get(11)?,
+    })
+}
+
+/// Every stored CXone user with where it stands on `platform`.
+pub fn list_rows(store: &Store, platform: Platform) -> Result<Vec<MappingRow>> {
+    let mut stmt = store
+        .conn()
+        .prepare_cached(&format!("{ROW_SQL} ORDER BY r.name COLLATE NOCASE, r.id"))?;
+    let rows = stmt.query_map([platform_str(platform)], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn one_row(store: &Store, platform: Platform, record_id: i64) -> Result<MappingRow> {
+    store
+        .conn()
+        .query_row(
+            &format!("{ROW_SQL} AND r.id = ?2"),
+            params![platform_str(platform), record_id],
+            row,
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound("That CXone user is not in the store any more. Reload the list.".into()))
+}
+
+/// The platform's accounts as last listed by Auto Sync.
+pub fn stored_accounts(store: &Store, platform: Platform) -> Result<Vec<ExternalAccount>> {
+    let mut stmt = store
+        .conn()
+        .prepare_cached(
+            "SELECT account_id, name, emails, active, raw FROM external_accounts WHERE platform = ?1 AND missing_since IS NULL",
+        )?;
+    let rows = stmt.query_map([platform_str(platform)], |r| {
+        let emails: String = r.get(2)?;
+        Ok(ExternalAccount {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            emails: serde_json::from_str(&emails).unwrap_or_default(),
+            active: r.get(3)?,
+            raw: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Applies an administrator's change to one user's mapping, with its audit row.
+fn change(
+    store: &mut Store,
+    platform: Platform,
+    record_id: i64,
+    what: &str,
+    decide: impl FnOnce(&MappingState) -> Result<MappingState>,
+) -> Result<MappingRow> {
+    let old = store.mapping_states(platform)?.remove(&record_id).unwrap_or_default();
+    let new = decide(&old)?;
+    let now = now_rfc3339();
+    let tx = store.conn_mut().transaction()?;
+    let start = RunStart {
+        kind: what,
+        entity: None,
+        connection_id: None,
+        connection_name: platform_str(platform),
+        started_at: &now,
+    };
+    let run_id = runs::insert_run(&tx, &start)?;
+    save_state(&tx, platform, record_id, &new, &now)?;
+    let change = FieldChange {
+        field: format!("{} mapping", platform_str(platform)),
+        old: rules::describe_state(&old),
+        new: rules::describe_state(&new),
+    };
+    runs::insert_audit(&tx, run_id, record_id, "mapping", &[change], &now)?;
+    runs::finish_run(
+        &tx,
+        run_id,
+        "succeeded",
+        &RunCounts {
+            updated: 1,
+            ..RunCounts::default()
+        },
+        0,
+        None,
+    )?;
+    tx.commit()?;
+    one_row(store, platform, record_id)
+}
+
+/// Maps a user to an account by hand (Auto Sync will not change it). The account must be one
+/// Auto Sync listed, and not mapped to someone else.
+pub fn map_user(store: &mut Store, platform: Platform, record_id: i64, account_id: &str) -> Result<MappingRow> {
+    let account = stored_accounts(store, platform)?
+        .into_iter()
+        .find(|a| a.id == account_id)
+        .ok_or_else(|| {
+            Error::NotFound(
+                "That account is not in the last list from the platform. Run Auto Sync to refresh it.".into(),
+            )
+        })?;
+    let holder = store.mapping_states(platform)?.into_iter().find(|(user, s)| {
+        *user != record_id
+            && s.status.is_some_and(MappingStatus::is_mapped)
+            && s.account_id.as_deref() == Some(account_id)
+    });
+    if let Some((user, _)) = holder {
+        let name = one_row(store, platform, user)
+            .map(|r| r.name)
+            .unwrap_or_else(|_| "another user".into());
+        return Err(Error::InvalidInput(format!(
+            "{} is already mapped to {name}. Unmap it there first.",
+            account.name
+        )));
+    }
+    change(store, platform, record_id, "manual_mapping", |old| {
+        Ok(rules::map_manually(&account, old))
+    })
+}
+
+pub fn unmap_user(store: &mut Store, platform: Platform, record_id: i64) -> Result<MappingRow> {
+    change(store, platform, record_id, "manual_mapping", |old| {
+        Ok(rules::unmap(old))
+    })
+}
+
+pub fn retry_user(store: &mut Store, platform: Platform, record_id: i64) -> Result<MappingRow> {
+    change(store, platform, record_id, "manual_mapping", |old| {
+        let mut state = rules::retry(old);
+        // Shown as "not yet attempted" until the next Auto Sync.
+        state.detail = "Will be tried again on the next Auto Sync.".into();
+        Ok(state)
+    })
+}

@@ -1,0 +1,169 @@
+//! Map User's type-ahead search: a platform's accounts held in memory and ranked by name and
+//! email as the administrator types (nucleo's fuzzy matcher, with highlight ranges).
+
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+use super::admin::{list_rows, stored_accounts};
+use super::rules::{AccountMatch, MappingStatus};
+use crate::store::Store;
+use crate::vendor::directory::{ExternalAccount, Platform};
+use crate::Result;
+
+/// Accounts in memory for Map User's search: ranked by name and email as the administrator types.
+pub struct AccountIndex {
+    accounts: Vec<(ExternalAccount, Option<String>)>,
+    haystacks: Vec<(Haystack, Haystack)>,
+}
+
+/// Text to search, kept as bytes when it is ASCII (the matcher's much faster path).
+enum Haystack {
+    Ascii(Vec<u8>),
+    Unicode(Vec<char>),
+}
+
+impl Haystack {
+    fn new(text: &str) -> Haystack {
+        if text.is_ascii() {
+            Haystack::Ascii(text.as_bytes().to_vec())
+        } else {
+            Haystack::Unicode(text.chars().collect())
+        }
+    }
+
+    fn utf32(&self) -> Utf32Str<'_> {
+        match self {
+            Haystack::Ascii(bytes) => Utf32Str::Ascii(bytes),
+            Haystack::Unicode(chars) => Utf32Str::Unicode(chars),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Haystack::Ascii(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            Haystack::Unicode(chars) => chars.iter().collect(),
+        }
+    }
+}
+
+impl AccountIndex {
+    /// `accounts` with, for each, the name of the user it is mapped to (if any).
+    pub fn new(accounts: Vec<(ExternalAccount, Option<String>)>) -> AccountIndex {
+        let haystacks = accounts
+            .iter()
+            .map(|(a, _)| {
+                (
+                    Haystack::new(&a.name),
+                    Haystack::new(a.emails.first().map(|e| e.trim()).unwrap_or("")),
+                )
+            })
+            .collect();
+        AccountIndex { accounts, haystacks }
+    }
+
+    pub fn load(store: &Store, platform: Platform) -> Result<AccountIndex> {
+        let rows = list_rows(store, platform)?;
+        let holders: std::collections::HashMap<String, String> = rows
+            .into_iter()
+            .filter(|r| r.status.is_some_and(MappingStatus::is_mapped))
+            .filter_map(|r| Some((r.account_id?, r.name)))
+            .collect();
+        let accounts = stored_accounts(store, platform)?
+            .into_iter()
+            .map(|a| {
+                let holder = holders.get(&a.id).cloned();
+                (a, holder)
+            })
+            .collect();
+        Ok(AccountIndex::new(accounts))
+    }
+
+    pub fn len(&self) -> usize {
+        self.accounts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+    }
+
+    /// The best `limit` accounts for `query` (fuzzy, case-insensitive), with the matched ranges.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<AccountMatch> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Vec::new();
+        }
+        let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+        // Each core scores its share of the accounts (every keystroke searches them all).
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let chunk = self.haystacks.len().div_ceil(threads).max(1);
+        let mut scored: Vec<(u32, usize)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = self
+                .haystacks
+                .chunks(chunk)
+                .enumerate()
+                .map(|(part, haystacks)| {
+                    let pattern = &pattern;
+                    scope.spawn(move || {
+                        let mut matcher = Matcher::new(Config::DEFAULT);
+                        let mut found = Vec::new();
+                        for (offset, (name, email)) in haystacks.iter().enumerate() {
+                            let by_name = pattern.score(name.utf32(), &mut matcher);
+                            let by_email = pattern.score(email.utf32(), &mut matcher);
+                            if let Some(best) = by_name.max(by_email) {
+                                found.push((best, part * chunk + offset));
+                            }
+                        }
+                        found
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("a search thread does not panic"))
+                .collect()
+        });
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let keep = limit.min(scored.len());
+        if keep == 0 {
+            return Vec::new();
+        }
+        scored.select_nth_unstable_by(keep - 1, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.truncate(keep);
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored
+            .into_iter()
+            .map(|(score, i)| {
+                let (account, holder) = &self.accounts[i];
+                let (name, email) = &self.haystacks[i];
+                AccountMatch {
+                    account_id: account.id.clone(),
+                    name: account.name.clone(),
+                    email: email.text(),
+                    active: account.active,
+                    score: score as f32,
+                    name_highlights: ranges(&pattern, &mut matcher, name),
+                    email_highlights: ranges(&pattern, &mut matcher, email),
+                    mapped_to: holder.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The matched character positions of `text`, merged into `[start, end)` ranges.
+fn ranges(pattern: &Pattern, matcher: &mut Matcher, text: &Haystack) -> Vec<(u32, u32)> {
+    let mut indices = Vec::new();
+    if pattern.indices(text.utf32(), matcher, &mut indices).is_none() {
+        return Vec::new();
+    }
+    indices.sort_unstable();
+    indices.dedup();
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for i in indices {
+        match out.last_mut() {
+            Some(last) if last.1 == i => last.1 = i + 1,
+            _ => out.push((i, i + 1)),
+        }
+    }
+    out
+}
