@@ -59,11 +59,16 @@ pub(crate) fn now_secs() -> u64 {
 
 /// The current time as CXone writes it, e.g. `2026-01-05T09:00:00.000Z`.
 pub fn now_rfc3339() -> String {
+    cxone_time(time::OffsetDateTime::now_utc())
+}
+
+/// A time as CXone writes it, in UTC with milliseconds: `2026-01-05T09:00:00.000Z`.
+pub(crate) fn cxone_time(at: time::OffsetDateTime) -> String {
     let format =
         time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    time::OffsetDateTime::now_utc()
+    at.to_offset(time::UtcOffset::UTC)
         .format(&format)
-        .expect("formatting the current time cannot fail")
+        .expect("formatting a UTC time cannot fail")
 }
 
 pub(crate) fn sign(state: &AppState, typ: &str, ttl: u64) -> String {

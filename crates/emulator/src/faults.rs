@@ -1,4 +1,5 @@
-//! Fault injection: rules matched by path prefix, applied before the real handler runs.
+//! Fault injection: rules matched by path prefix, applied before the real handler runs. Paths are
+//! case-insensitive (see `paths`), so prefixes match in any letter case too.
 
 use std::time::Duration;
 
@@ -105,22 +106,25 @@ impl FaultPlan {
     }
 
     pub fn count(&self, prefix: &str) -> usize {
-        self.seen_paths.iter().filter(|p| p.starts_with(prefix)).count()
+        let prefix = prefix.to_ascii_lowercase();
+        self.seen_paths.iter().filter(|p| p.starts_with(&prefix)).count()
     }
 
     /// Records the request and returns the fault to apply to it, if any.
     fn next_fault(&mut self, path: &str) -> Option<Fault> {
-        self.seen_paths.push(path.to_owned());
+        let path = path.to_ascii_lowercase();
         for (rule, matched) in &mut self.rules {
-            if !path.starts_with(&rule.path_prefix) {
+            if !path.starts_with(&rule.path_prefix.to_ascii_lowercase()) {
                 continue;
             }
             *matched += 1;
             let applied = matched.saturating_sub(rule.skip);
             if *matched > rule.skip && rule.times.is_none_or(|t| applied <= t) {
+                self.seen_paths.push(path);
                 return Some(rule.fault.clone());
             }
         }
+        self.seen_paths.push(path);
         None
     }
 }
@@ -212,6 +216,7 @@ mod tests {
         assert_eq!(seen, vec![None, Some(fault.clone()), Some(fault), None, None]);
         assert_eq!(plan.next_fault("/auth/token"), None, "other paths are untouched");
         assert_eq!(plan.count("/inContactAPI"), 5);
+        assert_eq!(plan.count("/incontactapi"), 5, "prefixes match in any case");
         assert_eq!(plan.count("/"), 6);
     }
 }

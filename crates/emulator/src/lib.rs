@@ -1,6 +1,7 @@
 //! A local emulator of the vendor APIs CC Sync talks to (NICE CXone, RingCentral, Webex), served by
 //! axum on 127.0.0.1. It backs the core's contract tests and the app's built-in demo tenant, and
-//! can inject faults (error statuses, non-JSON bodies, truncated bodies, delays) per route.
+//! can inject faults (error statuses, non-JSON bodies, truncated bodies, delays) per route. Paths
+//! match in any letter case, as the vendors' do.
 
 // Handlers return `Result<_, Response>` to short-circuit with an error answer; boxing buys nothing here.
 #![allow(clippy::result_large_err)]
@@ -10,6 +11,7 @@ mod cxone;
 pub mod data;
 pub mod directory;
 pub mod faults;
+mod paths;
 mod ringcentral;
 mod tenant;
 mod webex;
@@ -129,10 +131,15 @@ impl Drop for Emulator {
 }
 
 fn router(state: SharedState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .merge(cxone::routes())
         .merge(ringcentral::routes())
         .merge(webex::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), faults::inject))
-        .with_state(state)
+        .with_state(state);
+    // A layer on the routes runs after routing; this outer router has only a fallback, so its
+    // layer sees every request first and can lower-case the path the routes are matched on.
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::from_fn(paths::lowercase))
 }

@@ -1,35 +1,87 @@
-//! RingCentral: the JWT-bearer token grant and the caller's own extension.
+//! RingCentral: the JWT-bearer token grant, the account's extension list and single extensions,
+//! under `~` or the numeric account id alike.
 
 use std::collections::HashMap;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::auth;
+use crate::directory::Account;
+use crate::paths::route;
 use crate::SharedState;
 
 const JWT_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 pub(crate) const ACCOUNT_ID: u64 = 159_048_008;
+const OWN_EXTENSION_ID: u64 = 62_264_425_008;
 
 pub(crate) fn routes() -> Router<SharedState> {
-    Router::new()
-        .route("/restapi/oauth/token", post(token))
-        .route("/restapi/v1.0/account/~/extension/~", get(own_extension))
-        .route("/restapi/v1.0/account/~/extension", get(extensions))
+    let mut router = Router::new();
+    router = route(router, "/restapi/oauth/token", post(token));
+    router = route(router, "/restapi/v1.0/account/{account}/extension", get(extensions));
+    router = route(
+        router,
+        "/restapi/v1.0/account/{account}/extension/{extension}",
+        get(extension),
+    );
+    router
 }
 
-/// `GET /restapi/v1.0/account/~/extension?type=User&page=N&perPage=M` (1-based pages, at most
-/// 1000 a page; `navigation.nextPage` only when there is one).
+/// The account in a path: `~` (the caller's) or its numeric id, which links and `uri` fields use.
+fn check_account(account: &str) -> Result<(), Response> {
+    if account == "~" || account == ACCOUNT_ID.to_string() {
+        Ok(())
+    } else {
+        Err(not_found("accountId", account))
+    }
+}
+
+/// RingCentral's 404: `CMN-102`, naming the parameter that matched nothing.
+fn not_found(parameter: &str, value: &str) -> Response {
+    let message = format!("Resource for parameter [{parameter}] is not found");
+    let body = json!({
+        "errorCode": "CMN-102",
+        "message": message,
+        "errors": [{"errorCode": "CMN-102", "message": message, "parameterName": parameter, "parameterValue": value}]
+    });
+    (StatusCode::NOT_FOUND, Json(body)).into_response()
+}
+
+/// `…/account/{~|id}/extension`: the account's own extensions base URL, with the numeric id.
+fn extensions_base(state: &SharedState) -> String {
+    format!("{}/restapi/v1.0/account/{ACCOUNT_ID}/extension", state.base_url)
+}
+
+/// One extension record, as the list and `extension/{id}` give it.
+fn extension_json(base: &str, account: &Account) -> Value {
+    let id = account.id.parse::<u64>().unwrap_or_default();
+    json!({
+        "uri": format!("{base}/{}", account.id),
+        "id": id,
+        "extensionNumber": (id % 10_000).to_string(),
+        "name": format!("{} {}", account.first_name, account.last_name),
+        "type": "User",
+        "status": if account.active { "Enabled" } else { "Disabled" },
+        "contact": {"firstName": account.first_name, "lastName": account.last_name, "email": account.email},
+        "hidden": false
+    })
+}
+
+/// `GET /restapi/v1.0/account/{~|id}/extension?type=User&page=N&perPage=M` (1-based pages, at
+/// most 1000 a page; `navigation.nextPage` only when there is one). Links carry the numeric
+/// account id and the caller's other parameters, as the real API's do.
 async fn extensions(
     State(state): State<SharedState>,
     headers: HeaderMap,
-    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
+    Path(account): Path<String>,
+    uri: Uri,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(response) = check_token(&state, &headers) {
+    if let Err(response) = check_token(&state, &headers).and_then(|()| check_account(&account)) {
         return response;
     }
     let get = |name: &str| {
@@ -47,25 +99,26 @@ async fn extensions(
     let accounts = &data.ringcentral.accounts;
     let total = accounts.len();
     let total_pages = total.div_ceil(per_page).max(1);
-    let base = format!("{}/restapi/v1.0/account/{ACCOUNT_ID}/extension", state.base_url);
-    let records: Vec<serde_json::Value> = accounts
+    let base = extensions_base(&state);
+    let start = (page - 1).saturating_mul(per_page);
+    let records: Vec<Value> = accounts
         .iter()
-        .skip((page - 1) * per_page)
+        .skip(start)
         .take(per_page)
-        .map(|a| {
-            json!({
-                "uri": format!("{base}/{}", a.id),
-                "id": a.id.parse::<u64>().unwrap_or_default(),
-                "extensionNumber": (a.id.parse::<u64>().unwrap_or_default() % 10_000).to_string(),
-                "name": format!("{} {}", a.first_name, a.last_name),
-                "type": "User",
-                "status": if a.active { "Enabled" } else { "Disabled" },
-                "contact": {"firstName": a.first_name, "lastName": a.last_name, "email": a.email},
-                "hidden": false
-            })
-        })
+        .map(|a| extension_json(&base, a))
         .collect();
-    let link = |p: usize| json!({"uri": format!("{base}?page={p}&perPage={per_page}")});
+    let others: String = uri
+        .query()
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .filter(|pair| {
+            let name = pair.split('=').next().unwrap_or("");
+            !name.is_empty() && !name.eq_ignore_ascii_case("page") && !name.eq_ignore_ascii_case("perPage")
+        })
+        .map(|pair| format!("&{pair}"))
+        .collect();
+    let page_uri = |p: usize| format!("{base}?page={p}&perPage={per_page}{others}");
+    let link = |p: usize| json!({"uri": page_uri(p)});
     let mut navigation = serde_json::Map::new();
     navigation.insert("firstPage".into(), link(1));
     navigation.insert("lastPage".into(), link(total_pages));
@@ -75,13 +128,38 @@ async fn extensions(
     if page > 1 {
         navigation.insert("previousPage".into(), link(page - 1));
     }
+    let mut paging = json!({"page": page, "totalPages": total_pages, "perPage": per_page, "totalElements": total});
+    if !records.is_empty() {
+        // 0-based indexes of the page's first and last element; omitted when it is empty.
+        paging["pageStart"] = json!(start);
+        paging["pageEnd"] = json!(start + records.len() - 1);
+    }
     Json(json!({
-        "uri": format!("{base}?page={page}&perPage={per_page}"),
+        "uri": page_uri(page),
         "records": records,
-        "paging": {"page": page, "totalPages": total_pages, "perPage": per_page, "totalElements": total},
+        "paging": paging,
         "navigation": navigation
     }))
     .into_response()
+}
+
+/// `GET /restapi/v1.0/account/{~|id}/extension/{~|extensionId}`: one extension (`~` is the caller's).
+async fn extension(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    Path((account, extension)): Path<(String, String)>,
+) -> Response {
+    if let Err(response) = check_token(&state, &headers).and_then(|()| check_account(&account)) {
+        return response;
+    }
+    if extension == "~" || extension == OWN_EXTENSION_ID.to_string() {
+        return own_extension(&state);
+    }
+    let data = state.data.lock().unwrap();
+    match data.ringcentral.accounts.iter().find(|a| a.id == extension) {
+        Some(found) => Json(extension_json(&extensions_base(&state), found)).into_response(),
+        None => not_found("extensionId", &extension),
+    }
 }
 
 fn rc_error(status: StatusCode, error: &str, code: &str, message: &str) -> Response {
@@ -134,7 +212,7 @@ async fn token(
         "refresh_token": refresh,
         "refresh_token_expires_in": 604800,
         "scope": "ReadAccounts",
-        "owner_id": "62264425008",
+        "owner_id": OWN_EXTENSION_ID.to_string(),
         "endpoint_id": "p7GZlEVHRwKDwbx6UkH0YQ"
     }))
     .into_response()
@@ -153,14 +231,12 @@ pub(crate) fn check_token(state: &SharedState, headers: &HeaderMap) -> Result<()
     }
 }
 
-async fn own_extension(State(state): State<SharedState>, headers: HeaderMap) -> Response {
-    if let Err(response) = check_token(&state, &headers) {
-        return response;
-    }
+/// The API user's own extension (the admin who signed in; not one of the directory's users).
+fn own_extension(state: &SharedState) -> Response {
     let base = &state.base_url;
     Json(json!({
-        "uri": format!("{base}/restapi/v1.0/account/{ACCOUNT_ID}/extension/62264425008"),
-        "id": 62264425008u64,
+        "uri": format!("{base}/restapi/v1.0/account/{ACCOUNT_ID}/extension/{OWN_EXTENSION_ID}"),
+        "id": OWN_EXTENSION_ID,
         "extensionNumber": "101",
         "name": "Demo Administrator",
         "type": "User",

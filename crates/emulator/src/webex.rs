@@ -8,14 +8,14 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::auth;
+use crate::paths::route;
 use crate::SharedState;
 
 pub(crate) const ORG_ID: &str = "Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi9kZW1vLW9yZw";
 
 pub(crate) fn routes() -> Router<SharedState> {
-    Router::new()
-        .route("/v1/people/me", get(me))
-        .route("/v1/people", get(people))
+    let router = route(Router::new(), "/v1/people/me", get(me));
+    route(router, "/v1/people", get(people))
 }
 
 /// `GET /v1/people?max=N`: pages follow the `Link: <…>; rel="next"` URL, whose cursor is opaque.

@@ -2,59 +2,15 @@
 //! mixed-case emails, inactive users, teams and security profiles. Tests can change them while
 //! the server runs (to see updates, inserts between pages, removals upstream).
 
-use serde::Serialize;
-use serde_json::value::RawValue;
+mod agent;
+
 use serde_json::{json, Value};
 
+pub use self::agent::{team_uuid, Agent};
 use crate::tenant::{Shape, TenantConfig};
 
 /// When every seeded record was last updated (updates made later carry the real time).
 pub const SEEDED_AT: &str = "2026-01-05T09:00:00.000Z";
-
-#[derive(Debug, Clone)]
-pub struct Agent {
-    pub agent_id: u64,
-    pub user_id: String,
-    pub user_name: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub is_active: bool,
-    pub team: usize,
-    pub profile: usize,
-    pub last_updated: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AgentOut<'a> {
-    agent_id: u64,
-    #[serde(rename = "userID", skip_serializing_if = "Option::is_none")]
-    user_id_v34: Option<&'a str>,
-    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
-    user_id_legacy: Option<&'a str>,
-    user_name: &'a str,
-    first_name: &'a str,
-    middle_name: &'a str,
-    last_name: &'a str,
-    email_address: &'a str,
-    is_active: bool,
-    locked: bool,
-    team_id: u64,
-    team_name: &'a str,
-    report_to_id: u64,
-    is_supervisor: bool,
-    profile_id: u64,
-    profile_name: &'a str,
-    user_type: &'a str,
-    last_updated: &'a str,
-    create_date: &'a str,
-    time_zone: &'a str,
-    country: &'a str,
-    internal_id: String,
-    custom1: &'a str,
-    notes: &'a str,
-}
 
 #[derive(Debug, Clone)]
 pub struct Named {
@@ -182,6 +138,7 @@ pub struct TenantData {
     pub skills: Vec<Named>,
     pub dispositions: Vec<Named>,
     pub codes: Vec<Named>,
+    pub teams: Vec<Named>,
     pub ringcentral: crate::directory::SeededDirectory,
     pub webex: crate::directory::SeededDirectory,
     next_agent_id: u64,
@@ -196,6 +153,7 @@ impl TenantData {
             skills: Vec::new(),
             dispositions: Vec::new(),
             codes: Vec::new(),
+            teams: Vec::new(),
             ringcentral: Default::default(),
             webex: Default::default(),
             next_agent_id: 30_100_000,
@@ -238,6 +196,11 @@ impl TenantData {
             .iter()
             .enumerate()
             .map(|(i, (n, _, t))| named(1021 + i as u64, n, i != 6, *t))
+            .collect();
+        data.teams = TEAMS
+            .iter()
+            .enumerate()
+            .map(|(i, n)| named(11070 + i as u64, n, true, 0))
             .collect();
         data.ringcentral = crate::directory::seed(&data.agents, 1);
         data.webex = crate::directory::seed(&data.agents, 2);
@@ -293,39 +256,6 @@ impl TenantData {
         }
     }
 
-    /// An agent as the Admin API lists it (a borrowed struct: a list of 100,000 renders fast).
-    pub fn agent_json(&self, agent: &Agent, shape: Shape) -> Box<RawValue> {
-        let (profile_id, profile_name, _) = PROFILES[agent.profile];
-        let user_id = agent.user_id.as_str();
-        let out = AgentOut {
-            agent_id: agent.agent_id,
-            user_id_v34: (shape == Shape::V34).then_some(user_id),
-            user_id_legacy: (shape == Shape::Legacy).then_some(user_id),
-            user_name: &agent.user_name,
-            first_name: &agent.first_name,
-            middle_name: "",
-            last_name: &agent.last_name,
-            email_address: &agent.email,
-            is_active: agent.is_active,
-            locked: false,
-            team_id: 11070 + agent.team as u64,
-            team_name: TEAMS[agent.team],
-            report_to_id: 30_000_001,
-            is_supervisor: agent.profile == 1,
-            profile_id,
-            profile_name,
-            user_type: profile_name,
-            last_updated: &agent.last_updated,
-            create_date: SEEDED_AT,
-            time_zone: "(GMT-07:00) Mountain Time (US & Canada)",
-            country: "US",
-            internal_id: format!("E{}", agent.agent_id % 100_000),
-            custom1: "",
-            notes: "",
-        };
-        serde_json::value::to_raw_value(&out).expect("an agent serializes")
-    }
-
     pub fn campaign_json(&self, campaign: &Named, shape: Shape) -> Value {
         match shape {
             Shape::V34 => json!({"id": campaign.id, "name": campaign.name, "isActive": campaign.is_active,
@@ -363,6 +293,58 @@ impl TenantData {
             Shape::Legacy => json!({"OutStateId": code.id, "OutStateName": code.name, "IsActive": code.is_active,
                                     "IsAcw": acw, "AgentTimeoutMins": code.extra}),
         }
+    }
+}
+
+/// The classification names behind `classificationId` 1–4 (illustrative).
+const CLASSIFICATIONS: [&str; 4] = ["Success", "Failure", "Callback", "Neutral"];
+
+impl TenantData {
+    pub fn team_json(&self, team: &Named) -> Value {
+        json!({"teamId": team.id, "teamName": team.name, "isActive": team.is_active, "description": "",
+               "lastUpdateTime": team.last_updated})
+    }
+
+    /// The unavailable codes valid for a team: most of them, a different few missing per team.
+    pub fn team_codes(&self, team: &Named) -> Vec<&Named> {
+        let t = team.id.saturating_sub(11070);
+        self.codes
+            .iter()
+            .filter(|c| (t + c.id.saturating_sub(1021)) % 4 != 3)
+            .collect()
+    }
+
+    /// A code as `GET /teams/{id}/unavailable-codes` lists it: v34 spells `outstateId` and sends
+    /// the timeout as a string; older versions spell `outStateId`.
+    pub fn team_code_json(&self, code: &Named, shape: Shape) -> Value {
+        let acw = CODES.iter().find(|c| c.0 == code.name).map(|c| c.1).unwrap_or(false);
+        let timeout = code.extra.to_string();
+        match shape {
+            Shape::V34 => json!({"outstateId": code.id, "outstateName": code.name, "isActive": code.is_active,
+                                 "isAcw": acw, "agentTimeoutMins": timeout}),
+            Shape::Legacy => json!({"outStateId": code.id, "outStateName": code.name, "isActive": code.is_active,
+                                    "isAcw": acw, "agentTimeoutMins": timeout}),
+        }
+    }
+
+    /// The dispositions assigned to a skill (its Post Contact tab): most, a different few missing per skill.
+    pub fn skill_dispositions(&self, skill: &Named) -> Vec<&Named> {
+        let k = skill.id.saturating_sub(4001);
+        self.dispositions.iter().filter(|d| (k + d.extra) % 3 != 2).collect()
+    }
+
+    /// A disposition as `GET /skills/{id}/dispositions` lists it.
+    pub fn skill_disposition_json(&self, disposition: &Named) -> Value {
+        let outcome = DISPOSITIONS
+            .get(disposition.extra as usize)
+            .map(|d| d.1)
+            .unwrap_or("Final");
+        json!({"dispositionId": disposition.id, "dispositionName": disposition.name,
+               "displayOrder": disposition.extra + 1,
+               "classification": CLASSIFICATIONS[(disposition.extra % 4) as usize],
+               "reportingGroup": "", "systemOutcome": outcome, "requireCommitmentAmount": false,
+               "requireRescheduleDate": outcome == "Reschedule", "agentSpecific": false,
+               "isPreviewDisposition": false})
     }
 }
 
