@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 
 import { MappingScreen } from "../mapping/MappingScreen";
-import { highlightParts } from "../mapping/mapping";
+import { highlightParts, pointsToConnections } from "../mapping/mapping";
 import type { AccountMatch, MappingRow } from "../platform";
 import {
   accountMatch,
@@ -11,8 +11,11 @@ import {
   autoSyncResult,
   deferred,
   installBackend,
+  keyringUnavailableError,
   mappingRow,
+  noConnectionError,
   scheduleInfo,
+  secretMissingError,
   sendProgress,
   type Handler,
 } from "../test/fakeBackend";
@@ -223,10 +226,11 @@ describe("User Mapping: list", () => {
   });
 
   it("shows a missing-connection error with a button to Connections", async () => {
-    const message = "Add a RingCentral connection under Connections first.";
+    const error = noConnectionError("ringcentral");
+    const message = error.message;
     setup({
       list_mappings: () => {
-        throw apiError("not_found", message);
+        throw error;
       },
     });
     const onNavigate = vi.fn();
@@ -495,11 +499,11 @@ describe("User Mapping: Auto Sync", () => {
   });
 
   it("shows a no-connection error from Auto Sync with a button to Connections", async () => {
-    const message =
-      "Add a RingCentral connection under Connections before running Auto Sync.";
+    const error = noConnectionError("ringcentral");
+    const message = error.message;
     setup({
       run_auto_sync: () => {
-        throw apiError("not_found", message);
+        throw error;
       },
     });
     const onNavigate = vi.fn();
@@ -511,6 +515,46 @@ describe("User Mapping: Auto Sync", () => {
     expect(within(panel).getByRole("alert")).toHaveTextContent(message);
     await user.click(within(panel).getByTestId("go-to-connections"));
     expect(onNavigate).toHaveBeenCalledWith("connections");
+  });
+
+  it("decides on Go to Connections by the error code, never by the message", async () => {
+    // A sentence that names Connections does not make the button appear: only the code does.
+    setup({
+      run_auto_sync: () => {
+        throw apiError("unexpected_response", "Check the Connections screen, then try again.");
+      },
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen onNavigate={vi.fn()} />);
+    await screen.findAllByTestId("mapping-row");
+    await user.click(screen.getByTestId("run-auto-sync"));
+    const panel = await screen.findByTestId("auto-sync-error");
+    expect(within(panel).getByRole("alert")).toHaveTextContent(
+      "Auto Sync failed: Check the Connections screen, then try again.",
+    );
+    expect(within(panel).queryByTestId("go-to-connections")).not.toBeInTheDocument();
+  });
+
+  it("points to Connections for a missing connection, a missing secret or rejected credentials only", () => {
+    expect(pointsToConnections(noConnectionError("ringcentral"))).toBe(true);
+    expect(pointsToConnections(noConnectionError("cxone"))).toBe(true);
+    expect(pointsToConnections(secretMissingError("RingCentral", "jwt_credential"))).toBe(true);
+    expect(
+      pointsToConnections(
+        apiError(
+          "auth_failed",
+          "RingCentral rejected the JWT credential: it may be revoked, expired, or made for another app. Create a new JWT credential and paste it under Connections.",
+        ),
+      ),
+    ).toBe(true);
+    // The keyring is fixed in the operating system, not on the Connections screen.
+    expect(pointsToConnections(keyringUnavailableError())).toBe(false);
+    expect(pointsToConnections(apiError("not_found", "Add one under Connections."))).toBe(false);
+    expect(pointsToConnections(apiError("rate_limited", "RingCentral is rate limiting requests."))).toBe(false);
+    // A code from a newer backend (accepted by isApiError) is not a reason to send anyone away,
+    // and neither is a name Object.prototype happens to have.
+    expect(pointsToConnections({ code: "some_new_code", message: "Connections" } as never)).toBe(false);
+    expect(pointsToConnections({ code: "toString", message: "x" } as never)).toBe(false);
   });
 });
 

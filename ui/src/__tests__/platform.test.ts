@@ -34,6 +34,7 @@ import {
   setSchedule,
   unmapUser,
   fetchPlan,
+  hasCode,
   isApiError,
   isCancelled,
   listConnections,
@@ -164,6 +165,17 @@ describe("platform", () => {
     const error = await fetchPlan("c1", "users", true).catch((e: unknown) => e);
     expect(isApiError(error) && isCancelled(error)).toBe(true);
     expect(isCancelled({ code: "timeout", message: "x" })).toBe(false);
+  });
+
+  it("branches on the code, never on the message", () => {
+    const error = { code: "no_connection", message: "The sync was cancelled." } as const;
+    expect(hasCode(error, "no_connection")).toBe(true);
+    expect(hasCode(error, "auth_failed", "no_connection")).toBe(true);
+    expect(hasCode(error, "cancelled")).toBe(false);
+    expect(isCancelled(error)).toBe(false);
+    expect(hasCode(error)).toBe(false);
+    // @ts-expect-error a code that does not exist is a type error
+    expect(hasCode(error, "no_connections")).toBe(false);
   });
 
   it("passes camelCase arguments to the User Mapping commands", async () => {

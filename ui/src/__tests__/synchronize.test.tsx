@@ -146,7 +146,7 @@ describe("Synchronize: fetching", () => {
           return pending.promise;
         },
         cancel_sync: () => {
-          pending.reject(apiError("cancelled" as never, "The sync was cancelled."));
+          pending.reject(apiError("cancelled", "The sync was cancelled."));
           return null;
         },
       },
@@ -368,7 +368,7 @@ describe("Synchronize: selecting and applying", () => {
           return pending.promise;
         },
         cancel_sync: () => {
-          pending.reject(apiError("cancelled" as never, "Cancelled."));
+          pending.reject(apiError("cancelled", "Cancelled."));
           return null;
         },
       },

@@ -2,9 +2,11 @@ import { useCallback, useEffect, useRef, useState } from "react";
 
 import { ProgressBar } from "../components/ProgressBar";
 import { formatCount } from "../format";
+import { useCancellableJob } from "../jobs/useCancellableJob";
 import {
   chooseCsvSavePath,
   chooseImportFiles,
+  hasCode,
   importCancel,
   importCommit,
   importEnqueue,
@@ -13,10 +15,8 @@ import {
   importPreview,
   importQueue,
   importWriteErrors,
-  isCancelled,
   onFilesDropped,
   type ApiError,
-  type ProgressEvent,
   type UserImportEdit,
   type UserImportPreview,
   type UserImportQueue,
@@ -47,7 +47,8 @@ type PreviewState =
   | { status: "error"; path: string; error: ApiError }
   | { status: "ready"; path: string; preview: UserImportPreview; key: number };
 
-type Busy = { op: "plan" | "commit"; progress: ProgressEvent | null; cancelling: boolean };
+/** The two long jobs of an import: the label of `useCancellableJob`. */
+type Op = "plan" | "commit";
 
 /** An error shown in the banner; `rerun` offers the dry run again (a stale commit). */
 type Banner = { error: ApiError; rerun: boolean };
@@ -58,8 +59,6 @@ type ErrorsFileState =
   | { status: "done"; rows: number; path: string };
 
 const CANCELLED_TEXT = "Cancelled: nothing was written.";
-
-const ignore = () => {};
 
 /**
  * CSV Import of users: files dropped on the window (or browsed) wait in a queue; each is mapped,
@@ -76,7 +75,7 @@ export function ImportScreen() {
   const [tableVersion, setTableVersion] = useState(0);
   const [problemsOnly, setProblemsOnly] = useState(false);
   const [editing, setEditing] = useState<UserImportRow | null>(null);
-  const [busy, setBusy] = useState<Busy | null>(null);
+  const { busy, isBusy, run, cancel: cancelJob } = useCancellableJob<Op>(importCancel);
   const [banner, setBanner] = useState<Banner | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [errorsFile, setErrorsFile] = useState<ErrorsFileState>({ status: "idle" });
@@ -85,7 +84,6 @@ export function ImportScreen() {
   const [finishing, setFinishing] = useState(false);
 
   const mounted = useRef(true);
-  const busyRef = useRef(false);
   /** The file whose preview is shown or on its way. */
   const shownPath = useRef<string | null>(null);
   const previewTicket = useRef(0);
@@ -94,7 +92,7 @@ export function ImportScreen() {
     mounted.current = true;
     return () => {
       mounted.current = false;
-      if (busyRef.current) void importCancel().catch(ignore);
+      // A running dry run or commit is cancelled by useCancellableJob.
     };
   }, []);
 
@@ -216,7 +214,7 @@ export function ImportScreen() {
   /** Discard, Skip or Finish: the current file is done and the next one (if any) opens. */
   async function finishCurrent() {
     const current = queue?.current;
-    if (finishing || busyRef.current || !current) return;
+    if (finishing || isBusy() || !current) return;
     setFinishing(true);
     setBanner(null);
     setNotice(null);
@@ -233,79 +231,62 @@ export function ImportScreen() {
     }
   }
 
-  const onProgress = useCallback((event: ProgressEvent) => {
-    if (!mounted.current) return;
-    setBusy((current) => (current ? { ...current, progress: event } : current));
-  }, []);
-
   async function runDryRun() {
-    if (busyRef.current || preview.status !== "ready") return;
+    if (preview.status !== "ready") return;
     if (mappingProblems(draft.mappings).length > 0 || !isRegion(draft.region)) return;
-    busyRef.current = true;
-    setBanner(null);
-    setNotice(null);
-    setSummary(null);
-    setCommitted(null);
-    setEditing(null);
-    setErrorsFile({ status: "idle" });
-    setBusy({ op: "plan", progress: null, cancelling: false });
-    try {
-      const planned = await importPlan(
-        preview.path,
+    const path = preview.path;
+    const outcome = await run((onProgress) => {
+      setBanner(null);
+      setNotice(null);
+      setSummary(null);
+      setCommitted(null);
+      setEditing(null);
+      setErrorsFile({ status: "idle" });
+      return importPlan(
+        path,
         draft.mappings,
         draft.mode,
         draft.region.trim().toUpperCase(),
         delimiter || null,
         onProgress,
       );
-      if (!mounted.current) return;
-      setSummary(planned);
+    }, "plan");
+    if (outcome.status === "refused" || !mounted.current) return;
+    if (outcome.status === "done") {
+      setSummary(outcome.value);
       setProblemsOnly(false);
       setPlanKey((n) => n + 1);
-    } catch (reason) {
-      if (!mounted.current) return;
-      const error = reason as ApiError;
-      if (isCancelled(error)) setNotice(CANCELLED_TEXT);
-      else setBanner({ error, rerun: false });
-    } finally {
-      busyRef.current = false;
-      if (mounted.current) setBusy(null);
+    } else if (outcome.status === "cancelled") {
+      setNotice(CANCELLED_TEXT);
+    } else {
+      setBanner({ error: outcome.error, rerun: false });
     }
   }
 
   async function commit() {
-    if (busyRef.current || !summary) return;
-    busyRef.current = true;
-    setBanner(null);
-    setNotice(null);
-    setEditing(null);
-    setBusy({ op: "commit", progress: null, cancelling: false });
-    try {
-      const written = await importCommit(onProgress);
-      if (!mounted.current) return;
-      setCommitted(written);
-      setSummary(written);
-    } catch (reason) {
-      if (!mounted.current) return;
-      const error = reason as ApiError;
-      if (isCancelled(error)) setNotice(CANCELLED_TEXT);
-      else setBanner({ error, rerun: error.code === "stale" });
-    } finally {
-      busyRef.current = false;
-      if (mounted.current) setBusy(null);
+    if (!summary) return;
+    const outcome = await run((onProgress) => {
+      setBanner(null);
+      setNotice(null);
+      setEditing(null);
+      return importCommit(onProgress);
+    }, "commit");
+    if (outcome.status === "refused" || !mounted.current) return;
+    if (outcome.status === "done") {
+      setCommitted(outcome.value);
+      setSummary(outcome.value);
+    } else if (outcome.status === "cancelled") {
+      setNotice(CANCELLED_TEXT);
+    } else {
+      // The store changed since the dry run: offer to run it again.
+      setBanner({ error: outcome.error, rerun: hasCode(outcome.error, "stale") });
     }
   }
 
   async function cancel() {
-    setBusy((current) => (current ? { ...current, cancelling: true } : current));
-    try {
-      await importCancel();
-    } catch (reason) {
-      if (mounted.current && busyRef.current) {
-        setBusy((current) => (current ? { ...current, cancelling: false } : current));
-        setBanner({ error: reason as ApiError, rerun: false });
-      }
-    }
+    // Null unless the cancel failed while the job still runs: then say why.
+    const error = await cancelJob();
+    if (error) setBanner({ error, rerun: false });
   }
 
   async function downloadErrors() {
@@ -416,7 +397,7 @@ export function ImportScreen() {
             disabled={working || changes === 0}
             onClick={() => void commit()}
           >
-            {busy?.op === "commit" ? "Committing…" : `Commit ${plural(changes, "change", "changes")}`}
+            {busy?.label === "commit" ? "Committing…" : `Commit ${plural(changes, "change", "changes")}`}
           </button>
           <button
             type="button"
@@ -546,8 +527,8 @@ export function ImportScreen() {
         <div className="card sync-busy" data-testid="import-busy">
           <ProgressBar
             testId="import-progress"
-            name={busy.op === "plan" ? "Dry run" : "Writing users"}
-            text={busy.op === "plan" ? planProgressText(busy.progress) : commitProgressText(busy.progress)}
+            name={busy.label === "plan" ? "Dry run" : "Writing users"}
+            text={busy.label === "plan" ? planProgressText(busy.progress) : commitProgressText(busy.progress)}
             done={busy.progress ? busy.progress.done : 0}
             total={busy.progress ? busy.progress.total : null}
           />

@@ -2,12 +2,12 @@ import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react"
 
 import { ProgressBar } from "../components/ProgressBar";
 import { formatCount } from "../format";
+import { useCancellableJob } from "../jobs/useCancellableJob";
 import {
   cancelSync,
   chooseCsvOpenPath,
   chooseCsvSavePath,
   exportMappings,
-  isCancelled,
   listMappings,
   retryUser,
   runAutoSync,
@@ -16,7 +16,6 @@ import {
   type AutoSyncResult,
   type MappingRow,
   type Platform,
-  type ProgressEvent,
 } from "../platform";
 import type { ScreenId } from "../screens";
 import { ImportMappingsDialog } from "./ImportMappingsDialog";
@@ -44,8 +43,6 @@ type ListState =
   | { status: "error"; error: ApiError }
   | { status: "ready"; rows: MappingRow[] };
 
-type Busy = { progress: ProgressEvent | null; cancelling: boolean };
-
 type ExportState =
   | { status: "idle" }
   | { status: "busy" }
@@ -64,15 +61,13 @@ type Props = {
   onNavigate?: (screen: ScreenId) => void;
 };
 
-const ignore = () => {};
-
 export function MappingScreen({ onNavigate }: Props) {
   const ids = useId();
   const [platform, setPlatform] = useState<Platform>("ringcentral");
   const [list, setList] = useState<ListState>({ status: "loading" });
   const [query, setQuery] = useState("");
   const [statusFilter, setStatusFilter] = useState<StatusFilter>("all");
-  const [busy, setBusy] = useState<Busy | null>(null);
+  const { busy, run, cancel: cancelJob } = useCancellableJob(cancelSync);
   const [result, setResult] = useState<AutoSyncResult | null>(null);
   const [runError, setRunError] = useState<ApiError | null>(null);
   const [cancelled, setCancelled] = useState(false);
@@ -85,7 +80,6 @@ export function MappingScreen({ onNavigate }: Props) {
   // The row whose ⋯ button gets focus back when the Map User dialog closes.
   const refocus = useRef<number | null>(null);
   const mounted = useRef(true);
-  const busyRef = useRef(false);
   const request = useRef(0);
   const platformRef = useRef(platform);
   platformRef.current = platform;
@@ -94,7 +88,7 @@ export function MappingScreen({ onNavigate }: Props) {
     mounted.current = true;
     return () => {
       mounted.current = false;
-      if (busyRef.current) void cancelSync().catch(ignore);
+      // A running Auto Sync is cancelled by useCancellableJob.
     };
   }, []);
 
@@ -200,51 +194,35 @@ export function MappingScreen({ onNavigate }: Props) {
     document.querySelector<HTMLButtonElement>(`[data-menu-for="${id}"]`)?.focus();
   }, [mapping]);
 
-  const onProgress = useCallback((event: ProgressEvent) => {
-    if (!mounted.current) return;
-    setBusy((current) => (current ? { ...current, progress: event } : current));
-  }, []);
-
   async function startAutoSync() {
-    if (busyRef.current) return;
-    busyRef.current = true;
     const which = platform;
-    setResult(null);
-    setRunError(null);
-    setCancelled(false);
-    setActionError(null);
-    setBusy({ progress: null, cancelling: false });
-    try {
-      const outcome = await runAutoSync(which, onProgress);
-      if (!mounted.current) return;
-      setResult(outcome);
-      await load(which, true);
-    } catch (reason) {
-      if (!mounted.current) return;
-      const error = reason as ApiError;
-      if (isCancelled(error)) setCancelled(true);
-      else setRunError(error);
+    const outcome = await run(async (onProgress) => {
+      setResult(null);
+      setRunError(null);
+      setCancelled(false);
+      setActionError(null);
+      const done = await runAutoSync(which, onProgress);
+      // The run stays busy until the list shows what it mapped.
+      if (mounted.current) {
+        setResult(done);
+        await load(which, true);
+      }
+      return done;
+    });
+    if (outcome.status === "refused" || !mounted.current) return;
+    if (outcome.status !== "done") {
+      if (outcome.status === "cancelled") setCancelled(true);
+      else setRunError(outcome.error);
       // A cancelled or failed run may have mapped some users already.
       void load(which, true);
-    } finally {
-      busyRef.current = false;
-      if (mounted.current) {
-        setBusy(null);
-        setScheduleKey((n) => n + 1);
-      }
     }
+    setScheduleKey((n) => n + 1);
   }
 
   async function cancel() {
-    setBusy((current) => (current ? { ...current, cancelling: true } : current));
-    try {
-      await cancelSync();
-    } catch (reason) {
-      if (mounted.current && busyRef.current) {
-        setBusy((current) => (current ? { ...current, cancelling: false } : current));
-        setRunError(reason as ApiError);
-      }
-    }
+    // Null unless the cancel failed while the run goes on: then say why.
+    const error = await cancelJob();
+    if (error) setRunError(error);
   }
 
   async function onExport() {

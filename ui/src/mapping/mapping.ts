@@ -1,4 +1,12 @@
-import type { ApiError, AutoSyncResult, MappingRow, MappingStatus, Platform, ProgressEvent } from "../platform";
+import type {
+  ApiError,
+  AutoSyncResult,
+  ErrorCode,
+  MappingRow,
+  MappingStatus,
+  Platform,
+  ProgressEvent,
+} from "../platform";
 import { formatCount } from "../format";
 
 export const PLATFORMS: Platform[] = ["ringcentral", "webex"];
@@ -165,15 +173,40 @@ export function autoSyncProgressText(platform: Platform, event: ProgressEvent | 
   }
 }
 
-/** True when the error is best fixed on the Connections screen (missing or rejected credentials). */
+/**
+ * Which errors are fixed on the Connections screen, by code (never by message). Every code is
+ * listed, so a code added in Rust fails the type check here until someone decides.
+ */
+const FIXED_UNDER_CONNECTIONS: Record<ErrorCode, boolean> = {
+  // There is no connection of the kind the job needs yet: add one.
+  no_connection: true,
+  // A secret of the connection is not in the keyring: edit the connection and enter it again.
+  secret_missing: true,
+  // The platform rejected the credentials: check or replace them.
+  auth_failed: true,
+  // No system keyring, or a locked one: fixed in the operating system, not in CC Sync.
+  keyring_unavailable: false,
+  host_unreachable: false,
+  tls_failed: false,
+  timeout: false,
+  unexpected_response: false,
+  insecure_url: false,
+  invalid_input: false,
+  not_found: false,
+  name_taken: false,
+  rate_limited: false,
+  cancelled: false,
+  stale: false,
+  database: false,
+  io: false,
+  internal: false,
+};
+
+/** True when the error is best fixed on the Connections screen (a missing connection or credentials). */
 export function pointsToConnections(error: ApiError): boolean {
-  const code: string = error.code;
-  return (
-    code === "no_connection" ||
-    code === "secret_missing" ||
-    code === "auth_failed" ||
-    /\bConnections\b/.test(error.message)
-  );
+  // `=== true`: a code from a newer backend is not in the table, and an inherited key such as
+  // "toString" is not `true`.
+  return FIXED_UNDER_CONNECTIONS[error.code] === true;
 }
 
 export type TextPart = { text: string; match: boolean };

@@ -12,6 +12,7 @@ import type { ConnectionDraft } from "../bindings/ConnectionDraft";
 import type { ApplyResult } from "../bindings/ApplyResult";
 import type { AuditEntry } from "../bindings/AuditEntry";
 import type { Entity } from "../bindings/Entity";
+import type { ErrorCode } from "../bindings/ErrorCode";
 import type { ImportSummary } from "../bindings/ImportSummary";
 import type { ProgressEvent } from "../bindings/ProgressEvent";
 import type { Selection } from "../bindings/Selection";
@@ -88,9 +89,17 @@ export function isApiError(value: unknown): value is ApiError {
   return typeof candidate.code === "string" && typeof candidate.message === "string";
 }
 
-/** True for the rejection of a fetch or apply stopped by `cancelSync()`. */
+/**
+ * True when `error` carries one of `codes`. The UI branches on codes only (never on the message),
+ * and only on codes that exist: a misspelt or removed code is a type error here.
+ */
+export function hasCode(error: ApiError, ...codes: readonly ErrorCode[]): boolean {
+  return codes.includes(error.code);
+}
+
+/** True for the rejection of a job stopped by `cancelSync()` or `importCancel()`. */
 export function isCancelled(error: ApiError): boolean {
-  return error.code === "cancelled";
+  return hasCode(error, "cancelled");
 }
 
 /** Turns whatever a command rejected with into an `ApiError`. */

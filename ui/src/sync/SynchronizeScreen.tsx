@@ -3,12 +3,12 @@ import { useCallback, useEffect, useId, useMemo, useReducer, useRef, useState } 
 import { ProgressBar } from "../components/ProgressBar";
 import { ENTITY_ORDER, ENTITY_SPECS } from "../entities";
 import { formatCount } from "../format";
+import { useCancellableJob } from "../jobs/useCancellableJob";
 import {
   applyPlan,
   cancelSync,
   discardPlan,
   fetchPlan,
-  isCancelled,
   listConnections,
   openLogFolder,
   type ApiError,
@@ -17,7 +17,6 @@ import {
   type Entity,
   type PlanRow,
   type PlanStatus,
-  type ProgressEvent,
   type Selection,
   type SyncPlan,
 } from "../platform";
@@ -30,7 +29,8 @@ type ConnectionsState =
   | { status: "ready"; connections: Connection[] };
 
 type Op = "fetch" | "apply";
-type Busy = { op: Op; entity: Entity; progress: ProgressEvent | null; cancelling: boolean };
+/** What the running job is: the label of `useCancellableJob`. */
+type Job = { op: Op; entity: Entity };
 type FetchRequest = { connectionId: string; entity: Entity; full: boolean };
 type StatusFilter = "all" | PlanStatus;
 
@@ -48,7 +48,7 @@ export function SynchronizeScreen({ onNavigate }: Props) {
   const [connections, setConnections] = useState<ConnectionsState>({ status: "loading" });
   const [connectionId, setConnectionId] = useState("");
   const [full, setFull] = useState(true);
-  const [busy, setBusy] = useState<Busy | null>(null);
+  const { busy, run, cancel: cancelJob } = useCancellableJob<Job>(cancelSync);
   const [plan, setPlan] = useState<SyncPlan | null>(null);
   const [failure, setFailure] = useState<{ op: Op; entity: Entity; error: ApiError } | null>(null);
   const [cancelled, setCancelled] = useState(false);
@@ -62,7 +62,6 @@ export function SynchronizeScreen({ onNavigate }: Props) {
   const [, bump] = useReducer((n: number) => n + 1, 0);
 
   const mounted = useRef(true);
-  const busyRef = useRef(false);
   const planIdRef = useRef<string | null>(null);
 
   useEffect(() => {
@@ -73,7 +72,7 @@ export function SynchronizeScreen({ onNavigate }: Props) {
         void discardPlan(planIdRef.current).catch(ignore);
         planIdRef.current = null;
       }
-      if (busyRef.current) void cancelSync().catch(ignore);
+      // A job still running is cancelled by useCancellableJob.
     };
   }, []);
 
@@ -96,48 +95,42 @@ export function SynchronizeScreen({ onNavigate }: Props) {
     bump();
   }, []);
 
-  const onProgress = useCallback((event: ProgressEvent) => {
-    if (!mounted.current) return;
-    setBusy((current) => (current ? { ...current, progress: event } : current));
-  }, []);
-
   const startFetch = useCallback(
     async (request: FetchRequest) => {
-      if (busyRef.current) return;
-      busyRef.current = true;
-      if (planIdRef.current) {
-        void discardPlan(planIdRef.current).catch(ignore);
-        planIdRef.current = null;
+      const outcome = await run(
+        (onProgress) => {
+          if (planIdRef.current) {
+            void discardPlan(planIdRef.current).catch(ignore);
+            planIdRef.current = null;
+          }
+          setPlan(null);
+          setResult(null);
+          setFailure(null);
+          setCancelled(false);
+          setLogError(null);
+          setQuery("");
+          setStatusFilter("all");
+          clearSelection();
+          setLastRequest(request);
+          return fetchPlan(request.connectionId, request.entity, request.full, onProgress);
+        },
+        { op: "fetch", entity: request.entity },
+      );
+      if (outcome.status === "refused") return;
+      if (!mounted.current) {
+        if (outcome.status === "done") void discardPlan(outcome.value.plan_id).catch(ignore);
+        return;
       }
-      setPlan(null);
-      setResult(null);
-      setFailure(null);
-      setCancelled(false);
-      setLogError(null);
-      setQuery("");
-      setStatusFilter("all");
-      clearSelection();
-      setLastRequest(request);
-      setBusy({ op: "fetch", entity: request.entity, progress: null, cancelling: false });
-      try {
-        const fetched = await fetchPlan(request.connectionId, request.entity, request.full, onProgress);
-        if (!mounted.current) {
-          void discardPlan(fetched.plan_id).catch(ignore);
-          return;
-        }
-        planIdRef.current = fetched.plan_id;
-        setPlan(fetched);
-      } catch (reason) {
-        if (!mounted.current) return;
-        const error = reason as ApiError;
-        if (isCancelled(error)) setCancelled(true);
-        else setFailure({ op: "fetch", entity: request.entity, error });
-      } finally {
-        busyRef.current = false;
-        if (mounted.current) setBusy(null);
+      if (outcome.status === "done") {
+        planIdRef.current = outcome.value.plan_id;
+        setPlan(outcome.value);
+      } else if (outcome.status === "cancelled") {
+        setCancelled(true);
+      } else {
+        setFailure({ op: "fetch", entity: request.entity, error: outcome.error });
       }
     },
-    [clearSelection, onProgress],
+    [clearSelection, run],
   );
 
   // Everything derived from the plan is computed once per plan, not per keystroke.
@@ -198,43 +191,36 @@ export function SynchronizeScreen({ onNavigate }: Props) {
   }
 
   async function addSelected() {
-    if (!plan || busyRef.current || selected.size === 0) return;
-    busyRef.current = true;
-    const selection = buildSelection();
-    setFailure(null);
-    setCancelled(false);
-    setLogError(null);
-    setBusy({ op: "apply", entity: plan.entity, progress: null, cancelling: false });
-    try {
-      const applied = await applyPlan(plan.plan_id, selection, onProgress);
-      // An applied plan is gone from the backend: nothing left to discard.
-      planIdRef.current = null;
-      if (!mounted.current) return;
-      setResult({ entity: plan.entity, result: applied });
+    if (!plan || selected.size === 0) return;
+    const applying = plan;
+    const outcome = await run(
+      (onProgress) => {
+        setFailure(null);
+        setCancelled(false);
+        setLogError(null);
+        return applyPlan(applying.plan_id, buildSelection(), onProgress);
+      },
+      { op: "apply", entity: applying.entity },
+    );
+    if (outcome.status === "refused") return;
+    // An applied plan is gone from the backend: nothing left to discard.
+    if (outcome.status === "done") planIdRef.current = null;
+    if (!mounted.current) return;
+    if (outcome.status === "done") {
+      setResult({ entity: applying.entity, result: outcome.value });
       setPlan(null);
       clearSelection();
-    } catch (reason) {
-      if (!mounted.current) return;
-      const error = reason as ApiError;
-      if (isCancelled(error)) setCancelled(true);
-      else setFailure({ op: "apply", entity: plan.entity, error });
-    } finally {
-      busyRef.current = false;
-      if (mounted.current) setBusy(null);
+    } else if (outcome.status === "cancelled") {
+      setCancelled(true);
+    } else {
+      setFailure({ op: "apply", entity: applying.entity, error: outcome.error });
     }
   }
 
   async function cancel() {
-    setBusy((current) => (current ? { ...current, cancelling: true } : current));
-    try {
-      await cancelSync();
-    } catch (reason) {
-      // The operation may have finished meanwhile; show why the cancel failed otherwise.
-      if (mounted.current && busyRef.current) {
-        setBusy((current) => (current ? { ...current, cancelling: false } : current));
-        setLogError((reason as ApiError).message);
-      }
-    }
+    // Null unless the cancel failed while the job still runs: then say why.
+    const error = await cancelJob();
+    if (error) setLogError(error.message);
   }
 
   async function openLogs() {
@@ -323,7 +309,7 @@ export function SynchronizeScreen({ onNavigate }: Props) {
         </div>
         <div className="entity-buttons" role="group" aria-label="Fetch from CXone">
           {ENTITY_ORDER.map((entity) => {
-            const active = (busy?.entity ?? plan?.entity ?? lastRequest?.entity) === entity;
+            const active = (busy?.label.entity ?? plan?.entity ?? lastRequest?.entity) === entity;
             return (
               <button
                 key={entity}
@@ -342,7 +328,7 @@ export function SynchronizeScreen({ onNavigate }: Props) {
     );
   }
 
-  const busySpec = busy ? ENTITY_SPECS[busy.entity] : null;
+  const busySpec = busy ? ENTITY_SPECS[busy.label.entity] : null;
   const progressTotal =
     busy?.progress && busy.progress.total !== null ? busy.progress.total : null;
 
@@ -364,8 +350,8 @@ export function SynchronizeScreen({ onNavigate }: Props) {
         <div className="card sync-busy" data-testid="sync-busy">
           <ProgressBar
             testId="sync-progress"
-            name={`${busy.op === "fetch" ? "Fetching" : "Writing"} ${busySpec.noun}`}
-            text={progressText(busy.op, busySpec.noun, busy.progress)}
+            name={`${busy.label.op === "fetch" ? "Fetching" : "Writing"} ${busySpec.noun}`}
+            text={progressText(busy.label.op, busySpec.noun, busy.progress)}
             done={busy.progress ? busy.progress.done : 0}
             total={progressTotal}
           />

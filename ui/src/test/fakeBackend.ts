@@ -3,11 +3,13 @@ import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import type { ApiError } from "../bindings/ApiError";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { Connection } from "../bindings/Connection";
+import type { ConnectionKind } from "../bindings/ConnectionKind";
 import type { AuditEntry } from "../bindings/AuditEntry";
 import type { AccountMatch } from "../bindings/AccountMatch";
 import type { AutoSyncResult } from "../bindings/AutoSyncResult";
 import type { MappingRow } from "../bindings/MappingRow";
 import type { ScheduleInfo } from "../bindings/ScheduleInfo";
+import type { SecretKind } from "../bindings/SecretKind";
 import type { PlanRow } from "../bindings/PlanRow";
 import type { ProgressEvent } from "../bindings/ProgressEvent";
 import type { StoredRecord } from "../bindings/StoredRecord";
@@ -52,6 +54,48 @@ export function connection(overrides: Partial<Connection> = {}): Connection {
 
 export function apiError(code: ApiError["code"], message: string): ApiError {
   return { code, message };
+}
+
+// The errors below are the Rust core's (`crates/core/src/error.rs`, `connections.rs`, `secrets.rs`):
+// the same code with the same sentence, so the UI is tested against what it really receives.
+
+const KIND_NAMES: Record<ConnectionKind, string> = {
+  cxone: "NICE CXone",
+  ringcentral: "RingCentral",
+  webex: "Webex",
+};
+
+const SECRET_LABELS: Record<SecretKind, string> = {
+  client_secret: "client secret",
+  access_key_secret: "access key secret",
+  jwt_credential: "JWT credential",
+  access_token: "access token",
+};
+
+/** No connection of `kind` exists yet (`Connections::only_of_kind`, e.g. Auto Sync or Map User search). */
+export function noConnectionError(kind: ConnectionKind): ApiError {
+  return apiError(
+    "no_connection",
+    `There is no ${KIND_NAMES[kind]} connection yet. Add one under Connections (or \`ccsync connection add ${kind} …\`).`,
+  );
+}
+
+/** A secret of a connection is not in the keyring (the app reads no environment overrides). */
+export function secretMissingError(connectionName: string, secret: SecretKind): ApiError {
+  return apiError(
+    "secret_missing",
+    `The ${SECRET_LABELS[secret]} for connection "${connectionName}" is not in the keyring. Edit the connection and enter it again.`,
+  );
+}
+
+/** The system keyring is missing or locked. */
+export function keyringUnavailableError(detail = "no Secret Service on the session bus"): ApiError {
+  return apiError(
+    "keyring_unavailable",
+    `No system keyring is available (${detail}). CC Sync keeps credentials only in the operating system's keyring. ` +
+      "On Linux, install a Secret Service provider and make sure it runs unlocked in your session " +
+      "(for example `sudo apt install gnome-keyring`, then log out and back in), and try again.",
+  );
 }
 
 /**
