@@ -68,7 +68,10 @@ mod tests {
             canonical("/inContactAPI/services/{version}/agents/{agentId}"),
             "/incontactapi/services/{version}/agents/{agentId}"
         );
-        assert_eq!(canonical("/restapi/v1.0/account/~/extension"), "/restapi/v1.0/account/~/extension");
+        assert_eq!(
+            canonical("/restapi/v1.0/account/~/extension"),
+            "/restapi/v1.0/account/~/extension"
+        );
     }
 
     #[test]

@@ -80,14 +80,23 @@ impl AdminCall {
     ) -> Response {
         let query = match ListQuery::parse(self, &spec) {
             Ok(query) => query,
-            Err(message) => return spec.errors.answer(StatusCode::BAD_REQUEST, &self.path(&spec.path), &message),
+            Err(message) => {
+                return spec
+                    .errors
+                    .answer(StatusCode::BAD_REQUEST, &self.path(&spec.path), &message)
+            }
         };
         let max = self.state.tenant.max_page_size;
         let (skip, top) = (query.skip, query.top.unwrap_or(max).min(max));
         let (total, page) = {
             let data = self.state.data.lock().unwrap();
             let matching: Vec<&T> = select(&data).into_iter().filter(|item| query.keeps(*item)).collect();
-            let page: Vec<Box<RawValue>> = matching.iter().skip(skip).take(top).map(|item| render(&data, item)).collect();
+            let page: Vec<Box<RawValue>> = matching
+                .iter()
+                .skip(skip)
+                .take(top)
+                .map(|item| render(&data, item))
+                .collect();
             (matching.len(), page)
         };
         if page.is_empty() {
@@ -106,9 +115,20 @@ impl AdminCall {
         }
         if spec.links {
             let link = |skip: usize| json!(self.link(&spec.path, skip, top));
-            let next = if skip + top < total { link(skip + top) } else { Value::Null };
-            let previous = if skip > 0 { link(skip.saturating_sub(top)) } else { Value::Null };
-            body.insert("_links", raw(json!({"self": link(skip), "next": next, "previous": previous})));
+            let next = if skip + top < total {
+                link(skip + top)
+            } else {
+                Value::Null
+            };
+            let previous = if skip > 0 {
+                link(skip.saturating_sub(top))
+            } else {
+                Value::Null
+            };
+            body.insert(
+                "_links",
+                raw(json!({"self": link(skip), "next": next, "previous": previous})),
+            );
         }
         for (key, value) in &spec.extra {
             body.insert(key, raw(value.clone()));

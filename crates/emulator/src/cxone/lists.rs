@@ -23,10 +23,12 @@ pub(crate) async fn campaigns(call: AdminCall) -> Response {
     let shape = call.shape();
     // v34 campaigns have neither _links nor lastPollTime; the legacy shape wraps in resultSet.
     let legacy = shape == Shape::Legacy;
-    let spec = ListSpec::new("campaigns", "campaigns")
-        .links(legacy)
-        .result_set(legacy);
-    call.list(spec, |d| d.campaigns.iter().collect(), |d, c| raw(d.campaign_json(c, shape)))
+    let spec = ListSpec::new("campaigns", "campaigns").links(legacy).result_set(legacy);
+    call.list(
+        spec,
+        |d| d.campaigns.iter().collect(),
+        |d, c| raw(d.campaign_json(c, shape)),
+    )
 }
 
 pub(crate) async fn skills(call: AdminCall) -> Response {
@@ -38,7 +40,11 @@ pub(crate) async fn dispositions(call: AdminCall) -> Response {
     let spec = ListSpec::new("dispositions", "dispositions")
         .since()
         .errors(ErrorStyle::Dated);
-    call.list(spec, |d| d.dispositions.iter().collect(), |d, x| raw(d.disposition_json(x)))
+    call.list(
+        spec,
+        |d| d.dispositions.iter().collect(),
+        |d, x| raw(d.disposition_json(x)),
+    )
 }
 
 pub(crate) async fn unavailable_codes(call: AdminCall) -> Response {
@@ -63,14 +69,20 @@ pub(crate) async fn security_profiles(call: AdminCall) -> Response {
         .active_param(None)
         .business_unit(false)
         .total(false);
-    call.list(spec, |_| data::PROFILES.iter().collect(), |_, (id, name, can_map)| {
-        let mut permissions = vec![json!({"permissionKey": "Agents", "optionKeys": ["View"]})];
-        if *can_map {
-            permissions.push(json!({"permissionKey": data::MAP_PERMISSION_KEY, "optionKeys": ["Map"]}));
-        }
-        raw(json!({"securityProfileId": id, "securityProfileName": name, "securityProfileStatusName": "Active",
-                   "isInternal": false, "permissions": permissions}))
-    })
+    call.list(
+        spec,
+        |_| data::PROFILES.iter().collect(),
+        |_, (id, name, can_map)| {
+            let mut permissions = vec![json!({"permissionKey": "Agents", "optionKeys": ["View"]})];
+            if *can_map {
+                permissions.push(json!({"permissionKey": data::MAP_PERMISSION_KEY, "optionKeys": ["Map"]}));
+            }
+            raw(
+                json!({"securityProfileId": id, "securityProfileName": name, "securityProfileStatusName": "Active",
+                   "isInternal": false, "permissions": permissions}),
+            )
+        },
+    )
 }
 
 /// `GET /teams/{teamId}/unavailable-codes` (param `activeOnly`): the codes valid for one team.
@@ -104,7 +116,11 @@ pub(crate) async fn skill_dispositions(call: AdminCall, Path((_, skill_id)): Pat
         .business_unit(false)
         .extra("skillId", json!(skill.id))
         .extra("skillName", json!(skill.name));
-    call.list(spec, |d| d.skill_dispositions(&skill), |d, x| raw(d.skill_disposition_json(x)))
+    call.list(
+        spec,
+        |d| d.skill_dispositions(&skill),
+        |d, x| raw(d.skill_disposition_json(x)),
+    )
 }
 
 /// `GET /agents/{agentId|userId}`: one agent, as `{"agents": [{…}]}`.

@@ -102,7 +102,8 @@ impl TenantData {
         let (profile_id, profile_name, _) = PROFILES[agent.profile];
         let user_id = agent.user_id.as_str();
         // Its own generator, so the fields above (drawn when the agent was made) never move.
-        let mut rng = fastrand::Rng::with_seed(self.seed.rotate_left(17) ^ agent.agent_id.wrapping_mul(0xA076_1D64_78BD_642F));
+        let mut rng =
+            fastrand::Rng::with_seed(self.seed.rotate_left(17) ^ agent.agent_id.wrapping_mul(0xA076_1D64_78BD_642F));
         let (city, state, state_code) = PLACES[rng.usize(..PLACES.len())];
         let location = LOCATIONS[rng.usize(..LOCATIONS.len())];
         let employment_type = match rng.u8(..100) {
@@ -118,12 +119,7 @@ impl TenantData {
             rng.u8(1..=12),
             rng.u8(1..=28)
         );
-        let clock = format!(
-            "{:02}:{:02}:{:02}.000Z",
-            rng.u8(7..=18),
-            rng.u8(..60),
-            rng.u8(..60)
-        );
+        let clock = format!("{:02}:{:02}:{:02}.000Z", rng.u8(7..=18), rng.u8(..60), rng.u8(..60));
         let (last_login, inactive_date, termination_date) = if agent.is_active {
             (Some(format!("2026-01-0{}T{clock}", rng.u8(1..=4))), None, None)
         } else {
