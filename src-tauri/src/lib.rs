@@ -1,18 +1,16 @@
 //! The CC Sync window: each command turns a front-end call into a ccsync-core call. Logic lives in
 //! ccsync-core; if a command grows past a few lines, it belongs there.
 
-mod import;
-mod mapping;
 mod state;
 
 use ccsync_core::import::columns::ColumnMapping;
 use ccsync_core::import::presets::Preview;
 use ccsync_core::import::queue::ImportQueue;
-use ccsync_core::import::{Edited, Mode, RowPage, Summary};
+use ccsync_core::import::{decode, Edited, ImportOptions, Mode, RowPage, Summary};
 use ccsync_core::mapping::admin;
 use ccsync_core::mapping::auto_sync::AutoSyncResult;
 use ccsync_core::mapping::rules::{AccountMatch, MappingRow};
-use ccsync_core::mapping::schedule::{Schedule, ScheduleInfo};
+use ccsync_core::mapping::schedule::{self, Schedule, ScheduleInfo};
 use ccsync_core::mapping::transfer::{self, ImportSummary};
 use ccsync_core::model::{
     AppInfo, ApplyResult, AuditEntry, Connection, ConnectionDraft, Entity, ProgressEvent, Selection, StoredRecord,
@@ -20,11 +18,15 @@ use ccsync_core::model::{
 };
 use ccsync_core::vendor::directory::Platform;
 use ccsync_core::ApiError;
+use std::path::Path;
+use std::sync::Arc;
+
+use ccsync_core::sync::PullOptions;
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
 use tauri_plugin_opener::OpenerExt;
 
-use crate::state::AppState;
+use crate::state::{reporter, AppState};
 
 type CommandResult<T> = Result<T, ApiError>;
 
@@ -64,7 +66,7 @@ async fn test_connection(state: State<'_, AppState>, id: String) -> CommandResul
 
 #[tauri::command]
 async fn start_demo_tenant(state: State<'_, AppState>) -> CommandResult<Connection> {
-    Ok(state.start_demo().await?)
+    Ok(state.demo.start(&state.connections).await?)
 }
 
 #[tauri::command]
@@ -87,7 +89,16 @@ async fn fetch_plan(
     full: bool,
     on_progress: Channel<ProgressEvent>,
 ) -> CommandResult<SyncPlan> {
-    Ok(state.fetch_plan(&connection_id, entity, full, on_progress).await?)
+    let options = PullOptions {
+        full,
+        ..PullOptions::default()
+    };
+    let report = reporter(on_progress);
+    let cancel = state.sync_job.begin();
+    Ok(state
+        .pull
+        .prepare(&connection_id, entity, &options, &report, &cancel)
+        .await?)
 }
 
 #[tauri::command]
@@ -97,17 +108,21 @@ async fn apply_plan(
     selection: Selection,
     on_progress: Channel<ProgressEvent>,
 ) -> CommandResult<ApplyResult> {
-    Ok(state.apply_plan(&plan_id, selection, on_progress).await?)
+    let cancel = state.sync_job.begin();
+    Ok(state
+        .pull
+        .apply(&plan_id, selection, Arc::new(reporter(on_progress)), cancel)
+        .await?)
 }
 
 #[tauri::command]
 fn cancel_sync(state: State<'_, AppState>) {
-    state.cancel_job();
+    state.sync_job.cancel();
 }
 
 #[tauri::command]
 fn discard_plan(state: State<'_, AppState>, plan_id: String) {
-    state.discard_plan(&plan_id);
+    state.pull.discard(&plan_id);
 }
 
 // `async`: off the window thread (the store may be busy with a long write).
@@ -119,10 +134,10 @@ fn list_records(state: State<'_, AppState>, entity: Entity) -> CommandResult<Vec
 // `async`: off the window thread (the store may be busy with a long write).
 #[tauri::command(async)]
 fn export_records(state: State<'_, AppState>, entity: Entity, path: String) -> CommandResult<usize> {
-    Ok(ccsync_core::sync::export::export_records(
+    Ok(ccsync_core::sync::export_records(
         &state.store(),
         entity,
-        std::path::Path::new(&path),
+        Path::new(&path),
     )?)
 }
 
@@ -149,11 +164,8 @@ async fn run_auto_sync(
     platform: Platform,
     on_progress: Channel<ProgressEvent>,
 ) -> CommandResult<AutoSyncResult> {
-    let cancel = state.begin_job();
-    let report = move |event: ProgressEvent| {
-        let _ = on_progress.send(event);
-    };
-    Ok(state.mapping.run_now(platform, &report, &cancel).await?)
+    let cancel = state.sync_job.begin();
+    Ok(state.mapping.run_now(platform, &reporter(on_progress), &cancel).await?)
 }
 
 #[tauri::command(async)]
@@ -204,11 +216,7 @@ fn set_schedule(state: State<'_, AppState>, platform: Platform, schedule: Schedu
 
 #[tauri::command(async)]
 fn export_mappings(state: State<'_, AppState>, platform: Platform, path: String) -> CommandResult<usize> {
-    Ok(transfer::export_mappings(
-        &state.store(),
-        platform,
-        std::path::Path::new(&path),
-    )?)
+    Ok(transfer::export_mappings(&state.store(), platform, Path::new(&path))?)
 }
 
 #[tauri::command(async)]
@@ -242,7 +250,8 @@ fn import_finish(state: State<'_, AppState>, path: String) -> ImportQueue {
 
 #[tauri::command(async)]
 fn import_preview(state: State<'_, AppState>, path: String, delimiter: Option<String>) -> CommandResult<Preview> {
-    Ok(state.import.preview(&path, delimiter.as_deref())?)
+    let delimiter = decode::typed_delimiter(delimiter.as_deref())?;
+    Ok(state.import.preview(Path::new(&path), delimiter)?)
 }
 
 #[tauri::command]
@@ -255,9 +264,12 @@ async fn import_plan(
     delimiter: Option<String>,
     on_progress: Channel<ProgressEvent>,
 ) -> CommandResult<Summary> {
+    let options = ImportOptions {
+        mappings: Some(mappings),
+        ..ImportOptions::typed(mode, Some(&region), delimiter.as_deref())?
+    };
     let import = state.import.clone();
-    let plan = move || import.plan(&path, &mappings, mode, &region, delimiter.as_deref(), on_progress);
-    Ok(blocking(plan).await?)
+    Ok(blocking(move || import.plan(Path::new(&path), &options, &reporter(on_progress))).await?)
 }
 
 #[tauri::command]
@@ -278,12 +290,12 @@ fn import_edit(state: State<'_, AppState>, index: u64, column: usize, value: Str
 #[tauri::command]
 async fn import_commit(state: State<'_, AppState>, on_progress: Channel<ProgressEvent>) -> CommandResult<Summary> {
     let import = state.import.clone();
-    Ok(blocking(move || import.commit(on_progress)).await?)
+    Ok(blocking(move || import.commit(&reporter(on_progress))).await?)
 }
 
 #[tauri::command(async)]
 fn import_write_errors(state: State<'_, AppState>, path: String) -> CommandResult<usize> {
-    Ok(state.import.write_errors(&path)?)
+    Ok(state.import.write_errors(Path::new(&path))?)
 }
 
 #[tauri::command(async)]
@@ -295,7 +307,7 @@ fn import_save_preset(state: State<'_, AppState>, name: String, mappings: Vec<Co
 fn export_users(state: State<'_, AppState>, path: String) -> CommandResult<usize> {
     Ok(ccsync_core::import::export::export_users(
         &state.store(),
-        std::path::Path::new(&path),
+        Path::new(&path),
     )?)
 }
 

@@ -4,12 +4,13 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use ccsync_core::import::columns::Field;
-use ccsync_core::import::{self, decode, presets, ImportOptions, Mode};
+use std::sync::{Arc, Mutex};
+
+use ccsync_core::import::{self, ImportOptions, ImportSession, Job, Mode};
 use ccsync_core::store::Store;
 use ccsync_core::{Error, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
-use tokio_util::sync::CancellationToken;
 
 use crate::output::Output;
 use crate::pull::Bar;
@@ -83,37 +84,37 @@ fn parse_map(spec: &str) -> Result<(String, Option<Field>)> {
     Ok((header.to_owned(), Some(field)))
 }
 
-pub fn run_import(command: ImportCommand, store: &mut Store, output: &Output) -> Result<()> {
+pub fn run_import(command: ImportCommand, store: Store, output: &Output) -> Result<()> {
     let ImportCommand::Users(args) = command;
+    let mode = match args.mode {
+        ModeArg::Add => Mode::Add,
+        ModeArg::AddRemove => Mode::AddRemove,
+    };
     let options = ImportOptions {
-        mode: match args.mode {
-            ModeArg::Add => Mode::Add,
-            ModeArg::AddRemove => Mode::AddRemove,
-        },
-        region: match &args.region {
-            Some(code) => Some(presets::set_default_region(store, code)?),
-            None => None,
-        },
-        delimiter: args.delimiter.as_deref().map(decode::parse_delimiter).transpose()?,
         preset: args.preset.clone(),
         overrides: args.maps.iter().map(|m| parse_map(m)).collect::<Result<_>>()?,
+        ..ImportOptions::typed(mode, args.region.as_deref(), args.delimiter.as_deref())?
     };
     let bar = Bar::new(!output.json && std::io::stderr().is_terminal());
-    let cancel = CancellationToken::new();
-    let mut job = import::dry_run(store, &args.file, &options, &bar, &cancel)?;
+    let session = ImportSession::new(Arc::new(Mutex::new(store)));
+    session.plan(&args.file, &options, &bar)?;
     if let Some(name) = &args.save_preset {
-        presets::save_preset(store, name, job.mappings())?;
+        session.save_job_preset(name)?;
     }
     if let Some(out) = &args.errors {
-        let written = job.write_errors(out)?;
+        let written = session.write_errors(out)?;
         output.note(&format!("{written} invalid rows written to {}", out.display()));
     }
     if !args.dry_run {
-        job.commit(store, &bar, &cancel)?;
+        session.commit(&bar)?;
     }
     if let Some(b) = &bar.0 {
         b.finish_and_clear();
     }
+    session.with_job(|job| print_summary(output, &args, job))
+}
+
+fn print_summary(output: &Output, args: &ImportUsersArgs, job: &Job) {
     let s = job.summary();
     output.value(
         &json!({
@@ -159,7 +160,6 @@ pub fn run_import(command: ImportCommand, store: &mut Store, output: &Output) ->
             text
         },
     );
-    Ok(())
 }
 
 pub fn run_export(command: ExportCommand, store: &Store, output: &Output) -> Result<()> {

@@ -119,7 +119,7 @@ async fn run(cli: Cli, output: &Output) -> ccsync_core::Result<()> {
             let connections = open_connections(cli.db)?;
             map::run(command, &connections, output).await
         }
-        Command::Import(command) => import::run_import(command, &mut open_store(cli.db)?, output),
+        Command::Import(command) => import::run_import(command, open_store(cli.db)?, output),
         Command::Export(command) => import::run_export(command, &open_store(cli.db)?, output),
         Command::Emulator {
             port,

@@ -4,10 +4,12 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use ccsync_core::connections::Connections;
-use ccsync_core::model::{ApplyResult, ConnectionKind, Entity, PlanStatus, PlanSummary, ProgressEvent, Selection};
+use ccsync_core::model::{
+    ApplyResult, ConnectionKind, Entity, PlanStatus, PlanSummary, ProgressEvent, Selection, SyncPlan,
+};
 use ccsync_core::progress::Progress;
-use ccsync_core::sync::{self, PullOptions};
-use ccsync_core::{Error, Result};
+use ccsync_core::sync::{self, PullOptions, PullSession};
+use ccsync_core::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -121,8 +123,11 @@ pub async fn run(args: PullArgs, connections: &Connections, output: &Output) -> 
         print_result(output, args.entity, &summary, &result);
         return Ok(());
     }
-    let prepared = sync::prepare(connections, &connection, args.entity, &options, bar.as_ref(), &cancel).await?;
-    let summary = &prepared.plan.summary;
+    let session = PullSession::new(connections.clone());
+    let plan = session
+        .prepare(&connection, args.entity, &options, bar.as_ref(), &cancel)
+        .await?;
+    let summary = &plan.summary;
     if args.dry_run {
         if let Some(b) = &bar.0 {
             b.finish_and_clear();
@@ -130,60 +135,53 @@ pub async fn run(args: PullArgs, connections: &Connections, output: &Output) -> 
         for note in &summary.notes {
             output.note(&format!("note: {note}"));
         }
-        let plan = &prepared.plan;
         output.value(
             &json!({"entity": args.entity.cli_name(), "dry_run": true, "fetched": summary.fetched, "new": summary.new,
                     "changed": summary.changed, "unchanged": summary.unchanged,
                     "missing_upstream": summary.missing_upstream, "rows": plan.rows}),
-            || {
-                let mut text = format!(
-                    "Dry run, nothing written. {} fetched: {} new, {} changed, {} unchanged, {} missing upstream.",
-                    summary.fetched, summary.new, summary.changed, summary.unchanged, summary.missing_upstream
-                );
-                for row in plan.rows.iter().filter(|r| r.status != PlanStatus::Unchanged) {
-                    let changes: Vec<String> = row
-                        .changes
-                        .iter()
-                        .map(|c| {
-                            format!(
-                                "{}: {} → {}",
-                                c.field,
-                                c.old.as_deref().unwrap_or("—"),
-                                c.new.as_deref().unwrap_or("—")
-                            )
-                        })
-                        .collect();
-                    text.push_str(&format!(
-                        "\n  {:<16} {:<10} {} {}",
-                        status_word(row.status),
-                        row.id,
-                        row.name,
-                        changes.join("; ")
-                    ));
-                }
-                text
-            },
+            || describe_plan(&plan),
         );
         return Ok(());
     }
-    let store = connections.store_handle();
-    let selection = args.select.clone();
-    let progress = bar.clone();
-    let cancel_apply = cancel.clone();
-    let (prepared, result) = tokio::task::spawn_blocking(move || {
-        let result = sync::apply(&store, &prepared, &selection, progress.as_ref(), &cancel_apply);
-        if let Err(error) = &result {
-            sync::record_failed_apply(&store, &prepared, error);
-        }
-        (prepared, result)
-    })
-    .await
-    .map_err(|e| Error::Internal(e.to_string()))?;
+    let result = session
+        .apply(&plan.plan_id, args.select.clone(), bar.clone(), cancel)
+        .await;
     if let Some(b) = &bar.0 {
         b.finish_and_clear();
     }
-    print_result(output, args.entity, &prepared.plan.summary, &result?);
+    print_result(output, args.entity, summary, &result?);
     Ok(())
+}
+
+/// The dry run as text: the counts, then each new or changed row with its changed fields.
+fn describe_plan(plan: &SyncPlan) -> String {
+    let summary = &plan.summary;
+    let mut text = format!(
+        "Dry run, nothing written. {} fetched: {} new, {} changed, {} unchanged, {} missing upstream.",
+        summary.fetched, summary.new, summary.changed, summary.unchanged, summary.missing_upstream
+    );
+    for row in plan.rows.iter().filter(|r| r.status != PlanStatus::Unchanged) {
+        let changes: Vec<String> = row
+            .changes
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}: {} → {}",
+                    c.field,
+                    c.old.as_deref().unwrap_or("—"),
+                    c.new.as_deref().unwrap_or("—")
+                )
+            })
+            .collect();
+        text.push_str(&format!(
+            "\n  {:<16} {:<10} {} {}",
+            status_word(row.status),
+            row.id,
+            row.name,
+            changes.join("; ")
+        ));
+    }
+    text
 }
 
 /// `{"entity","fetched","created","updated","unchanged","missing_upstream","run_id"}`, or a sentence.

@@ -3,6 +3,7 @@
 //! [`mapping`], [`import`] — over [`vendor`] (what talks to the outside) and [`store`] (SQLite).
 //! `docs/ARCHITECTURE.md` is the map.
 
+pub mod cancel;
 pub mod connections;
 pub mod error;
 pub mod import;

@@ -58,6 +58,40 @@ pub async fn start(connections: &Connections) -> Result<DemoTenant> {
     Ok(DemoTenant { emulator, connection })
 }
 
+/// The app's demo tenant, started on demand and kept running for the life of the app.
+#[derive(Default)]
+pub struct DemoSlot(tokio::sync::Mutex<Option<DemoTenant>>);
+
+impl DemoSlot {
+    /// Restarts the demo tenant at launch when a demo connection exists, so it keeps working.
+    pub async fn resume(connections: &Connections) -> DemoSlot {
+        let running = match resume(connections).await {
+            Ok(running) => running,
+            Err(error) => {
+                tracing::warn!(%error, "the demo tenant could not be resumed");
+                None
+            }
+        };
+        DemoSlot(tokio::sync::Mutex::new(running))
+    }
+
+    /// Starts the demo tenant, or returns its connection when it already runs.
+    pub async fn start(&self, connections: &Connections) -> Result<Connection> {
+        let mut running = self.0.lock().await;
+        if let Some(tenant) = running.as_ref() {
+            match connections.find(&tenant.connection.id).await {
+                // The user deleted the demo connection: start over with a fresh one.
+                Err(error) if error.code() == ccsync_core::ErrorCode::NotFound => *running = None,
+                found => return found,
+            }
+        }
+        let tenant = start(connections).await?;
+        let connection = tenant.connection.clone();
+        *running = Some(tenant);
+        Ok(connection)
+    }
+}
+
 /// Restarts the demo tenant at launch when a demo connection exists, so it keeps working.
 pub async fn resume(connections: &Connections) -> Result<Option<DemoTenant>> {
     if connections.demo_connection(ConnectionKind::Cxone)?.is_none() {

@@ -88,6 +88,11 @@ pub fn delimiter_name(delimiter: u8) -> String {
 }
 
 /// Parses a delimiter a person typed: `,` `;` `tab` `\t` `|` …
+/// A delimiter as typed, when one was (blank means "sniff it").
+pub fn typed_delimiter(text: Option<&str>) -> Result<Option<u8>> {
+    text.filter(|t| !t.trim().is_empty()).map(parse_delimiter).transpose()
+}
+
 pub fn parse_delimiter(text: &str) -> Result<u8> {
     match text.trim().to_lowercase().as_str() {
         "tab" | "\\t" | "\t" => Ok(b'\t'),

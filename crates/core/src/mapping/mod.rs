@@ -6,12 +6,15 @@
 //! - [`transfer`]: mappings exported to and imported from CSV.
 //! - [`auto_sync`]: one Auto Sync run end to end, and the runner that keeps runs apart.
 //! - [`schedule`]: when Auto Sync runs by itself.
+//! - [`session`]: what the app holds between calls: the runner, the schedule loop, the index.
 
 pub mod admin;
 pub mod auto_sync;
 pub mod rules;
 pub mod schedule;
 pub mod search;
+pub mod session;
 pub mod transfer;
 
 pub use rules::{AccountMatch, MappingRow, MappingStatus};
+pub use session::MappingSession;

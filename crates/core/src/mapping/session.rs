@@ -1,31 +1,32 @@
-//! The User Mapping side of the app: Auto Sync through the core's runner (one at a time per
-//! platform, the schedule ticking in the background), and the account search index.
+//! The User Mapping session the app holds: Auto Sync through the [`Runner`] (one run at a time
+//! per platform, scheduled runs ticking in the background), and Map User's search index, kept
+//! until the accounts or the mappings change.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ccsync_core::connections::Connections;
-use ccsync_core::mapping::auto_sync::{AutoSyncResult, Runner};
-use ccsync_core::mapping::rules::AccountMatch;
-use ccsync_core::mapping::search::AccountIndex;
-use ccsync_core::progress::Progress;
-use ccsync_core::vendor::directory::Platform;
-use ccsync_core::Result;
+use crate::connections::Connections;
+use crate::mapping::auto_sync::{AutoSyncResult, Runner};
+use crate::mapping::rules::AccountMatch;
+use crate::mapping::search::AccountIndex;
+use crate::progress::Progress;
+use crate::vendor::directory::Platform;
+use crate::Result;
 use tokio_util::sync::CancellationToken;
 
 /// How often the background task looks at the schedules.
 const TICK: Duration = Duration::from_secs(30);
 
-pub struct MappingRuntime {
+pub struct MappingSession {
     connections: Connections,
     runner: Runner,
     indexes: Mutex<HashMap<Platform, Arc<AccountIndex>>>,
 }
 
-impl MappingRuntime {
-    pub fn new(connections: Connections) -> Arc<MappingRuntime> {
-        Arc::new(MappingRuntime {
+impl MappingSession {
+    pub fn new(connections: Connections) -> Arc<MappingSession> {
+        Arc::new(MappingSession {
             runner: Runner::new(connections.clone()),
             connections,
             indexes: Mutex::new(HashMap::new()),

@@ -1,0 +1,81 @@
+//! The Synchronize session the app and `ccsync pull` share: fetched plans wait here for the
+//! admin's selection ("Add Selected"), an apply runs off the async threads, a failed or cancelled
+//! apply is recorded in History, and a written plan is dropped (it no longer matches the store).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio_util::sync::CancellationToken;
+
+use super::{apply, prepare, record_failed_apply, PreparedPlan, PullOptions};
+use crate::connections::Connections;
+use crate::model::{ApplyResult, Entity, Selection, SyncPlan};
+use crate::progress::Progress;
+use crate::{Error, Result};
+
+pub struct PullSession {
+    connections: Connections,
+    /// Fetched plans waiting for a selection, by plan id.
+    plans: Mutex<HashMap<String, Arc<PreparedPlan>>>,
+}
+
+impl PullSession {
+    pub fn new(connections: Connections) -> PullSession {
+        PullSession {
+            connections,
+            plans: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn plans(&self) -> MutexGuard<'_, HashMap<String, Arc<PreparedPlan>>> {
+        self.plans.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Fetches `entity` and compares it with the store; the plan waits for [`PullSession::apply`].
+    pub async fn prepare(
+        &self,
+        connection: &str,
+        entity: Entity,
+        options: &PullOptions,
+        progress: &dyn Progress,
+        cancel: &CancellationToken,
+    ) -> Result<SyncPlan> {
+        let prepared = prepare(&self.connections, connection, entity, options, progress, cancel).await?;
+        let plan = prepared.plan.clone();
+        self.plans().insert(plan.plan_id.clone(), Arc::new(prepared));
+        Ok(plan)
+    }
+
+    /// Writes the selected rows of a waiting plan in one transaction (on a blocking thread). A
+    /// failure or a cancel is a run in History; success drops the plan.
+    pub async fn apply(
+        &self,
+        plan_id: &str,
+        selection: Selection,
+        progress: Arc<dyn Progress>,
+        cancel: CancellationToken,
+    ) -> Result<ApplyResult> {
+        let prepared = self.plans().get(plan_id).cloned().ok_or_else(|| {
+            Error::NotFound("This list is out of date. Fetch it again, then choose the records.".into())
+        })?;
+        let store = self.connections.store_handle();
+        let result = tokio::task::spawn_blocking(move || {
+            let result = apply(&store, &prepared, &selection, progress.as_ref(), &cancel);
+            if let Err(error) = &result {
+                record_failed_apply(&store, &prepared, error);
+            }
+            result
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("the write stopped unexpectedly: {e}")))?;
+        if result.is_ok() {
+            self.plans().remove(plan_id);
+        }
+        result
+    }
+
+    /// Forgets a plan the admin walked away from.
+    pub fn discard(&self, plan_id: &str) {
+        self.plans().remove(plan_id);
+    }
+}

@@ -1,0 +1,210 @@
+//! The streamed pull (`ccsync pull --select all`): pages are compared and written while later
+//! ones download, all in one transaction.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::connections::Connections;
+use crate::model::{ApplyResult, Connection, Entity, PlanSummary};
+use crate::progress::Progress;
+use crate::store::records::Existing;
+use crate::store::runs::RunStart;
+use crate::store::{now_rfc3339, Store};
+use crate::vendor::cxone::admin::{self, FetchedRecord};
+use crate::{Error, Result};
+
+use super::{diff, lock, missing_upstream_change, open_pull, record_fetch_failure, PullOptions, Stored, Writer};
+
+/// What travels from the fetch to the writer of a streamed pull.
+pub(super) enum Batch {
+    Records(Vec<FetchedRecord>),
+    /// The fetch finished: its watermark. Without this message the writer rolls back.
+    Done {
+        last_poll_time: Option<String>,
+        full: bool,
+    },
+}
+
+/// Fetches and writes every record at once, with no selection step (`--select all` in the
+/// CLI): each page is compared and written while the next ones are fetched, in one
+/// transaction that a failure, a cancel or a crash rolls back whole.
+pub async fn pull_all(
+    connections: &Connections,
+    connection: &str,
+    entity: Entity,
+    options: &PullOptions,
+    progress: &dyn Progress,
+    cancel: &CancellationToken,
+) -> Result<(PlanSummary, ApplyResult)> {
+    let started = Instant::now();
+    let started_at = now_rfc3339();
+    let store = connections.store_handle();
+    let result = stream_pull(
+        connections,
+        &store,
+        connection,
+        entity,
+        options,
+        progress,
+        cancel,
+        started,
+        &started_at,
+    )
+    .await;
+    if let Err(error) = &result {
+        record_fetch_failure(&store, connection, entity, &started_at, started, error);
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn stream_pull(
+    connections: &Connections,
+    store: &Arc<Mutex<Store>>,
+    connection: &str,
+    entity: Entity,
+    options: &PullOptions,
+    progress: &dyn Progress,
+    cancel: &CancellationToken,
+    started: Instant,
+    started_at: &str,
+) -> Result<(PlanSummary, ApplyResult)> {
+    let (connection, session, fetch) = open_pull(connections, store, connection, entity, options).await?;
+    let business_unit_id = session.business_unit_id;
+    let existing = lock(store).existing_records(entity, business_unit_id)?;
+    let (sender, batches) = std::sync::mpsc::sync_channel::<Batch>(16);
+    let writer_store = store.clone();
+    let writer_connection = connection.clone();
+    let writer_started_at = started_at.to_owned();
+    let writer_cancel = cancel.clone();
+    let writer = tokio::task::spawn_blocking(move || {
+        write_stream(
+            &writer_store,
+            &writer_connection,
+            entity,
+            business_unit_id,
+            existing,
+            batches,
+            &writer_cancel,
+            started,
+            &writer_started_at,
+        )
+    });
+    let fetched = admin::fetch_pages(&session, entity, &fetch, progress, cancel, &mut |page| {
+        sender
+            .send(Batch::Records(page))
+            .map_err(|_| Error::Internal("the writer stopped early".into()))
+    })
+    .await;
+    let outcome = match fetched {
+        Ok(outcome) => {
+            let _ = sender.send(Batch::Done {
+                last_poll_time: outcome.last_poll_time.clone(),
+                full: !outcome.incremental,
+            });
+            drop(sender);
+            outcome
+        }
+        Err(error) => {
+            drop(sender); // the writer rolls back
+                          // When the writer failed first, its error is the cause; otherwise the fetch's.
+            return Err(match writer.await {
+                Ok(Err(cause)) if !matches!(cause, Error::Cancelled) => cause,
+                _ => error,
+            });
+        }
+    };
+    let (mut summary, result) = writer.await.map_err(|e| Error::Internal(e.to_string()))??;
+    summary.incremental = outcome.incremental;
+    summary.notes = outcome.notes;
+    Ok((summary, result))
+}
+
+/// The writer side of [`pull_all`]: compares each arriving record with the store and writes it.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn write_stream(
+    store: &Mutex<Store>,
+    connection: &Connection,
+    entity: Entity,
+    business_unit_id: i64,
+    mut existing: HashMap<String, Existing>,
+    batches: std::sync::mpsc::Receiver<Batch>,
+    cancel: &CancellationToken,
+    started: Instant,
+    started_at: &str,
+) -> Result<(PlanSummary, ApplyResult)> {
+    let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+    let tx = guard.conn_mut().transaction()?;
+    let start = RunStart {
+        kind: "pull",
+        entity: Some(entity),
+        connection_id: Some(&connection.id),
+        connection_name: &connection.name,
+        started_at,
+    };
+    let mut writer = Writer::begin(&tx, &start, business_unit_id)?;
+    let mut summary = PlanSummary::default();
+    let held = existing.len() as u32;
+    let (last_poll_time, full) = loop {
+        let Ok(batch) = batches.recv() else {
+            // The fetch failed or was cancelled: nothing is kept.
+            return Err(Error::Cancelled);
+        };
+        let records = match batch {
+            Batch::Records(records) => records,
+            Batch::Done { last_poll_time, full } => break (last_poll_time, full),
+        };
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        for record in records {
+            summary.fetched += 1;
+            match existing.remove(&record.id) {
+                None => {
+                    writer.create(&record)?;
+                    summary.new += 1;
+                }
+                Some(stored) if stored.fields_hash == record.fields_hash && !stored.missing => summary.unchanged += 1,
+                Some(stored) => {
+                    let old = tx.query_row("SELECT raw FROM records WHERE id = ?1", [stored.row_id], |r| {
+                        r.get::<_, String>(0)
+                    })?;
+                    let mut changes = diff(
+                        &admin::compared_fields(entity, &old),
+                        &admin::compared_fields(entity, &record.raw),
+                    );
+                    if stored.missing {
+                        changes.push(missing_upstream_change(false));
+                    }
+                    writer.update(
+                        Stored {
+                            row_id: stored.row_id,
+                            fields_hash: stored.fields_hash,
+                        },
+                        &record,
+                        &changes,
+                    )?;
+                    summary.changed += 1;
+                }
+            }
+        }
+    };
+    if full {
+        for stored in existing.values() {
+            summary.missing_upstream += 1;
+            writer.flag_missing(stored.row_id)?;
+        }
+    } else {
+        // Incremental: every record held that CXone did not report is unchanged.
+        summary.unchanged += held - (summary.fetched - summary.new);
+    }
+    writer.counts.fetched = summary.fetched;
+    writer.counts.unchanged = summary.unchanged;
+    writer.counts.missing_upstream = summary.missing_upstream;
+    let result = writer.finish(&connection.id, last_poll_time.as_deref(), started)?;
+    tx.commit()?;
+    Ok((summary, result))
+}

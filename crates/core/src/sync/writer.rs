@@ -1,0 +1,206 @@
+//! The one writer of synchronized records: creations, updates and missing-upstream flags inside
+//! one transaction, each with its audit row, and the run's `sync_runs` row.
+
+use std::time::Instant;
+
+use rusqlite::{params, OptionalExtension};
+
+use crate::model::{ApplyResult, Entity, FieldChange};
+use crate::store::now_rfc3339;
+use crate::store::runs::{self, RunCounts, RunStart};
+use crate::vendor::cxone::admin::FetchedRecord;
+use crate::{Error, Result};
+
+use super::missing_upstream_change;
+
+/// A stored record as it was when compared: an update applies only if it is still so.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Stored {
+    pub(super) row_id: i64,
+    pub(super) fields_hash: i64,
+}
+
+/// Writes records inside one transaction: creations, updates and missing-upstream flags, each
+/// with its audit row, and the run's `sync_runs` row. Dropping it before [`Writer::finish`]
+/// rolls everything back.
+pub(super) struct Writer<'t> {
+    tx: &'t rusqlite::Transaction<'t>,
+    run_id: i64,
+    entity: Entity,
+    business_unit_id: i64,
+    now: String,
+    pub(super) counts: RunCounts,
+}
+
+impl<'t> Writer<'t> {
+    pub(super) fn begin(
+        tx: &'t rusqlite::Transaction<'t>,
+        start: &RunStart<'_>,
+        business_unit_id: i64,
+    ) -> Result<Writer<'t>> {
+        let run_id = runs::insert_run(tx, start)?;
+        let entity = start.entity.expect("a pull has an entity");
+        Ok(Writer {
+            tx,
+            run_id,
+            entity,
+            business_unit_id,
+            now: now_rfc3339(),
+            counts: RunCounts::default(),
+        })
+    }
+
+    pub(super) fn create(&mut self, record: &FetchedRecord) -> Result<()> {
+        if self.adopt_imported_user(record)? {
+            return Ok(());
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO records (entity, business_unit_id, cxone_id, name, detail, email_key, is_active, fields_hash,
+                                      raw, group_name, first_synced_at, last_synced_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+            )?
+            .execute(params![
+                self.entity.as_str(),
+                self.business_unit_id,
+                record.id,
+                record.name,
+                record.detail,
+                record.email_key,
+                record.is_active,
+                record.fields_hash,
+                record.raw,
+                self.entity.group_name(),
+                self.now
+            ])
+            .map_err(|e| match e {
+                // Written by another pull since this one compared: the list is out of date.
+                rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
+                    Error::Stale(self.entity.label())
+                }
+                other => other.into(),
+            })?;
+        // The created values are the record's own columns; the audit row marks the creation.
+        runs::insert_audit(
+            self.tx,
+            self.run_id,
+            self.tx.last_insert_rowid(),
+            "created",
+            &[],
+            &self.now,
+        )?;
+        self.counts.created += 1;
+        Ok(())
+    }
+
+    /// A user a CSV import created before CXone had them becomes this CXone record (its id, business
+    /// unit and fields), keeping what the import set: one user, not two with the same email.
+    fn adopt_imported_user(&mut self, record: &FetchedRecord) -> Result<bool> {
+        let Some(email_key) = record.email_key.as_deref().filter(|_| self.entity == Entity::Users) else {
+            return Ok(false);
+        };
+        let adopted = self
+            .tx
+            .prepare_cached(
+                "UPDATE records SET business_unit_id = ?2, cxone_id = ?3, name = ?4, detail = ?5, is_active = ?6,
+                                    fields_hash = ?7, raw = ?8, last_synced_at = ?9, missing_upstream_since = NULL
+                 WHERE entity = 'users' AND business_unit_id = 0 AND cxone_id = 'import:' || ?1
+                 RETURNING id",
+            )?
+            .query_row(
+                params![
+                    email_key,
+                    self.business_unit_id,
+                    record.id,
+                    record.name,
+                    record.detail,
+                    record.is_active,
+                    record.fields_hash,
+                    record.raw,
+                    self.now
+                ],
+                |row| row.get::<_, i64>(0),
+            )
+            .optional()?;
+        let Some(row_id) = adopted else { return Ok(false) };
+        let change = FieldChange {
+            field: "CXone ID".into(),
+            old: Some(format!("import:{email_key}")),
+            new: Some(record.id.clone()),
+        };
+        runs::insert_audit(self.tx, self.run_id, row_id, "created", &[change], &self.now)?;
+        self.counts.created += 1;
+        Ok(true)
+    }
+
+    /// Updates a stored record, provided it is still as it was when compared (`stored`).
+    pub(super) fn update(&mut self, stored: Stored, record: &FetchedRecord, changes: &[FieldChange]) -> Result<()> {
+        let row_id = stored.row_id;
+        let updated = self
+            .tx
+            .prepare_cached(
+                "UPDATE records SET name = ?2, detail = ?3, email_key = ?4, is_active = ?5, fields_hash = ?6, raw = ?7,
+                                    last_synced_at = ?8, missing_upstream_since = NULL
+                 WHERE id = ?1 AND fields_hash = ?9",
+            )?
+            .execute(params![
+                row_id,
+                record.name,
+                record.detail,
+                record.email_key,
+                record.is_active,
+                record.fields_hash,
+                record.raw,
+                self.now,
+                stored.fields_hash
+            ])?;
+        if updated == 0 {
+            return Err(Error::Stale(self.entity.label()));
+        }
+        runs::insert_audit(self.tx, self.run_id, row_id, "updated", changes, &self.now)?;
+        self.counts.updated += 1;
+        Ok(())
+    }
+
+    pub(super) fn flag_missing(&mut self, row_id: i64) -> Result<()> {
+        let flagged = self
+            .tx
+            .prepare_cached(
+                "UPDATE records SET missing_upstream_since = ?2 WHERE id = ?1 AND missing_upstream_since IS NULL",
+            )?
+            .execute(params![row_id, self.now])?;
+        if flagged > 0 {
+            let change = missing_upstream_change(true);
+            runs::insert_audit(self.tx, self.run_id, row_id, "flagged_missing", &[change], &self.now)?;
+        }
+        Ok(())
+    }
+
+    /// Moves the watermark and closes the run; the caller commits.
+    pub(super) fn finish(
+        self,
+        connection_id: &str,
+        last_poll_time: Option<&str>,
+        started: Instant,
+    ) -> Result<ApplyResult> {
+        if let Some(poll) = last_poll_time {
+            runs::set_watermark(self.tx, connection_id, self.entity, self.business_unit_id, poll)?;
+        }
+        let duration = started.elapsed().as_millis() as i64;
+        runs::finish_run(self.tx, self.run_id, "succeeded", &self.counts, duration, None)?;
+        tracing::info!(
+            run_id = self.run_id,
+            entity = self.entity.as_str(),
+            created = self.counts.created,
+            updated = self.counts.updated,
+            "pull applied"
+        );
+        Ok(ApplyResult {
+            run_id: self.run_id,
+            created: self.counts.created,
+            updated: self.counts.updated,
+            unchanged: self.counts.unchanged,
+            missing_upstream: self.counts.missing_upstream,
+        })
+    }
+}
