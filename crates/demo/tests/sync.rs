@@ -10,7 +10,7 @@ use ccsync_core::model::*;
 use ccsync_core::progress::NoProgress;
 use ccsync_core::secrets::MemoryStore;
 use ccsync_core::store::Store;
-use ccsync_core::sync::{self, PullOptions};
+use ccsync_core::sync::{self, PullOptions, PullSession};
 use ccsync_core::vendor::cxone::admin::FetchOptions;
 use ccsync_core::vendor::retry::RetryPolicy;
 use ccsync_core::ErrorCode;
@@ -870,4 +870,58 @@ async fn a_user_created_by_an_import_is_adopted_by_the_pull_that_brings_them() {
         "{:?}",
         job.summary()
     );
+}
+
+/// The session the app and `ccsync pull` share: a plan waits for its selection, a written plan
+/// is gone (it no longer matches the store), a cancelled apply is a run in History and keeps the
+/// plan for another try, and a plan the admin walked away from cannot be written.
+#[tokio::test]
+async fn the_pull_session_keeps_a_plan_until_it_is_written() {
+    let f = fixture(tenant(300, Shape::V34)).await;
+    let session = PullSession::new(f.connections.clone());
+    let connection = f.connections.list().await.unwrap()[0].id.clone();
+    let cancel = CancellationToken::new();
+    let plan = session
+        .prepare(&connection, Entity::Users, &options(true, 100), &NoProgress, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(plan.summary.new, 300);
+
+    let stopped = CancellationToken::new();
+    stopped.cancel();
+    let error = session
+        .apply(&plan.plan_id, Selection::New, Arc::new(NoProgress), stopped)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), ErrorCode::Cancelled);
+    assert_eq!(f.count(Entity::Users), 0);
+    let runs = f.store.lock().unwrap().list_runs(10).unwrap();
+    assert_eq!(runs[0].status, "cancelled", "{runs:?}");
+
+    let first_ids: Vec<String> = plan.rows.iter().take(10).map(|r| r.id.clone()).collect();
+    let written = session
+        .apply(&plan.plan_id, Selection::Ids(first_ids), Arc::new(NoProgress), cancel.clone())
+        .await
+        .unwrap();
+    assert_eq!(written.created, 10);
+    assert_eq!(f.count(Entity::Users), 10);
+    let again = session
+        .apply(&plan.plan_id, Selection::All, Arc::new(NoProgress), cancel.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), ErrorCode::NotFound);
+    assert_eq!(f.count(Entity::Users), 10);
+
+    let plan = session
+        .prepare(&connection, Entity::Users, &options(true, 100), &NoProgress, &cancel)
+        .await
+        .unwrap();
+    assert_eq!((plan.summary.new, plan.summary.unchanged), (290, 10));
+    session.discard(&plan.plan_id);
+    let discarded = session
+        .apply(&plan.plan_id, Selection::All, Arc::new(NoProgress), cancel)
+        .await
+        .unwrap_err();
+    assert_eq!(discarded.code(), ErrorCode::NotFound);
+    assert_eq!(f.count(Entity::Users), 10);
 }
