@@ -6,8 +6,8 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH" CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-# One feature set for every cargo command, so nothing builds twice.
-features=(--features tauri/custom-protocol)
+# One feature set for every cargo command, so nothing builds twice (ccsync-core/ts: the bindings test).
+features=(--features tauri/custom-protocol,ccsync-core/ts)
 
 results=()
 failed=0

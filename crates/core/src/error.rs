@@ -2,12 +2,12 @@
 //! a stable code to branch on and a sentence a person can act on. Never put a secret in a message.
 
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Stable, machine-readable error codes (the UI branches on these, never on messages).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     KeyringUnavailable,
@@ -139,7 +139,8 @@ impl Error {
 }
 
 /// The shape every failure takes on its way to the UI or to `--json` output.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,

@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 /// Which vendor a connection talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionKind {
     Cxone,
@@ -51,7 +51,8 @@ impl ConnectionKind {
 }
 
 /// A secret belonging to a connection. Secrets live only in the OS keyring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SecretKind {
     /// CXone or RingCentral OAuth client secret.
@@ -85,7 +86,8 @@ impl SecretKind {
 }
 
 /// The non-secret settings of a connection, per vendor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ConnectionSettings {
     Cxone {
@@ -128,7 +130,8 @@ impl ConnectionSettings {
 }
 
 /// The outcome of the last "Test connection", kept so the list can show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LastTest {
     /// RFC 3339 UTC.
     pub at: String,
@@ -138,7 +141,8 @@ pub struct LastTest {
 }
 
 /// A saved connection profile (never carries secret values).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Connection {
     pub id: String,
     pub name: String,
@@ -153,7 +157,8 @@ pub struct Connection {
 }
 
 /// What the Add / Edit form sends. On edit, a secret left out keeps its stored value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConnectionDraft {
     pub name: String,
     pub settings: ConnectionSettings,
@@ -162,21 +167,24 @@ pub struct ConnectionDraft {
 }
 
 /// One fact learned by a successful "Test connection" (label and value, for display).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Fact {
     pub label: String,
     pub value: String,
 }
 
 /// A successful "Test connection".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TestOutcome {
     pub summary: String,
     pub facts: Vec<Fact>,
 }
 
 /// Where the app keeps its files, shown in the UI.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AppInfo {
     pub version: String,
     pub database_path: String,
@@ -186,7 +194,8 @@ pub struct AppInfo {
 }
 
 /// The four kinds of CXone records CC Sync pulls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Entity {
     Users,
@@ -247,7 +256,8 @@ impl Entity {
 }
 
 /// How a fetched record compares with the local store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum PlanStatus {
     New,
@@ -258,7 +268,8 @@ pub enum PlanStatus {
 }
 
 /// One field that differs between the store and CXone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldChange {
     pub field: String,
     pub old: Option<String>,
@@ -266,7 +277,8 @@ pub struct FieldChange {
 }
 
 /// One row of the Synchronize list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlanRow {
     /// The CXone id (agentId, campaign id, dispositionId, unavailable code id).
     pub id: String,
@@ -279,7 +291,8 @@ pub struct PlanRow {
 }
 
 /// Counts of a plan, and anything the user should know about how the fetch went.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlanSummary {
     pub fetched: u32,
     pub new: u32,
@@ -292,7 +305,8 @@ pub struct PlanSummary {
 }
 
 /// The result of fetching and comparing: kept by the app until applied or discarded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncPlan {
     pub plan_id: String,
     pub entity: Entity,
@@ -302,7 +316,8 @@ pub struct SyncPlan {
 }
 
 /// Which rows of a plan to write.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", content = "ids", rename_all = "snake_case")]
 pub enum Selection {
     All,
@@ -312,9 +327,10 @@ pub enum Selection {
 }
 
 /// What an apply wrote.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ApplyResult {
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub run_id: i64,
     pub created: u32,
     pub updated: u32,
@@ -323,21 +339,23 @@ pub struct ApplyResult {
 }
 
 /// Progress of a long operation, as the UI's progress bar and the CLI's show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProgressEvent {
     /// "authenticating", "fetching", "planning" or "writing".
     pub phase: String,
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub done: u64,
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub total: Option<u64>,
 }
 
 /// A record in the local store, as the Records screen lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StoredRecord {
     pub id: String,
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub business_unit_id: i64,
     pub name: String,
     pub detail: String,
@@ -353,9 +371,10 @@ pub struct StoredRecord {
 }
 
 /// One pull, import or auto-sync, as History lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncRun {
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
     /// "pull", "import" or "auto_sync".
     pub kind: String,
@@ -363,25 +382,26 @@ pub struct SyncRun {
     pub connection_name: String,
     pub started_at: String,
     pub finished_at: Option<String>,
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub duration_ms: Option<i64>,
     /// "running", "succeeded", "failed" or "cancelled".
     pub status: String,
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub fetched: i64,
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub created: i64,
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated: i64,
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub unchanged: i64,
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub missing_upstream: i64,
     pub error: Option<String>,
 }
 
 /// One created or updated record of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditEntry {
     pub record_id: String,
     pub name: String,

@@ -1,5 +1,6 @@
 //! The TypeScript types in ui/src/bindings are generated from the Rust types. This test fails when
-//! they are stale; run it with `UPDATE_BINDINGS=1` to regenerate them.
+//! they are stale; run it with `UPDATE_BINDINGS=1` to regenerate them. It needs the `ts` feature:
+//! `cargo test -p ccsync-core --features ts --test bindings`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

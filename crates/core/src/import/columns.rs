@@ -5,13 +5,13 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use crate::{Error, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(rename = "UserImportField")]
+#[cfg_attr(feature = "ts", ts(rename = "UserImportField"))]
 pub enum Field {
     Email,
     FirstName,
@@ -63,8 +63,9 @@ impl Field {
 }
 
 /// How one column of the file is read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(rename = "UserImportColumn")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "UserImportColumn"))]
 pub struct ColumnMapping {
     pub header: String,
     /// `None`: the column is ignored.

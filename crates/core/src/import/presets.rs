@@ -7,7 +7,6 @@ use std::str::FromStr;
 use phonenumber::country::Id;
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use super::columns::{guess_mappings, header_key, map_headers, ColumnMapping};
 use super::source::{FileFormat, Source};
@@ -15,8 +14,9 @@ use crate::store::{now_rfc3339, Store};
 use crate::{Error, Result};
 
 /// What the mapping step shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(rename = "UserImportPreview")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "UserImportPreview"))]
 pub struct Preview {
     pub path: String,
     pub file: String,
@@ -30,8 +30,9 @@ pub struct Preview {
 }
 
 /// A saved mapping.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(rename = "UserImportPreset")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "UserImportPreset"))]
 pub struct Preset {
     pub name: String,
     pub mappings: Vec<ColumnMapping>,

@@ -5,18 +5,18 @@ use std::collections::VecDeque;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 /// The extensions CC Sync reads.
 pub const EXTENSIONS: [&str; 4] = ["csv", "txt", "tsv", "xlsx"];
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(rename = "UserImportQueue")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "UserImportQueue"))]
 pub struct ImportQueue {
     /// The file being imported.
     pub current: Option<String>,
     /// Files waiting, in the order they were dropped.
-    #[ts(type = "Array<string>")]
+    #[cfg_attr(feature = "ts", ts(type = "Array<string>"))]
     pub waiting: VecDeque<String>,
     /// Files refused by the last drop, each with the reason.
     pub refused: Vec<String>,

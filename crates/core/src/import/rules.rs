@@ -3,16 +3,16 @@
 
 use phonenumber::country::Id;
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use super::columns::{Columns, LicenceColumn};
 use super::validate::{self, Phone, Role};
 use crate::model::FieldChange;
 
 /// Control Hub's import modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(rename = "UserImportMode")]
+#[cfg_attr(feature = "ts", ts(rename = "UserImportMode"))]
 pub enum Mode {
     /// "Add services only": TRUE adds a licence, FALSE is ignored.
     Add,
@@ -21,9 +21,10 @@ pub enum Mode {
 }
 
 /// The Contact Center licence a user holds (one at most; Premium includes Standard).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(rename = "UserLicence")]
+#[cfg_attr(feature = "ts", ts(rename = "UserLicence"))]
 pub enum Licence {
     #[default]
     None,
@@ -127,9 +128,10 @@ pub enum Lookup<'a> {
     Ambiguous(usize),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(rename = "UserImportAction")]
+#[cfg_attr(feature = "ts", ts(rename = "UserImportAction"))]
 pub enum Action {
     Create,
     Update,
@@ -138,8 +140,9 @@ pub enum Action {
 }
 
 /// A problem with a row (an error keeps it out) or a note about it (a warning does not).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(rename = "UserImportFinding")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "UserImportFinding"))]
 pub struct Finding {
     /// The header of the column concerned; none for the row as a whole.
     pub column: Option<String>,

@@ -11,14 +11,14 @@ use csv::StringRecord;
 use encoding_rs::{UTF_8, WINDOWS_1252};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use super::decode::{self, delimiter_name, Format, SNIFF_BYTES};
 use crate::{Error, Result};
 
 /// What kind of file was read and how, as the screen shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(rename = "UserImportFileFormat")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "UserImportFileFormat"))]
 pub struct FileFormat {
     /// "csv" or "xlsx".
     pub kind: String,

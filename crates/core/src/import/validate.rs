@@ -7,7 +7,6 @@ use phonenumber::country::Id;
 use phonenumber::metadata::DATABASE;
 use phonenumber::{Mode, PhoneNumber};
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 /// A licence cell: `TRUE` / `T` adds, `FALSE` / `F` removes (in "add and remove" mode), blank
 /// means no change.
@@ -176,9 +175,10 @@ fn international_e164(value: &str) -> Option<String> {
 }
 
 /// A contact-center role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
-#[ts(rename = "UserImportRole")]
+#[cfg_attr(feature = "ts", ts(rename = "UserImportRole"))]
 pub enum Role {
     Agent,
     Supervisor,

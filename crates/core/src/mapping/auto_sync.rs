@@ -71,12 +71,13 @@ impl AutoSyncOptions {
 }
 
 /// What `ccsync map auto --json` prints.
-#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AutoSyncResult {
     pub platform: Platform,
     #[serde(flatten)]
     pub counts: AutoSyncCounts,
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub run_id: i64,
 }
 

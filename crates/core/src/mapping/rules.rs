@@ -17,12 +17,12 @@
 use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use crate::vendor::directory::ExternalAccount;
 
 /// Where a user stands on one platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum MappingStatus {
     MappedAuto,
@@ -74,7 +74,8 @@ pub struct MappingState {
 pub const MAX_ATTEMPTS: u32 = 2;
 
 /// The outcome of one Auto Sync.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AutoSyncCounts {
     pub mapped: u32,
     pub manual_kept: u32,
@@ -379,7 +380,8 @@ pub fn retry(old: &MappingState) -> MappingState {
 }
 
 /// How a mapping was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum MappingMethod {
     Auto,
@@ -387,10 +389,11 @@ pub enum MappingMethod {
 }
 
 /// One row of the User Mapping screen: a CXone user and where it stands on one platform.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MappingRow {
     /// The user's row in the store (what map / unmap / retry take).
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub record_id: i64,
     /// The CXone agent id.
     pub user_id: String,
@@ -411,7 +414,8 @@ pub struct MappingRow {
 }
 
 /// An account offered by Map User's search, with the parts that matched the query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AccountMatch {
     pub account_id: String,
     pub name: String,

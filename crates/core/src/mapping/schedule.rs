@@ -4,7 +4,6 @@
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime, Time, UtcOffset};
-use ts_rs::TS;
 
 use crate::store::mappings::platform_str;
 use crate::store::{now_rfc3339, Store};
@@ -12,7 +11,8 @@ use crate::vendor::directory::Platform;
 use crate::{Error, Result};
 
 /// An Auto Sync schedule, per platform.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Schedule {
     Off,
@@ -28,7 +28,8 @@ pub enum Schedule {
 }
 
 /// A schedule with its last and next run, as the screen shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScheduleInfo {
     pub schedule: Schedule,
     /// RFC 3339 UTC.

@@ -7,7 +7,6 @@ use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use crate::mapping::admin;
 use crate::mapping::rules::{self, MappingRow, MappingStatus};
@@ -18,7 +17,8 @@ use crate::vendor::directory::Platform;
 use crate::{Error, Result};
 
 /// What an import row will do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ImportAction {
     Map,
@@ -26,7 +26,8 @@ pub enum ImportAction {
     Invalid,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportRowPlan {
     /// 1-based line number in the file (the header is line 1).
     pub line: u32,
@@ -36,12 +37,13 @@ pub struct ImportRowPlan {
     /// Why a row is invalid, or what it changes.
     pub message: String,
     /// The user and account the row resolved to (what the commit writes).
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub record_id: Option<i64>,
     pub account_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportSummary {
     pub map: u32,
     pub unchanged: u32,
