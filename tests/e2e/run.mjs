@@ -1,5 +1,6 @@
 // End-to-end tests of the real CC Sync binary, driven through tauri-driver (WebDriver) under Xvfb,
 // with a private D-Bus and an unlocked gnome-keyring (see scripts/e2e.sh, which sets those up).
+// Long on purpose: one app launch runs every scenario in order, sharing the driver helpers above them.
 //
 //   node tests/e2e/run.mjs <path to ccsync-desktop>
 //

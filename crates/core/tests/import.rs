@@ -1,4 +1,5 @@
 //! CSV Import of users against the fixture files in tests/fixtures/csv and a real SQLite store.
+//! Long on purpose: one scenario per test over shared fixtures; splitting it would scatter them.
 
 use std::path::{Path, PathBuf};
 

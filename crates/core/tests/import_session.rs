@@ -107,7 +107,10 @@ fn a_mapping_made_for_another_file_is_refused_and_the_job_under_review_stays() {
     };
     let error = app.plan(&other, &options, &NoProgress).unwrap_err();
     assert_eq!(error.code(), ErrorCode::InvalidInput);
-    assert!(error.to_string().contains("does not match this file's headers"), "{error}");
+    assert!(
+        error.to_string().contains("does not match this file's headers"),
+        "{error}"
+    );
     assert_eq!(app.with_job(|job| job.summary().clone()).unwrap(), summary);
 }
 
@@ -127,7 +130,10 @@ fn finishing_a_file_drops_its_job_and_starts_the_next() {
     assert!(gone.to_string().contains("no import in progress"), "{gone}");
     assert!(app.commit(&NoProgress).is_err());
     // A second finish of the same file changes nothing.
-    assert_eq!(app.finish(&first.display().to_string()).current.as_deref(), Some(second.as_str()));
+    assert_eq!(
+        app.finish(&first.display().to_string()).current.as_deref(),
+        Some(second.as_str())
+    );
 }
 
 #[test]

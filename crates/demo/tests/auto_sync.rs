@@ -1,4 +1,5 @@
 //! Auto Sync end to end against the emulator: the counts equal the emulator's known overlap.
+//! Long on purpose: one scenario per test over shared fixtures; splitting it would scatter them.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

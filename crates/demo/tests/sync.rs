@@ -1,5 +1,6 @@
 //! The Synchronize engine against the emulator: every entity, both API shapes, paging edges,
 //! faults, incremental pulls, updates, removals upstream, cancel and crash during apply.
+//! Long on purpose: one scenario per test over shared fixtures; splitting it would scatter them.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -900,7 +901,12 @@ async fn the_pull_session_keeps_a_plan_until_it_is_written() {
 
     let first_ids: Vec<String> = plan.rows.iter().take(10).map(|r| r.id.clone()).collect();
     let written = session
-        .apply(&plan.plan_id, Selection::Ids(first_ids), Arc::new(NoProgress), cancel.clone())
+        .apply(
+            &plan.plan_id,
+            Selection::Ids(first_ids),
+            Arc::new(NoProgress),
+            cancel.clone(),
+        )
         .await
         .unwrap();
     assert_eq!(written.created, 10);

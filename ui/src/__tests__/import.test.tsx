@@ -1,3 +1,4 @@
+// Long on purpose: one scenario per test of the CSV Import screen over the shared fake backend.
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";

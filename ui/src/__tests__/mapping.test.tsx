@@ -1,3 +1,4 @@
+// Long on purpose: one scenario per test of the User Mapping screen over the shared fake backend.
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";

@@ -1,3 +1,5 @@
+// Long on purpose: the CSV Import flow from drop to commit as one state machine; each step's view is a
+// sibling file (MappingStep, ReviewTable, ImportSummaryPanel, QueuePanel…).
 import { useCallback, useEffect, useRef, useState } from "react";
 
 import { ProgressBar } from "../components/ProgressBar";

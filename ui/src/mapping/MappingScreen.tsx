@@ -1,3 +1,5 @@
+// Long on purpose: the whole User Mapping screen (platform, Auto Sync, counts, filters, actions); the
+// table, dialogs and schedule are in sibling files.
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 
 import { ProgressBar } from "../components/ProgressBar";

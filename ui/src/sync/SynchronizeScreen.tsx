@@ -1,3 +1,5 @@
+// Long on purpose: the whole Synchronize flow (fetch, review, Add Selected) as one state machine; its
+// table is PlanList.tsx.
 import { useCallback, useEffect, useId, useMemo, useReducer, useRef, useState } from "react";
 
 import { ProgressBar } from "../components/ProgressBar";

@@ -1,3 +1,4 @@
+// Long on purpose: one fake of every Tauri command the screens call, so every screen test shares it.
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 
 import type { ApiError } from "../bindings/ApiError";

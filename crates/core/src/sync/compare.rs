@@ -7,7 +7,7 @@ use std::time::Instant;
 use crate::model::{Connection, Entity, FieldChange, PlanRow, PlanStatus, PlanSummary, SyncPlan};
 use crate::store::records::Existing;
 use crate::store::Store;
-use crate::vendor::cxone::admin::{self, FetchedRecord};
+use crate::vendor::cxone::records::{self, FetchedRecord};
 use crate::Result;
 
 use super::{PreparedPlan, Stored};
@@ -129,8 +129,8 @@ pub(super) fn describe_changes(store: &Store, prepared: &mut PreparedPlan) -> Re
             continue;
         };
         let mut changes = diff(
-            &admin::compared_fields(entity, old_raw),
-            &admin::compared_fields(entity, &record.raw),
+            &records::compared_fields(entity, old_raw),
+            &records::compared_fields(entity, &record.raw),
         );
         changes.append(&mut prepared.plan.rows[index].changes);
         prepared.plan.rows[index].changes = changes;

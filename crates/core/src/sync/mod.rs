@@ -27,7 +27,8 @@ use std::time::Instant;
 
 use crate::model::{Connection, SyncPlan};
 use crate::store::Store;
-use crate::vendor::cxone::admin::{FetchOptions, FetchedRecord};
+use crate::vendor::cxone::admin::FetchOptions;
+use crate::vendor::cxone::records::FetchedRecord;
 use crate::vendor::retry::RetryPolicy;
 
 /// How to pull.

@@ -13,7 +13,8 @@ use crate::progress::Progress;
 use crate::store::records::Existing;
 use crate::store::runs::RunStart;
 use crate::store::{now_rfc3339, Store};
-use crate::vendor::cxone::admin::{self, FetchedRecord};
+use crate::vendor::cxone::admin;
+use crate::vendor::cxone::records::{self, FetchedRecord};
 use crate::{Error, Result};
 
 use super::{diff, lock, missing_upstream_change, open_pull, record_fetch_failure, PullOptions, Stored, Writer};
@@ -173,8 +174,8 @@ pub(super) fn write_stream(
                         r.get::<_, String>(0)
                     })?;
                     let mut changes = diff(
-                        &admin::compared_fields(entity, &old),
-                        &admin::compared_fields(entity, &record.raw),
+                        &records::compared_fields(entity, &old),
+                        &records::compared_fields(entity, &record.raw),
                     );
                     if stored.missing {
                         changes.push(missing_upstream_change(false));

@@ -8,7 +8,7 @@ use rusqlite::{params, OptionalExtension};
 use crate::model::{ApplyResult, Entity, FieldChange};
 use crate::store::now_rfc3339;
 use crate::store::runs::{self, RunCounts, RunStart};
-use crate::vendor::cxone::admin::FetchedRecord;
+use crate::vendor::cxone::records::FetchedRecord;
 use crate::{Error, Result};
 
 use super::missing_upstream_change;

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod records;
 pub mod session;
 
 pub use auth::{discover, password_grant, test_connection, CxoneCredentials, Discovery, TokenClaims, TokenSet};

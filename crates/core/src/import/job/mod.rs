@@ -2,28 +2,27 @@
 //! the other rows), then paged to the review table, corrected cell by cell, committed in one
 //! transaction, or saved as an error file. Rows keep only their cells and their verdict, so a
 //! million-row plan stays small; what a row would change is worked out again when it is shown or
-//! written.
+//! written. [`commit`] writes it; [`error_file`] saves its rejected rows.
+
+mod commit;
+mod error_file;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use rayon::prelude::*;
-use rusqlite::TransactionBehavior;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use super::columns::{ColumnMapping, ERROR_HEADER};
+use super::columns::ColumnMapping;
 use super::decode::Format;
 use super::rules::{Action, Checked, Finding, LicenceEffect, Rules};
 use super::source::{FileFormat, Source, SourceRow};
-use super::users::{self, Snapshot, UserIndex, UserWriter};
-use crate::model::{Entity, FieldChange};
+use super::users::{Snapshot, UserIndex};
+use crate::model::FieldChange;
 use crate::progress::{event, Progress};
 use crate::spreadsheet::{escape_formula, unescape_formula};
-use crate::store::runs::{self, RunCounts, RunStart};
-use crate::store::{now_rfc3339, Store};
 use crate::{Error, Result};
 
 /// Cells are kept joined by this separator (one allocation per row).
@@ -465,165 +464,6 @@ impl Job {
             .nth(self.rules.columns.email)
             .map(|e| e.trim().to_lowercase())
             .unwrap_or_default()
-    }
-
-    /// Writes every valid row that creates or updates a user, in one transaction with its
-    /// `sync_runs` row and audit rows: all of it, or (on any error or Cancel) nothing.
-    pub fn commit(
-        &mut self,
-        store: &mut Store,
-        progress: &dyn Progress,
-        cancel: &CancellationToken,
-    ) -> Result<Summary> {
-        if self.summary.run_id.is_some() {
-            return Err(Error::InvalidInput("This import is already committed.".into()));
-        }
-        let started = Instant::now();
-        let file = self.file_name();
-        let tx = store
-            .conn_mut()
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if users::store_generation(&tx)? != self.generation {
-            return Err(Error::StaleImport);
-        }
-        let now = now_rfc3339();
-        let run_id = runs::insert_run(
-            &tx,
-            &RunStart {
-                kind: "import",
-                entity: Some(Entity::Users),
-                connection_id: None,
-                connection_name: &file,
-                started_at: &now,
-            },
-        )?;
-        let mut writer = UserWriter::new(&tx, run_id, now);
-        let to_write: Vec<usize> = (0..self.rows.len())
-            .filter(|&i| matches!(self.rows[i].action, Action::Create | Action::Update))
-            .collect();
-        let total = to_write.len() as u64;
-        let (rows, rules, existing) = (&self.rows, &self.rules, &self.existing);
-        std::thread::scope(|scope| -> Result<()> {
-            // What each user gets is worked out again on the other core while this one writes,
-            // against the users the dry run loaded (the store's generation is unchanged).
-            let (batches, checked_batches) = std::sync::mpsc::sync_channel::<Vec<(usize, Checked)>>(2);
-            scope.spawn(move || {
-                for batch in to_write.chunks(CHUNK) {
-                    let checked = batch
-                        .par_iter()
-                        .map(|&i| (i, rules.check(&rows[i].cells(), |key| existing.lookup(key))))
-                        .collect();
-                    if batches.send(checked).is_err() {
-                        return; // the writer stopped
-                    }
-                }
-            });
-            let mut done = 0u64;
-            for batch in checked_batches {
-                for (i, checked) in batch {
-                    match (rows[i].action, checked.action, checked.record_id) {
-                        (Action::Create, Action::Create, _) => {
-                            writer.create(&checked.email, &checked.email_key, &checked.target)?
-                        }
-                        (Action::Update, Action::Update, Some(record_id)) => {
-                            writer.update(record_id, &checked.email, &checked.target, &checked.changes)?
-                        }
-                        _ => return Err(Error::StaleImport),
-                    }
-                    done += 1;
-                }
-                if cancel.is_cancelled() {
-                    return Err(Error::Cancelled);
-                }
-                progress.report(event("writing", done, Some(total)));
-            }
-            Ok(())
-        })?;
-        let counts = RunCounts {
-            fetched: self.rows.len() as u32,
-            created: writer.written.created,
-            updated: writer.written.updated,
-            unchanged: self.summary.unchanged as u32,
-            missing_upstream: 0,
-        };
-        runs::finish_run(
-            &tx,
-            run_id,
-            "succeeded",
-            &counts,
-            started.elapsed().as_millis() as i64,
-            None,
-        )?;
-        tx.commit()?;
-        progress.report(event("writing", total, Some(total)));
-        tracing::info!(
-            run_id,
-            file,
-            created = counts.created,
-            updated = counts.updated,
-            "users imported"
-        );
-        self.summary.run_id = Some(run_id);
-        Ok(self.summary.clone())
-    }
-
-    /// Writes the invalid rows to `out`: the original columns plus `Error`, in the file's own
-    /// encoding and delimiter, so the file imports once corrected. Returns how many rows.
-    pub fn write_errors(&self, out: &Path) -> Result<usize> {
-        if std::fs::canonicalize(out).is_ok_and(|out| std::fs::canonicalize(&self.path).is_ok_and(|p| p == out)) {
-            return Err(Error::InvalidInput(
-                "The error file would replace the file being imported; choose another name.".into(),
-            ));
-        }
-        let mut writer = csv::WriterBuilder::new()
-            .delimiter(self.format.delimiter)
-            .flexible(true)
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::new());
-        let csv_error = |e: csv::Error| Error::Internal(format!("writing the error file: {e}"));
-        // The Error column comes first, so a row with too many fields keeps every one of them; an
-        // error file imported again has its Error column rewritten, not a second one added.
-        let existing = self
-            .headers()
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(ERROR_HEADER));
-        let mut header: Vec<&str> = self.headers().iter().map(String::as_str).collect();
-        if existing.is_none() {
-            header.insert(0, ERROR_HEADER);
-        }
-        writer.write_record(&header).map_err(csv_error)?;
-        let mut written = 0;
-        for row in self.rows.iter().filter(|r| r.action == Action::Invalid) {
-            let errors: Vec<String> = row
-                .findings
-                .iter()
-                .flatten()
-                .filter(|f| !f.warning)
-                .map(|f| match &f.column {
-                    Some(column) => format!("{column}: {}", f.message),
-                    None => f.message.clone(),
-                })
-                .collect();
-            let errors = errors.join(" | ");
-            // Escaped again as our export escapes them (reading removed the apostrophe).
-            let mut cells: Vec<Cow<'_, str>> = row.cells().into_iter().map(escape_for_spreadsheet).collect();
-            match existing {
-                Some(column) if column < cells.len() => cells[column] = errors.into(),
-                Some(column) => {
-                    cells.resize(column, Cow::Borrowed(""));
-                    cells.push(errors.into());
-                }
-                None => cells.insert(0, errors.into()),
-            }
-            writer
-                .write_record(cells.iter().map(|c| c.as_bytes()))
-                .map_err(csv_error)?;
-            written += 1;
-        }
-        let text = String::from_utf8(writer.into_inner().map_err(|e| Error::Internal(e.to_string()))?)
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        std::fs::write(out, super::encode::encode(&text, self.format)).map_err(|e| Error::io_at(out, e))?;
-        Ok(written)
     }
 }
 
