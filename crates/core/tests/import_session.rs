@@ -122,7 +122,7 @@ fn finishing_a_file_drops_its_job_and_starts_the_next() {
     let second = fixture("duplicates.csv").display().to_string();
     plan_as_the_app(&app, &first, None);
     let queue = app.enqueue(std::slice::from_ref(&second));
-    assert_eq!(queue.waiting, [second.clone()]);
+    assert_eq!(queue.waiting, std::slice::from_ref(&second));
 
     let queue = app.finish(&first.display().to_string());
     assert_eq!(queue.current.as_deref(), Some(second.as_str()));
