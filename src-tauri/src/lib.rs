@@ -8,7 +8,7 @@ use ccsync_core::import::presets::Preview;
 use ccsync_core::import::queue::ImportQueue;
 use ccsync_core::import::{decode, Edited, ImportOptions, Mode, RowPage, Summary};
 use ccsync_core::mapping::admin;
-use ccsync_core::mapping::auto_sync::AutoSyncResult;
+use ccsync_core::mapping::auto_sync::{AutoSyncResult, PermissionGate};
 use ccsync_core::mapping::rules::{AccountMatch, MappingRow};
 use ccsync_core::mapping::schedule::{self, Schedule, ScheduleInfo};
 use ccsync_core::mapping::transfer::{self, ImportSummary};
@@ -205,6 +205,16 @@ fn search_accounts(
 }
 
 #[tauri::command(async)]
+fn get_permission_gate(state: State<'_, AppState>) -> CommandResult<PermissionGate> {
+    Ok(PermissionGate::load(&state.store())?)
+}
+
+#[tauri::command(async)]
+fn set_permission_gate(state: State<'_, AppState>, gate: PermissionGate) -> CommandResult<PermissionGate> {
+    Ok(gate.save(&state.store())?)
+}
+
+#[tauri::command(async)]
 fn get_schedule(state: State<'_, AppState>, platform: Platform) -> CommandResult<ScheduleInfo> {
     Ok(schedule::schedule_info(&state.store(), platform)?)
 }
@@ -368,6 +378,8 @@ pub fn run() {
             unmap_user,
             retry_user,
             search_accounts,
+            get_permission_gate,
+            set_permission_gate,
             get_schedule,
             set_schedule,
             export_mappings,

@@ -438,6 +438,22 @@ async function mappingSuite() {
     assert((await rowStatus(mappedRecord)) === "unmapped_by_admin", `status ${await rowStatus(mappedRecord)}`);
   });
 
+  await test("Permission gate on with a key no profile carries: Auto Sync stops with a sentence, nothing changes", async () => {
+    const before = JSON.stringify(await invoke("list_mappings", { platform: "ringcentral" }));
+    await session.click(await session.waitFor(byTestId("gate-enabled")));
+    await session.type(await session.waitFor(byTestId("gate-key")), "NoSuchKey");
+    await session.click(await session.waitFor(byTestId("save-gate")));
+    await waitForText(byTestId("gate-state"), /On: users need .NoSuchKey/);
+    await session.click(await session.waitFor(byTestId("run-auto-sync")));
+    const error = await session.text(await session.waitFor(byTestId("auto-sync-error"), { timeout: 60000 }));
+    assert(/"NoSuchKey"/.test(error) && /would skip every user/.test(error), `error: ${error}`);
+    assert(JSON.stringify(await invoke("list_mappings", { platform: "ringcentral" })) === before, "no mapping changed");
+    // Off again: later steps map as usual.
+    await session.click(await session.waitFor(byTestId("gate-enabled")));
+    await session.click(await session.waitFor(byTestId("save-gate")));
+    await waitForText(byTestId("gate-state"), /^Off/);
+  });
+
   await test("a schedule survives a restart, with its next run shown", async () => {
     await session.selectOption(await session.waitFor(byTestId("schedule-kind")), "every_minutes");
     await session.type(await session.waitFor(byTestId("schedule-minutes")), "30");
@@ -456,6 +472,18 @@ async function mappingSuite() {
     const shown = await session.text(await session.waitFor(byTestId("schedule-next")));
     assert(/Next run/i.test(shown) && !/Next run:?\s*—/.test(shown), `next run: ${shown} (before restart: ${shownBefore})`);
   });
+}
+
+/** Waits until the element's text matches `pattern`. */
+async function waitForText(xpath, pattern, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  let text = "";
+  while (Date.now() < deadline) {
+    text = await session.text(await session.waitFor(xpath));
+    if (pattern.test(text)) return text;
+    await sleep(100);
+  }
+  throw new Error(`${xpath}: "${text}" does not match ${pattern}`);
 }
 
 const planRows = `//*[@data-testid="plan-row"]`;

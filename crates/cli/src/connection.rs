@@ -9,7 +9,7 @@ use ccsync_core::vendor::cxone::DEFAULT_AUTH_URL;
 use ccsync_core::vendor::{ringcentral, webex};
 use ccsync_core::{secrets, Error, ErrorCode, Result};
 use clap::Subcommand;
-use secrecy::ExposeSecret;
+use secrecy::SecretString;
 
 use crate::output::Output;
 
@@ -174,17 +174,18 @@ async fn add_connection(add: AddCommand, connections: &Connections, output: &Out
 }
 
 /// Each secret from its environment variable, else a hidden prompt on a terminal.
-fn gather_secrets(kind: ConnectionKind) -> Result<(BTreeMap<SecretKind, String>, bool)> {
+fn gather_secrets(kind: ConnectionKind) -> Result<(BTreeMap<SecretKind, SecretString>, bool)> {
     let mut values = BTreeMap::new();
     let mut all_from_env = true;
     for &secret in kind.secret_kinds() {
         let var = secrets::env_var_for(kind, secret).unwrap_or_default();
         let value = match secrets::from_env(kind, secret) {
-            Some(value) => value.expose_secret().to_owned(),
+            Some(value) => value,
             None if std::io::stdin().is_terminal() => {
                 all_from_env = false;
                 rpassword::prompt_password(format!("{} {}: ", kind.display_name(), secret.label()))
                     .map_err(Error::Io)?
+                    .into()
             }
             None => {
                 return Err(Error::InvalidInput(format!(

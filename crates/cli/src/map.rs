@@ -3,7 +3,7 @@
 
 use ccsync_core::connections::Connections;
 use ccsync_core::mapping::admin;
-use ccsync_core::mapping::auto_sync::{self, AutoSyncOptions};
+use ccsync_core::mapping::auto_sync::{self, AutoSyncOptions, PermissionGate};
 use ccsync_core::mapping::rules::{MappingRow, MappingStatus};
 use ccsync_core::progress::NoProgress;
 use ccsync_core::vendor::directory::Platform;
@@ -31,7 +31,7 @@ pub enum MapCommand {
         #[arg(long)]
         connection: Option<String>,
         /// For this run only: skip users whose security profile lacks the map permission, or not
-        /// (default: the saved setting, on unless changed with `ccsync map settings`).
+        /// (default: the saved setting, off unless changed with `ccsync map settings`).
         #[arg(long, value_parser = ["on", "off"])]
         permission_gate: Option<String>,
     },
@@ -96,7 +96,7 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
             };
             let mut options = AutoSyncOptions::from_settings(&store.lock().unwrap_or_else(|p| p.into_inner()))?;
             if let Some(gate) = permission_gate {
-                options.permission_gate = gate == "on";
+                options.gate.enabled = gate == "on";
             }
             let result = auto_sync::run(
                 connections,
@@ -120,18 +120,18 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
             permission_key,
         } => {
             let store = store.lock().unwrap_or_else(|p| p.into_inner());
-            let mut options = AutoSyncOptions::from_settings(&store)?;
-            if let Some(gate) = permission_gate {
-                options.permission_gate = gate == "on";
+            let mut gate = PermissionGate::load(&store)?;
+            if let Some(on) = permission_gate {
+                gate.enabled = on == "on";
             }
             if let Some(key) = permission_key {
-                options.permission_key = key;
+                gate.permission_key = key;
             }
-            options.save(&store)?;
-            let gate = if options.permission_gate { "on" } else { "off" };
+            let gate = gate.save(&store)?;
+            let state = if gate.enabled { "on" } else { "off" };
             output.value(
-                &serde_json::json!({"permission_gate": gate, "permission_key": options.permission_key}),
-                || format!("Permission gate {gate}; permission key \"{}\".", options.permission_key),
+                &serde_json::json!({"permission_gate": state, "permission_key": gate.permission_key}),
+                || format!("Permission gate {state}; permission key \"{}\".", gate.permission_key),
             );
         }
         MapCommand::Set {

@@ -219,7 +219,7 @@ impl Drop for Running {
 }
 
 /// `ccsync map auto --platform ringcentral --json` against the emulator prints the counts the
-/// emulator's seeded overlap predicts (with the permission gate on, as by default).
+/// emulator's seeded overlap predicts (with the permission gate turned on for the run).
 #[tokio::test(flavor = "multi_thread")]
 async fn map_auto_counts_equal_the_emulators_known_overlap() {
     use ccsync_emulator::directory::Overlap;
@@ -300,7 +300,10 @@ async fn map_auto_counts_equal_the_emulators_known_overlap() {
         );
         let listed = emulator.with_data(|d| d.ringcentral.accounts.len());
         assert_eq!(pulled["accounts"].as_u64(), Some(listed as u64), "{pulled}");
-        let counts = run(vec!["map", "auto", "--platform", "ringcentral"], cxone_env.clone());
+        let counts = run(
+            vec!["map", "auto", "--platform", "ringcentral", "--permission-gate", "on"],
+            cxone_env.clone(),
+        );
         let (expected, restricted) = emulator.with_data(|d| {
             let restricted: std::collections::HashSet<u64> =
                 d.agents.iter().filter(|a| a.profile == 3).map(|a| a.agent_id).collect();

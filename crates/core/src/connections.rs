@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::model::{Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind, TestOutcome};
 use crate::secrets::{self, SecretKey, SecretStore};
@@ -114,7 +114,17 @@ impl Connections {
                 "A connection's type cannot change. Add a new connection of the other type instead.".into(),
             ));
         }
-        let secrets = self.secret_values(settings.kind(), &draft.secrets, false)?;
+        // Secrets entered for one host never go to another: a new host needs them all again.
+        let host_changed = origin(existing.settings.base_url()) != origin(settings.base_url());
+        let secrets = self
+            .secret_values(settings.kind(), &draft.secrets, host_changed)
+            .map_err(|error| match error {
+                Error::InvalidInput(missing) if host_changed => Error::InvalidInput(format!(
+                    "The URL now points at another server ({}), so the saved secrets are not sent there. {missing}",
+                    origin(settings.base_url())
+                )),
+                other => other,
+            })?;
         // A name taken by another connection is refused before any secret is replaced.
         if self
             .store()
@@ -350,13 +360,17 @@ impl Connections {
     fn secret_values(
         &self,
         kind: ConnectionKind,
-        given: &BTreeMap<SecretKind, String>,
+        given: &BTreeMap<SecretKind, SecretString>,
         require_all: bool,
     ) -> Result<Vec<(SecretKind, SecretString)>> {
         let mut values = Vec::new();
         let mut missing = Vec::new();
         for &secret in kind.secret_kinds() {
-            match given.get(&secret).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            match given
+                .get(&secret)
+                .map(|v| v.expose_secret().trim())
+                .filter(|v| !v.is_empty())
+            {
                 Some(value) => values.push((secret, SecretString::from(value.to_owned()))),
                 None if require_all && !(self.env_overrides && secrets::from_env(kind, secret).is_some()) => {
                     missing.push(secret.label())
@@ -433,6 +447,14 @@ fn with_stored_secrets(mut connection: Connection, secrets: &dyn SecretStore) ->
 }
 
 /// Trims the draft and checks every field, naming the first one that is wrong.
+/// Scheme, host and port of a saved URL: what decides where secrets are sent.
+fn origin(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) => parsed.origin().ascii_serialization(),
+        Err(_) => url.to_owned(),
+    }
+}
+
 fn validate(draft: &ConnectionDraft) -> Result<(String, ConnectionSettings)> {
     let name = draft.name.trim().to_owned();
     if name.is_empty() {

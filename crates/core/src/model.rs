@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 /// Which vendor a connection talks to.
@@ -156,14 +157,17 @@ pub struct Connection {
     pub stored_secrets: Vec<SecretKind>,
 }
 
-/// What the Add / Edit form sends. On edit, a secret left out keeps its stored value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What the Add / Edit form sends. On edit, a secret left out keeps its stored value, unless the
+/// URL's host changed: then every secret must be entered again. The secrets stay wrapped: they
+/// cannot be printed (`Debug` shows them redacted) nor serialized back out.
+#[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConnectionDraft {
     pub name: String,
     pub settings: ConnectionSettings,
     #[serde(default)]
-    pub secrets: BTreeMap<SecretKind, String>,
+    #[cfg_attr(feature = "ts", ts(type = "{ [key in SecretKind]?: string }"))]
+    pub secrets: BTreeMap<SecretKind, SecretString>,
 }
 
 /// One fact learned by a successful "Test connection" (label and value, for display).

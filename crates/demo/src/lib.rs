@@ -39,11 +39,7 @@ pub async fn start(connections: &Connections) -> Result<DemoTenant> {
         let connection = match connections.demo_connection(kind)? {
             Some(existing) => {
                 let connection = connections.repoint_demo(&existing, &base_url)?;
-                let values = draft
-                    .secrets
-                    .iter()
-                    .map(|(k, v)| (*k, SecretString::from(v.as_str())))
-                    .collect();
+                let values = draft.secrets.into_iter().collect();
                 connections.store_secrets(&connection.id, values).await?;
                 connection
             }
@@ -105,7 +101,7 @@ fn demo_connections(url: &str) -> Vec<ConnectionDraft> {
     let draft = |name: &str, settings, secrets: &[(SecretKind, &str)]| ConnectionDraft {
         name: name.to_owned(),
         settings,
-        secrets: secrets.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+        secrets: secrets.iter().map(|(k, v)| (*k, SecretString::from(*v))).collect(),
     };
     vec![
         draft(

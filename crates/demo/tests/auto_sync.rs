@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use ccsync_core::connections::Connections;
-use ccsync_core::mapping::auto_sync::{self, AutoSyncOptions};
+use ccsync_core::mapping::auto_sync::{self, AutoSyncOptions, PermissionGate};
 use ccsync_core::model::*;
 use ccsync_core::progress::NoProgress;
 use ccsync_core::secrets::MemoryStore;
 use ccsync_core::store::Store;
 use ccsync_core::sync::{self, PullOptions};
 use ccsync_core::vendor::retry::RetryPolicy;
+use ccsync_core::ErrorCode;
 use ccsync_emulator::{demo, Emulator, TenantConfig};
 use tokio_util::sync::CancellationToken;
 
@@ -80,9 +81,11 @@ async fn setup(agents: usize) -> (Emulator, Connections, tempfile::TempDir) {
 
 fn gate(on: bool) -> AutoSyncOptions {
     AutoSyncOptions {
-        permission_gate: on,
+        gate: PermissionGate {
+            enabled: on,
+            ..PermissionGate::default()
+        },
         retry: Some(RetryPolicy::quick()),
-        ..AutoSyncOptions::default()
     }
 }
 
@@ -390,38 +393,100 @@ mod admin {
     }
 
     #[tokio::test]
-    async fn the_permission_gate_and_key_are_settings() {
+    async fn the_permission_gate_is_off_until_turned_on_and_its_key_is_a_setting() {
         let (_emulator, connections, _dir) = setup(50).await;
         let store = connections.store_handle();
-        let saved = AutoSyncOptions::from_settings(&store.lock().unwrap()).unwrap();
-        assert!(saved.permission_gate, "on by default");
+        let saved = PermissionGate::load(&store.lock().unwrap()).unwrap();
+        assert_eq!(saved, PermissionGate::default());
+        assert!(!saved.enabled, "off by default: the real key is not documented");
         assert_eq!(saved.permission_key, auto_sync::DEFAULT_PERMISSION_KEY);
-        let off = AutoSyncOptions {
-            permission_gate: false,
-            permission_key: "SomethingElse".into(),
-            retry: None,
-        };
-        off.save(&store.lock().unwrap()).unwrap();
-        let again = AutoSyncOptions::from_settings(&store.lock().unwrap()).unwrap();
+        let changed = PermissionGate {
+            enabled: true,
+            permission_key: " SomethingElse ".into(),
+        }
+        .save(&store.lock().unwrap())
+        .unwrap();
         assert_eq!(
-            (again.permission_gate, again.permission_key.as_str()),
-            (false, "SomethingElse")
+            (changed.enabled, changed.permission_key.as_str()),
+            (true, "SomethingElse")
         );
-        // A key no profile has, with the gate on: everyone is skipped.
-        let strict = AutoSyncOptions {
-            permission_gate: true,
-            permission_key: "NoSuchKey".into(),
-            retry: Some(RetryPolicy::quick()),
-        };
-        let result = auto_sync::run(&connections, "Webex", &strict, &NoProgress, &CancellationToken::new())
-            .await
-            .unwrap();
-        assert_eq!(result.counts.skipped_no_permission, 50);
-        let blank = AutoSyncOptions {
+        assert_eq!(PermissionGate::load(&store.lock().unwrap()).unwrap(), changed);
+        assert_eq!(
+            AutoSyncOptions::from_settings(&store.lock().unwrap()).unwrap().gate,
+            changed
+        );
+        let blank = PermissionGate {
+            enabled: true,
             permission_key: " ".into(),
-            ..AutoSyncOptions::default()
         };
         assert!(blank.save(&store.lock().unwrap()).is_err());
+        assert_eq!(PermissionGate::load(&store.lock().unwrap()).unwrap(), changed);
+    }
+
+    /// A key that no security profile carries would skip everyone: the run stops with a sentence
+    /// naming the key, and no mapping changes.
+    #[tokio::test]
+    async fn a_permission_key_no_profile_grants_stops_the_run_and_changes_nothing() {
+        let (_emulator, connections, _dir) = setup(50).await;
+        let first = auto_sync::run(
+            &connections,
+            "Webex",
+            &gate(false),
+            &NoProgress,
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+        assert!(first.counts.mapped > 0);
+        let store = connections.store_handle();
+        let before = store.lock().unwrap().mapping_states(Platform::Webex).unwrap();
+        let runs_before = store.lock().unwrap().list_runs(100).unwrap().len();
+        let strict = AutoSyncOptions {
+            gate: PermissionGate {
+                enabled: true,
+                permission_key: "NoSuchKey".into(),
+            },
+            retry: Some(RetryPolicy::quick()),
+        };
+        let error = auto_sync::run(&connections, "Webex", &strict, &NoProgress, &CancellationToken::new())
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidInput);
+        let message = error.to_string();
+        assert!(
+            message.contains("\"NoSuchKey\"")
+                && message.contains("would skip every user")
+                && message.contains("turn the gate off"),
+            "{message}"
+        );
+        assert_eq!(store.lock().unwrap().mapping_states(Platform::Webex).unwrap(), before);
+        assert_eq!(store.lock().unwrap().list_runs(100).unwrap().len(), runs_before);
+    }
+
+    /// Security profiles are read page by page until a short page: none is missed.
+    #[tokio::test]
+    async fn every_page_of_security_profiles_is_read() {
+        use ccsync_core::vendor::cxone::profiles::security_profiles;
+        let (emulator, connections, _dir) = setup(20).await;
+        let cxone = connections.only_of_kind(ConnectionKind::Cxone).await.unwrap();
+        let (_, session) = connections.cxone_session(&cxone, RetryPolicy::quick()).await.unwrap();
+        let all = security_profiles(&session, 100, &CancellationToken::new())
+            .await
+            .unwrap();
+        assert!(all.len() >= 3, "{all:?}");
+        let before = emulator.request_count("/inContactAPI/services/v34.0/security-profiles");
+        let paged = security_profiles(&session, 1, &CancellationToken::new()).await.unwrap();
+        assert_eq!(paged, all);
+        // One request per profile, and one more that comes back empty.
+        assert_eq!(
+            emulator.request_count("/inContactAPI/services/v34.0/security-profiles") - before,
+            all.len() + 1
+        );
+        let mappable = all
+            .iter()
+            .filter(|p| p.grants(auto_sync::DEFAULT_PERMISSION_KEY))
+            .count();
+        assert!(mappable > 0 && mappable < all.len(), "{all:?}");
     }
 
     #[tokio::test]
@@ -476,12 +541,9 @@ mod admin {
         use ccsync_core::mapping::auto_sync::Runner;
         use ccsync_emulator::{Fault, FaultRule};
         let (emulator, connections, _dir) = setup(30).await;
-        AutoSyncOptions {
-            permission_gate: false,
-            ..AutoSyncOptions::default()
-        }
-        .save(&connections.store_handle().lock().unwrap())
-        .unwrap();
+        PermissionGate::default()
+            .save(&connections.store_handle().lock().unwrap())
+            .unwrap();
         let runner = Runner::new(connections.clone());
 
         // A slow directory keeps the first run going while a second is asked for.

@@ -240,11 +240,12 @@ async fn edit_keeps_secrets_left_blank_and_replaces_given_ones() {
         "https://a.example",
         "the trailing slash is trimmed"
     );
-    let mut draft = cxone_draft("Production", "https://b.example", "", "");
+    // The same host (the trailing slash aside): secrets left blank are kept.
+    let mut draft = cxone_draft("Production", "https://A.example", "", "");
     draft.secrets = BTreeMap::from([(SecretKind::AccessKeySecret, "three".into())]);
     let updated = f.connections.update(&conn.id, draft).await.unwrap();
     assert_eq!(updated.name, "Production");
-    assert_eq!(updated.settings.base_url(), "https://b.example");
+    assert_eq!(updated.settings.base_url(), "https://a.example");
     let get = |kind| {
         use secrecy::ExposeSecret;
         f.secrets
@@ -256,6 +257,65 @@ async fn edit_keeps_secrets_left_blank_and_replaces_given_ones() {
     };
     assert_eq!(get(SecretKind::ClientSecret), "one");
     assert_eq!(get(SecretKind::AccessKeySecret), "three");
+}
+
+/// Secrets entered for one server never go to another: a URL pointing at a new host (or port, or
+/// scheme) needs every secret again, and a refused edit changes nothing.
+#[tokio::test]
+async fn a_new_host_needs_every_secret_again() {
+    use secrecy::ExposeSecret;
+    let f = fixture();
+    let conn = f
+        .connections
+        .create(cxone_draft("Prod", "https://a.example", "one", "two"))
+        .await
+        .unwrap();
+    let get = |kind| {
+        f.secrets
+            .get(&SecretKey::new(&conn.id, kind))
+            .unwrap()
+            .map(|s| s.expose_secret().to_owned())
+    };
+    for elsewhere in ["https://evil.example", "https://a.example:8443", "http://127.0.0.1:9"] {
+        let mut draft = cxone_draft("Prod", elsewhere, "", "");
+        draft.secrets = BTreeMap::from([(SecretKind::AccessKeySecret, "three".into())]);
+        let error = f.connections.update(&conn.id, draft).await.unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidInput, "{elsewhere}");
+        let message = error.to_string();
+        assert!(
+            message.contains("another server") && message.contains("client secret"),
+            "{elsewhere}: {message}"
+        );
+        let kept = f.connections.find(&conn.id).await.unwrap();
+        assert_eq!(kept.settings.base_url(), "https://a.example");
+        assert_eq!(get(SecretKind::ClientSecret).as_deref(), Some("one"));
+        assert_eq!(get(SecretKind::AccessKeySecret).as_deref(), Some("two"));
+    }
+    // With every secret entered again, the move is saved.
+    let moved = f
+        .connections
+        .update(&conn.id, cxone_draft("Prod", "https://b.example", "four", "five"))
+        .await
+        .unwrap();
+    assert_eq!(moved.settings.base_url(), "https://b.example");
+    assert_eq!(get(SecretKind::ClientSecret).as_deref(), Some("four"));
+    assert_eq!(get(SecretKind::AccessKeySecret).as_deref(), Some("five"));
+}
+
+/// The form's draft arrives as JSON; its secrets can be neither printed nor written back out.
+#[test]
+fn a_drafts_secrets_do_not_print() {
+    let json = serde_json::json!({
+        "name": "Prod",
+        "settings": {"kind": "cxone", "auth_url": "https://a.example", "client_id": "id", "access_key_id": "key"},
+        "secrets": {"client_secret": "s3cr3t-client", "access_key_secret": "s3cr3t-key"}
+    });
+    let draft: ConnectionDraft = serde_json::from_value(json).unwrap();
+    let shown = format!("{draft:?} {draft:#?}");
+    assert!(!shown.contains("s3cr3t"), "{shown}");
+    assert!(shown.contains("REDACTED"), "{shown}");
+    let secrets = &draft.secrets;
+    assert_eq!(secrets.len(), 2);
 }
 
 #[tokio::test]

@@ -58,7 +58,7 @@ async fn secrets_never_reach_the_database_or_the_log() {
             campaigns_from_skills: false,
         },
         secrets: BTreeMap::from([
-            (SecretKind::ClientSecret, tenant.cxone_client_secret.clone()),
+            (SecretKind::ClientSecret, tenant.cxone_client_secret.clone().into()),
             (SecretKind::AccessKeySecret, key_secret.into()),
         ]),
     };

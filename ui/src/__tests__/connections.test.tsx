@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
 import { ConnectionsScreen } from "../connections/ConnectionsScreen";
-import { STORED_PLACEHOLDER } from "../connections/ConnectionForm";
+import { NEW_HOST_PLACEHOLDER, STORED_PLACEHOLDER } from "../connections/ConnectionForm";
 import type { Connection } from "../platform";
 import { apiError, connection, deferred, installBackend } from "../test/fakeBackend";
 
@@ -399,6 +399,40 @@ describe("Connection form", () => {
       },
     });
     await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+  });
+
+  it("asks for every secret again when the URL points at another server", async () => {
+    const backend = installBackend({
+      connections: [connection()],
+      handlers: { update_connection: () => connection({ name: "Moved" }) },
+    });
+    const user = userEvent.setup();
+    render(<ConnectionsScreen />);
+    await user.click(within(await screen.findByTestId("connection-row")).getByTestId("edit-button"));
+    // The same server written differently keeps the stored secrets.
+    await user.clear(screen.getByTestId("field-auth_url"));
+    await user.type(screen.getByTestId("field-auth_url"), "HTTPS://cxone.niceincontact.com/");
+    expect(screen.queryByTestId("host-changed")).not.toBeInTheDocument();
+    expect(screen.getByTestId("secret-client_secret")).toHaveAttribute("placeholder", STORED_PLACEHOLDER);
+
+    await user.clear(screen.getByTestId("field-auth_url"));
+    await user.type(screen.getByTestId("field-auth_url"), "https://cxone.example.net");
+    expect(screen.getByTestId("host-changed")).toHaveTextContent("Enter every secret again");
+    expect(screen.getByTestId("secret-client_secret")).toHaveAttribute("placeholder", NEW_HOST_PLACEHOLDER);
+    await user.click(screen.getByTestId("save-connection"));
+    expect(backend.callsTo("update_connection")).toHaveLength(0);
+    expect(screen.getByTestId("secret-client_secret")).toHaveAttribute("aria-invalid", "true");
+
+    await user.type(screen.getByTestId("secret-client_secret"), "cs");
+    await user.type(screen.getByTestId("secret-access_key_secret"), "aks");
+    await user.click(screen.getByTestId("save-connection"));
+    await waitFor(() => expect(backend.callsTo("update_connection")).toHaveLength(1));
+    expect(backend.callsTo("update_connection")[0].args).toMatchObject({
+      draft: {
+        settings: { auth_url: "https://cxone.example.net" },
+        secrets: { client_secret: "cs", access_key_secret: "aks" },
+      },
+    });
   });
 
   it("offers Pull campaigns from skills for CXone only, off by default, sent in the draft", async () => {

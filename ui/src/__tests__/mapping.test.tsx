@@ -15,6 +15,7 @@ import {
   keyringUnavailableError,
   mappingRow,
   noConnectionError,
+  permissionGate,
   scheduleInfo,
   secretMissingError,
   sendProgress,
@@ -83,6 +84,7 @@ function setup(handlers: Record<string, Handler> = {}) {
     handlers: {
       list_mappings: () => structuredClone(ROWS),
       get_schedule: () => scheduleInfo(),
+      get_permission_gate: () => permissionGate(),
       ...handlers,
     },
   });

@@ -16,11 +16,22 @@ import {
   buildSettings,
   campaignsFromSkillsOf,
   defaultTextValues,
+  endpointOf,
   textValuesOf,
   type TextField,
 } from "./kinds";
 
 export const STORED_PLACEHOLDER = "Stored in the keyring — leave blank to keep";
+export const NEW_HOST_PLACEHOLDER = "Enter it again for the new server";
+
+/** Scheme, host and port: where secrets are sent (the core compares the same). */
+export function originOf(url: string): string {
+  try {
+    return new URL(url.trim()).origin.toLowerCase();
+  } catch {
+    return url.trim().toLowerCase();
+  }
+}
 
 type Props = {
   /** The connection being edited, or null to add a new one. */
@@ -49,6 +60,11 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
 
   const spec = KIND_SPECS[kind];
   const stored = new Set<SecretKind>(connection?.stored_secrets ?? []);
+  // Stored secrets never follow the URL to another server: the core refuses the edit without them.
+  const urlField = spec.fields[0].field;
+  const hostChanged =
+    connection !== null &&
+    originOf(text[urlField]) !== originOf(endpointOf(connection.settings));
 
   function validate(): Errors {
     const found: Errors = {};
@@ -56,7 +72,7 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
     for (const field of spec.fields) {
       if (!text[field.field].trim()) found[field.field] = `Enter the ${field.label}.`;
     }
-    if (!isEdit) {
+    if (!isEdit || hostChanged) {
       for (const secret of spec.secrets) {
         if (!(secrets[secret.secret] ?? "").trim()) {
           found[secret.secret] = `Enter the ${secret.label.toLowerCase()}.`;
@@ -204,8 +220,14 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
 
           <fieldset className="secrets">
             <legend>Secrets</legend>
+            {hostChanged ? (
+              <p className="field-hint" role="note" data-testid="host-changed">
+                The URL points at another server, so the stored secrets will not be sent there.
+                Enter every secret again.
+              </p>
+            ) : null}
             {spec.secrets.map((secret) => {
-              const isStored = isEdit && stored.has(secret.secret);
+              const isStored = isEdit && stored.has(secret.secret) && !hostChanged;
               return (
                 <TextInput
                   key={`${kind}-${secret.secret}`}
@@ -220,9 +242,11 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
                   placeholder={
                     isStored
                       ? STORED_PLACEHOLDER
-                      : isEdit
-                        ? "Not stored yet — enter a value"
-                        : undefined
+                      : hostChanged
+                        ? NEW_HOST_PLACEHOLDER
+                        : isEdit
+                          ? "Not stored yet — enter a value"
+                          : undefined
                   }
                   onChange={(value) => {
                     setSecrets((current) => ({ ...current, [secret.secret]: value }));

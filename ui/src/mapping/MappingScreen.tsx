@@ -23,6 +23,7 @@ import type { ScreenId } from "../screens";
 import { ImportMappingsDialog } from "./ImportMappingsDialog";
 import { MapUserDialog } from "./MapUserDialog";
 import { MappingTable, type RowAction } from "./MappingTable";
+import { PermissionGatePanel } from "./PermissionGatePanel";
 import { SchedulePanel } from "./SchedulePanel";
 import {
   COUNT_LABELS,
@@ -509,6 +510,8 @@ export function MappingScreen({ onNavigate }: Props) {
       {body}
 
       <SchedulePanel platform={platform} refreshKey={scheduleKey} />
+
+      <PermissionGatePanel />
 
       {importState.status === "open" ? (
         <ImportMappingsDialog

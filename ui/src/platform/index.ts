@@ -24,6 +24,7 @@ import type { AccountMatch } from "../bindings/AccountMatch";
 import type { AutoSyncResult } from "../bindings/AutoSyncResult";
 import type { MappingRow } from "../bindings/MappingRow";
 import type { Platform } from "../bindings/Platform";
+import type { PermissionGate } from "../bindings/PermissionGate";
 import type { Schedule } from "../bindings/Schedule";
 import type { ScheduleInfo } from "../bindings/ScheduleInfo";
 import type { UserImportColumn } from "../bindings/UserImportColumn";
@@ -66,6 +67,7 @@ export type { MappingMethod } from "../bindings/MappingMethod";
 export type { MappingRow } from "../bindings/MappingRow";
 export type { MappingStatus } from "../bindings/MappingStatus";
 export type { Platform } from "../bindings/Platform";
+export type { PermissionGate } from "../bindings/PermissionGate";
 export type { Schedule } from "../bindings/Schedule";
 export type { ScheduleInfo } from "../bindings/ScheduleInfo";
 export type { UserImportAction } from "../bindings/UserImportAction";
@@ -298,6 +300,16 @@ export function searchAccounts(
   limit: number,
 ): Promise<AccountMatch[]> {
   return call<AccountMatch[]>("search_accounts", { platform, query, limit });
+}
+
+/** The permission gate of Auto Sync (off, with the demo tenant's key, until changed). */
+export function getPermissionGate(): Promise<PermissionGate> {
+  return call<PermissionGate>("get_permission_gate");
+}
+
+/** Saves the gate; resolves to it as saved (the key trimmed). */
+export function setPermissionGate(gate: PermissionGate): Promise<PermissionGate> {
+  return call<PermissionGate>("set_permission_gate", { gate });
 }
 
 export function getSchedule(platform: Platform): Promise<ScheduleInfo> {

@@ -9,6 +9,7 @@ import type { AuditEntry } from "../bindings/AuditEntry";
 import type { AccountMatch } from "../bindings/AccountMatch";
 import type { AutoSyncResult } from "../bindings/AutoSyncResult";
 import type { MappingRow } from "../bindings/MappingRow";
+import type { PermissionGate } from "../bindings/PermissionGate";
 import type { ScheduleInfo } from "../bindings/ScheduleInfo";
 import type { SecretKind } from "../bindings/SecretKind";
 import type { PlanRow } from "../bindings/PlanRow";
@@ -350,6 +351,10 @@ export function autoSyncResult(overrides: Partial<AutoSyncResult> = {}): AutoSyn
     skipped_no_permission: 0,
     ...overrides,
   };
+}
+
+export function permissionGate(overrides: Partial<PermissionGate> = {}): PermissionGate {
+  return { enabled: false, permission_key: "UserMapping", ...overrides };
 }
 
 export function scheduleInfo(overrides: Partial<ScheduleInfo> = {}): ScheduleInfo {

@@ -6,7 +6,6 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::connections::Connections;
@@ -16,29 +15,33 @@ use crate::progress::{self, Progress};
 use crate::store::mappings::{platform_str, save_accounts, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
+use crate::vendor::cxone::profiles::{self, security_profiles};
 use crate::vendor::directory::{ExternalAccount, Platform};
 use crate::vendor::retry::RetryPolicy;
 use crate::{Error, Result};
 
-/// The security-profile permission that counts as "User Mapping: Map" (the real key is not
-/// documented; this is the emulator's, and a setting).
+/// The security-profile permission key the gate looks for until the admin enters their own. CXone
+/// does not document the key behind "User Mapping: Map"; this is the demo tenant's.
 pub const DEFAULT_PERMISSION_KEY: &str = "UserMapping";
 
-#[derive(Debug, Clone)]
-pub struct AutoSyncOptions {
-    /// Skip users whose security profile lacks the permission.
-    pub permission_gate: bool,
+/// The permission gate as the admin sets it on the User Mapping screen (or `ccsync map settings`):
+/// with it on, users whose CXone security profile lacks `permission_key` are skipped.
+///
+/// Off until turned on: the key is not documented, and a gate that guesses it wrong would stop
+/// every Auto Sync on a real tenant. Turned on, a key that no profile carries stops the run with a
+/// sentence instead of skipping everyone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PermissionGate {
+    pub enabled: bool,
     pub permission_key: String,
-    /// None: each platform's own (RingCentral waits 30 s after a 429 without Retry-After).
-    pub retry: Option<RetryPolicy>,
 }
 
-impl Default for AutoSyncOptions {
+impl Default for PermissionGate {
     fn default() -> Self {
-        AutoSyncOptions {
-            permission_gate: true,
+        PermissionGate {
+            enabled: false,
             permission_key: DEFAULT_PERMISSION_KEY.into(),
-            retry: None,
         }
     }
 }
@@ -46,27 +49,44 @@ impl Default for AutoSyncOptions {
 const GATE_SETTING: &str = "mapping.permission_gate";
 const KEY_SETTING: &str = "mapping.permission_key";
 
-impl AutoSyncOptions {
-    /// The saved settings (gate on and the default key until changed).
-    pub fn from_settings(store: &Store) -> Result<AutoSyncOptions> {
-        Ok(AutoSyncOptions {
-            permission_gate: store.setting(GATE_SETTING)?.is_none_or(|v| v != "off"),
+impl PermissionGate {
+    /// The saved gate (off, with the default key, until changed).
+    pub fn load(store: &Store) -> Result<PermissionGate> {
+        Ok(PermissionGate {
+            enabled: store.setting(GATE_SETTING)?.is_some_and(|v| v == "on"),
             permission_key: store
                 .setting(KEY_SETTING)?
                 .unwrap_or_else(|| DEFAULT_PERMISSION_KEY.into()),
-            retry: None,
         })
     }
 
-    /// Saves the gate and the permission key as the defaults of every later run.
-    pub fn save(&self, store: &Store) -> Result<()> {
+    /// Saves the gate and the key as the defaults of every later run.
+    pub fn save(&self, store: &Store) -> Result<PermissionGate> {
         if self.permission_key.trim().is_empty() {
             return Err(Error::InvalidInput(
-                "Enter the permission key that means \"User Mapping: Map\".".into(),
+                "Enter the permission key that means \"User Mapping: Map\" in your CXone security profiles.".into(),
             ));
         }
-        store.set_setting(GATE_SETTING, if self.permission_gate { "on" } else { "off" })?;
-        store.set_setting(KEY_SETTING, self.permission_key.trim())
+        store.set_setting(GATE_SETTING, if self.enabled { "on" } else { "off" })?;
+        store.set_setting(KEY_SETTING, self.permission_key.trim())?;
+        PermissionGate::load(store)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AutoSyncOptions {
+    pub gate: PermissionGate,
+    /// None: each platform's own (RingCentral waits 30 s after a 429 without Retry-After).
+    pub retry: Option<RetryPolicy>,
+}
+
+impl AutoSyncOptions {
+    /// The saved settings.
+    pub fn from_settings(store: &Store) -> Result<AutoSyncOptions> {
+        Ok(AutoSyncOptions {
+            gate: PermissionGate::load(store)?,
+            retry: None,
+        })
     }
 }
 
@@ -101,8 +121,8 @@ pub async fn run(
             "There are no CXone users to map yet. Pull them first: Synchronize → Users, or `ccsync pull users`.".into(),
         ));
     }
-    if options.permission_gate {
-        let allowed = mappable_profiles(connections, &options.permission_key, cancel).await?;
+    if options.gate.enabled {
+        let allowed = mappable_profiles(connections, &options.gate.permission_key, cancel).await?;
         for (user, profile) in &mut users {
             user.can_map = profile.as_ref().is_some_and(|p| allowed.contains(p));
         }
@@ -209,7 +229,8 @@ pub async fn platform_connection(connections: &Connections, platform: Platform) 
         .await
 }
 
-/// The security profiles that carry the map permission, read from the first CXone connection.
+/// The security profiles that carry the map permission, read from the CXone connection the users
+/// came from.
 async fn mappable_profiles(
     connections: &Connections,
     permission_key: &str,
@@ -234,44 +255,29 @@ async fn mappable_profiles(
         .cloned()
         .ok_or_else(|| {
             Error::NoConnection(
-                "The permission gate reads security profiles from CXone, and there is no CXone connection. Add one, or turn the gate off (--permission-gate off)."
+                "The permission gate reads security profiles from CXone, and there is no CXone connection. Add one, or turn the gate off on the User Mapping screen (or `ccsync map settings --permission-gate off`)."
                     .into(),
             )
         })?;
     let (_, session) = connections.cxone_session(&cxone.id, RetryPolicy::default()).await?;
-    let url = session.admin_url("security-profiles")?;
-    let answer = session.get(&url, "security profiles", cancel).await?;
-    if !answer.status.is_success() {
-        return Err(Error::UnexpectedResponse(format!(
-            "CXone answered the security profiles request with HTTP {}; the permission gate needs them (or turn it off).",
-            answer.status.as_u16()
+    let profiles = security_profiles(&session, profiles::PAGE_SIZE, cancel).await?;
+    let allowed: HashSet<String> = profiles
+        .iter()
+        .filter(|p| p.grants(permission_key))
+        .map(|p| p.id.clone())
+        .collect();
+    if allowed.is_empty() {
+        // Skipping everyone would look like a run that worked.
+        return Err(Error::InvalidInput(format!(
+            "None of the {} security profiles in CXone ({}) grants the permission key \"{permission_key}\", so \
+             the permission gate would skip every user. Nothing was changed. Enter the key your tenant uses for \
+             \"User Mapping: Map\" under Permission gate on the User Mapping screen (or `ccsync map settings \
+             --permission-key KEY`), or turn the gate off.",
+            profiles.len(),
+            cxone.name
         )));
     }
-    let body: Value = answer.json("security profiles request", &url)?;
-    let profiles = body
-        .get("profiles")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    Ok(profiles
-        .iter()
-        .filter(|p| {
-            p.get("permissions").and_then(Value::as_array).is_some_and(|perms| {
-                perms.iter().any(|perm| {
-                    perm.get("permissionKey")
-                        .and_then(Value::as_str)
-                        .is_some_and(|k| k.eq_ignore_ascii_case(permission_key))
-                })
-            })
-        })
-        .filter_map(|p| {
-            let id = p.get("securityProfileId").or_else(|| p.get("profileId"))?;
-            Some(match id {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-        })
-        .collect())
+    Ok(allowed)
 }
 
 /// Runs Auto Sync for the app and its schedule: one run per platform at a time (a second is

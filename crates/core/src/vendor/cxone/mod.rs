@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod profiles;
 pub mod records;
 pub mod session;
 
