@@ -93,11 +93,9 @@ async fn fetch_plan(
         full,
         ..PullOptions::default()
     };
-    let report = reporter(on_progress);
-    let cancel = state.sync_job.begin();
     Ok(state
         .pull
-        .prepare(&connection_id, entity, &options, &report, &cancel)
+        .prepare(&connection_id, entity, &options, &reporter(on_progress))
         .await?)
 }
 
@@ -108,16 +106,20 @@ async fn apply_plan(
     selection: Selection,
     on_progress: Channel<ProgressEvent>,
 ) -> CommandResult<ApplyResult> {
-    let cancel = state.sync_job.begin();
     Ok(state
         .pull
-        .apply(&plan_id, selection, Arc::new(reporter(on_progress)), cancel)
+        .apply(&plan_id, selection, Arc::new(reporter(on_progress)))
         .await?)
 }
 
 #[tauri::command]
 fn cancel_sync(state: State<'_, AppState>) {
-    state.sync_job.cancel();
+    state.pull.cancel();
+}
+
+#[tauri::command]
+fn cancel_auto_sync(state: State<'_, AppState>, platform: Platform) {
+    state.mapping.cancel(platform);
 }
 
 #[tauri::command]
@@ -164,8 +166,7 @@ async fn run_auto_sync(
     platform: Platform,
     on_progress: Channel<ProgressEvent>,
 ) -> CommandResult<AutoSyncResult> {
-    let cancel = state.sync_job.begin();
-    Ok(state.mapping.run_now(platform, &reporter(on_progress), &cancel).await?)
+    Ok(state.mapping.run_now(platform, &reporter(on_progress)).await?)
 }
 
 #[tauri::command(async)]
@@ -367,6 +368,7 @@ pub fn run() {
             fetch_plan,
             apply_plan,
             cancel_sync,
+            cancel_auto_sync,
             discard_plan,
             list_records,
             export_records,

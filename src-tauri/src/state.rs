@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use ccsync_core::cancel::CancelSlot;
 use ccsync_core::connections::Connections;
 use ccsync_core::import::ImportSession;
 use ccsync_core::logging::LogGuard;
@@ -24,8 +23,6 @@ pub struct AppState {
     pub demo: DemoSlot,
     store: Arc<Mutex<Store>>,
     pub pull: Arc<PullSession>,
-    /// Cancels the fetch, apply or Auto Sync in progress.
-    pub sync_job: CancelSlot,
     pub mapping: Arc<MappingSession>,
     pub import: Arc<ImportSession>,
     /// Keeps the log writer flushing for the life of the app.
@@ -43,7 +40,6 @@ impl AppState {
         let state = AppState {
             demo: DemoSlot::resume(&connections).await,
             pull: Arc::new(PullSession::new(connections.clone())),
-            sync_job: CancelSlot::default(),
             mapping: MappingSession::new(connections.clone()),
             import: Arc::new(ImportSession::new(store.clone())),
             connections,

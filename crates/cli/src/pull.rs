@@ -106,11 +106,14 @@ pub async fn run(args: PullArgs, connections: &Connections, output: &Output) -> 
         ..PullOptions::default()
     };
     let bar = Arc::new(Bar::new(!output.json && std::io::stderr().is_terminal()));
+    // Ctrl-C stops whichever runs: the streamed pull, or the session's fetch or apply.
     let cancel = CancellationToken::new();
-    let ctrl_c = cancel.clone();
+    let session = Arc::new(PullSession::new(connections.clone()));
+    let (stop_stream, stop_session) = (cancel.clone(), session.clone());
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            ctrl_c.cancel();
+            stop_stream.cancel();
+            stop_session.cancel();
         }
     });
     if args.select == Selection::All && !args.dry_run {
@@ -123,9 +126,8 @@ pub async fn run(args: PullArgs, connections: &Connections, output: &Output) -> 
         print_result(output, args.entity, &summary, &result);
         return Ok(());
     }
-    let session = PullSession::new(connections.clone());
     let plan = session
-        .prepare(&connection, args.entity, &options, bar.as_ref(), &cancel)
+        .prepare(&connection, args.entity, &options, bar.as_ref())
         .await?;
     let summary = &plan.summary;
     if args.dry_run {
@@ -143,9 +145,7 @@ pub async fn run(args: PullArgs, connections: &Connections, output: &Output) -> 
         );
         return Ok(());
     }
-    let result = session
-        .apply(&plan.plan_id, args.select.clone(), bar.clone(), cancel)
-        .await;
+    let result = session.apply(&plan.plan_id, args.select.clone(), bar.clone()).await;
     if let Some(b) = &bar.0 {
         b.finish_and_clear();
     }

@@ -166,7 +166,7 @@ pub struct ConnectionDraft {
     pub name: String,
     pub settings: ConnectionSettings,
     #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(type = "{ [key in SecretKind]?: string }"))]
+    #[cfg_attr(feature = "ts", ts(as = "BTreeMap<SecretKind, String>"))]
     pub secrets: BTreeMap<SecretKind, SecretString>,
 }
 

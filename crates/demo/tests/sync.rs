@@ -879,19 +879,23 @@ async fn a_user_created_by_an_import_is_adopted_by_the_pull_that_brings_them() {
 #[tokio::test]
 async fn the_pull_session_keeps_a_plan_until_it_is_written() {
     let f = fixture(tenant(300, Shape::V34)).await;
-    let session = PullSession::new(f.connections.clone());
+    let session = Arc::new(PullSession::new(f.connections.clone()));
     let connection = f.connections.list().await.unwrap()[0].id.clone();
-    let cancel = CancellationToken::new();
     let plan = session
-        .prepare(&connection, Entity::Users, &options(true, 100), &NoProgress, &cancel)
+        .prepare(&connection, Entity::Users, &options(true, 100), &NoProgress)
         .await
         .unwrap();
     assert_eq!(plan.summary.new, 300);
 
-    let stopped = CancellationToken::new();
-    stopped.cancel();
+    // Cancel pressed while the apply writes.
+    let stopper = session.clone();
+    let cancel_while_writing = move |e: ProgressEvent| {
+        if e.phase == "writing" {
+            stopper.cancel();
+        }
+    };
     let error = session
-        .apply(&plan.plan_id, Selection::New, Arc::new(NoProgress), stopped)
+        .apply(&plan.plan_id, Selection::New, Arc::new(cancel_while_writing))
         .await
         .unwrap_err();
     assert_eq!(error.code(), ErrorCode::Cancelled);
@@ -901,33 +905,97 @@ async fn the_pull_session_keeps_a_plan_until_it_is_written() {
 
     let first_ids: Vec<String> = plan.rows.iter().take(10).map(|r| r.id.clone()).collect();
     let written = session
-        .apply(
-            &plan.plan_id,
-            Selection::Ids(first_ids),
-            Arc::new(NoProgress),
-            cancel.clone(),
-        )
+        .apply(&plan.plan_id, Selection::Ids(first_ids), Arc::new(NoProgress))
         .await
         .unwrap();
     assert_eq!(written.created, 10);
     assert_eq!(f.count(Entity::Users), 10);
     let again = session
-        .apply(&plan.plan_id, Selection::All, Arc::new(NoProgress), cancel.clone())
+        .apply(&plan.plan_id, Selection::All, Arc::new(NoProgress))
         .await
         .unwrap_err();
     assert_eq!(again.code(), ErrorCode::NotFound);
     assert_eq!(f.count(Entity::Users), 10);
 
     let plan = session
-        .prepare(&connection, Entity::Users, &options(true, 100), &NoProgress, &cancel)
+        .prepare(&connection, Entity::Users, &options(true, 100), &NoProgress)
         .await
         .unwrap();
     assert_eq!((plan.summary.new, plan.summary.unchanged), (290, 10));
     session.discard(&plan.plan_id);
     let discarded = session
-        .apply(&plan.plan_id, Selection::All, Arc::new(NoProgress), cancel)
+        .apply(&plan.plan_id, Selection::All, Arc::new(NoProgress))
         .await
         .unwrap_err();
     assert_eq!(discarded.code(), ErrorCode::NotFound);
     assert_eq!(f.count(Entity::Users), 10);
+}
+
+/// Each job has its own cancel button: Auto Sync started (and cancelled) while a Synchronize fetch
+/// runs leaves the fetch running, and the fetch's Cancel does not stop Auto Sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_sync_and_a_fetch_do_not_cancel_each_other() {
+    use ccsync_core::mapping::MappingSession;
+    use ccsync_core::vendor::directory::Platform;
+    let f = fixture(tenant(400, Shape::V34)).await;
+    let connection = f.connections.list().await.unwrap()[0].id.clone();
+    f.pull(Entity::Users, &options(true, 100), Selection::All).await;
+    add_webex(&f).await;
+    let pulls = Arc::new(PullSession::new(f.connections.clone()));
+    let mapping = MappingSession::new(f.connections.clone());
+    // A slow fetch: each page of campaigns takes far longer than an Auto Sync of 400 users.
+    f.emulator.set_faults(vec![FaultRule::always(
+        "/inContactAPI/services/v34.0/campaigns",
+        Fault::Delay(Duration::from_millis(2000)),
+    )]);
+    let fetch = {
+        let pulls = pulls.clone();
+        let connection = connection.clone();
+        tokio::spawn(async move {
+            pulls
+                .prepare(&connection, Entity::Campaigns, &options(true, 10), &NoProgress)
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Auto Sync runs to the end while the fetch goes on; cancelling Auto Sync (nothing running by
+    // then) and starting another leave the fetch alone too.
+    let mapped = mapping.run_now(Platform::Webex, &NoProgress).await.unwrap();
+    assert!(mapped.counts.mapped > 0);
+    mapping.cancel(Platform::Webex);
+    assert!(!fetch.is_finished(), "the fetch is slow enough to still be running");
+    let plan = fetch.await.unwrap().unwrap();
+    assert!(plan.summary.fetched > 0);
+
+    // The other way round: the fetch's Cancel stops the fetch, not Auto Sync.
+    let fetch = {
+        let pulls = pulls.clone();
+        tokio::spawn(async move {
+            pulls
+                .prepare(&connection, Entity::Campaigns, &options(true, 10), &NoProgress)
+                .await
+        })
+    };
+    let auto_sync = {
+        let mapping = mapping.clone();
+        tokio::spawn(async move { mapping.run_now(Platform::Webex, &NoProgress).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    pulls.cancel();
+    assert_eq!(fetch.await.unwrap().unwrap_err().code(), ErrorCode::Cancelled);
+    auto_sync.await.unwrap().unwrap();
+}
+
+/// A Webex connection to the emulator, for Auto Sync.
+async fn add_webex(f: &Fixture) {
+    f.connections
+        .create(ConnectionDraft {
+            name: "Webex".into(),
+            settings: ConnectionSettings::Webex {
+                api_url: f.emulator.base_url().into(),
+            },
+            secrets: BTreeMap::from([(SecretKind::AccessToken, demo::WEBEX_ACCESS_TOKEN.into())]),
+        })
+        .await
+        .unwrap();
 }

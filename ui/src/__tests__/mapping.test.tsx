@@ -481,11 +481,11 @@ describe("User Mapping: Auto Sync", () => {
     await waitFor(() => expect(backend.callsTo("get_schedule")).toHaveLength(2));
   });
 
-  it("cancels a running Auto Sync", async () => {
+  it("cancels a running Auto Sync, and only Auto Sync", async () => {
     const pending = deferred<unknown>();
     const backend = setup({
       run_auto_sync: () => pending.promise,
-      cancel_sync: () => {
+      cancel_auto_sync: () => {
         pending.reject(apiError("cancelled", "The sync was cancelled."));
         return null;
       },
@@ -496,7 +496,9 @@ describe("User Mapping: Auto Sync", () => {
     await user.click(screen.getByTestId("run-auto-sync"));
     await user.click(await screen.findByTestId("cancel-auto-sync"));
     expect(await screen.findByTestId("auto-sync-cancelled")).toHaveAttribute("role", "status");
-    expect(backend.callsTo("cancel_sync")).toHaveLength(1);
+    expect(backend.callsTo("cancel_auto_sync").map((c) => c.args.platform)).toEqual(["ringcentral"]);
+    // A Synchronize fetch or apply in progress is not touched.
+    expect(backend.callsTo("cancel_sync")).toHaveLength(0);
     expect(screen.queryByTestId("auto-sync-result")).not.toBeInTheDocument();
     expect(screen.getByTestId("run-auto-sync")).toBeEnabled();
   });

@@ -6,7 +6,7 @@ import { ProgressBar } from "../components/ProgressBar";
 import { formatCount } from "../format";
 import { useCancellableJob } from "../jobs/useCancellableJob";
 import {
-  cancelSync,
+  cancelAutoSync,
   chooseCsvOpenPath,
   chooseCsvSavePath,
   exportMappings,
@@ -70,7 +70,11 @@ export function MappingScreen({ onNavigate }: Props) {
   const [list, setList] = useState<ListState>({ status: "loading" });
   const [query, setQuery] = useState("");
   const [statusFilter, setStatusFilter] = useState<StatusFilter>("all");
-  const { busy, run, cancel: cancelJob } = useCancellableJob(cancelSync);
+  // Cancel reaches the platform whose Auto Sync runs, even after switching to the other one.
+  const runningPlatform = useRef<Platform>(platform);
+  const { busy, run, cancel: cancelJob } = useCancellableJob(() =>
+    cancelAutoSync(runningPlatform.current),
+  );
   const [result, setResult] = useState<AutoSyncResult | null>(null);
   const [runError, setRunError] = useState<ApiError | null>(null);
   const [cancelled, setCancelled] = useState(false);
@@ -200,6 +204,7 @@ export function MappingScreen({ onNavigate }: Props) {
   async function startAutoSync() {
     const which = platform;
     const outcome = await run(async (onProgress) => {
+      runningPlatform.current = which;
       setResult(null);
       setRunError(null);
       setCancelled(false);

@@ -99,7 +99,7 @@ export function hasCode(error: ApiError, ...codes: readonly ErrorCode[]): boolea
   return codes.includes(error.code);
 }
 
-/** True for the rejection of a job stopped by `cancelSync()` or `importCancel()`. */
+/** True for the rejection of a job stopped by `cancelSync()`, `cancelAutoSync()` or `importCancel()`. */
 export function isCancelled(error: ApiError): boolean {
   return hasCode(error, "cancelled");
 }
@@ -270,7 +270,12 @@ export function listMappings(platform: Platform): Promise<MappingRow[]> {
   return call<MappingRow[]>("list_mappings", { platform });
 }
 
-/** Maps every unmapped user it can; `cancelSync()` stops it (rejects with "cancelled"). */
+/** Stops the platform's Auto Sync in progress; that call then rejects with code "cancelled". */
+export async function cancelAutoSync(platform: Platform): Promise<void> {
+  await call<null>("cancel_auto_sync", { platform });
+}
+
+/** Maps every unmapped user it can; `cancelAutoSync(platform)` stops it (rejects with "cancelled"). */
 export function runAutoSync(
   platform: Platform,
   onProgress?: (event: ProgressEvent) => void,

@@ -1,7 +1,8 @@
 //! The CSV Import session the app and `ccsync import users` share: the queue of dropped files,
 //! the one job under review (its dry run, pages, edits, commit and error file), and the cancel
 //! button of its long steps. Every rule lives in the modules it calls; this keeps the state
-//! between the steps, so the app and the CLI cannot disagree about the same file.
+//! between the steps, so the app and the CLI cannot disagree about the same file. The dry run and
+//! the commit each have their own cancel token.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -19,7 +20,8 @@ pub struct ImportSession {
     store: Arc<Mutex<Store>>,
     queue: Mutex<ImportQueue>,
     job: Mutex<Option<Job>>,
-    cancel: CancelSlot,
+    planning: CancelSlot,
+    committing: CancelSlot,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -36,7 +38,8 @@ impl ImportSession {
             store,
             queue: Mutex::new(ImportQueue::default()),
             job: Mutex::new(None),
-            cancel: CancelSlot::default(),
+            planning: CancelSlot::default(),
+            committing: CancelSlot::default(),
         }
     }
 
@@ -55,7 +58,7 @@ impl ImportSession {
     pub fn finish(&self, path: &str) -> ImportQueue {
         let mut queue = lock(&self.queue);
         if queue.finish(path) {
-            self.cancel.cancel();
+            self.cancel();
             *lock(&self.job) = None;
         }
         queue.clone()
@@ -68,14 +71,15 @@ impl ImportSession {
 
     /// Stops the dry run or commit in progress (nothing is written by a cancelled one).
     pub fn cancel(&self) {
-        self.cancel.cancel();
+        self.planning.cancel();
+        self.committing.cancel();
     }
 
     /// The dry run: it becomes the job under review. Blocking: call it off the async threads. The
     /// store is held only to resolve the columns and take a snapshot of the users, not while the
     /// file is read. The job under review stays until the new plan succeeds.
     pub fn plan(&self, path: &Path, options: &ImportOptions, progress: &dyn Progress) -> Result<Summary> {
-        let cancel = self.cancel.begin();
+        let cancel = self.planning.begin();
         let (rules, snapshot) = prepare(&lock(&self.store), path, options)?;
         let job = Job::plan(snapshot, path, rules, options.delimiter, progress, &cancel)?;
         let mut current = lock(&self.job);
@@ -110,7 +114,7 @@ impl ImportSession {
 
     /// Writes the valid rows in one transaction. Blocking: call it off the async threads.
     pub fn commit(&self, progress: &dyn Progress) -> Result<Summary> {
-        let cancel = self.cancel.begin();
+        let cancel = self.committing.begin();
         let mut job = lock(&self.job);
         let job = job.as_mut().ok_or_else(no_job)?;
         job.commit(&mut lock(&self.store), progress, &cancel)

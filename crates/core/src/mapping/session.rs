@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::cancel::CancelSlot;
 use crate::connections::Connections;
 use crate::mapping::auto_sync::{AutoSyncResult, Runner};
 use crate::mapping::rules::AccountMatch;
@@ -13,7 +14,6 @@ use crate::mapping::search::AccountIndex;
 use crate::progress::Progress;
 use crate::vendor::directory::Platform;
 use crate::Result;
-use tokio_util::sync::CancellationToken;
 
 /// How often the background task looks at the schedules.
 const TICK: Duration = Duration::from_secs(30);
@@ -22,6 +22,8 @@ pub struct MappingSession {
     connections: Connections,
     runner: Runner,
     indexes: Mutex<HashMap<Platform, Arc<AccountIndex>>>,
+    /// Each platform's Auto Sync has its own cancel button.
+    cancels: HashMap<Platform, CancelSlot>,
 }
 
 impl MappingSession {
@@ -30,19 +32,24 @@ impl MappingSession {
             runner: Runner::new(connections.clone()),
             connections,
             indexes: Mutex::new(HashMap::new()),
+            cancels: [Platform::Ringcentral, Platform::Webex]
+                .into_iter()
+                .map(|platform| (platform, CancelSlot::default()))
+                .collect(),
         })
     }
 
     /// Runs Auto Sync now; refused while one of the same platform runs (scheduled or not).
-    pub async fn run_now(
-        &self,
-        platform: Platform,
-        progress: &dyn Progress,
-        cancel: &CancellationToken,
-    ) -> Result<AutoSyncResult> {
-        let result = self.runner.run_now(platform, progress, cancel).await;
+    pub async fn run_now(&self, platform: Platform, progress: &dyn Progress) -> Result<AutoSyncResult> {
+        let cancel = self.cancels[&platform].begin();
+        let result = self.runner.run_now(platform, progress, &cancel).await;
         self.forget_index(platform);
         result
+    }
+
+    /// Stops the platform's Auto Sync in progress (nothing is written by a cancelled run).
+    pub fn cancel(&self, platform: Platform) {
+        self.cancels[&platform].cancel();
     }
 
     pub fn search(&self, platform: Platform, query: &str, limit: usize) -> Result<Vec<AccountMatch>> {

@@ -1,13 +1,13 @@
 //! The Synchronize session the app and `ccsync pull` share: fetched plans wait here for the
 //! admin's selection ("Add Selected"), an apply runs off the async threads, a failed or cancelled
 //! apply is recorded in History, and a written plan is dropped (it no longer matches the store).
+//! The fetch and the apply each have their own cancel button: nothing else stops them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio_util::sync::CancellationToken;
-
 use super::{apply, prepare, record_failed_apply, PreparedPlan, PullOptions};
+use crate::cancel::CancelSlot;
 use crate::connections::Connections;
 use crate::model::{ApplyResult, Entity, Selection, SyncPlan};
 use crate::progress::Progress;
@@ -17,6 +17,8 @@ pub struct PullSession {
     connections: Connections,
     /// Fetched plans waiting for a selection, by plan id.
     plans: Mutex<HashMap<String, Arc<PreparedPlan>>>,
+    fetching: CancelSlot,
+    applying: CancelSlot,
 }
 
 impl PullSession {
@@ -24,6 +26,8 @@ impl PullSession {
         PullSession {
             connections,
             plans: Mutex::new(HashMap::new()),
+            fetching: CancelSlot::default(),
+            applying: CancelSlot::default(),
         }
     }
 
@@ -38,9 +42,9 @@ impl PullSession {
         entity: Entity,
         options: &PullOptions,
         progress: &dyn Progress,
-        cancel: &CancellationToken,
     ) -> Result<SyncPlan> {
-        let prepared = prepare(&self.connections, connection, entity, options, progress, cancel).await?;
+        let cancel = self.fetching.begin();
+        let prepared = prepare(&self.connections, connection, entity, options, progress, &cancel).await?;
         let plan = prepared.plan.clone();
         self.plans().insert(plan.plan_id.clone(), Arc::new(prepared));
         Ok(plan)
@@ -48,13 +52,8 @@ impl PullSession {
 
     /// Writes the selected rows of a waiting plan in one transaction (on a blocking thread). A
     /// failure or a cancel is a run in History; success drops the plan.
-    pub async fn apply(
-        &self,
-        plan_id: &str,
-        selection: Selection,
-        progress: Arc<dyn Progress>,
-        cancel: CancellationToken,
-    ) -> Result<ApplyResult> {
+    pub async fn apply(&self, plan_id: &str, selection: Selection, progress: Arc<dyn Progress>) -> Result<ApplyResult> {
+        let cancel = self.applying.begin();
         let prepared = self.plans().get(plan_id).cloned().ok_or_else(|| {
             Error::NotFound("This list is out of date. Fetch it again, then choose the records.".into())
         })?;
@@ -72,6 +71,12 @@ impl PullSession {
             self.plans().remove(plan_id);
         }
         result
+    }
+
+    /// Stops the fetch or the apply in progress (an apply cancelled writes nothing).
+    pub fn cancel(&self) {
+        self.fetching.cancel();
+        self.applying.cancel();
     }
 
     /// Forgets a plan the admin walked away from.
