@@ -41,6 +41,12 @@ fn main() {
         "import_write_errors",
         "import_save_preset",
         "export_users",
+        "get_permission_gate",
+        "set_permission_gate",
+        "cancel_auto_sync",
+        "startup_problem",
+        "recover_store",
+        "open_data_folder",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -26,7 +26,8 @@ use tauri::ipc::Channel;
 use tauri::{Manager, State};
 use tauri_plugin_opener::OpenerExt;
 
-use crate::state::{reporter, AppState};
+use crate::state::{reporter, AppState, Startup};
+use ccsync_core::store::recovery::{self, Recovery, StoreProblem};
 
 type CommandResult<T> = Result<T, ApiError>;
 
@@ -322,6 +323,55 @@ fn export_users(state: State<'_, AppState>, path: String) -> CommandResult<usize
     )?)
 }
 
+/// Makes the app's state available to the commands and starts the schedules.
+fn serve(app: &tauri::AppHandle, state: AppState) {
+    tauri::async_runtime::spawn(state.mapping.clone().run_schedules());
+    app.manage(state);
+}
+
+fn store_problem(database_path: &Path, error: &ccsync_core::Error) -> StoreProblem {
+    tracing::error!(%error, db = %database_path.display(), "the database could not be opened");
+    recovery::diagnose(database_path, error)
+}
+
+/// Why the store could not be opened at launch; `None` when the app runs normally.
+#[tauri::command]
+fn startup_problem(startup: State<'_, Startup>) -> Option<StoreProblem> {
+    startup.problem()
+}
+
+/// Carries out the admin's way out, then opens the store again: `None` when the app now runs.
+#[tauri::command]
+async fn recover_store(
+    app: tauri::AppHandle,
+    startup: State<'_, Startup>,
+    choice: Recovery,
+) -> CommandResult<Option<StoreProblem>> {
+    recovery::recover(&startup.database_path, choice)?;
+    let problem = match AppState::start(false).await {
+        Ok(state) => {
+            serve(&app, state);
+            None
+        }
+        Err(error) => Some(store_problem(&startup.database_path, &error)),
+    };
+    startup.set(problem.clone());
+    Ok(problem)
+}
+
+#[tauri::command]
+fn open_data_folder(app: tauri::AppHandle, startup: State<'_, Startup>) -> CommandResult<()> {
+    let folder = startup.database_path.parent().unwrap_or(Path::new("."));
+    app.opener()
+        .open_path(folder.to_string_lossy(), None::<&str>)
+        .map_err(|e| {
+            ApiError::from(ccsync_core::Error::Internal(format!(
+                "the data folder {} could not be opened ({e}); open it in your file manager",
+                folder.display()
+            )))
+        })
+}
+
 /// Runs long store work on a blocking thread, keeping the async runtime free.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> ccsync_core::Result<T> + Send + 'static,
@@ -345,18 +395,32 @@ pub fn run() {
     if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
         std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
     }
+    state::start_logging();
     let want_demo = std::env::args().any(|a| a == "--demo") || std::env::var("CCSYNC_DEMO").is_ok_and(|v| v == "1");
 
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
-            let state = tauri::async_runtime::block_on(AppState::start(want_demo))?;
-            tauri::async_runtime::spawn(state.mapping.clone().run_schedules());
-            app.manage(state);
+            let database_path = ccsync_core::paths::database_path(None)?;
+            let problem = match tauri::async_runtime::block_on(AppState::start(want_demo)) {
+                Ok(state) => {
+                    serve(app.handle(), state);
+                    None
+                }
+                // The window still opens, and says what happened and what can be done.
+                Err(error) => Some(store_problem(&database_path, &error)),
+            };
+            app.manage(Startup {
+                database_path,
+                problem: std::sync::Mutex::new(problem),
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
+            startup_problem,
+            recover_store,
+            open_data_folder,
             app_info,
             list_connections,
             create_connection,

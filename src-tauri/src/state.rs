@@ -1,8 +1,9 @@
 //! What the app holds while it runs: the core's sessions (one per screen's job), the demo tenant,
-//! the log guard. Every state machine is in ccsync-core; this only wires them together.
+//! or, when the store could not be opened, why. Every state machine is in ccsync-core; this only
+//! wires them together.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use ccsync_core::connections::Connections;
 use ccsync_core::import::ImportSession;
@@ -10,6 +11,7 @@ use ccsync_core::logging::LogGuard;
 use ccsync_core::mapping::MappingSession;
 use ccsync_core::model::{AppInfo, ProgressEvent};
 use ccsync_core::secrets::KeyringStore;
+use ccsync_core::store::recovery::StoreProblem;
 use ccsync_core::store::Store;
 use ccsync_core::sync::PullSession;
 use ccsync_core::{paths, Result};
@@ -25,14 +27,37 @@ pub struct AppState {
     pub pull: Arc<PullSession>,
     pub mapping: Arc<MappingSession>,
     pub import: Arc<ImportSession>,
-    /// Keeps the log writer flushing for the life of the app.
-    _log_guard: Option<LogGuard>,
+}
+
+/// Why the store could not be opened at launch, until the admin chooses a way out.
+pub struct Startup {
+    pub database_path: PathBuf,
+    pub problem: Mutex<Option<StoreProblem>>,
+}
+
+impl Startup {
+    pub fn problem(&self) -> Option<StoreProblem> {
+        self.problem.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set(&self, problem: Option<StoreProblem>) {
+        *self.problem.lock().unwrap_or_else(|p| p.into_inner()) = problem;
+    }
+}
+
+/// Starts file logging for the life of the process, before anything can fail.
+pub fn start_logging() {
+    static GUARD: OnceLock<Option<LogGuard>> = OnceLock::new();
+    GUARD.get_or_init(|| {
+        paths::log_dir()
+            .ok()
+            .and_then(|dir| ccsync_core::logging::init(&dir).ok())
+    });
 }
 
 impl AppState {
     pub async fn start(want_demo: bool) -> Result<AppState> {
         let log_dir = paths::log_dir()?;
-        let log_guard = ccsync_core::logging::init(&log_dir).ok();
         let database_path = paths::database_path(None)?;
         tracing::info!(version = env!("CARGO_PKG_VERSION"), db = %database_path.display(), "CC Sync starting");
         let store = Arc::new(Mutex::new(Store::open(&database_path)?));
@@ -46,7 +71,6 @@ impl AppState {
             log_dir,
             database_path,
             store,
-            _log_guard: log_guard,
         };
         if want_demo && state.connections.list().await.is_ok_and(|all| all.is_empty()) {
             if let Err(error) = state.demo.start(&state.connections).await {

@@ -9,7 +9,7 @@
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Session, sleep, waitForDriver } from "./webdriver.mjs";
 import { freePort, waitForEmulator } from "./support.mjs";
@@ -204,6 +204,7 @@ async function suite() {
   await syncSuite();
   await mappingSuite();
   await importSuite();
+  await damagedStoreSuite();
 }
 
 // A synthetic native drop, as the window receives one from the desktop (tauri-on-linux.md).
@@ -440,6 +441,7 @@ async function mappingSuite() {
 
   await test("Permission gate on with a key no profile carries: Auto Sync stops with a sentence, nothing changes", async () => {
     const before = JSON.stringify(await invoke("list_mappings", { platform: "ringcentral" }));
+    await waitForText(byTestId("gate-state"), /^Off/);
     await session.click(await session.waitFor(byTestId("gate-enabled")));
     await session.type(await session.waitFor(byTestId("gate-key")), "NoSuchKey");
     await session.click(await session.waitFor(byTestId("save-gate")));
@@ -484,6 +486,43 @@ async function waitForText(xpath, pattern, timeout = 10000) {
     await sleep(100);
   }
   throw new Error(`${xpath}: "${text}" does not match ${pattern}`);
+}
+
+function appRunning() {
+  try {
+    execFileSync("pgrep", ["-x", basename(application)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Last: it replaces the database with garbage. */
+async function damagedStoreSuite() {
+  await test("a damaged database: the window says so, and a new database keeps the old file beside it", async () => {
+    const dbPath = paths.database_path;
+    await session.delete();
+    session = undefined;
+    // The app must be gone: closing, it would write its journal back over the file.
+    const deadline = Date.now() + 15000;
+    while (appRunning() && Date.now() < deadline) await sleep(100);
+    assert(!appRunning(), "the app is still running after its session ended");
+    const garbage = "this is not a database ".repeat(200);
+    writeFileSync(dbPath, garbage);
+    session = await Session.create(base, application);
+    const message = await session.text(await session.waitFor(byTestId("store-problem-message")));
+    assert(/damaged/.test(message) && message.includes(dbPath), `message: ${message}`);
+    saveScreenshot("store-problem");
+    const logged = filesUnder(paths.log_dir).some((f) => readFileSync(f, "utf8").includes("the database could not be opened"));
+    assert(logged, "the failure is in the log");
+    await session.click(await session.waitFor(byTestId("store-start-new")));
+    await session.waitFor(byTestId("demo-button"), { what: "the welcome screen of a new database" });
+    const folder = dirname(dbPath);
+    const kept = readdirSync(folder).filter((name) => name.startsWith(`${basename(dbPath)}.unusable-`));
+    const keptMain = kept.filter((name) => /unusable-\d{8}-\d{6}$/.test(name));
+    assert(keptMain.length === 1, `set aside: ${kept.join(", ")}`);
+    assert(readFileSync(join(folder, keptMain[0]), "utf8") === garbage, "the damaged file is kept byte for byte");
+  });
 }
 
 const planRows = `//*[@data-testid="plan-row"]`;
@@ -555,8 +594,8 @@ async function syncSuite() {
       const result = await session.text(await session.waitFor(byTestId("apply-result"), { timeout: 30000 }));
       assert(new RegExp(`Created ${count}\\b`).test(result) && result.includes(group), `result: ${result}`);
       await openRecords(entity);
-      const shown = await session.text(await session.waitFor(byTestId("records-count")));
-      assert(shown.includes(String(count)), `${group} shows ${shown}`);
+      // The count is empty while the records load.
+      await waitForText(byTestId("records-count"), new RegExp(`\\b${count}\\b`));
     });
   }
 

@@ -7,10 +7,39 @@ import { ImportScreen } from "./import/ImportScreen";
 import { MappingScreen } from "./mapping/MappingScreen";
 import { RecordsScreen } from "./records/RecordsScreen";
 import { SynchronizeScreen } from "./sync/SynchronizeScreen";
-import { appInfo, type ApiError, type AppInfo } from "./platform";
+import { StoreProblemScreen } from "./components/StoreProblemScreen";
+import { appInfo, startupProblem, type ApiError, type AppInfo, type StoreProblem } from "./platform";
 import { SCREENS, type ScreenId } from "./screens";
 
+type Startup = { status: "checking" } | { status: "ok" } | { status: "problem"; problem: StoreProblem };
+
 export default function App() {
+  const [startup, setStartup] = useState<Startup>({ status: "checking" });
+
+  useEffect(() => {
+    let active = true;
+    startupProblem().then(
+      (problem) => {
+        if (active) setStartup(problem ? { status: "problem", problem } : { status: "ok" });
+      },
+      // An app too old to know the command, or a failure to ask: run as usual.
+      () => {
+        if (active) setStartup({ status: "ok" });
+      },
+    );
+    return () => {
+      active = false;
+    };
+  }, []);
+
+  if (startup.status === "checking") return null;
+  if (startup.status === "problem") {
+    return <StoreProblemScreen problem={startup.problem} onRecovered={() => setStartup({ status: "ok" })} />;
+  }
+  return <Shell />;
+}
+
+function Shell() {
   const [screen, setScreen] = useState<ScreenId>("connections");
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [infoError, setInfoError] = useState<ApiError | null>(null);

@@ -98,6 +98,18 @@ pub enum Error {
     #[error("The local database could not be upgraded: {0}")]
     Migration(String),
 
+    #[error(
+        "{path} was written by a newer CC Sync ({}schema {schema}; this version knows {known}). Install the \
+         newer version, or use another file.",
+        written_by.as_ref().map(|v| format!("version {v}, ")).unwrap_or_default()
+    )]
+    NewerStore {
+        path: String,
+        schema: usize,
+        known: usize,
+        written_by: Option<String>,
+    },
+
     #[error("A file operation failed: {0}")]
     Io(#[from] std::io::Error),
 
@@ -131,7 +143,7 @@ impl Error {
             Error::RateLimited(_) => ErrorCode::RateLimited,
             Error::Cancelled => ErrorCode::Cancelled,
             Error::Stale(_) | Error::StaleImport => ErrorCode::Stale,
-            Error::Database(_) | Error::Migration(_) => ErrorCode::Database,
+            Error::Database(_) | Error::Migration(_) | Error::NewerStore { .. } => ErrorCode::Database,
             Error::Io(_) => ErrorCode::Io,
             Error::Internal(_) => ErrorCode::Internal,
         }

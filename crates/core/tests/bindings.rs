@@ -28,6 +28,8 @@ fn export_all(dir: &Path) {
     ccsync_core::mapping::rules::AccountMatch::export_all_to(dir).unwrap();
     ccsync_core::mapping::auto_sync::AutoSyncResult::export_all_to(dir).unwrap();
     ccsync_core::mapping::auto_sync::PermissionGate::export_all_to(dir).unwrap();
+    ccsync_core::store::recovery::StoreProblem::export_all_to(dir).unwrap();
+    ccsync_core::store::recovery::Recovery::export_all_to(dir).unwrap();
     ccsync_core::vendor::directory::Platform::export_all_to(dir).unwrap();
     ccsync_core::mapping::schedule::ScheduleInfo::export_all_to(dir).unwrap();
     ccsync_core::mapping::transfer::ImportSummary::export_all_to(dir).unwrap();

@@ -168,3 +168,144 @@ fn the_store_reopens_after_a_crash_mid_write() {
         "the committed row survives; the torn one is gone"
     );
 }
+
+mod recovery {
+    use ccsync_core::store::recovery::{diagnose, newest_backup, recover, Recovery, StoreProblemKind};
+    use ccsync_core::store::{Store, LATEST_SCHEMA_VERSION};
+
+    use super::cxone;
+
+    /// Every file in `dir` with its bytes.
+    fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+        let mut all: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn a_damaged_file_is_described_and_a_new_database_keeps_it_beside() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ccsync.sqlite3");
+        let garbage = b"this is not a database, it is a shopping list\n".repeat(100);
+        std::fs::write(&path, &garbage).unwrap();
+        let error = Store::open(&path).err().expect("garbage must not open");
+        let problem = diagnose(&path, &error);
+        assert_eq!(problem.kind, StoreProblemKind::Corrupt);
+        assert!(
+            problem.message.contains("damaged") && problem.message.contains("ccsync.sqlite3"),
+            "{problem:?}"
+        );
+        assert_eq!(problem.database_path, path.display().to_string());
+        assert_eq!(problem.data_folder, dir.path().display().to_string());
+        assert_eq!(problem.backup, None);
+        // The file is untouched by the failed open.
+        assert_eq!(std::fs::read(&path).unwrap(), garbage);
+
+        let aside = recover(&path, Recovery::StartNew)
+            .unwrap()
+            .expect("the damaged file is set aside");
+        assert!(
+            aside
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("ccsync.sqlite3.unusable-"),
+            "{aside:?}"
+        );
+        assert_eq!(std::fs::read(&aside).unwrap(), garbage, "kept byte for byte");
+        let store = Store::open(&path).unwrap();
+        assert!(store.list_connections().unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_newest_backup_can_replace_a_damaged_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ccsync.sqlite3");
+        {
+            let store = Store::open_at_version(&path, LATEST_SCHEMA_VERSION - 1).unwrap();
+            store
+                .conn()
+                .execute(
+                    "INSERT INTO connections (id, name, kind, settings, is_demo, created_at, updated_at)
+                     VALUES ('c1', 'Prod', 'cxone', ?1, 0, '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')",
+                    [serde_json::to_string(&cxone("https://a.example")).unwrap()],
+                )
+                .unwrap();
+        }
+        drop(Store::open(&path).unwrap()); // migrates, writing a backup first
+        let backup = newest_backup(&path).expect("a backup");
+        std::fs::write(&path, b"damaged").unwrap();
+        let problem = diagnose(&path, &Store::open(&path).err().unwrap());
+        assert_eq!(problem.backup, Some(backup.display().to_string()));
+        let before: Vec<_> = files(dir.path()).into_iter().map(|(name, _)| name).collect();
+
+        let aside = recover(&path, Recovery::RestoreBackup).unwrap().unwrap();
+        assert_eq!(std::fs::read(&aside).unwrap(), b"damaged");
+        assert!(backup.exists(), "the backup itself stays");
+        let after: Vec<_> = files(dir.path()).into_iter().map(|(name, _)| name).collect();
+        assert!(
+            before
+                .iter()
+                .all(|name| name == "ccsync.sqlite3" || after.contains(name)),
+            "{before:?} {after:?}"
+        );
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.list_connections().unwrap()[0].name, "Prod");
+    }
+
+    #[test]
+    fn restoring_without_a_backup_says_so_and_moves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ccsync.sqlite3");
+        std::fs::write(&path, b"damaged").unwrap();
+        let error = recover(&path, Recovery::RestoreBackup).unwrap_err();
+        assert!(error.to_string().contains("no backup"), "{error}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"damaged");
+    }
+
+    #[test]
+    fn a_newer_file_names_the_version_that_wrote_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ccsync.sqlite3");
+        drop(Store::open(&path).unwrap());
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.execute("UPDATE settings SET value = '9.4.0' WHERE key = 'app.written_by'", [])
+            .unwrap();
+        raw.pragma_update(None, "user_version", 999).unwrap();
+        drop(raw);
+        let problem = diagnose(&path, &Store::open(&path).err().unwrap());
+        assert_eq!(problem.kind, StoreProblemKind::Newer);
+        assert!(
+            problem.message.contains("version 9.4.0") && problem.message.contains("schema 999"),
+            "{}",
+            problem.message
+        );
+    }
+
+    #[test]
+    fn a_file_another_process_holds_is_locked_not_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ccsync.sqlite3");
+        drop(Store::open(&path).unwrap());
+        let holder = rusqlite::Connection::open(&path).unwrap();
+        holder
+            .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;")
+            .unwrap();
+        let problem = diagnose(&path, &Store::open(&path).err().expect("held exclusively"));
+        assert_eq!(problem.kind, StoreProblemKind::Locked, "{}", problem.message);
+        assert!(problem.message.contains("Try again"), "{}", problem.message);
+        holder.execute_batch("COMMIT").unwrap();
+        drop(holder);
+        assert_eq!(recover(&path, Recovery::TryAgain).unwrap(), None);
+        Store::open(&path).unwrap();
+    }
+}

@@ -9,7 +9,7 @@ describe("App shell", () => {
   it("shows the sidebar with nav items in order, version and database path", async () => {
     installBackend();
     render(<App />);
-    const nav = screen.getByRole("navigation", { name: "Main" });
+    const nav = await screen.findByRole("navigation", { name: "Main" });
     const labels = within(nav)
       .getAllByRole("button")
       .map((b) => b.textContent);
@@ -95,11 +95,72 @@ describe("App shell", () => {
     });
     const user = userEvent.setup();
     render(<App />);
-    await user.click(screen.getByTestId("open-log-folder"));
+    await user.click(await screen.findByTestId("open-log-folder"));
     expect(await screen.findByText("The log folder could not be opened.")).toHaveAttribute(
       "role",
       "alert",
     );
     expect(backend.callsTo("open_log_folder")).toHaveLength(1);
+  });
+
+  it("shows why the database cannot be opened, and starts with a new one on request", async () => {
+    const problem = {
+      kind: "corrupt" as const,
+      message: "CC Sync's database /data/ccsync.sqlite3 is damaged or is not a CC Sync database, so it cannot be opened.",
+      database_path: "/data/ccsync.sqlite3",
+      data_folder: "/data",
+      backup: "/data/ccsync.sqlite3.v4-1700000000.bak",
+    };
+    let current: typeof problem | null = problem;
+    const backend = installBackend({
+      handlers: {
+        startup_problem: () => current,
+        recover_store: () => {
+          current = null;
+          return null;
+        },
+        open_data_folder: () => null,
+      },
+    });
+    const user = userEvent.setup();
+    render(<App />);
+    expect(await screen.findByTestId("store-problem-message")).toHaveTextContent("is damaged");
+    expect(screen.getByTestId("store-problem-path")).toHaveTextContent("/data/ccsync.sqlite3");
+    expect(screen.getByTestId("store-problem-backup")).toHaveTextContent(".bak");
+    // The app's screens are not shown, and nothing asks the unopened store for anything.
+    expect(screen.queryByRole("navigation", { name: "Main" })).not.toBeInTheDocument();
+    expect(backend.callsTo("app_info")).toHaveLength(0);
+
+    await user.click(screen.getByTestId("open-data-folder"));
+    expect(backend.callsTo("open_data_folder")).toHaveLength(1);
+    expect(screen.getByTestId("store-restore-backup")).toBeEnabled();
+    await user.click(screen.getByTestId("store-start-new"));
+    expect(backend.callsTo("recover_store").map((c) => c.args.choice)).toEqual(["start_new"]);
+    expect(await screen.findByRole("navigation", { name: "Main" })).toBeInTheDocument();
+    expect(screen.queryByTestId("store-problem")).not.toBeInTheDocument();
+  });
+
+  it("offers Try again for a database another program holds, and shows a problem that remains", async () => {
+    const locked = {
+      kind: "locked" as const,
+      message: "CC Sync's database /data/ccsync.sqlite3 is in use by another CC Sync.",
+      database_path: "/data/ccsync.sqlite3",
+      data_folder: "/data",
+      backup: null,
+    };
+    const backend = installBackend({
+      handlers: {
+        startup_problem: () => locked,
+        recover_store: () => ({ ...locked, message: "Still in use by another CC Sync." }),
+      },
+    });
+    const user = userEvent.setup();
+    render(<App />);
+    await screen.findByTestId("store-problem");
+    expect(screen.queryByTestId("store-start-new")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("store-restore-backup")).not.toBeInTheDocument();
+    await user.click(screen.getByTestId("store-try-again"));
+    expect(await screen.findByText("Still in use by another CC Sync.")).toBeInTheDocument();
+    expect(backend.callsTo("recover_store").map((c) => c.args.choice)).toEqual(["try_again"]);
   });
 });

@@ -25,6 +25,8 @@ import type { AutoSyncResult } from "../bindings/AutoSyncResult";
 import type { MappingRow } from "../bindings/MappingRow";
 import type { Platform } from "../bindings/Platform";
 import type { PermissionGate } from "../bindings/PermissionGate";
+import type { Recovery } from "../bindings/Recovery";
+import type { StoreProblem } from "../bindings/StoreProblem";
 import type { Schedule } from "../bindings/Schedule";
 import type { ScheduleInfo } from "../bindings/ScheduleInfo";
 import type { UserImportColumn } from "../bindings/UserImportColumn";
@@ -68,6 +70,8 @@ export type { MappingRow } from "../bindings/MappingRow";
 export type { MappingStatus } from "../bindings/MappingStatus";
 export type { Platform } from "../bindings/Platform";
 export type { PermissionGate } from "../bindings/PermissionGate";
+export type { Recovery } from "../bindings/Recovery";
+export type { StoreProblem } from "../bindings/StoreProblem";
 export type { Schedule } from "../bindings/Schedule";
 export type { ScheduleInfo } from "../bindings/ScheduleInfo";
 export type { UserImportAction } from "../bindings/UserImportAction";
@@ -133,6 +137,20 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   } catch (reason) {
     throw toApiError(reason);
   }
+}
+
+/** Why the database could not be opened at launch; null when the app runs normally. */
+export function startupProblem(): Promise<StoreProblem | null> {
+  return call<StoreProblem | null>("startup_problem");
+}
+
+/** Carries out a way out of a store problem; resolves to null once the app runs, else the new problem. */
+export function recoverStore(choice: Recovery): Promise<StoreProblem | null> {
+  return call<StoreProblem | null>("recover_store", { choice });
+}
+
+export async function openDataFolder(): Promise<void> {
+  await call<null>("open_data_folder");
 }
 
 export function appInfo(): Promise<AppInfo> {

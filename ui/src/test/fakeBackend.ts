@@ -116,6 +116,7 @@ export function installBackend(
   const calls: Call[] = [];
   const events = eventPlugin();
   const handlers: Record<string, Handler> = {
+    startup_problem: () => null,
     app_info: () => ({ ...APP_INFO, ...options.info }),
     list_connections: () => structuredClone(state.connections),
     open_log_folder: () => null,

@@ -4,6 +4,7 @@
 pub mod connections;
 pub mod mappings;
 pub mod records;
+pub mod recovery;
 pub mod runs;
 pub mod settings;
 
@@ -44,10 +45,19 @@ impl Store {
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         migrate(&mut conn, path)?;
-        Ok(Store {
+        let store = Store {
             conn,
             path: path.to_owned(),
-        })
+        };
+        // So that an older CC Sync can say which version wrote a file it cannot read. Best effort,
+        // and written only when it changes: opening must not wait for another process's write.
+        let version = env!("CARGO_PKG_VERSION");
+        if store.setting(WRITTEN_BY_SETTING).ok().flatten().as_deref() != Some(version) {
+            if let Err(error) = store.set_setting(WRITTEN_BY_SETTING, version) {
+                tracing::warn!(%error, "could not note this version in the database");
+            }
+        }
+        Ok(store)
     }
 
     /// Opens the database at `path` and applies only the first `version` migrations
@@ -84,6 +94,9 @@ impl Store {
     }
 }
 
+/// The settings key naming the CC Sync version that last opened the file.
+const WRITTEN_BY_SETTING: &str = "app.written_by";
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -95,11 +108,18 @@ fn configure(conn: &Connection) -> Result<()> {
 fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     let current = conn.pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0))? as usize;
     if current > LATEST_SCHEMA_VERSION {
-        return Err(Error::Migration(format!(
-            "{} was written by a newer CC Sync (schema {current}, this version knows {LATEST_SCHEMA_VERSION}). \
-             Install the newer version, or point --db at another file",
-            path.display()
-        )));
+        // Which version wrote it, when that version said (best effort: its tables are not ours).
+        let written_by = conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [WRITTEN_BY_SETTING], |r| {
+                r.get(0)
+            })
+            .ok();
+        return Err(Error::NewerStore {
+            path: path.display().to_string(),
+            schema: current,
+            known: LATEST_SCHEMA_VERSION,
+            written_by,
+        });
     }
     if current == LATEST_SCHEMA_VERSION {
         return Ok(());
@@ -115,9 +135,15 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
 /// which writes a consistent snapshot even while other readers are open.
 fn backup(conn: &Connection, path: &Path, version: usize) -> Result<PathBuf> {
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".v{version}-{stamp}.bak"));
-    let backup = path.with_file_name(name);
+    let file = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    // A backup never replaces another (a restored backup migrated again in the same second, say).
+    let backup = (0..)
+        .map(|n| {
+            let suffix = if n == 0 { String::new() } else { format!(".{n}") };
+            path.with_file_name(format!("{file}.v{version}-{stamp}{suffix}.bak"))
+        })
+        .find(|candidate| !candidate.exists())
+        .expect("some name is free");
     conn.execute("VACUUM INTO ?1", [backup.to_string_lossy()])?;
     Ok(backup)
 }
