@@ -443,20 +443,31 @@ async fn a_retry_after_given_as_an_http_date_is_honoured() {
 
 // ---- 3. Tokens like a long-lived client ------------------------------------------------------
 
-/// Pages in flight that all meet a revoked token share one new sign-in, and all succeed.
+/// Pages in flight that all meet a revoked token share one new sign-in — even when the token
+/// endpoint is busy (429) at that moment — and all succeed.
 #[tokio::test]
 async fn cxone_pages_in_flight_on_a_revoked_token_share_one_sign_in() {
     let f = fixture(tenant(400, Shape::V34)).await;
     let mut opts = options(10);
     opts.fetch.concurrency = 6;
-    f.emulator
-        .set_faults(vec![rule(AGENTS, Fault::RevokeTokens, 3, Some(1))]);
+    f.emulator.set_faults(vec![
+        rule(AGENTS, Fault::RevokeTokens, 3, Some(1)),
+        rule(
+            CXONE_TOKEN,
+            Fault::Status {
+                status: 429,
+                retry_after: Some(1),
+            },
+            1,
+            Some(1),
+        ),
+    ]);
     let plan = f.plan(Entity::Users, &opts).await.unwrap().plan;
     assert_each_once(&plan, 400);
     assert_eq!(
         f.emulator.request_count(CXONE_TOKEN),
-        2,
-        "the first sign-in and one shared sign-in again"
+        3,
+        "the first sign-in, then one shared sign-in again (refused once with 429, then granted)"
     );
 }
 
