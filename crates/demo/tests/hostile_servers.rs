@@ -294,6 +294,22 @@ async fn a_redirect_within_the_same_origin_is_still_followed() {
     assert_each_once(&plan, 10);
     // The redirect, then the token request it led to (body re-sent), then nothing more.
     assert_eq!(f.emulator.request_count(CXONE_TOKEN), 2);
+
+    // A redirect loop on the same host is followed a few times only.
+    let location = format!("{}/auth/token", f.emulator.base_url());
+    f.emulator.set_faults(vec![rule(
+        CXONE_TOKEN,
+        Fault::Redirect { status: 308, location },
+        0,
+        None,
+    )]);
+    let error = f.assert_pull_fails(Entity::Users, &options(100)).await;
+    assert!(error.to_string().contains("more than 3 times"), "{error}");
+    assert_eq!(
+        f.emulator.request_count(CXONE_TOKEN),
+        4,
+        "the first request and 3 redirects"
+    );
 }
 
 #[tokio::test]

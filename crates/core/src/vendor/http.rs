@@ -399,6 +399,51 @@ mod tests {
     }
 
     #[test]
+    fn next_page_links_stay_on_the_api_origin_and_never_repeat() {
+        let base = Url::parse("https://webexapis.com/v1/").unwrap();
+        let first = Url::parse("https://webexapis.com/v1/people?max=2").unwrap();
+        let mut guard = PageGuard::new("Webex's people list", &base);
+        let second = guard
+            .next_url("https://webexapis.com/v1/people?max=2&cursor=a", &first)
+            .unwrap();
+        // Relative links resolve against the page they came from.
+        let third = guard.next_url("/v1/people?max=2&cursor=b", &second).unwrap();
+        assert_eq!(third.as_str(), "https://webexapis.com/v1/people?max=2&cursor=b");
+        for foreign in [
+            "https://evil.example/v1/people?cursor=c",
+            "http://webexapis.com/v1/people?cursor=c",
+            "https://webexapis.com:8443/v1/people?cursor=c",
+            "https://api.webexapis.com/v1/people?cursor=c",
+        ] {
+            let error = guard.next_url(foreign, &third).unwrap_err();
+            assert_eq!(error.code(), crate::ErrorCode::UnexpectedResponse, "{foreign}");
+            assert!(error.to_string().contains("sent nothing"), "{error}");
+        }
+        let repeated = guard.next_url("https://webexapis.com/v1/people?max=2&cursor=a", &third);
+        assert!(repeated.unwrap_err().to_string().contains("twice"));
+        let to_itself = guard.next_url(first.as_str(), &first);
+        assert!(to_itself.is_err(), "a link to the page just read");
+    }
+
+    #[test]
+    fn pages_must_bring_new_records_and_stay_under_the_cap() {
+        let base = Url::parse("https://platform.ringcentral.com").unwrap();
+        let mut guard = PageGuard::new("RingCentral's extension list", &base);
+        guard.page(1000, 1000, Some(2500), 1000).unwrap();
+        guard.page(0, 0, Some(2500), 1000).unwrap(); // an empty last page is fine
+        let error = guard.page(1000, 0, Some(2500), 1000).unwrap_err();
+        assert!(error.to_string().contains("already sent"), "{error}");
+        assert_eq!(page_cap(2500, 1000), 16);
+        assert_eq!(page_cap(0, 1000), 10);
+        let mut guard = PageGuard::new("RingCentral's extension list", &base);
+        for _ in 0..page_cap(10, 5) {
+            guard.page(5, 5, Some(10), 5).unwrap();
+        }
+        let error = guard.page(5, 5, Some(10), 5).unwrap_err();
+        assert!(error.to_string().contains("reported 10 records"), "{error}");
+    }
+
+    #[test]
     fn other_schemes_and_garbage_are_refused() {
         assert_eq!(
             parse_base_url("ftp://x.example").unwrap_err().code(),
