@@ -75,7 +75,8 @@ enum Command {
         #[arg(long)]
         legacy: bool,
         /// Inject a fault: PATH=KIND[,retry-after=S][,skip=N][,times=N], KIND an HTTP status,
-        /// truncated, non-json, delay-MS or insert-N. Repeatable.
+        /// truncated, non-json, delay-MS, insert-N, redirect-STATUS:URL, foreign-links:ORIGIN,
+        /// ignore-paging, revoke-tokens or STATUS-until-S[-rfc850]. Repeatable.
         #[arg(long = "fault", value_name = "SPEC")]
         faults: Vec<ccsync_emulator::FaultRule>,
     },

@@ -1,6 +1,7 @@
 //! Token issuing and checking shared by the emulated vendors.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -10,21 +11,74 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 
-/// Opaque tokens handed out (RingCentral), so later calls can be checked.
+/// Tokens handed out, so later calls can be checked: opaque ones (RingCentral) with their expiry
+/// and remaining uses, and a generation every token carries so all issued so far can be revoked.
 #[derive(Debug, Default)]
 pub(crate) struct IssuedTokens {
-    opaque: HashSet<String>,
+    opaque: HashMap<String, Opaque>,
+    /// The generation the next token gets.
+    generation: u64,
+    /// Tokens of an older generation are revoked.
+    valid_from: u64,
+}
+
+#[derive(Debug)]
+struct Opaque {
+    generation: u64,
+    expires: Instant,
+    /// Calls this token may still make (None: any number).
+    calls_left: Option<usize>,
 }
 
 impl IssuedTokens {
-    pub fn issue_opaque(&mut self, prefix: &str) -> String {
+    /// An opaque token that lasts `ttl` and at most `max_calls` calls.
+    pub fn issue_opaque(&mut self, prefix: &str, ttl: Duration, max_calls: Option<usize>) -> String {
         let token = format!("{prefix}-{}", uuid::Uuid::new_v4().simple());
-        self.opaque.insert(token.clone());
+        let opaque = Opaque {
+            generation: self.next_generation(),
+            expires: Instant::now() + ttl,
+            calls_left: max_calls,
+        };
+        self.opaque.insert(token.clone(), opaque);
         token
     }
 
-    pub fn is_valid_opaque(&self, token: &str) -> bool {
-        self.opaque.contains(token)
+    /// Whether `token` may make this call (which counts as one of its uses).
+    pub fn use_opaque(&mut self, token: &str) -> bool {
+        let valid_from = self.valid_from;
+        let Some(found) = self.opaque.get_mut(token) else {
+            return false;
+        };
+        if found.generation < valid_from || Instant::now() >= found.expires {
+            return false;
+        }
+        match &mut found.calls_left {
+            Some(0) => false,
+            Some(left) => {
+                *left -= 1;
+                true
+            }
+            None => true,
+        }
+    }
+
+    /// Whether an opaque token was issued and not revoked (expiry and uses aside): refresh tokens.
+    pub fn is_issued_opaque(&self, token: &str) -> bool {
+        self.opaque.get(token).is_some_and(|t| t.generation >= self.valid_from)
+    }
+
+    pub fn next_generation(&mut self) -> u64 {
+        self.generation += 1;
+        self.generation
+    }
+
+    /// Revokes every token issued so far.
+    pub fn revoke_all(&mut self) {
+        self.valid_from = self.generation + 1;
+    }
+
+    pub fn is_revoked(&self, generation: u64) -> bool {
+        generation < self.valid_from
     }
 }
 
@@ -44,6 +98,9 @@ pub(crate) struct CxoneClaims {
     pub exp: u64,
     /// "access" or "refresh".
     pub typ: String,
+    /// The emulator's issue counter (tokens of a revoked generation are refused).
+    #[serde(default)]
+    pub generation: u64,
 }
 
 fn signing_secret(state: &AppState) -> Vec<u8> {
@@ -84,6 +141,7 @@ pub(crate) fn sign(state: &AppState, typ: &str, ttl: u64) -> String {
         iat: now,
         exp: now + ttl,
         typ: typ.to_owned(),
+        generation: state.issued.lock().unwrap().next_generation(),
     };
     jsonwebtoken::encode(
         &Header::default(),
@@ -100,7 +158,7 @@ pub(crate) fn verify(state: &AppState, token: &str, typ: &str) -> bool {
     validation.validate_aud = false;
     validation.leeway = 0;
     jsonwebtoken::decode::<CxoneClaims>(token, &DecodingKey::from_secret(&signing_secret(state)), &validation)
-        .map(|data| data.claims.typ == typ)
+        .map(|data| data.claims.typ == typ && !state.issued.lock().unwrap().is_revoked(data.claims.generation))
         .unwrap_or(false)
 }
 

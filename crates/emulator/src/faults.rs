@@ -25,6 +25,22 @@ pub enum Fault {
     /// Add this many agents at the front of the list, then answer normally (data changing
     /// while a client pages).
     InsertAgents(usize),
+    /// Answer with this redirect status (301, 302, 303, 307, 308) and `Location` (a server that
+    /// sends its clients, and whatever they carry, elsewhere).
+    Redirect { status: u16, location: String },
+    /// Answer with this status and `Retry-After` as an HTTP-date `seconds` from now, in the
+    /// IMF-fixdate form or (`obsolete`) the RFC 850 form HTTP-date also allows.
+    RetryAfterDate { status: u16, seconds: u64, obsolete: bool },
+    /// Answer normally, but with every link in the body and the `Link` header pointing at this
+    /// origin instead of the emulator's (`_links.next`, `navigation.nextPage.uri`, Webex `Link`).
+    ForeignLinks(String),
+    /// Answer as if no paging parameter (`skip`, `page`, `cursor`) had been sent: a server that
+    /// ignores paging and hands back the first page forever.
+    IgnorePaging,
+    /// Revoke every token issued so far (CXone and RingCentral), then answer normally — so this
+    /// request, and every other in flight with an old token, gets 401 (tokens revoked or expired
+    /// server-side before their stated lifetime).
+    RevokeTokens,
 }
 
 /// A fault applied to requests whose path starts with `path_prefix`.
@@ -54,7 +70,9 @@ impl std::str::FromStr for FaultRule {
     type Err = String;
 
     /// `PATH_PREFIX=KIND[,retry-after=S][,skip=N][,times=N]`, KIND being an HTTP status, `truncated`,
-    /// `non-json`, `delay-MS` or `insert-N`; e.g. `/inContactAPI=500` or
+    /// `non-json`, `delay-MS`, `insert-N`, `redirect-STATUS:URL`, `foreign-links:ORIGIN`,
+    /// `ignore-paging`, `revoke-tokens` or `STATUS-until-S` / `STATUS-until-S-rfc850` (Retry-After
+    /// as an HTTP-date S seconds ahead); e.g. `/inContactAPI=500` or
     /// `/inContactAPI/services/v34.0/agents=429,retry-after=2,skip=1,times=1`.
     fn from_str(spec: &str) -> Result<FaultRule, String> {
         let bad = || format!("\"{spec}\" is not a fault; write PATH=KIND[,retry-after=S][,skip=N][,times=N]");
@@ -73,6 +91,28 @@ impl std::str::FromStr for FaultRule {
             }
         }
         let fault = match kind {
+            "ignore-paging" => Fault::IgnorePaging,
+            "revoke-tokens" => Fault::RevokeTokens,
+            k if k.starts_with("foreign-links:") => Fault::ForeignLinks(k["foreign-links:".len()..].to_owned()),
+            k if k.starts_with("redirect-") => {
+                let (status, location) = k["redirect-".len()..].split_once(':').ok_or_else(bad)?;
+                Fault::Redirect {
+                    status: status.parse().map_err(|_| bad())?,
+                    location: location.to_owned(),
+                }
+            }
+            k if k.contains("-until-") => {
+                let (status, rest) = k.split_once("-until-").ok_or_else(bad)?;
+                let (seconds, obsolete) = match rest.strip_suffix("-rfc850") {
+                    Some(seconds) => (seconds, true),
+                    None => (rest, false),
+                };
+                Fault::RetryAfterDate {
+                    status: status.parse().map_err(|_| bad())?,
+                    seconds: seconds.parse().map_err(|_| bad())?,
+                    obsolete,
+                }
+            }
             "truncated" => Fault::Truncated,
             "non-json" => Fault::NonJson,
             k if k.starts_with("delay-") => Fault::Delay(Duration::from_millis(k[6..].parse().map_err(|_| bad())?)),
@@ -129,10 +169,90 @@ impl FaultPlan {
     }
 }
 
-pub(crate) async fn inject(State(state): State<SharedState>, request: Request, next: Next) -> Response {
+/// An HTTP-date: IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) or the obsolete RFC 850 form
+/// (`Sunday, 06-Nov-94 08:49:37 GMT`).
+fn http_date(at: time::OffsetDateTime, obsolete: bool) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let format = if obsolete {
+        time::macros::format_description!(
+            "[weekday], [day]-[month repr:short]-[year repr:last_two] [hour]:[minute]:[second] GMT"
+        )
+    } else {
+        time::macros::format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        )
+    };
+    at.format(&format).unwrap_or_default()
+}
+
+/// The request's URI without its paging parameters (`skip`, `page`, `cursor`).
+fn without_paging(uri: &axum::http::Uri) -> Option<axum::http::Uri> {
+    let query = uri.query()?;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let name = pair.split('=').next().unwrap_or("");
+            !["skip", "page", "cursor"].iter().any(|p| name.eq_ignore_ascii_case(p))
+        })
+        .collect();
+    let path_and_query = if kept.is_empty() {
+        uri.path().to_owned()
+    } else {
+        format!("{}?{}", uri.path(), kept.join("&"))
+    };
+    path_and_query.parse().ok()
+}
+
+pub(crate) async fn inject(State(state): State<SharedState>, mut request: Request, next: Next) -> Response {
     let fault = state.faults.lock().unwrap().next_fault(request.uri().path());
     match fault {
         None => next.run(request).await,
+        Some(Fault::Redirect { status, location }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+            let mut response = status.into_response();
+            if let Ok(value) = location.parse() {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            response
+        }
+        Some(Fault::RetryAfterDate {
+            status,
+            seconds,
+            obsolete,
+        }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
+            let body = serde_json::json!({"error": "injected_fault", "error_description": status.to_string()});
+            let mut response = (status, axum::Json(body)).into_response();
+            let at = time::OffsetDateTime::now_utc() + Duration::from_secs(seconds);
+            if let Ok(value) = http_date(at, obsolete).parse() {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Some(Fault::IgnorePaging) => {
+            if let Some(uri) = without_paging(request.uri()) {
+                *request.uri_mut() = uri;
+            }
+            next.run(request).await
+        }
+        Some(Fault::RevokeTokens) => {
+            state.issued.lock().unwrap().revoke_all();
+            next.run(request).await
+        }
+        Some(Fault::ForeignLinks(origin)) => {
+            let own = state.base_url.clone();
+            let response = next.run(request).await;
+            let (mut parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes).replace(&own, &origin);
+            if let Some(link) = parts.headers.get(header::LINK).and_then(|v| v.to_str().ok()) {
+                if let Ok(value) = link.replace(&own, &origin).parse() {
+                    parts.headers.insert(header::LINK, value);
+                }
+            }
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(text))
+        }
         Some(Fault::Delay(wait)) => {
             tokio::time::sleep(wait).await;
             next.run(request).await
@@ -194,8 +314,48 @@ mod tests {
             "/x=delay-250".parse::<FaultRule>().unwrap().fault,
             Fault::Delay(Duration::from_millis(250))
         );
+        assert_eq!(
+            "/auth/token=redirect-307:http://127.0.0.2:9/auth/token"
+                .parse::<FaultRule>()
+                .unwrap()
+                .fault,
+            Fault::Redirect {
+                status: 307,
+                location: "http://127.0.0.2:9/auth/token".into()
+            }
+        );
+        assert_eq!(
+            "/v1/people=foreign-links:http://127.0.0.2:9"
+                .parse::<FaultRule>()
+                .unwrap()
+                .fault,
+            Fault::ForeignLinks("http://127.0.0.2:9".into())
+        );
+        assert_eq!(
+            "/x=ignore-paging".parse::<FaultRule>().unwrap().fault,
+            Fault::IgnorePaging
+        );
+        assert_eq!(
+            "/x=revoke-tokens".parse::<FaultRule>().unwrap().fault,
+            Fault::RevokeTokens
+        );
+        assert_eq!(
+            "/x=429-until-2-rfc850".parse::<FaultRule>().unwrap().fault,
+            Fault::RetryAfterDate {
+                status: 429,
+                seconds: 2,
+                obsolete: true
+            }
+        );
         assert!("/x".parse::<FaultRule>().is_err());
         assert!("/x=boom".parse::<FaultRule>().is_err());
+    }
+
+    #[test]
+    fn http_dates_come_in_both_forms() {
+        let at = time::macros::datetime!(1994-11-06 08:49:37 UTC);
+        assert_eq!(http_date(at, false), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(http_date(at, true), "Sunday, 06-Nov-94 08:49:37 GMT");
     }
 
     #[test]

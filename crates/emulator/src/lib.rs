@@ -106,6 +106,11 @@ impl Emulator {
         self.state.faults.lock().unwrap().count(prefix)
     }
 
+    /// Revokes every token issued so far (CXone and RingCentral): calls made with them get 401.
+    pub fn revoke_tokens(&self) {
+        self.state.issued.lock().unwrap().revoke_all();
+    }
+
     /// Changes the tenant's records while the server runs (tests: updates, inserts, removals).
     pub fn with_data<T>(&self, change: impl FnOnce(&mut data::TenantData) -> T) -> T {
         change(&mut self.state.data.lock().unwrap())

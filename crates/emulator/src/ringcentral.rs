@@ -187,24 +187,52 @@ async fn token(
             "Invalid client credentials",
         );
     }
-    if form.get("grant_type").map(String::as_str) != Some(JWT_GRANT) {
-        return rc_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "OAU-101",
-            "Unsupported grant type",
-        );
+    match form.get("grant_type").map(String::as_str) {
+        Some(JWT_GRANT) => {
+            if form.get("assertion") != Some(&tenant.ringcentral_jwt) {
+                return rc_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "OAU-140",
+                    "Invalid resource owner credentials",
+                );
+            }
+        }
+        // The refresh grant: a refresh token this emulator issued and did not revoke.
+        Some("refresh_token") => {
+            let known = form
+                .get("refresh_token")
+                .is_some_and(|t| t.starts_with("rc-refresh-") && state.issued.lock().unwrap().is_issued_opaque(t));
+            if !known {
+                return rc_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "OAU-211",
+                    "Token is revoked or expired",
+                );
+            }
+        }
+        _ => {
+            return rc_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "OAU-101",
+                "Unsupported grant type",
+            )
+        }
     }
-    if form.get("assertion") != Some(&tenant.ringcentral_jwt) {
-        return rc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "OAU-140",
-            "Invalid resource owner credentials",
-        );
-    }
-    let access = state.issued.lock().unwrap().issue_opaque("rc-access");
-    let refresh = state.issued.lock().unwrap().issue_opaque("rc-refresh");
+    let ttl = std::time::Duration::from_secs(tenant.token_ttl_secs);
+    let access = state
+        .issued
+        .lock()
+        .unwrap()
+        .issue_opaque("rc-access", ttl, tenant.token_max_calls);
+    let refresh =
+        state
+            .issued
+            .lock()
+            .unwrap()
+            .issue_opaque("rc-refresh", std::time::Duration::from_secs(604_800), None);
     Json(json!({
         "access_token": access,
         "token_type": "bearer",
@@ -221,7 +249,7 @@ async fn token(
 /// Checks a RingCentral bearer token issued by this emulator.
 pub(crate) fn check_token(state: &SharedState, headers: &HeaderMap) -> Result<(), Response> {
     match auth::bearer(headers) {
-        Some(token) if state.issued.lock().unwrap().is_valid_opaque(token) => Ok(()),
+        Some(token) if token.starts_with("rc-access-") && state.issued.lock().unwrap().use_opaque(token) => Ok(()),
         _ => Err(rc_error(
             StatusCode::UNAUTHORIZED,
             "invalid_token",

@@ -43,6 +43,9 @@ pub struct TenantConfig {
     pub webex_token: String,
     /// Lifetime of issued access tokens, seconds (short values exercise refresh).
     pub token_ttl_secs: u64,
+    /// RingCentral access tokens stop working after this many calls (None: only their lifetime
+    /// ends them): tokens revoked or expired server-side before the client expects.
+    pub token_max_calls: Option<usize>,
     /// How many agents (users) the tenant has.
     pub agents: usize,
     pub shape: Shape,
@@ -71,6 +74,7 @@ impl TenantConfig {
             ringcentral_jwt: demo::RINGCENTRAL_JWT.to_owned(),
             webex_token: demo::WEBEX_ACCESS_TOKEN.to_owned(),
             token_ttl_secs: 3600,
+            token_max_calls: None,
             agents: 250,
             shape: Shape::V34,
             max_page_size: 10_000,

@@ -1,6 +1,9 @@
-//! What every vendor client shares: one configured HTTP client, the plain-http policy, and the
-//! mapping of transport failures to sentences a person can act on.
+//! What every vendor client shares: one configured HTTP client, the transport policy (https, or
+//! plain http to loopback only; redirects only within the same origin; "next page" links only to
+//! the connection's own origin, and never followed forever), and the mapping of transport
+//! failures to sentences a person can act on.
 
+use std::collections::HashSet;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -11,14 +14,100 @@ use crate::{Error, Result};
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The HTTP client all vendor calls go through (rustls; system and bundled roots).
+/// Redirects followed at most, and only within the origin the request went to.
+pub const MAX_REDIRECTS: usize = 3;
+
+/// The HTTP client all vendor calls go through.
+///
+/// Certificates: rustls checked against the operating system's root store only
+/// (`rustls-tls-native-roots`; the bundled Mozilla list is deliberately not compiled in). The
+/// admins who run CC Sync sit behind corporate proxies that inspect TLS; their IT installs the
+/// proxy's CA in the OS store, and a second, bundled list would make a pull succeed or fail
+/// depending on which list a build happened to consult. One source, the one IT manages, also means
+/// a CA the OS distrusts is distrusted here too. (`TlsFailed` says as much to the user.)
+///
+/// Redirects: never to another origin, and never to plain http off loopback (see
+/// [`redirect_policy`]): a token request that a server redirects elsewhere would otherwise carry
+/// the client secret, access key secret, refresh token or JWT to whoever `Location` names.
 pub fn client() -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .user_agent(concat!("CCSync/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(REQUEST_TIMEOUT)
+        .redirect(redirect_policy())
         .build()
         .map_err(|e| Error::Internal(format!("cannot set up HTTPS: {e}")))
+}
+
+/// Follows at most [`MAX_REDIRECTS`] redirects, each to the origin of the first request and under
+/// the same https-or-loopback rule; anything else stops before a byte is sent to the new host.
+pub fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let Some(first) = attempt.previous().first().cloned() else {
+            return attempt.stop();
+        };
+        let refused = |reason: RedirectReason| RedirectRefused {
+            from: origin(&first),
+            to: origin(attempt.url()),
+            reason,
+        };
+        if attempt.url().origin() != first.origin() {
+            let error = refused(RedirectReason::OtherOrigin);
+            return attempt.error(error);
+        }
+        if check_transport(attempt.url()).is_err() {
+            let error = refused(RedirectReason::Insecure);
+            return attempt.error(error);
+        }
+        if attempt.previous().len() > MAX_REDIRECTS {
+            let error = refused(RedirectReason::TooMany);
+            return attempt.error(error);
+        }
+        attempt.follow()
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+enum RedirectReason {
+    OtherOrigin,
+    Insecure,
+    TooMany,
+}
+
+/// Why a redirect was not followed (carried inside reqwest's error to [`transport_error`]).
+#[derive(Debug)]
+struct RedirectRefused {
+    from: String,
+    to: String,
+    reason: RedirectReason,
+}
+
+impl std::fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "redirect from {} to {} refused ({:?})",
+            self.from, self.to, self.reason
+        )
+    }
+}
+
+impl std::error::Error for RedirectRefused {}
+
+impl RedirectRefused {
+    fn sentence(&self) -> Error {
+        let RedirectRefused { from, to, reason } = self;
+        Error::UnexpectedResponse(match reason {
+            RedirectReason::OtherOrigin | RedirectReason::Insecure => format!(
+                "{from} redirected the request to {to}, which is not the host this connection is set up for. \
+                 CC Sync sent nothing there: credentials go only to the host you entered. Check the URL under \
+                 Connections; if the service has moved, enter its new address."
+            ),
+            RedirectReason::TooMany => format!(
+                "{from} redirected the request more than {MAX_REDIRECTS} times. Check the URL under Connections."
+            ),
+        })
+    }
 }
 
 /// Parses a URL the user typed and applies the transport policy: https anywhere, plain http only
@@ -57,6 +146,101 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// Pages read at most when a list reports no total (1,000 a page: ten million records).
+pub const MAX_PAGES_WITHOUT_TOTAL: u64 = 10_000;
+
+/// The most pages a list of `total` records may take at `page_size` a page: twice what it should
+/// take plus ten, so records added while paging and servers that cap the page size still fit.
+pub fn page_cap(total: u64, page_size: u64) -> u64 {
+    total.div_ceil(page_size.max(1)).saturating_mul(2).saturating_add(10)
+}
+
+/// Bounds on following a server's pages: each "next page" URL must stay on the connection's
+/// origin and never repeat, each page must bring records not seen before, and the number of pages
+/// stays under a cap derived from the reported total. A server that breaks one ends the run with a
+/// sentence instead of hanging it.
+pub struct PageGuard {
+    /// "RingCentral's extension list", for sentences.
+    what: &'static str,
+    base: Url,
+    urls: HashSet<String>,
+    pages: u64,
+}
+
+impl PageGuard {
+    pub fn new(what: &'static str, base: &Url) -> PageGuard {
+        PageGuard {
+            what,
+            base: base.clone(),
+            urls: HashSet::new(),
+            pages: 0,
+        }
+    }
+
+    /// A "next page" link the server handed back, resolved against the page it came from: it must
+    /// have the origin of the connection's API base and must not have been handed back before.
+    pub fn next_url(&mut self, raw: &str, current: &Url) -> Result<Url> {
+        let next = current.join(raw.trim()).map_err(|_| {
+            Error::UnexpectedResponse(format!(
+                "{} gave a next-page link that is not a URL. Try again later; if it persists, report it to the vendor.",
+                self.what
+            ))
+        })?;
+        check_same_origin(&next, &self.base, self.what)?;
+        self.urls.insert(current.as_str().to_owned());
+        if !self.urls.insert(next.as_str().to_owned()) {
+            return Err(Error::UnexpectedResponse(format!(
+                "{} handed back the same next-page link ({}) twice. CC Sync stopped rather than read the same \
+                 pages forever; nothing was written. Try again later; if it persists, report it to the vendor.",
+                self.what,
+                next.path()
+            )));
+        }
+        Ok(next)
+    }
+
+    /// Counts one page that carried `records` records of which `fresh` were not seen before;
+    /// `total` is the list's reported size, when it gives one.
+    pub fn page(&mut self, records: usize, fresh: usize, total: Option<u64>, page_size: u64) -> Result<()> {
+        self.pages += 1;
+        if records > 0 && fresh == 0 {
+            return Err(Error::UnexpectedResponse(format!(
+                "{} sent page {} with only records it had already sent (it seems to ignore paging). CC Sync \
+                 stopped rather than read the same records forever; nothing was written. Try again later; if \
+                 it persists, report it to the vendor.",
+                self.what, self.pages
+            )));
+        }
+        let cap = total.map_or(MAX_PAGES_WITHOUT_TOTAL, |t| page_cap(t, page_size));
+        if self.pages > cap {
+            return Err(Error::UnexpectedResponse(format!(
+                "{} went on past {cap} pages{}. CC Sync stopped rather than page forever; nothing was written. \
+                 Try again later; if it persists, report it to the vendor.",
+                self.what,
+                total
+                    .map(|t| format!(" although it reported {t} records in all"))
+                    .unwrap_or_default()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A URL a server handed back (a next page) must be on the origin of the connection's API base:
+/// the bearer token goes wherever it points.
+pub fn check_same_origin(url: &Url, base: &Url, what: &str) -> Result<()> {
+    if url.origin() == base.origin() {
+        return Ok(());
+    }
+    Err(Error::UnexpectedResponse(format!(
+        "{what} pointed the next page at {}, not at {} where this connection's API is. CC Sync sent nothing \
+         there (the access token goes only to the host you entered). Check the URL under Connections; if it is \
+         right, report this to the vendor.",
+        origin(url),
+        origin(base)
+    )))
+}
+
 /// `scheme://host[:port]` of a URL, for messages.
 pub fn origin(url: &Url) -> String {
     url.origin().ascii_serialization()
@@ -65,6 +249,9 @@ pub fn origin(url: &Url) -> String {
 /// Turns a transport failure (no answer, TLS, timeout) into an error a person can act on.
 pub fn transport_error(error: reqwest::Error, url: &Url) -> Error {
     let host = origin(url);
+    if let Some(refused) = find_cause::<RedirectRefused>(&error) {
+        return refused.sentence();
+    }
     let chain = error_chain(&error);
     if error.is_timeout() {
         return Error::Timeout {
@@ -101,6 +288,17 @@ pub fn transport_error(error: reqwest::Error, url: &Url) -> Error {
         "The answer from {host} could not be read ({}).",
         last_cause(&chain)
     ))
+}
+
+fn find_cause<'a, T: std::error::Error + 'static>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a T> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = current {
+        if let Some(found) = cause.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = cause.source();
+    }
+    None
 }
 
 fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
@@ -198,6 +396,51 @@ mod tests {
             assert_eq!(err.code(), crate::ErrorCode::InsecureUrl, "{bad}");
             assert!(err.to_string().contains("https://"), "{err}");
         }
+    }
+
+    #[test]
+    fn next_page_links_stay_on_the_api_origin_and_never_repeat() {
+        let base = Url::parse("https://webexapis.com/v1/").unwrap();
+        let first = Url::parse("https://webexapis.com/v1/people?max=2").unwrap();
+        let mut guard = PageGuard::new("Webex's people list", &base);
+        let second = guard
+            .next_url("https://webexapis.com/v1/people?max=2&cursor=a", &first)
+            .unwrap();
+        // Relative links resolve against the page they came from.
+        let third = guard.next_url("/v1/people?max=2&cursor=b", &second).unwrap();
+        assert_eq!(third.as_str(), "https://webexapis.com/v1/people?max=2&cursor=b");
+        for foreign in [
+            "https://evil.example/v1/people?cursor=c",
+            "http://webexapis.com/v1/people?cursor=c",
+            "https://webexapis.com:8443/v1/people?cursor=c",
+            "https://api.webexapis.com/v1/people?cursor=c",
+        ] {
+            let error = guard.next_url(foreign, &third).unwrap_err();
+            assert_eq!(error.code(), crate::ErrorCode::UnexpectedResponse, "{foreign}");
+            assert!(error.to_string().contains("sent nothing"), "{error}");
+        }
+        let repeated = guard.next_url("https://webexapis.com/v1/people?max=2&cursor=a", &third);
+        assert!(repeated.unwrap_err().to_string().contains("twice"));
+        let to_itself = guard.next_url(first.as_str(), &first);
+        assert!(to_itself.is_err(), "a link to the page just read");
+    }
+
+    #[test]
+    fn pages_must_bring_new_records_and_stay_under_the_cap() {
+        let base = Url::parse("https://platform.ringcentral.com").unwrap();
+        let mut guard = PageGuard::new("RingCentral's extension list", &base);
+        guard.page(1000, 1000, Some(2500), 1000).unwrap();
+        guard.page(0, 0, Some(2500), 1000).unwrap(); // an empty last page is fine
+        let error = guard.page(1000, 0, Some(2500), 1000).unwrap_err();
+        assert!(error.to_string().contains("already sent"), "{error}");
+        assert_eq!(page_cap(2500, 1000), 16);
+        assert_eq!(page_cap(0, 1000), 10);
+        let mut guard = PageGuard::new("RingCentral's extension list", &base);
+        for _ in 0..page_cap(10, 5) {
+            guard.page(5, 5, Some(10), 5).unwrap();
+        }
+        let error = guard.page(5, 5, Some(10), 5).unwrap_err();
+        assert!(error.to_string().contains("reported 10 records"), "{error}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! Retrying vendor calls: `Retry-After` honoured on 429 and 503 (never retried sooner), exponential
-//! backoff with jitter on other 5xx answers and on timeouts, a bounded number of tries, then an
-//! error that names the endpoint and the status.
+//! Retrying vendor calls: `Retry-After` honoured on 429 and 503 (never retried sooner) up to a
+//! ceiling — a server that asks for longer fails the run at once with `rate_limited` and the time
+//! to try again —, exponential backoff with jitter on other 5xx answers and on timeouts, a bounded
+//! number of tries, then an error that names the endpoint and the status.
 
 use std::time::Duration;
 
@@ -19,7 +20,13 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// Wait after a 429 / 503 that carries no `Retry-After` (RingCentral documents 30 s).
     pub rate_limit_default: Duration,
+    /// The longest `Retry-After` a run waits out; a server asking for more fails the run at once
+    /// (a cron job must not sleep for a day because a header said so).
+    pub max_retry_after: Duration,
 }
+
+/// The default ceiling on `Retry-After`: five minutes, above RingCentral's 60 s penalty window.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(5 * 60);
 
 impl Default for RetryPolicy {
     fn default() -> Self {
@@ -28,6 +35,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
             rate_limit_default: Duration::from_secs(5),
+            max_retry_after: MAX_RETRY_AFTER,
         }
     }
 }
@@ -40,6 +48,7 @@ impl RetryPolicy {
             base_delay: Duration::from_millis(5),
             max_delay: Duration::from_millis(50),
             rate_limit_default: Duration::from_millis(20),
+            max_retry_after: MAX_RETRY_AFTER,
         }
     }
 
@@ -84,6 +93,10 @@ pub async fn send(
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .and_then(parse_retry_after);
+                let waits = status == 429 || status >= 500;
+                if let Some(asked) = retry_after.filter(|&wait| waits && wait > policy.max_retry_after) {
+                    return Err(too_long(asked, status, url, what, policy));
+                }
                 match status {
                     429 | 503 => {
                         last = LastFailure::Status(status);
@@ -137,14 +150,45 @@ pub async fn send(
     })
 }
 
-/// `Retry-After` is seconds or an HTTP date.
+/// A `Retry-After` past the ceiling: fail now, and say when to try again.
+fn too_long(asked: Duration, status: u16, url: &Url, what: &str, policy: &RetryPolicy) -> Error {
+    let at = time::OffsetDateTime::now_utc() + asked;
+    let when = at
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute] UTC"
+        ))
+        .unwrap_or_else(|_| "later".into());
+    Error::RateLimited(format!(
+        "{} answered the {what} request with HTTP {status} and asked CC Sync to wait {} before trying again, \
+         longer than the {} a run waits. Nothing was written. Try again after {when}.",
+        http::origin(url),
+        human(asked),
+        human(policy.max_retry_after)
+    ))
+}
+
+/// "90 seconds", "5 minutes", "24 hours".
+fn human(wait: Duration) -> String {
+    let secs = wait.as_secs();
+    match secs {
+        0..=119 => format!("{secs} seconds"),
+        120..=7199 => format!("{} minutes", secs.div_ceil(60)),
+        _ => format!("{} hours", secs.div_ceil(3600)),
+    }
+}
+
+/// `Retry-After` is delay-seconds or an HTTP-date (RFC 9110 §10.2.3), read by `httpdate`.
 fn parse_retry_after(value: &str) -> Option<Duration> {
-    if let Ok(seconds) = value.trim().parse::<u64>() {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    let when = time::OffsetDateTime::parse(value.trim(), &time::format_description::well_known::Rfc2822).ok()?;
-    let delta = when - time::OffsetDateTime::now_utc();
-    Some(Duration::from_secs_f64(delta.as_seconds_f64().max(0.0)))
+    let when = httpdate::parse_http_date(value).ok()?;
+    // A date in the past means "now".
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 #[cfg(test)]
@@ -156,6 +200,32 @@ mod tests {
         assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn retry_after_dates_in_every_http_date_form_are_read() {
+        let in_90s = std::time::SystemTime::now() + Duration::from_secs(90);
+        // IMF-fixdate, as servers send it today.
+        let wait = parse_retry_after(&httpdate::fmt_http_date(in_90s)).unwrap();
+        assert!(
+            wait > Duration::from_secs(80) && wait <= Duration::from_secs(90),
+            "{wait:?}"
+        );
+        // The obsolete RFC 850 and asctime forms HTTP-date also allows (RFC 2822 parsing took neither).
+        assert_eq!(
+            parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("Sun Nov  6 08:49:37 1994"), Some(Duration::ZERO));
+        // Not an HTTP-date: RFC 2822 with a numeric zone.
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 +0000"), None);
+    }
+
+    #[test]
+    fn waits_are_said_in_words() {
+        assert_eq!(human(Duration::from_secs(30)), "30 seconds");
+        assert_eq!(human(Duration::from_secs(300)), "5 minutes");
+        assert_eq!(human(Duration::from_secs(86400)), "24 hours");
     }
 
     #[test]

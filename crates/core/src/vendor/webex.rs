@@ -118,6 +118,10 @@ impl WebexDirectory {
         let mut url = base.join("/v1/people").map_err(|e| Error::Internal(e.to_string()))?;
         url.query_pairs_mut().append_pair("max", "1000");
         let mut accounts = Vec::new();
+        // The Link URL is followed verbatim, so it must stay on the API's origin, never repeat,
+        // and every page must bring people not seen before (Webex reports no total).
+        let mut guard = http::PageGuard::new("Webex's people list", &base);
+        let mut seen = std::collections::HashSet::new();
         loop {
             let token = self.creds.access_token.expose_secret().trim().to_owned();
             let answer = crate::vendor::retry::send(
@@ -138,7 +142,13 @@ impl WebexDirectory {
                 return Err(answer.unexpected("people list", &url));
             }
             let people: People = answer.json("people list", &url)?;
-            accounts.extend(people.items.into_iter().map(|person| {
+            let on_page = people.items.len();
+            let before = accounts.len();
+            let fresh = people.items.into_iter().filter(|person| {
+                let id = person.get("id").and_then(|i| i.as_str()).unwrap_or_default();
+                seen.insert(id.to_owned())
+            });
+            accounts.extend(fresh.map(|person| {
                 let emails = person
                     .get("emails")
                     .and_then(|e| e.as_array())
@@ -158,10 +168,11 @@ impl WebexDirectory {
                     raw: person.to_string(),
                 }
             }));
+            guard.page(on_page, accounts.len() - before, None, 1000)?;
             progress.report(crate::progress::event("fetching", accounts.len() as u64, None));
             match next {
-                // Followed verbatim, but still under the transport policy.
-                Some(next) => url = http::parse_base_url(&next)?,
+                // Followed verbatim, but only on the API's own origin (the token goes with it).
+                Some(next) => url = guard.next_url(&next, &url)?,
                 None => return Ok(accounts),
             }
         }

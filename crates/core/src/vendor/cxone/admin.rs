@@ -1,6 +1,12 @@
 //! The CXone Admin API lists CC Sync pulls (agents, campaigns or skills, dispositions, unavailable
 //! codes), read page by page with `skip` / `top`, several pages in flight when the total is known,
 //! tolerant of the API's versions (external-apis.md §2).
+//!
+//! Paging is bounded: a page that brings no record not already read (a server ignoring `skip`)
+//! ends the pull with an error, as does going past a cap derived from the reported total
+//! ([`http::page_cap`]); a `_links.next` on another origin than the API's fails the pull. A list
+//! that reports no total (legacy unavailable codes) is read until an empty page or 204, advancing
+//! by what each page really held — a short page may only mean the server caps `top`.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -13,6 +19,7 @@ use super::records::{as_u64, normalize, FetchedRecord};
 use super::session::CxoneSession;
 use crate::model::Entity;
 use crate::progress::{self, Progress};
+use crate::vendor::http;
 use crate::{Error, Result};
 
 /// How to read a list.
@@ -98,7 +105,9 @@ struct Page {
     item_count: u64,
     total_records: Option<u64>,
     last_poll_time: Option<String>,
-    has_next: bool,
+    /// `_links.next` said there is (Some(true)) or is not (Some(false)) a next page; None when
+    /// the page has no `_links` (campaigns in v34, legacy unavailable codes).
+    has_next: Option<bool>,
 }
 
 /// Reads every page of `entity` and returns each record once.
@@ -138,53 +147,112 @@ pub async fn fetch_pages(
         ..FetchOutcome::default()
     };
     let mut seen = HashSet::new();
-    let mut keep = |records: Vec<FetchedRecord>| -> Result<u64> {
+    // Hands a page's records on, each id once; returns how many were new.
+    let mut keep = |records: Vec<FetchedRecord>| -> Result<(usize, u64)> {
+        let before = seen.len();
         let fresh: Vec<FetchedRecord> = records.into_iter().filter(|r| seen.insert(r.id.clone())).collect();
         sink(fresh)?;
-        Ok(seen.len() as u64)
+        Ok((seen.len() - before, seen.len() as u64))
     };
+    let mut pages_read = 1u64;
 
     let first = fetch_page(session, entity, &endpoint, options, 0, top, cancel).await?;
     let first_total = first.total_records;
-    // A server may cap the page size below what was asked: page by what it really sends.
-    let step = if first.item_count > 0 && first.item_count < top && first_total.is_some_and(|t| t > first.item_count) {
+    // A server may cap the page size below what was asked: page by what it really sends. Without
+    // a total a short first page may be that cap too, and the next (empty) page tells.
+    let step = if first.item_count > 0 && first.item_count < top && first_total.is_none_or(|t| t > first.item_count) {
         first.item_count
     } else {
         top
     };
     outcome.last_poll_time = first.last_poll_time.clone();
-    let full_page = |page: &Page| page.has_next && page.item_count == step;
-    let mut next_skip = step;
-    let mut more = full_page(&first);
-    let mut latest_total = first_total;
-    let count = keep(first.records)?;
+    let (first_count, first_more) = (first.item_count, first.has_next);
+    let first_full = first.has_next.unwrap_or(true) && first.item_count == step;
+    let (_, count) = keep(first.records)?;
     progress.report(progress::event("fetching", count, first_total));
     let mut totals_seen = vec![first_total];
+    let largest_total = |totals: &[Option<u64>]| totals.iter().flatten().copied().max();
 
-    // Known total: the remaining pages in parallel, in order.
-    if let Some(total) = first_total.filter(|&t| t > step) {
-        let skips: Vec<u64> = (1..).map(|i| i * step).take_while(|&s| s < total).collect();
-        next_skip = skips.last().copied().unwrap_or(0) + step;
-        let mut pages = stream::iter(skips)
-            .map(|skip| fetch_page(session, entity, &endpoint, options, skip, step, cancel))
-            .buffered(options.concurrency.max(1));
-        while let Some(page) = pages.try_next().await? {
+    if let Some(total) = first_total {
+        let full_page = |page: &Page| page.has_next.unwrap_or(true) && page.item_count == step;
+        let mut next_skip = step;
+        let mut more = first_full;
+        let mut latest_total = total;
+        // Known total: the remaining pages in parallel, in order.
+        if total > step {
+            let skips: Vec<u64> = (1..).map(|i| i * step).take_while(|&s| s < total).collect();
+            next_skip = skips.last().copied().unwrap_or(0) + step;
+            let endpoint = &endpoint;
+            let mut pages = stream::iter(skips)
+                .map(|skip| async move {
+                    let page = fetch_page(session, entity, endpoint, options, skip, step, cancel).await?;
+                    Ok::<_, Error>((skip, page))
+                })
+                .buffered(options.concurrency.max(1));
+            while let Some((skip, page)) = pages.try_next().await? {
+                more = full_page(&page);
+                latest_total = page.total_records.unwrap_or(latest_total);
+                totals_seen.push(page.total_records);
+                let on_page = page.records.len();
+                let (fresh, count) = keep(page.records)?;
+                pages_read += 1;
+                bound(
+                    endpoint,
+                    skip,
+                    step,
+                    on_page,
+                    fresh,
+                    pages_read,
+                    largest_total(&totals_seen),
+                )?;
+                progress.report(progress::event("fetching", count, first_total));
+            }
+        }
+        // Records added while paging: follow on until a short page (or the total).
+        while more && next_skip < latest_total {
+            let page = fetch_page(session, entity, &endpoint, options, next_skip, step, cancel).await?;
             more = full_page(&page);
-            latest_total = page.total_records.or(latest_total);
+            latest_total = page.total_records.unwrap_or(latest_total);
             totals_seen.push(page.total_records);
-            let count = keep(page.records)?;
+            let on_page = page.records.len();
+            let (fresh, count) = keep(page.records)?;
+            pages_read += 1;
+            bound(
+                &endpoint,
+                next_skip,
+                step,
+                on_page,
+                fresh,
+                pages_read,
+                largest_total(&totals_seen),
+            )?;
+            next_skip += step;
             progress.report(progress::event("fetching", count, first_total));
         }
-    }
-    // Unknown total, or records added while paging: follow on until a short page (or the total).
-    while more && latest_total.is_none_or(|t| next_skip < t) {
-        let page = fetch_page(session, entity, &endpoint, options, next_skip, step, cancel).await?;
-        more = full_page(&page);
-        latest_total = page.total_records.or(latest_total);
-        next_skip += step;
-        totals_seen.push(page.total_records);
-        let count = keep(page.records)?;
-        progress.report(progress::event("fetching", count, first_total));
+    } else {
+        // No total: read on until an empty page (204) or `_links` saying there is no next one,
+        // advancing by what each page held.
+        let mut more = first_count > 0 && first_more != Some(false);
+        let mut next_skip = first_count;
+        while more {
+            let page = fetch_page(session, entity, &endpoint, options, next_skip, step, cancel).await?;
+            more = page.item_count > 0 && page.has_next != Some(false);
+            totals_seen.push(page.total_records);
+            let on_page = page.records.len();
+            let (fresh, count) = keep(page.records)?;
+            pages_read += 1;
+            bound(
+                &endpoint,
+                next_skip,
+                step,
+                on_page,
+                fresh,
+                pages_read,
+                largest_total(&totals_seen),
+            )?;
+            next_skip += page.item_count;
+            progress.report(progress::event("fetching", count, None));
+        }
     }
 
     // The data changed while we paged: say so, and read every page once more so nothing that
@@ -196,18 +264,62 @@ pub async fn fetch_pages(
             "CXone's count of {} changed during the pull (from {min} to {max}); every page was read again to catch records that moved.",
             endpoint.label
         ));
+        let cap = http::page_cap(**max, step);
         let mut skip = 0;
+        let mut pages = 0;
         loop {
             let page = fetch_page(session, entity, &endpoint, options, skip, step, cancel).await?;
-            let short = page.item_count != step || !page.has_next;
+            let short = page.item_count != step || page.has_next == Some(false);
             keep(page.records)?;
+            pages += 1;
             if short {
                 break;
+            }
+            if pages >= cap {
+                return Err(too_many_pages(&endpoint, cap, Some(**max)));
             }
             skip += step;
         }
     }
     Ok(outcome)
+}
+
+/// Ends a pull whose server pages without end: a page of records all read before (it ignores
+/// `skip`), or more pages than the reported total can take.
+fn bound(
+    endpoint: &Endpoint,
+    skip: u64,
+    step: u64,
+    on_page: usize,
+    fresh: usize,
+    pages_read: u64,
+    total: Option<u64>,
+) -> Result<()> {
+    if on_page > 0 && fresh == 0 {
+        return Err(Error::UnexpectedResponse(format!(
+            "CXone sent the same {} again when asked for records {skip}–{} (it seems to ignore `skip`). CC Sync \
+             stopped rather than read the same page forever; nothing was written. Try again later; if it persists, \
+             contact NICE support.",
+            endpoint.label,
+            skip + step
+        )));
+    }
+    let cap = total.map_or(http::MAX_PAGES_WITHOUT_TOTAL, |t| http::page_cap(t, step));
+    if pages_read > cap {
+        return Err(too_many_pages(endpoint, cap, total));
+    }
+    Ok(())
+}
+
+fn too_many_pages(endpoint: &Endpoint, cap: u64, total: Option<u64>) -> Error {
+    Error::UnexpectedResponse(format!(
+        "CXone's list of {} went on past {cap} pages{}. CC Sync stopped rather than page forever; nothing was \
+         written. Try again later; if it persists, contact NICE support.",
+        endpoint.label,
+        total
+            .map(|t| format!(" although it reported {t} records"))
+            .unwrap_or_default()
+    ))
 }
 
 /// One page, with a retry when the body arrives cut short (a transient transfer failure).
@@ -242,11 +354,13 @@ async fn fetch_page(
                     item_count: 0,
                     total_records: None,
                     last_poll_time: None,
-                    has_next: false,
+                    has_next: Some(false),
                 });
             }
             200 => {}
-            401 | 403 => {
+            // The session already signed in again once; a 401 it hands back is a refused token.
+            401 => return Err(super::session::token_refused(endpoint.label)),
+            403 => {
                 return Err(Error::AuthFailed(format!(
                 "CXone refused to list {} (HTTP {}): the API user's security profile needs permission to view them.",
                 endpoint.label,
@@ -262,7 +376,13 @@ async fn fetch_page(
             }
         }
         match parse_page(entity, endpoint, &answer.body) {
-            Some(page) => return Ok(page),
+            Some((page, next)) => {
+                // Pages are asked for by `skip`; a next link the server gives must still be its own.
+                if let Some(next) = next.and_then(|n| url.join(&n).ok()) {
+                    http::check_same_origin(&next, &url, &format!("CXone's list of {}", endpoint.label))?;
+                }
+                return Ok(page);
+            }
             None if attempts < session.policy.max_attempts => {
                 tracing::info!(what = endpoint.label, skip, "unreadable page, reading it again");
             }
@@ -291,7 +411,8 @@ fn error_text(body: &str) -> Option<String> {
     .find_map(|key| value.get(key).and_then(Value::as_str).map(str::to_owned))
 }
 
-fn parse_page(entity: Entity, endpoint: &Endpoint, body: &str) -> Option<Page> {
+/// A page and its `_links.next`, if it gives one.
+fn parse_page(entity: Entity, endpoint: &Endpoint, body: &str) -> Option<(Page, Option<String>)> {
     // Items stay raw until each is read, so the JSON CXone sent is kept without re-serializing it.
     let top: BTreeMap<String, Box<RawValue>> = serde_json::from_str(body).ok()?;
     // v7–v20 wrap the envelope in `resultSet`.
@@ -306,21 +427,25 @@ fn parse_page(entity: Entity, endpoint: &Endpoint, body: &str) -> Option<Page> {
         records.extend(normalize(entity, &object, item.get()));
     }
     let scalar = |key: &str| raw_ci(envelope, key).and_then(|r| serde_json::from_str::<Value>(r.get()).ok());
-    let has_next = match raw_ci(envelope, "_links").and_then(|r| serde_json::from_str::<Value>(r.get()).ok()) {
-        Some(links) => links
-            .get("next")
-            .and_then(Value::as_str)
-            .is_some_and(|next| !next.is_empty()),
-        // No _links at all (campaigns in v34): only the page size tells.
-        None => true,
-    };
-    Some(Page {
+    let next = raw_ci(envelope, "_links")
+        .and_then(|r| serde_json::from_str::<Value>(r.get()).ok())
+        .map(|links| {
+            links
+                .get("next")
+                .and_then(Value::as_str)
+                .filter(|next| !next.is_empty())
+                .map(str::to_owned)
+        });
+    // No _links at all (campaigns in v34): only the page size (or the total) tells.
+    let has_next = next.as_ref().map(Option::is_some);
+    let page = Page {
         records,
         item_count,
         total_records: scalar("totalRecords").as_ref().and_then(as_u64),
         last_poll_time: scalar("lastPollTime").and_then(|v| v.as_str().map(str::to_owned)),
         has_next,
-    })
+    };
+    Some((page, next.flatten()))
 }
 
 /// A key looked up exactly, then case-insensitively (field names changed case between versions).

@@ -3,11 +3,13 @@
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::ADMIN_API_PATH;
 use crate::model::{Fact, TestOutcome};
 use crate::vendor::http::{self, Answer};
+use crate::vendor::retry::{self, RetryPolicy};
 use crate::{Error, Result};
 
 /// What the password grant needs. Secrets stay wrapped until the moment they are sent.
@@ -78,14 +80,25 @@ struct DiscoveryResponse {
     region: Option<String>,
 }
 
-/// `POST {auth_url}/auth/token` with `grant_type=password` (client_secret_basic).
+/// `POST {auth_url}/auth/token` with `grant_type=password` (client_secret_basic), with the
+/// default retry policy.
 pub async fn password_grant(client: &reqwest::Client, creds: &CxoneCredentials) -> Result<TokenSet> {
+    password_grant_with(client, creds, &RetryPolicy::default(), &CancellationToken::new()).await
+}
+
+/// The password grant under `policy`: a 429 is waited out as `Retry-After` says, a 5xx retried.
+pub async fn password_grant_with(
+    client: &reqwest::Client,
+    creds: &CxoneCredentials,
+    policy: &RetryPolicy,
+    cancel: &CancellationToken,
+) -> Result<TokenSet> {
     let form = [
         ("grant_type", "password"),
         ("username", creds.access_key_id.trim()),
         ("password", creds.access_key_secret.expose_secret()),
     ];
-    token_request(client, creds, &form).await
+    token_request(client, creds, &form, policy, cancel).await
 }
 
 /// `POST {auth_url}/auth/token` with `grant_type=refresh_token`.
@@ -93,29 +106,43 @@ pub async fn refresh_grant(
     client: &reqwest::Client,
     creds: &CxoneCredentials,
     refresh_token: &SecretString,
+    policy: &RetryPolicy,
+    cancel: &CancellationToken,
 ) -> Result<TokenSet> {
     let form = [
         ("grant_type", "refresh_token"),
         ("client_id", creds.client_id.trim()),
         ("refresh_token", refresh_token.expose_secret()),
     ];
-    token_request(client, creds, &form).await
+    token_request(client, creds, &form, policy, cancel).await
 }
 
-async fn token_request(client: &reqwest::Client, creds: &CxoneCredentials, form: &[(&str, &str)]) -> Result<TokenSet> {
+/// Every token request goes through the retry policy, like every other call.
+async fn token_request(
+    client: &reqwest::Client,
+    creds: &CxoneCredentials,
+    form: &[(&str, &str)],
+    policy: &RetryPolicy,
+    cancel: &CancellationToken,
+) -> Result<TokenSet> {
     let base = http::parse_base_url(&creds.auth_url)?;
     let url = base
         .join("/auth/token")
         .map_err(|e| Error::InvalidInput(e.to_string()))?;
-    let response = client
-        .post(url.clone())
-        .basic_auth(creds.client_id.trim(), Some(creds.client_secret.expose_secret()))
-        .header(reqwest::header::ACCEPT, "application/json")
-        .form(form)
-        .send()
-        .await
-        .map_err(|e| http::transport_error(e, &url))?;
-    let answer = Answer::read(response, &url).await?;
+    let answer = retry::send(
+        || {
+            client
+                .post(url.clone())
+                .basic_auth(creds.client_id.trim(), Some(creds.client_secret.expose_secret()))
+                .header(reqwest::header::ACCEPT, "application/json")
+                .form(form)
+        },
+        &url,
+        "token request",
+        policy,
+        cancel,
+    )
+    .await?;
     if answer.status.is_success() {
         let token: TokenResponse = answer.json("token request", &url)?;
         let claims = read_claims(&token.access_token)?;
