@@ -5,7 +5,9 @@ use ccsync_emulator::{demo as creds, Emulator, TenantConfig};
 use secrecy::SecretString;
 
 use ccsync_core::connections::Connections;
-use ccsync_core::model::{Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind};
+use ccsync_core::model::{
+    Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind, WebexCredential,
+};
 use ccsync_core::{Error, Result};
 
 pub const DEMO_CONNECTION_NAME: &str = "Demo tenant";
@@ -25,7 +27,11 @@ pub struct DemoTenant {
 /// Starts the emulator and creates the demo connection, or reuses the one made earlier (its auth
 /// URL is moved to the emulator's new port, and any secret missing from the keyring is put back).
 pub async fn start(connections: &Connections) -> Result<DemoTenant> {
-    let tenant = TenantConfig::demo(DEMO_SEED);
+    start_with(connections, TenantConfig::demo(DEMO_SEED)).await
+}
+
+/// [`start`] with another tenant configuration (tests: e.g. short Webex access-token lifetimes).
+pub async fn start_with(connections: &Connections, tenant: TenantConfig) -> Result<DemoTenant> {
     let emulator = match Emulator::start_on(tenant.clone(), DEMO_PORT).await {
         Ok(emulator) => emulator,
         Err(_) => Emulator::start(tenant)
@@ -134,10 +140,19 @@ fn demo_connections(url: &str) -> Vec<ConnectionDraft> {
         ),
         draft(
             "Demo Webex",
+            // A Service App, whose access tokens are refreshed (and refresh token rotated) as a
+            // real unattended connection's are. Each start puts the initial refresh token back:
+            // a fresh emulator knows only that one.
             ConnectionSettings::Webex {
                 api_url: url.to_owned(),
+                credential: WebexCredential::ServiceApp {
+                    client_id: creds::WEBEX_CLIENT_ID.to_owned(),
+                },
             },
-            &[(SecretKind::AccessToken, creds::WEBEX_ACCESS_TOKEN)],
+            &[
+                (SecretKind::ClientSecret, creds::WEBEX_CLIENT_SECRET),
+                (SecretKind::RefreshToken, creds::WEBEX_REFRESH_TOKEN),
+            ],
         ),
     ]
 }

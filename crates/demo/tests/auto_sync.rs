@@ -53,7 +53,10 @@ async fn setup(agents: usize) -> (Emulator, Connections, tempfile::TempDir) {
         },
         ConnectionDraft {
             name: "Webex".into(),
-            settings: ConnectionSettings::Webex { api_url: url },
+            settings: ConnectionSettings::Webex {
+                api_url: url,
+                credential: WebexCredential::PersonalToken,
+            },
             secrets: BTreeMap::from([(SecretKind::AccessToken, demo::WEBEX_ACCESS_TOKEN.into())]),
         },
     ];
@@ -156,6 +159,7 @@ async fn auto_sync_needs_users_first() {
             name: "Webex".into(),
             settings: ConnectionSettings::Webex {
                 api_url: emulator.base_url().into(),
+                credential: WebexCredential::PersonalToken,
             },
             secrets: BTreeMap::from([(SecretKind::AccessToken, demo::WEBEX_ACCESS_TOKEN.into())]),
         })
