@@ -4,6 +4,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 
 import { MappingScreen } from "../mapping/MappingScreen";
+import { SCHEDULE_POLL_MS } from "../mapping/SchedulePanel";
 import { highlightParts, pointsToConnections } from "../mapping/mapping";
 import type { AccountMatch, MappingRow } from "../platform";
 import {
@@ -852,6 +853,42 @@ describe("User Mapping: schedule", () => {
       platform: "ringcentral",
       schedule: { kind: "every_minutes", minutes: 15 },
     });
+  });
+
+  it("shows that the last scheduled run failed, with the sentence, and looks again later", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const last = "2024-06-01T12:00:00Z";
+      const sentence =
+        "Webex no longer accepts this connection's Service App refresh token (it expired or the authorization was revoked). Authorize the Service App again in Control Hub and paste the new refresh token under Connections.";
+      let failing = true;
+      setup({
+        get_schedule: () =>
+          scheduleInfo({
+            schedule: { kind: "hourly" },
+            last_run: last,
+            last_error: failing ? sentence : null,
+          }),
+      });
+      render(<MappingScreen />);
+      const panel = await screen.findByTestId("schedule-panel");
+      const error = await within(panel).findByTestId("schedule-last-error");
+      expect(error).toHaveAttribute("role", "alert");
+      expect(error).toHaveTextContent(`The last scheduled Auto Sync (${new Date(last).toLocaleString()}) failed`);
+      expect(error).toHaveTextContent(sentence);
+      expect(error).toHaveTextContent("History");
+
+      // The next scheduled run succeeded in the background: the next look clears it.
+      failing = false;
+      await act(async () => {
+        vi.advanceTimersByTime(SCHEDULE_POLL_MS + 10);
+      });
+      await waitFor(() =>
+        expect(within(panel).queryByTestId("schedule-last-error")).not.toBeInTheDocument(),
+      );
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("refuses fewer than 5 minutes without calling the backend", async () => {

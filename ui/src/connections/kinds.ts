@@ -3,6 +3,7 @@ import type {
   ConnectionKind,
   ConnectionSettings,
   SecretKind,
+  WebexCredential,
 } from "../platform";
 
 export type TextField = "auth_url" | "client_id" | "access_key_id" | "server_url" | "api_url";
@@ -59,6 +60,79 @@ export const KIND_SPECS: Record<ConnectionKind, KindSpec> = {
 
 export const KIND_ORDER: ConnectionKind[] = ["cxone", "ringcentral", "webex"];
 
+/** How a Webex connection gets its access tokens. */
+export type WebexMethod = WebexCredential["method"];
+
+export type WebexMethodSpec = {
+  method: WebexMethod;
+  label: string;
+  help: string;
+  /** Text fields beyond the API URL. */
+  fields: TextFieldSpec[];
+  /** The secrets typed in the form (an Integration's refresh token comes from signing in). */
+  secrets: SecretSpec[];
+};
+
+const CLIENT_ID: TextFieldSpec = { field: "client_id", label: "Client ID", defaultValue: "" };
+
+export const WEBEX_METHODS: Record<WebexMethod, WebexMethodSpec> = {
+  service_app: {
+    method: "service_app",
+    label: "Service App (renews itself)",
+    help:
+      "For unattended runs and schedules. From the Service App's authorization in Control Hub: its client ID, " +
+      "client secret and refresh token. CC Sync renews the access token by itself and keeps the newest " +
+      "refresh token in the system keyring.",
+    fields: [CLIENT_ID],
+    secrets: [
+      { secret: "client_secret", label: "Client secret" },
+      { secret: "refresh_token", label: "Refresh token" },
+    ],
+  },
+  integration: {
+    method: "integration",
+    label: "Integration sign-in (renews itself)",
+    help:
+      "An Integration registered at developer.webex.com with the redirect URI http://127.0.0.1/callback " +
+      "(scopes spark:people_read and spark-admin:people_read). Save, then Sign in with Webex in your browser " +
+      "as an administrator; CC Sync keeps the sign-in in the system keyring and renews it by itself.",
+    fields: [CLIENT_ID],
+    secrets: [{ secret: "client_secret", label: "Client secret" }],
+  },
+  personal_token: {
+    method: "personal_token",
+    label: "Personal access token (lasts 12 hours)",
+    help:
+      "A token copied from developer.webex.com. It expires 12 hours after it was issued, so a scheduled Auto " +
+      "Sync stops working the next day; use a Service App or an Integration sign-in for that.",
+    fields: [],
+    secrets: [{ secret: "access_token", label: "Access token" }],
+  },
+};
+
+export const WEBEX_METHOD_ORDER: WebexMethod[] = ["service_app", "integration", "personal_token"];
+
+/** A new Webex connection starts as the kind that lasts. */
+export const DEFAULT_WEBEX_METHOD: WebexMethod = "service_app";
+
+/** The Webex credential kind of a connection (connections saved before kinds existed are pasted tokens). */
+export function webexMethodOf(connection: Connection | null): WebexMethod {
+  const settings = connection?.settings;
+  if (settings?.kind !== "webex") return DEFAULT_WEBEX_METHOD;
+  return settings.credential?.method ?? "personal_token";
+}
+
+/** The text fields and secrets the form shows for a kind (and, for Webex, a credential kind). */
+export function formSpec(
+  kind: ConnectionKind,
+  webexMethod: WebexMethod,
+): { fields: TextFieldSpec[]; secrets: SecretSpec[] } {
+  const spec = KIND_SPECS[kind];
+  if (kind !== "webex") return { fields: spec.fields, secrets: spec.secrets };
+  const method = WEBEX_METHODS[webexMethod];
+  return { fields: [...spec.fields, ...method.fields], secrets: method.secrets };
+}
+
 export function kindLabel(kind: ConnectionKind): string {
   return KIND_SPECS[kind].label;
 }
@@ -100,6 +174,9 @@ export function textValuesOf(connection: Connection): Record<TextField, string> 
       break;
     case "webex":
       values.api_url = settings.api_url;
+      if (settings.credential && settings.credential.method !== "personal_token") {
+        values.client_id = settings.credential.client_id;
+      }
       break;
   }
   return values;
@@ -114,7 +191,9 @@ export function campaignsFromSkillsOf(connection: Connection | null): boolean {
 export function buildSettings(
   kind: ConnectionKind,
   values: Record<TextField, string>,
-  options: { campaignsFromSkills: boolean } = { campaignsFromSkills: false },
+  options: { campaignsFromSkills: boolean; webexMethod?: WebexMethod; redirectPort?: number } = {
+    campaignsFromSkills: false,
+  },
 ): ConnectionSettings {
   const v = (field: TextField) => values[field].trim();
   switch (kind) {
@@ -129,8 +208,31 @@ export function buildSettings(
     case "ringcentral":
       return { kind: "ringcentral", server_url: v("server_url"), client_id: v("client_id") };
     case "webex":
-      return { kind: "webex", api_url: v("api_url") };
+      return { kind: "webex", api_url: v("api_url"), credential: webexCredential(values, options) };
   }
+}
+
+function webexCredential(
+  values: Record<TextField, string>,
+  options: { webexMethod?: WebexMethod; redirectPort?: number },
+): WebexCredential {
+  const clientId = values.client_id.trim();
+  switch (options.webexMethod ?? DEFAULT_WEBEX_METHOD) {
+    case "personal_token":
+      return { method: "personal_token" };
+    case "service_app":
+      return { method: "service_app", client_id: clientId };
+    case "integration":
+      return { method: "integration", client_id: clientId, redirect_port: options.redirectPort ?? 0 };
+  }
+}
+
+/** An Integration's saved redirect port (set with the CLI), kept when the form saves. */
+export function redirectPortOf(connection: Connection | null): number {
+  const settings = connection?.settings;
+  return settings?.kind === "webex" && settings.credential?.method === "integration"
+    ? settings.credential.redirect_port
+    : 0;
 }
 
 const RELATIVE = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });

@@ -24,6 +24,9 @@ const KIND_LABELS: Record<Kind, string> = {
 
 const KINDS: Kind[] = ["off", "every_minutes", "hourly", "daily"];
 
+/** How often the panel re-reads the schedule (a scheduled run may have failed meanwhile). */
+export const SCHEDULE_POLL_MS = 60_000;
+
 type Props = {
   platform: Platform;
   /** Bumped after an Auto Sync run so "Last run" is fresh. */
@@ -44,6 +47,13 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
   const mounted = useRef(true);
   const request = useRef(0);
   const loadedPlatform = useRef<Platform | null>(null);
+  // Scheduled runs happen in the background: look again now and then, so a failure shows.
+  const [poll, setPoll] = useState(0);
+
+  useEffect(() => {
+    const timer = window.setInterval(() => setPoll((n) => n + 1), SCHEDULE_POLL_MS);
+    return () => window.clearInterval(timer);
+  }, []);
 
   useEffect(() => {
     mounted.current = true;
@@ -76,7 +86,7 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
         if (mounted.current && ticket === request.current) setLoadError(error);
       },
     );
-  }, [platform, refreshKey]);
+  }, [platform, refreshKey, poll]);
 
   function applyToForm(schedule: Schedule) {
     setKind(schedule.kind);
@@ -226,6 +236,12 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
       {loadError ? (
         <p className="inline-error" role="alert" data-testid="schedule-error">
           {loadError.message}
+        </p>
+      ) : null}
+      {info?.last_error ? (
+        <p className="inline-error" role="alert" data-testid="schedule-last-error">
+          The last scheduled Auto Sync ({when(info.last_run)}) failed: {info.last_error} It is
+          listed in History too.
         </p>
       ) : null}
       <p className="muted schedule-next" data-testid="schedule-next">
