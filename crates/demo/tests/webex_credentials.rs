@@ -439,3 +439,43 @@ async fn the_demo_tenants_webex_auto_sync_still_runs_after_its_first_access_toke
     assert_eq!(second.counts.mapped, first.counts.mapped);
     assert!(tenant.emulator.request_count("/v1/access_token") >= 2);
 }
+
+/// The same with the OS keyring (skipped without one unless `CCSYNC_TEST_KEYRING=1`, as in
+/// crates/core/tests/secrets.rs): the rotated refresh token is what the keyring holds afterwards.
+#[tokio::test]
+async fn with_the_os_keyring_the_rotated_refresh_token_is_saved_there() {
+    use ccsync_core::secrets::KeyringStore;
+    let probe = tokio::task::spawn_blocking(|| KeyringStore.probe()).await.unwrap();
+    if let Err(error) = probe {
+        assert!(
+            std::env::var_os("CCSYNC_TEST_KEYRING").is_none_or(|v| v != "1"),
+            "CCSYNC_TEST_KEYRING=1 but the keyring is unavailable: {error}"
+        );
+        eprintln!("skipped: no keyring in this session ({error})");
+        return;
+    }
+    let emulator = Emulator::start(TenantConfig {
+        webex_token_ttl: Duration::from_secs(1),
+        ..TenantConfig::demo(9)
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("db")).unwrap()));
+    let connections = Connections::new(store, Arc::new(KeyringStore)).unwrap();
+    let webex = connections.create(service_app(emulator.base_url())).await.unwrap();
+    connections.test(&webex.id).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    connections.test(&webex.id).await.unwrap();
+    let id = webex.id.clone();
+    let kept = tokio::task::spawn_blocking(move || {
+        KeyringStore
+            .get(&SecretKey::new(&id, SecretKind::RefreshToken))
+            .unwrap()
+            .map(|s| s.expose_secret().to_owned())
+    })
+    .await
+    .unwrap();
+    assert_eq!(kept, emulator.valid_webex_refresh_tokens().pop());
+    connections.delete(&webex.id).await.unwrap();
+}
