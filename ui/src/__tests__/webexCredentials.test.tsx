@@ -154,6 +154,7 @@ describe("Webex credential kinds in the connection form", () => {
     render(<ConnectionsScreen />);
     await user.click(await screen.findByTestId("edit-button"));
     expect(screen.getByTestId("webex-method-integration")).toBeChecked();
+    expect(screen.getByTestId("field-redirect_port")).toHaveValue("8765");
     await user.click(screen.getByTestId("webex-sign-in"));
     await waitFor(() => expect(backend.callsTo("webex_sign_in")).toHaveLength(1));
     expect(backend.callsTo("update_connection")[0].args).toMatchObject({
@@ -195,12 +196,20 @@ describe("Webex credential kinds in the connection form", () => {
     await user.type(screen.getByTestId("field-name"), "Webex sign-in");
     await user.type(screen.getByTestId("field-client_id"), "Cint");
     await user.type(screen.getByTestId("secret-client_secret"), "shh");
+    await user.type(screen.getByTestId("field-redirect_port"), "70000");
+    await user.click(screen.getByTestId("webex-sign-in"));
+    expect(screen.getByTestId("error-redirect_port")).toHaveTextContent("1 to 65535");
+    expect(backend.callsTo("create_connection")).toHaveLength(0);
+    await user.clear(screen.getByTestId("field-redirect_port"));
     await user.click(screen.getByTestId("webex-sign-in"));
     expect(await screen.findByTestId("form-error")).toHaveTextContent("declined in the browser");
     expect(screen.getByRole("dialog")).toBeInTheDocument();
     expect(backend.callsTo("create_connection")).toHaveLength(1);
     expect(backend.callsTo("create_connection")[0].args).toMatchObject({
-      draft: { secrets: { client_secret: "shh" } },
+      draft: {
+        settings: { credential: { method: "integration", client_id: "Cint", redirect_port: 0 } },
+        secrets: { client_secret: "shh" },
+      },
     });
 
     await user.click(screen.getByTestId("webex-sign-in"));

@@ -20,7 +20,7 @@ import {
   campaignsFromSkillsOf,
   defaultTextValues,
   formSpec,
-  redirectPortOf,
+  parsePort,
   textValuesOf,
   webexMethodOf,
   type TextField,
@@ -70,7 +70,10 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
     const found: Errors = {};
     if (!name.trim()) found.name = "Enter a name.";
     for (const field of form.fields) {
-      if (!text[field.field].trim()) found[field.field] = `Enter the ${field.label}.`;
+      if (!field.optional && !text[field.field].trim()) found[field.field] = `Enter the ${field.label}.`;
+    }
+    if (kind === "webex" && webexMethod === "integration" && parsePort(text.redirect_port) === null) {
+      found.redirect_port = "Enter a port from 1 to 65535, or leave it blank.";
     }
     if (!target || methodChanged) {
       for (const secret of form.secrets) {
@@ -90,11 +93,7 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
     }
     return {
       name: name.trim(),
-      settings: buildSettings(kind, text, {
-        campaignsFromSkills,
-        webexMethod,
-        redirectPort: redirectPortOf(connection),
-      }),
+      settings: buildSettings(kind, text, { campaignsFromSkills, webexMethod }),
       secrets: draftSecrets,
     };
   }

@@ -6,13 +6,21 @@ import type {
   WebexCredential,
 } from "../platform";
 
-export type TextField = "auth_url" | "client_id" | "access_key_id" | "server_url" | "api_url";
+export type TextField =
+  | "auth_url"
+  | "client_id"
+  | "access_key_id"
+  | "server_url"
+  | "api_url"
+  | "redirect_port";
 
 export type TextFieldSpec = {
   field: TextField;
   label: string;
   defaultValue: string;
   hint?: string;
+  /** May be left blank. */
+  optional?: boolean;
 };
 
 export type SecretSpec = { secret: SecretKind; label: string; multiline?: boolean };
@@ -94,9 +102,18 @@ export const WEBEX_METHODS: Record<WebexMethod, WebexMethodSpec> = {
     label: "Integration sign-in (renews itself)",
     help:
       "An Integration registered at developer.webex.com with the redirect URI http://127.0.0.1/callback " +
-      "(scopes spark:people_read and spark-admin:people_read). Save, then Sign in with Webex in your browser " +
-      "as an administrator; CC Sync keeps the sign-in in the system keyring and renews it by itself.",
-    fields: [CLIENT_ID],
+      "(or http://127.0.0.1:PORT/callback with that port below) and the scopes spark:people_read and " +
+      "spark-admin:people_read. Sign in with Webex as an administrator in your browser; CC Sync keeps the " +
+      "sign-in in the system keyring and renews it by itself.",
+    fields: [
+      CLIENT_ID,
+      {
+        field: "redirect_port",
+        label: "Redirect port (blank: any free port)",
+        defaultValue: "",
+        optional: true,
+      },
+    ],
     secrets: [{ secret: "client_secret", label: "Client secret" }],
   },
   personal_token: {
@@ -156,6 +173,7 @@ export function defaultTextValues(): Record<TextField, string> {
       if (!(spec.field in values) || !values[spec.field]) values[spec.field] = spec.defaultValue;
     }
   }
+  values.redirect_port = "";
   return values;
 }
 
@@ -177,6 +195,9 @@ export function textValuesOf(connection: Connection): Record<TextField, string> 
       if (settings.credential && settings.credential.method !== "personal_token") {
         values.client_id = settings.credential.client_id;
       }
+      if (settings.credential?.method === "integration" && settings.credential.redirect_port) {
+        values.redirect_port = String(settings.credential.redirect_port);
+      }
       break;
   }
   return values;
@@ -191,7 +212,7 @@ export function campaignsFromSkillsOf(connection: Connection | null): boolean {
 export function buildSettings(
   kind: ConnectionKind,
   values: Record<TextField, string>,
-  options: { campaignsFromSkills: boolean; webexMethod?: WebexMethod; redirectPort?: number } = {
+  options: { campaignsFromSkills: boolean; webexMethod?: WebexMethod } = {
     campaignsFromSkills: false,
   },
 ): ConnectionSettings {
@@ -208,31 +229,33 @@ export function buildSettings(
     case "ringcentral":
       return { kind: "ringcentral", server_url: v("server_url"), client_id: v("client_id") };
     case "webex":
-      return { kind: "webex", api_url: v("api_url"), credential: webexCredential(values, options) };
+      return { kind: "webex", api_url: v("api_url"), credential: webexCredential(values, options.webexMethod) };
   }
 }
 
-function webexCredential(
-  values: Record<TextField, string>,
-  options: { webexMethod?: WebexMethod; redirectPort?: number },
-): WebexCredential {
+function webexCredential(values: Record<TextField, string>, method?: WebexMethod): WebexCredential {
   const clientId = values.client_id.trim();
-  switch (options.webexMethod ?? DEFAULT_WEBEX_METHOD) {
+  switch (method ?? DEFAULT_WEBEX_METHOD) {
     case "personal_token":
       return { method: "personal_token" };
     case "service_app":
       return { method: "service_app", client_id: clientId };
     case "integration":
-      return { method: "integration", client_id: clientId, redirect_port: options.redirectPort ?? 0 };
+      return {
+        method: "integration",
+        client_id: clientId,
+        redirect_port: parsePort(values.redirect_port) ?? 0,
+      };
   }
 }
 
-/** An Integration's saved redirect port (set with the CLI), kept when the form saves. */
-export function redirectPortOf(connection: Connection | null): number {
-  const settings = connection?.settings;
-  return settings?.kind === "webex" && settings.credential?.method === "integration"
-    ? settings.credential.redirect_port
-    : 0;
+/** A port typed in the form: blank is 0 (any free port); anything but 1–65535 is `null`. */
+export function parsePort(text: string): number | null {
+  const trimmed = text.trim();
+  if (!trimmed) return 0;
+  if (!/^\d{1,5}$/.test(trimmed)) return null;
+  const port = Number(trimmed);
+  return port <= 65535 ? port : null;
 }
 
 const RELATIVE = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
