@@ -43,6 +43,19 @@ pub async fn start_with(connections: &Connections, tenant: TenantConfig) -> Resu
     for draft in demo_connections(&base_url) {
         let kind = draft.settings.kind();
         let connection = match connections.demo_connection(kind)? {
+            // A demo Webex connection made before credential kinds (a pasted token) becomes the
+            // Service App the demo tenant now uses.
+            Some(existing) if kind == ConnectionKind::Webex && existing.settings != draft.settings => {
+                let settings = draft.settings.clone();
+                let draft = ConnectionDraft {
+                    name: existing.name.clone(),
+                    ..draft
+                };
+                connections.repoint_demo(&existing, &base_url)?;
+                let upgraded = connections.update(&existing.id, draft).await?;
+                debug_assert_eq!(upgraded.settings, settings);
+                upgraded
+            }
             Some(existing) => {
                 let connection = connections.repoint_demo(&existing, &base_url)?;
                 let values = draft

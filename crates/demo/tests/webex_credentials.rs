@@ -297,9 +297,13 @@ async fn an_integration_signs_in_through_the_browser_flow_and_stays_signed_in() 
     )
     .await
     .unwrap();
-    assert_eq!(
-        stored(&f.secrets, &webex.id, SecretKind::RefreshToken),
-        f.emulator.valid_webex_refresh_tokens().pop()
+    // The sign-in's refresh token was rotated by that run, and the keyring holds the new one.
+    let kept = stored(&f.secrets, &webex.id, SecretKind::RefreshToken).unwrap();
+    assert!(f.emulator.valid_webex_refresh_tokens().contains(&kept));
+    assert_ne!(
+        kept,
+        demo::WEBEX_REFRESH_TOKEN,
+        "from the sign-in, not the Service App's"
     );
 }
 
@@ -478,4 +482,43 @@ async fn with_the_os_keyring_the_rotated_refresh_token_is_saved_there() {
     .unwrap();
     assert_eq!(kept, emulator.valid_webex_refresh_tokens().pop());
     connections.delete(&webex.id).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_demo_webex_connection_saved_as_a_pasted_token_becomes_the_service_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("db")).unwrap()));
+    let secrets = MemoryStore::default();
+    let connections = Connections::new(store, Arc::new(secrets.clone())).unwrap();
+    let old = connections
+        .create_with(
+            ConnectionDraft {
+                name: "My demo Webex".into(),
+                settings: ConnectionSettings::Webex {
+                    api_url: "http://127.0.0.1:9".into(),
+                    credential: WebexCredential::PersonalToken,
+                },
+                secrets: BTreeMap::from([(SecretKind::AccessToken, demo::WEBEX_ACCESS_TOKEN.into())]),
+            },
+            true,
+        )
+        .await
+        .unwrap();
+    let tenant = ccsync_demo::start(&connections).await.unwrap();
+    let now = connections.find(&old.id).await.unwrap();
+    assert_eq!(now.name, "My demo Webex", "the user's name is kept");
+    assert_eq!(now.settings.base_url(), tenant.emulator.base_url());
+    assert!(matches!(
+        now.settings,
+        ConnectionSettings::Webex {
+            credential: WebexCredential::ServiceApp { .. },
+            ..
+        }
+    ));
+    assert_eq!(
+        now.stored_secrets,
+        vec![SecretKind::ClientSecret, SecretKind::RefreshToken]
+    );
+    assert_eq!(stored(&secrets, &old.id, SecretKind::AccessToken), None);
+    connections.test(&old.id).await.unwrap();
 }
