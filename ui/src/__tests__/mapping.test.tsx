@@ -6,11 +6,12 @@ import { describe, expect, it, vi } from "vitest";
 import { MappingScreen } from "../mapping/MappingScreen";
 import { SCHEDULE_POLL_MS } from "../mapping/SchedulePanel";
 import { highlightParts, pointsToConnections } from "../mapping/mapping";
-import type { AccountMatch, MappingRow } from "../platform";
+import type { AccountMatch, MappingRow, WebexCredential } from "../platform";
 import {
   accountMatch,
   apiError,
   autoSyncResult,
+  connection,
   deferred,
   installBackend,
   keyringUnavailableError,
@@ -889,6 +890,32 @@ describe("User Mapping: schedule", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("warns on the Webex schedule when the Webex connection is a pasted token that lasts 12 hours", async () => {
+    const webex = (name: string, credential: WebexCredential) =>
+      connection({
+        id: name,
+        name,
+        settings: { kind: "webex", api_url: "https://webexapis.com", credential },
+      });
+    setup({
+      list_connections: () => [
+        connection(),
+        webex("Pasted", { method: "personal_token" }),
+        webex("Unattended", { method: "service_app", client_id: "C" }),
+      ],
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    const panel = await screen.findByTestId("schedule-panel");
+    expect(within(panel).queryByTestId("schedule-webex-credential")).not.toBeInTheDocument();
+    await user.click(screen.getByTestId("platform-webex"));
+    const notes = await within(panel).findAllByTestId("schedule-webex-credential");
+    expect(notes.map((n) => n.getAttribute("data-pasted"))).toEqual(["true", "false"]);
+    expect(notes[0]).toHaveTextContent("“Pasted” uses a personal access token, which lasts 12 hours");
+    expect(notes[0]).toHaveTextContent("Service App or an Integration sign-in");
+    expect(notes[1]).toHaveTextContent("“Unattended”: Service App, renewed automatically.");
   });
 
   it("refuses fewer than 5 minutes without calling the backend", async () => {

@@ -249,6 +249,19 @@ function webexCredential(values: Record<TextField, string>, method?: WebexMethod
   }
 }
 
+/** How a Webex connection signs in, for lists and notices; `null` for other kinds. */
+export function webexCredentialLabel(settings: ConnectionSettings): string | null {
+  if (settings.kind !== "webex") return null;
+  switch (settings.credential?.method ?? "personal_token") {
+    case "service_app":
+      return "Service App";
+    case "integration":
+      return "Integration sign-in";
+    case "personal_token":
+      return "Personal token (lasts 12 hours)";
+  }
+}
+
 /** A port typed in the form: blank is 0 (any free port); anything but 1–65535 is `null`. */
 export function parsePort(text: string): number | null {
   const trimmed = text.trim();
