@@ -74,8 +74,13 @@ async fn webex_sign_in(app: tauri::AppHandle, state: State<'_, AppState>, id: St
         })
     };
     let timeout = ccsync_core::vendor::webex_oauth::SIGN_IN_TIMEOUT;
-    let cancel = tokio_util::sync::CancellationToken::new();
+    let cancel = state.webex_sign_in.begin();
     Ok(state.connections.webex_sign_in(&id, open, timeout, &cancel).await?)
+}
+
+#[tauri::command]
+fn cancel_webex_sign_in(state: State<'_, AppState>) {
+    state.webex_sign_in.cancel();
 }
 
 #[tauri::command]
@@ -367,6 +372,7 @@ pub fn run() {
             delete_connection,
             test_connection,
             webex_sign_in,
+            cancel_webex_sign_in,
             start_demo_tenant,
             open_log_folder,
             fetch_plan,

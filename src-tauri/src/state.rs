@@ -26,6 +26,8 @@ pub struct AppState {
     pub pull: Arc<PullSession>,
     /// Cancels the fetch, apply or Auto Sync in progress.
     pub sync_job: CancelSlot,
+    /// The Webex sign-in waiting for the browser (a new one, or Cancel, stops it).
+    pub webex_sign_in: CancelSlot,
     pub mapping: Arc<MappingSession>,
     pub import: Arc<ImportSession>,
     /// Keeps the log writer flushing for the life of the app.
@@ -44,6 +46,7 @@ impl AppState {
             demo: DemoSlot::resume(&connections).await,
             pull: Arc::new(PullSession::new(connections.clone())),
             sync_job: CancelSlot::default(),
+            webex_sign_in: CancelSlot::default(),
             mapping: MappingSession::new(connections.clone()),
             import: Arc::new(ImportSession::new(store.clone())),
             connections,

@@ -217,4 +217,33 @@ describe("Webex credential kinds in the connection form", () => {
     expect(backend.callsTo("create_connection")).toHaveLength(1);
     expect(backend.callsTo("update_connection")[0].args).toMatchObject({ id: "new-wx" });
   });
+
+  it("Cancel while waiting for the browser stops the sign-in and keeps the saved connection", async () => {
+    const never = deferred<unknown>();
+    const saved: Connection = { ...INTEGRATION, id: "new-wx" };
+    const backend = installBackend({
+      handlers: {
+        create_connection: () => {
+          backend.state.connections.push(saved);
+          return saved;
+        },
+        webex_sign_in: () => never.promise,
+        cancel_webex_sign_in: () => {
+          never.reject({ code: "cancelled", message: "Cancelled: nothing was written." });
+          return null;
+        },
+      },
+    });
+    const user = await openAddWebex();
+    await user.click(screen.getByTestId("webex-method-integration"));
+    await user.type(screen.getByTestId("field-name"), "Webex sign-in");
+    await user.type(screen.getByTestId("field-client_id"), "Cint");
+    await user.type(screen.getByTestId("secret-client_secret"), "shh");
+    await user.click(screen.getByTestId("webex-sign-in"));
+    await waitFor(() => expect(backend.callsTo("webex_sign_in")).toHaveLength(1));
+    await user.click(screen.getByTestId("cancel-connection"));
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    expect(backend.callsTo("cancel_webex_sign_in")).toHaveLength(1);
+    expect(await screen.findByTestId("connection-row")).toHaveAttribute("data-name", "Webex sign-in");
+  });
 });

@@ -2,6 +2,7 @@ import { useId, useState, type FormEvent } from "react";
 
 import { Modal } from "../components/Modal";
 import {
+  cancelWebexSignIn,
   createConnection,
   updateConnection,
   webexSignIn,
@@ -150,8 +151,20 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
       onSaved(saved, false);
     } catch (error) {
       setSaving(null);
-      setFormError(error as ApiError);
+      if ((error as ApiError).code !== "cancelled") setFormError(error as ApiError);
     }
+  }
+
+  /** Cancel / Escape: a sign-in waiting for the browser is stopped; a connection saved for it stays. */
+  function close() {
+    if (saving === "sign-in") {
+      void cancelWebexSignIn().catch(() => undefined);
+      if (target) {
+        onSaved(target, false);
+        return;
+      }
+    }
+    onCancel();
   }
 
   function onSubmit(event: FormEvent) {
@@ -166,7 +179,7 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
   const fieldId = (key: string) => `${titleId}-${key}`;
 
   return (
-    <Modal titleId={titleId} onClose={onCancel} className="modal-form">
+    <Modal titleId={titleId} onClose={close} className="modal-form">
       <form onSubmit={onSubmit} noValidate>
         <header className="modal-header">
           <h2 id={titleId}>{isEdit ? `Edit ${connection.name}` : "Add a connection"}</h2>
@@ -344,7 +357,7 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
             type="button"
             className="btn btn-secondary"
             data-testid="cancel-connection"
-            onClick={onCancel}
+            onClick={close}
           >
             Cancel
           </button>

@@ -167,6 +167,11 @@ export function webexSignIn(id: string): Promise<TestOutcome> {
   return call<TestOutcome>("webex_sign_in", { id });
 }
 
+/** Stops a Webex sign-in that waits for the browser (it then fails with `cancelled`). */
+export function cancelWebexSignIn(): Promise<void> {
+  return call<void>("cancel_webex_sign_in");
+}
+
 export function startDemoTenant(): Promise<Connection> {
   return call<Connection>("start_demo_tenant");
 }
