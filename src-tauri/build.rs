@@ -47,6 +47,8 @@ fn main() {
         "startup_problem",
         "recover_store",
         "open_data_folder",
+        "cancel_webex_sign_in",
+        "webex_sign_in",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -65,6 +65,25 @@ async fn test_connection(state: State<'_, AppState>, id: String) -> CommandResul
     Ok(state.connections.test(&id).await?)
 }
 
+/// The Webex Integration sign-in: core binds the loopback redirect and waits; the system browser
+/// opens the authorize URL.
+#[tauri::command]
+async fn webex_sign_in(app: tauri::AppHandle, state: State<'_, AppState>, id: String) -> CommandResult<TestOutcome> {
+    let open = |url: &str| {
+        app.opener().open_url(url, None::<&str>).map_err(|e| {
+            ccsync_core::Error::Internal(format!("the browser could not be opened for the Webex sign-in ({e})"))
+        })
+    };
+    let timeout = ccsync_core::vendor::webex_oauth::SIGN_IN_TIMEOUT;
+    let cancel = state.webex_sign_in.begin();
+    Ok(state.connections.webex_sign_in(&id, open, timeout, &cancel).await?)
+}
+
+#[tauri::command]
+fn cancel_webex_sign_in(state: State<'_, AppState>) {
+    state.webex_sign_in.cancel();
+}
+
 #[tauri::command]
 async fn start_demo_tenant(state: State<'_, AppState>) -> CommandResult<Connection> {
     Ok(state.demo.start(&state.connections).await?)
@@ -427,6 +446,8 @@ pub fn run() {
             update_connection,
             delete_connection,
             test_connection,
+            webex_sign_in,
+            cancel_webex_sign_in,
             start_demo_tenant,
             open_log_folder,
             fetch_plan,

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use ccsync_core::cancel::CancelSlot;
 use ccsync_core::connections::Connections;
 use ccsync_core::import::ImportSession;
 use ccsync_core::logging::LogGuard;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub demo: DemoSlot,
     store: Arc<Mutex<Store>>,
     pub pull: Arc<PullSession>,
+    /// The Webex sign-in waiting for the browser (a new one, or Cancel, stops it).
+    pub webex_sign_in: CancelSlot,
     pub mapping: Arc<MappingSession>,
     pub import: Arc<ImportSession>,
 }
@@ -65,6 +68,7 @@ impl AppState {
         let state = AppState {
             demo: DemoSlot::resume(&connections).await,
             pull: Arc::new(PullSession::new(connections.clone())),
+            webex_sign_in: CancelSlot::default(),
             mapping: MappingSession::new(connections.clone()),
             import: Arc::new(ImportSession::new(store.clone())),
             connections,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 
 use ccsync_core::connections::Connections;
-use ccsync_core::model::{Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind};
+use ccsync_core::model::{Connection, ConnectionDraft, ConnectionSettings, SecretKind, WebexCredential};
 use ccsync_core::vendor::cxone::DEFAULT_AUTH_URL;
 use ccsync_core::vendor::{ringcentral, webex};
 use ccsync_core::{secrets, Error, ErrorCode, Result};
@@ -23,6 +23,12 @@ pub enum ConnectionCommand {
     List,
     /// Test a connection: sign in and report what was found.
     Test {
+        /// Connection name or id.
+        name: String,
+    },
+    /// Sign a Webex Integration connection in again: prints the URL to open in a browser and waits
+    /// (up to 5 minutes) for Webex to send the browser back to CC Sync.
+    SignIn {
         /// Connection name or id.
         name: String,
     },
@@ -62,12 +68,27 @@ pub enum AddCommand {
         #[arg(long)]
         client_id: String,
     },
-    /// Webex (secret: CCSYNC_WEBEX_TOKEN).
+    /// Webex. A pasted personal token (CCSYNC_WEBEX_TOKEN; lasts 12 hours), a Service App
+    /// (--service-app --client-id; CCSYNC_WEBEX_CLIENT_SECRET, CCSYNC_WEBEX_REFRESH_TOKEN), or an
+    /// Integration sign-in in the browser (--sign-in --client-id; CCSYNC_WEBEX_CLIENT_SECRET).
     Webex {
         #[arg(long)]
         name: String,
         #[arg(long, default_value = webex::DEFAULT_API_URL)]
         api_url: String,
+        /// A Service App authorized in Control Hub: its access tokens are refreshed automatically.
+        #[arg(long, conflicts_with = "sign_in", requires = "client_id")]
+        service_app: bool,
+        /// An Integration: sign in in a browser (the URL is printed), and stay signed in.
+        #[arg(long, requires = "client_id")]
+        sign_in: bool,
+        /// The Service App's or Integration's client ID.
+        #[arg(long)]
+        client_id: Option<String>,
+        /// Integration sign-in: the loopback port of the redirect URI http://127.0.0.1:PORT/callback
+        /// registered for the Integration (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        redirect_port: u16,
     },
 }
 
@@ -90,6 +111,7 @@ pub async fn run(command: ConnectionCommand, connections: &Connections, output: 
             });
             Ok(())
         }
+        ConnectionCommand::SignIn { name } => sign_in(connections, &name, output).await,
         ConnectionCommand::Remove { name, force } => {
             let existing = connections.find(&name).await?;
             match connections.delete(&existing.id).await {
@@ -142,10 +164,37 @@ async fn add_connection(add: AddCommand, connections: &Connections, output: &Out
             server_url,
             client_id,
         } => (name, ConnectionSettings::Ringcentral { server_url, client_id }),
-        AddCommand::Webex { name, api_url } => (name, ConnectionSettings::Webex { api_url }),
+        AddCommand::Webex {
+            name,
+            api_url,
+            service_app,
+            sign_in,
+            client_id,
+            redirect_port,
+        } => {
+            let client_id = client_id.unwrap_or_default();
+            let credential = if service_app {
+                WebexCredential::ServiceApp { client_id }
+            } else if sign_in {
+                WebexCredential::Integration {
+                    client_id,
+                    redirect_port,
+                }
+            } else {
+                WebexCredential::PersonalToken
+            };
+            (name, ConnectionSettings::Webex { api_url, credential })
+        }
     };
     let kind = settings.kind();
-    let (secrets, all_from_env) = gather_secrets(kind)?;
+    let signs_in = matches!(
+        settings,
+        ConnectionSettings::Webex {
+            credential: WebexCredential::Integration { .. },
+            ..
+        }
+    );
+    let (secrets, all_from_env) = gather_secrets(&settings)?;
     let draft = ConnectionDraft {
         name,
         settings,
@@ -167,17 +216,45 @@ async fn add_connection(add: AddCommand, connections: &Connections, output: &Out
         }
         other => other?,
     };
+    if signs_in {
+        output.note(&format!(
+            "Added \"{}\" ({}); now signing in.",
+            saved.name,
+            kind.display_name()
+        ));
+        return sign_in(connections, &saved.id, output).await;
+    }
     output.value(&saved, || {
         format!("Added \"{}\" ({}).", saved.name, kind.display_name())
     });
     Ok(())
 }
 
+/// The Integration sign-in from a terminal: the URL is printed for the admin to open.
+async fn sign_in(connections: &Connections, name: &str, output: &Output) -> Result<()> {
+    let outcome = connections
+        .webex_sign_in(
+            name,
+            |url| {
+                output.note(&format!(
+                    "Open this address in a browser and sign in to Webex (waiting up to 5 minutes):\n{url}"
+                ));
+                Ok(())
+            },
+            ccsync_core::vendor::webex_oauth::SIGN_IN_TIMEOUT,
+            &tokio_util::sync::CancellationToken::new(),
+        )
+        .await?;
+    output.value(&outcome, || outcome.summary.clone());
+    Ok(())
+}
+
 /// Each secret from its environment variable, else a hidden prompt on a terminal.
-fn gather_secrets(kind: ConnectionKind) -> Result<(BTreeMap<SecretKind, SecretString>, bool)> {
+fn gather_secrets(settings: &ConnectionSettings) -> Result<(BTreeMap<SecretKind, SecretString>, bool)> {
+    let kind = settings.kind();
     let mut values = BTreeMap::new();
     let mut all_from_env = true;
-    for &secret in kind.secret_kinds() {
+    for &secret in settings.entered_secret_kinds() {
         let var = secrets::env_var_for(kind, secret).unwrap_or_default();
         let value = match secrets::from_env(kind, secret) {
             Some(value) => value,

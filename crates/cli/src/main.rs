@@ -74,6 +74,10 @@ enum Command {
         /// Answer in the field names and envelopes of older API versions.
         #[arg(long)]
         legacy: bool,
+        /// Lifetime of the Webex access tokens the token endpoint issues, in seconds (short values
+        /// exercise refreshing).
+        #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
+        webex_token_ttl: u64,
         /// Inject a fault: PATH=KIND[,retry-after=S][,skip=N][,times=N], KIND an HTTP status,
         /// truncated, non-json, delay-MS, insert-N, redirect-STATUS:URL, foreign-links:ORIGIN,
         /// ignore-paging, revoke-tokens or STATUS-until-S[-rfc850]. Repeatable.
@@ -127,6 +131,7 @@ async fn run(cli: Cli, output: &Output) -> ccsync_core::Result<()> {
             seed,
             agents,
             legacy,
+            webex_token_ttl,
             faults,
         } => {
             let shape = if legacy {
@@ -137,6 +142,7 @@ async fn run(cli: Cli, output: &Output) -> ccsync_core::Result<()> {
             let tenant = ccsync_emulator::TenantConfig {
                 agents,
                 shape,
+                webex_token_ttl: std::time::Duration::from_secs(webex_token_ttl.max(1)),
                 ..ccsync_emulator::TenantConfig::demo(seed)
             };
             run_emulator(tenant, port, faults, output).await
@@ -177,7 +183,8 @@ async fn run_emulator(
                       "access_key_id": demo::CXONE_ACCESS_KEY_ID, "access_key_secret": demo::CXONE_ACCESS_KEY_SECRET},
             "ringcentral": {"client_id": demo::RINGCENTRAL_CLIENT_ID, "client_secret": demo::RINGCENTRAL_CLIENT_SECRET,
                             "jwt": demo::RINGCENTRAL_JWT},
-            "webex": {"access_token": demo::WEBEX_ACCESS_TOKEN}
+            "webex": {"access_token": demo::WEBEX_ACCESS_TOKEN, "client_id": demo::WEBEX_CLIENT_ID,
+                      "client_secret": demo::WEBEX_CLIENT_SECRET, "refresh_token": demo::WEBEX_REFRESH_TOKEN}
         }),
         || {
             format!(
@@ -187,7 +194,9 @@ async fn run_emulator(
                  \x20              CCSYNC_CXONE_CLIENT_SECRET='{}' CCSYNC_CXONE_ACCESS_KEY_SECRET='{}'\n\
                  \x20 RingCentral: --server-url {url} --client-id {}\n\
                  \x20              CCSYNC_RINGCENTRAL_CLIENT_SECRET='{}' CCSYNC_RINGCENTRAL_JWT='{}'\n\
-                 \x20 Webex:       --api-url {url}   CCSYNC_WEBEX_TOKEN='{}'",
+                 \x20 Webex:       --api-url {url}   CCSYNC_WEBEX_TOKEN='{}'\n\
+                 \x20              or --service-app --client-id {}\n\
+                 \x20              CCSYNC_WEBEX_CLIENT_SECRET='{}' CCSYNC_WEBEX_REFRESH_TOKEN='{}'",
                 demo::CXONE_CLIENT_ID,
                 demo::CXONE_ACCESS_KEY_ID,
                 demo::CXONE_CLIENT_SECRET,
@@ -195,7 +204,10 @@ async fn run_emulator(
                 demo::RINGCENTRAL_CLIENT_ID,
                 demo::RINGCENTRAL_CLIENT_SECRET,
                 demo::RINGCENTRAL_JWT,
-                demo::WEBEX_ACCESS_TOKEN
+                demo::WEBEX_ACCESS_TOKEN,
+                demo::WEBEX_CLIENT_ID,
+                demo::WEBEX_CLIENT_SECRET,
+                demo::WEBEX_REFRESH_TOKEN
             )
         },
     );

@@ -462,3 +462,51 @@ fn import_users_mapping_by_hand_and_refusals() {
     let (_, bad) = cli.run(&["import", "users", &path, "--region", "Narnia"], false);
     assert!(bad["error"]["message"].as_str().unwrap().contains("country code"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn headless_webex_service_app_with_secrets_from_the_environment() {
+    let emulator = Emulator::start(TenantConfig::default()).await.unwrap();
+    let url = emulator.base_url().to_owned();
+    let cli = Cli::new();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ccsync"))
+            .arg("--db")
+            .arg(cli.dir.path().join("ccsync.sqlite3"))
+            .arg("--json")
+            .args(args)
+            .env("CCSYNC_LOG_DIR", cli.dir.path().join("logs"))
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/ccsync-cli-test")
+            .env_remove("DISPLAY")
+            .env("CCSYNC_WEBEX_CLIENT_SECRET", demo::WEBEX_CLIENT_SECRET)
+            .env("CCSYNC_WEBEX_REFRESH_TOKEN", demo::WEBEX_REFRESH_TOKEN)
+            .output()
+            .unwrap()
+    };
+    tokio::task::block_in_place(|| {
+        let add = run(&[
+            "connection",
+            "add",
+            "webex",
+            "--name",
+            "WX",
+            "--api-url",
+            &url,
+            "--service-app",
+            "--client-id",
+            demo::WEBEX_CLIENT_ID,
+        ]);
+        assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stdout));
+        let added: Value = serde_json::from_slice(&add.stdout).unwrap();
+        assert_eq!(added["settings"]["credential"]["method"], "service_app");
+        let test = run(&["connection", "test", "WX"]);
+        assert!(test.status.success(), "{}", String::from_utf8_lossy(&test.stdout));
+        let outcome: Value = serde_json::from_slice(&test.stdout).unwrap();
+        assert!(outcome["summary"].as_str().unwrap().contains("Demo Administrator"));
+        for output in [&add, &test] {
+            for secret in [demo::WEBEX_CLIENT_SECRET, demo::WEBEX_REFRESH_TOKEN] {
+                assert!(!String::from_utf8_lossy(&output.stdout).contains(secret));
+                assert!(!String::from_utf8_lossy(&output.stderr).contains(secret));
+            }
+        }
+    });
+}

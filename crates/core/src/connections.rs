@@ -6,13 +6,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::model::{Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind, TestOutcome};
+use crate::model::{
+    Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind, TestOutcome, WebexCredential,
+};
 use crate::secrets::{self, SecretKey, SecretStore};
 use crate::store::Store;
 use crate::vendor::cxone::{self, CxoneCredentials};
 use crate::vendor::http;
 use crate::vendor::ringcentral::{self, RingCentralCredentials};
 use crate::vendor::webex::{self, WebexCredentials};
+use crate::vendor::webex_oauth::{self, RefreshGrant, RefreshTokenSink, RefreshingKind, WebexAuth};
 use crate::{Error, Result};
 
 const MAX_NAME_CHARS: usize = 80;
@@ -85,7 +88,7 @@ impl Connections {
     pub async fn create_with(&self, draft: ConnectionDraft, is_demo: bool) -> Result<Connection> {
         let (name, settings) = validate(&draft)?;
         let kind = settings.kind();
-        let secrets = self.secret_values(kind, &draft.secrets, true)?;
+        let secrets = self.secret_values(&settings, &draft.secrets, true)?;
         if self.store().find_connection(&name).is_ok() {
             return Err(Error::NameTaken(name));
         }
@@ -114,10 +117,13 @@ impl Connections {
                 "A connection's type cannot change. Add a new connection of the other type instead.".into(),
             ));
         }
-        // Secrets entered for one host never go to another: a new host needs them all again.
+        // Secrets entered for one host never go to another: a new host needs them all again. A
+        // Webex connection switched to another credential needs that credential's secrets.
         let host_changed = origin(existing.settings.base_url()) != origin(settings.base_url());
+        let credential_changed = std::mem::discriminant(&webex_credential(&settings))
+            != std::mem::discriminant(&webex_credential(&existing.settings));
         let secrets = self
-            .secret_values(settings.kind(), &draft.secrets, host_changed)
+            .secret_values(&settings, &draft.secrets, host_changed || credential_changed)
             .map_err(|error| match error {
                 Error::InvalidInput(missing) if host_changed => Error::InvalidInput(format!(
                     "The URL now points at another server ({}), so the saved secrets are not sent there. {missing}",
@@ -135,6 +141,9 @@ impl Connections {
         }
         self.save_secrets(&existing.id, secrets).await?;
         let updated = self.store().update_connection(&existing.id, &name, &settings)?;
+        if credential_changed {
+            self.delete_secrets_except(&existing.id, &settings).await?;
+        }
         tracing::info!(id = %updated.id, "connection updated");
         self.find(&updated.id).await
     }
@@ -205,10 +214,10 @@ impl Connections {
                 };
                 ringcentral::test_connection(&self.http, &creds).await
             }
-            ConnectionSettings::Webex { api_url } => {
+            ConnectionSettings::Webex { api_url, credential } => {
                 let creds = WebexCredentials {
                     api_url: api_url.clone(),
-                    access_token: take(SecretKind::AccessToken),
+                    auth: self.webex_auth(&connection.id, credential, &mut take),
                 };
                 webex::test_connection(&self.http, &creds).await
             }
@@ -267,11 +276,11 @@ impl Connections {
                 },
                 policy: policy.unwrap_or_else(ringcentral::RingCentralDirectory::default_policy),
             }),
-            ConnectionSettings::Webex { api_url } => Box::new(webex::WebexDirectory {
+            ConnectionSettings::Webex { api_url, credential } => Box::new(webex::WebexDirectory {
                 http: self.http.clone(),
                 creds: WebexCredentials {
                     api_url: api_url.clone(),
-                    access_token: take(SecretKind::AccessToken),
+                    auth: self.webex_auth(&connection.id, credential, &mut take),
                 },
                 policy: policy.unwrap_or_default(),
             }),
@@ -317,12 +326,94 @@ impl Connections {
         self.store.clone()
     }
 
+    /// How a Webex connection gets its tokens; a refreshing credential saves a rotated refresh
+    /// token back to this connection's keyring entry (unless it came from the environment).
+    fn webex_auth(
+        &self,
+        connection_id: &str,
+        credential: &WebexCredential,
+        take: &mut dyn FnMut(SecretKind) -> SecretString,
+    ) -> WebexAuth {
+        let kind = match credential {
+            WebexCredential::PersonalToken => return WebexAuth::personal(take(SecretKind::AccessToken)),
+            WebexCredential::ServiceApp { .. } => RefreshingKind::ServiceApp,
+            WebexCredential::Integration { .. } => RefreshingKind::Integration,
+        };
+        let from_env =
+            self.env_overrides && secrets::from_env(ConnectionKind::Webex, SecretKind::RefreshToken).is_some();
+        WebexAuth::refreshing(RefreshGrant {
+            kind,
+            client_id: credential.client_id().unwrap_or_default().to_owned(),
+            client_secret: take(SecretKind::ClientSecret),
+            refresh_token: take(SecretKind::RefreshToken),
+            sink: (!from_env).then(|| RefreshTokenSink {
+                secrets: self.secrets.clone(),
+                key: SecretKey::new(connection_id, SecretKind::RefreshToken),
+            }),
+        })
+    }
+
+    /// Signs a Webex Integration connection in: binds the loopback redirect, hands the authorize
+    /// URL to `open` (the system browser in the app; printed by the CLI), waits for the browser to
+    /// come back, exchanges the code and PKCE verifier, keeps the refresh token in the keyring,
+    /// then tests the connection with it.
+    pub async fn webex_sign_in(
+        &self,
+        id_or_name: &str,
+        open: impl FnOnce(&str) -> Result<()>,
+        timeout: std::time::Duration,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<TestOutcome> {
+        let connection = self.store().find_connection(id_or_name)?;
+        let ConnectionSettings::Webex {
+            api_url,
+            credential:
+                WebexCredential::Integration {
+                    client_id,
+                    redirect_port,
+                },
+        } = &connection.settings
+        else {
+            return Err(Error::InvalidInput(format!(
+                "\"{}\" is not a Webex Integration connection; only those sign in through the browser.",
+                connection.name
+            )));
+        };
+        let mut secrets = self
+            .resolve_secrets_of(&connection, &[SecretKind::ClientSecret])
+            .await?;
+        let client_secret = secrets.remove(&SecretKind::ClientSecret).expect("resolved");
+        let pending = webex_oauth::PendingSignIn::start(api_url, client_id, *redirect_port).await?;
+        open(pending.authorize_url())?;
+        let refresh_token = pending.finish(&self.http, &client_secret, timeout, cancel).await?;
+        self.save_secrets(&connection.id, vec![(SecretKind::RefreshToken, refresh_token)])
+            .await?;
+        tracing::info!(id = %connection.id, "Webex sign-in finished");
+        self.test(&connection.id).await
+    }
+
     /// Every secret the connection needs: from the environment on headless runs, else the keyring.
     async fn resolve_secrets(&self, connection: &Connection) -> Result<BTreeMap<SecretKind, SecretString>> {
+        self.resolve_secrets_of(connection, connection.settings.secret_kinds())
+            .await
+    }
+
+    async fn resolve_secrets_of(
+        &self,
+        connection: &Connection,
+        wanted: &[SecretKind],
+    ) -> Result<BTreeMap<SecretKind, SecretString>> {
         let kind = connection.settings.kind();
+        let signs_in = matches!(
+            connection.settings,
+            ConnectionSettings::Webex {
+                credential: WebexCredential::Integration { .. },
+                ..
+            }
+        );
         let mut found = BTreeMap::new();
         let mut from_keyring = Vec::new();
-        for &secret in kind.secret_kinds() {
+        for &secret in wanted {
             match self.env_overrides.then(|| secrets::from_env(kind, secret)).flatten() {
                 Some(value) => {
                     found.insert(secret, value);
@@ -339,6 +430,11 @@ impl Connections {
                 for secret in from_keyring {
                     match store.get(&SecretKey::new(&id, secret))? {
                         Some(value) => values.push((secret, value)),
+                        None if signs_in && secret == SecretKind::RefreshToken => {
+                            return Err(Error::AuthFailed(format!(
+                                "The Webex connection \"{name}\" is not signed in. Under Connections, edit it and choose Sign in with Webex."
+                            )))
+                        }
                         None => {
                             return Err(Error::SecretMissing {
                                 connection: name,
@@ -359,13 +455,14 @@ impl Connections {
     /// the environment).
     fn secret_values(
         &self,
-        kind: ConnectionKind,
+        settings: &ConnectionSettings,
         given: &BTreeMap<SecretKind, SecretString>,
         require_all: bool,
     ) -> Result<Vec<(SecretKind, SecretString)>> {
+        let kind = settings.kind();
         let mut values = Vec::new();
         let mut missing = Vec::new();
-        for &secret in kind.secret_kinds() {
+        for &secret in settings.entered_secret_kinds() {
             match given
                 .get(&secret)
                 .map(|v| v.expose_secret().trim())
@@ -407,13 +504,28 @@ impl Connections {
         .await
     }
 
+    /// Removes the secrets a connection's current settings no longer use (after a Webex
+    /// connection switched credential).
+    async fn delete_secrets_except(&self, id: &str, settings: &ConnectionSettings) -> Result<()> {
+        let id = id.to_owned();
+        let kind = settings.kind();
+        let keep = settings.secret_kinds();
+        self.with_secrets(move |store| {
+            kind.secret_kinds()
+                .iter()
+                .filter(|secret| !keep.contains(secret))
+                .try_for_each(|secret| store.delete(&SecretKey::new(&id, *secret)))
+        })
+        .await
+    }
+
     /// Points the demo connection at the emulator's current address (it gets a new port each start).
     pub fn repoint_demo(&self, connection: &Connection, base_url: &str) -> Result<Connection> {
         let mut settings = connection.settings.clone();
         match &mut settings {
             ConnectionSettings::Cxone { auth_url: url, .. }
             | ConnectionSettings::Ringcentral { server_url: url, .. }
-            | ConnectionSettings::Webex { api_url: url } => *url = base_url.to_owned(),
+            | ConnectionSettings::Webex { api_url: url, .. } => *url = base_url.to_owned(),
         }
         self.store()
             .update_connection(&connection.id, &connection.name, &settings)
@@ -437,7 +549,6 @@ impl Connections {
 fn with_stored_secrets(mut connection: Connection, secrets: &dyn SecretStore) -> Connection {
     connection.stored_secrets = connection
         .settings
-        .kind()
         .secret_kinds()
         .iter()
         .copied()
@@ -493,9 +604,30 @@ fn validate(draft: &ConnectionDraft) -> Result<(String, ConnectionSettings)> {
             server_url: url(server_url, "server URL")?,
             client_id: required(client_id, "client ID")?,
         },
-        ConnectionSettings::Webex { api_url } => ConnectionSettings::Webex {
+        ConnectionSettings::Webex { api_url, credential } => ConnectionSettings::Webex {
             api_url: url(api_url, "API URL")?,
+            credential: match credential {
+                WebexCredential::PersonalToken => WebexCredential::PersonalToken,
+                WebexCredential::ServiceApp { client_id } => WebexCredential::ServiceApp {
+                    client_id: required(client_id, "Service App's client ID")?,
+                },
+                WebexCredential::Integration {
+                    client_id,
+                    redirect_port,
+                } => WebexCredential::Integration {
+                    client_id: required(client_id, "Integration's client ID")?,
+                    redirect_port: *redirect_port,
+                },
+            },
         },
     };
     Ok((name, settings))
+}
+
+/// A Webex connection's credential (a default one for other kinds, which never change it).
+fn webex_credential(settings: &ConnectionSettings) -> WebexCredential {
+    match settings {
+        ConnectionSettings::Webex { credential, .. } => credential.clone(),
+        _ => WebexCredential::PersonalToken,
+    }
 }

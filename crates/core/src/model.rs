@@ -37,7 +37,12 @@ impl ConnectionKind {
         match self {
             ConnectionKind::Cxone => &[SecretKind::ClientSecret, SecretKind::AccessKeySecret],
             ConnectionKind::Ringcentral => &[SecretKind::ClientSecret, SecretKind::JwtCredential],
-            ConnectionKind::Webex => &[SecretKind::AccessToken],
+            // Every secret any Webex credential may hold (see `ConnectionSettings::secret_kinds`).
+            ConnectionKind::Webex => &[
+                SecretKind::AccessToken,
+                SecretKind::ClientSecret,
+                SecretKind::RefreshToken,
+            ],
         }
     }
 
@@ -62,8 +67,10 @@ pub enum SecretKind {
     AccessKeySecret,
     /// RingCentral JWT credential.
     JwtCredential,
-    /// Webex access token.
+    /// Webex access token (a pasted personal token).
     AccessToken,
+    /// Webex refresh token (Service App or Integration sign-in); replaced whenever Webex rotates it.
+    RefreshToken,
 }
 
 impl SecretKind {
@@ -73,6 +80,7 @@ impl SecretKind {
             SecretKind::AccessKeySecret => "access_key_secret",
             SecretKind::JwtCredential => "jwt_credential",
             SecretKind::AccessToken => "access_token",
+            SecretKind::RefreshToken => "refresh_token",
         }
     }
 
@@ -82,6 +90,7 @@ impl SecretKind {
             SecretKind::AccessKeySecret => "access key secret",
             SecretKind::JwtCredential => "JWT credential",
             SecretKind::AccessToken => "access token",
+            SecretKind::RefreshToken => "refresh token",
         }
     }
 }
@@ -108,7 +117,44 @@ pub enum ConnectionSettings {
     Webex {
         /// e.g. `https://webexapis.com`.
         api_url: String,
+        /// How access tokens are obtained; connections saved before this existed are pasted tokens.
+        #[serde(default)]
+        credential: WebexCredential,
     },
+}
+
+/// How a Webex connection gets its access tokens.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum WebexCredential {
+    /// A personal access token pasted from developer.webex.com: it lasts 12 hours.
+    #[default]
+    PersonalToken,
+    /// A Service App authorized in Control Hub: client id + client secret + refresh token;
+    /// access tokens are refreshed automatically and a rotated refresh token is saved.
+    ServiceApp { client_id: String },
+    /// An Integration: the admin signs in in the browser (authorization code with PKCE, redirect to
+    /// a loopback port); the refresh token from the sign-in is kept and used like a Service App's.
+    Integration {
+        client_id: String,
+        /// The loopback port of the redirect URI `http://127.0.0.1:{port}/callback`, for
+        /// Integrations registered with one fixed redirect URI; 0 (the default) picks a free port.
+        #[serde(default)]
+        redirect_port: u16,
+    },
+}
+
+impl WebexCredential {
+    /// The Integration's or Service App's client id, if it has one.
+    pub fn client_id(&self) -> Option<&str> {
+        match self {
+            WebexCredential::PersonalToken => None,
+            WebexCredential::ServiceApp { client_id } | WebexCredential::Integration { client_id, .. } => {
+                Some(client_id)
+            }
+        }
+    }
 }
 
 impl ConnectionSettings {
@@ -125,7 +171,31 @@ impl ConnectionSettings {
         match self {
             ConnectionSettings::Cxone { auth_url, .. } => auth_url,
             ConnectionSettings::Ringcentral { server_url, .. } => server_url,
-            ConnectionSettings::Webex { api_url } => api_url,
+            ConnectionSettings::Webex { api_url, .. } => api_url,
+        }
+    }
+
+    /// The secrets this connection keeps in the keyring (a Webex connection's depend on its credential).
+    pub fn secret_kinds(&self) -> &'static [SecretKind] {
+        match self {
+            ConnectionSettings::Webex { credential, .. } => match credential {
+                WebexCredential::PersonalToken => &[SecretKind::AccessToken],
+                WebexCredential::ServiceApp { .. } | WebexCredential::Integration { .. } => {
+                    &[SecretKind::ClientSecret, SecretKind::RefreshToken]
+                }
+            },
+            other => other.kind().secret_kinds(),
+        }
+    }
+
+    /// The secrets the user types in the form (an Integration's refresh token comes from signing in).
+    pub fn entered_secret_kinds(&self) -> &'static [SecretKind] {
+        match self {
+            ConnectionSettings::Webex {
+                credential: WebexCredential::Integration { .. },
+                ..
+            } => &[SecretKind::ClientSecret],
+            other => other.secret_kinds(),
         }
     }
 }
@@ -413,4 +483,45 @@ pub struct AuditEntry {
     pub action: String,
     pub changes: Vec<FieldChange>,
     pub at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_webex_connection_saved_before_credential_kinds_is_a_pasted_token() {
+        let old: ConnectionSettings =
+            serde_json::from_str(r#"{"kind":"webex","api_url":"https://webexapis.com"}"#).unwrap();
+        assert_eq!(
+            old,
+            ConnectionSettings::Webex {
+                api_url: "https://webexapis.com".into(),
+                credential: WebexCredential::PersonalToken,
+            }
+        );
+        assert_eq!(old.secret_kinds(), &[SecretKind::AccessToken]);
+        let app = ConnectionSettings::Webex {
+            api_url: "https://webexapis.com".into(),
+            credential: WebexCredential::ServiceApp { client_id: "C1".into() },
+        };
+        let json = serde_json::to_string(&app).unwrap();
+        assert!(
+            json.contains(r#""credential":{"method":"service_app","client_id":"C1"}"#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<ConnectionSettings>(&json).unwrap(), app);
+        let signed_in = ConnectionSettings::Webex {
+            api_url: "https://webexapis.com".into(),
+            credential: WebexCredential::Integration {
+                client_id: "C2".into(),
+                redirect_port: 0,
+            },
+        };
+        assert_eq!(signed_in.entered_secret_kinds(), &[SecretKind::ClientSecret]);
+        assert_eq!(
+            signed_in.secret_kinds(),
+            &[SecretKind::ClientSecret, SecretKind::RefreshToken]
+        );
+    }
 }

@@ -154,6 +154,8 @@ pub fn env_var_for(kind: ConnectionKind, secret: SecretKind) -> Option<&'static 
         (ConnectionKind::Ringcentral, SecretKind::ClientSecret) => Some("CCSYNC_RINGCENTRAL_CLIENT_SECRET"),
         (ConnectionKind::Ringcentral, SecretKind::JwtCredential) => Some("CCSYNC_RINGCENTRAL_JWT"),
         (ConnectionKind::Webex, SecretKind::AccessToken) => Some("CCSYNC_WEBEX_TOKEN"),
+        (ConnectionKind::Webex, SecretKind::ClientSecret) => Some("CCSYNC_WEBEX_CLIENT_SECRET"),
+        (ConnectionKind::Webex, SecretKind::RefreshToken) => Some("CCSYNC_WEBEX_REFRESH_TOKEN"),
         _ => None,
     }
 }

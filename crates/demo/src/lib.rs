@@ -5,7 +5,9 @@ use ccsync_emulator::{demo as creds, Emulator, TenantConfig};
 use secrecy::SecretString;
 
 use ccsync_core::connections::Connections;
-use ccsync_core::model::{Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind};
+use ccsync_core::model::{
+    Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind, WebexCredential,
+};
 use ccsync_core::{Error, Result};
 
 pub const DEMO_CONNECTION_NAME: &str = "Demo tenant";
@@ -25,7 +27,11 @@ pub struct DemoTenant {
 /// Starts the emulator and creates the demo connection, or reuses the one made earlier (its auth
 /// URL is moved to the emulator's new port, and any secret missing from the keyring is put back).
 pub async fn start(connections: &Connections) -> Result<DemoTenant> {
-    let tenant = TenantConfig::demo(DEMO_SEED);
+    start_with(connections, TenantConfig::demo(DEMO_SEED)).await
+}
+
+/// [`start`] with another tenant configuration (tests: e.g. short Webex access-token lifetimes).
+pub async fn start_with(connections: &Connections, tenant: TenantConfig) -> Result<DemoTenant> {
     let emulator = match Emulator::start_on(tenant.clone(), DEMO_PORT).await {
         Ok(emulator) => emulator,
         Err(_) => Emulator::start(tenant)
@@ -37,6 +43,19 @@ pub async fn start(connections: &Connections) -> Result<DemoTenant> {
     for draft in demo_connections(&base_url) {
         let kind = draft.settings.kind();
         let connection = match connections.demo_connection(kind)? {
+            // A demo Webex connection made before credential kinds (a pasted token) becomes the
+            // Service App the demo tenant now uses.
+            Some(existing) if kind == ConnectionKind::Webex && existing.settings != draft.settings => {
+                let settings = draft.settings.clone();
+                let draft = ConnectionDraft {
+                    name: existing.name.clone(),
+                    ..draft
+                };
+                connections.repoint_demo(&existing, &base_url)?;
+                let upgraded = connections.update(&existing.id, draft).await?;
+                debug_assert_eq!(upgraded.settings, settings);
+                upgraded
+            }
             Some(existing) => {
                 let connection = connections.repoint_demo(&existing, &base_url)?;
                 let values = draft.secrets.into_iter().collect();
@@ -130,10 +149,19 @@ fn demo_connections(url: &str) -> Vec<ConnectionDraft> {
         ),
         draft(
             "Demo Webex",
+            // A Service App, whose access tokens are refreshed (and refresh token rotated) as a
+            // real unattended connection's are. Each start puts the initial refresh token back:
+            // a fresh emulator knows only that one.
             ConnectionSettings::Webex {
                 api_url: url.to_owned(),
+                credential: WebexCredential::ServiceApp {
+                    client_id: creds::WEBEX_CLIENT_ID.to_owned(),
+                },
             },
-            &[(SecretKind::AccessToken, creds::WEBEX_ACCESS_TOKEN)],
+            &[
+                (SecretKind::ClientSecret, creds::WEBEX_CLIENT_SECRET),
+                (SecretKind::RefreshToken, creds::WEBEX_REFRESH_TOKEN),
+            ],
         ),
     ]
 }

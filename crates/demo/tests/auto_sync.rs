@@ -54,7 +54,10 @@ async fn setup(agents: usize) -> (Emulator, Connections, tempfile::TempDir) {
         },
         ConnectionDraft {
             name: "Webex".into(),
-            settings: ConnectionSettings::Webex { api_url: url },
+            settings: ConnectionSettings::Webex {
+                api_url: url,
+                credential: WebexCredential::PersonalToken,
+            },
             secrets: BTreeMap::from([(SecretKind::AccessToken, demo::WEBEX_ACCESS_TOKEN.into())]),
         },
     ];
@@ -159,6 +162,7 @@ async fn auto_sync_needs_users_first() {
             name: "Webex".into(),
             settings: ConnectionSettings::Webex {
                 api_url: emulator.base_url().into(),
+                credential: WebexCredential::PersonalToken,
             },
             secrets: BTreeMap::from([(SecretKind::AccessToken, demo::WEBEX_ACCESS_TOKEN.into())]),
         })
@@ -460,7 +464,15 @@ mod admin {
             "{message}"
         );
         assert_eq!(store.lock().unwrap().mapping_states(Platform::Webex).unwrap(), before);
-        assert_eq!(store.lock().unwrap().list_runs(100).unwrap().len(), runs_before);
+        // History says why the run stopped.
+        let runs = store.lock().unwrap().list_runs(100).unwrap();
+        assert_eq!(runs.len(), runs_before + 1);
+        assert_eq!(runs[0].status, "failed");
+        assert!(
+            runs[0].error.as_deref().is_some_and(|e| e.contains("NoSuchKey")),
+            "{:?}",
+            runs[0]
+        );
     }
 
     /// Security profiles are read page by page until a short page: none is missed.

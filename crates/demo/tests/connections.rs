@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use ccsync_core::connections::Connections;
-use ccsync_core::model::{ConnectionDraft, ConnectionSettings, SecretKind};
+use ccsync_core::model::{ConnectionDraft, ConnectionSettings, SecretKind, WebexCredential};
 use ccsync_core::secrets::{MemoryStore, SecretKey, SecretStore, UnavailableStore};
 use ccsync_core::store::Store;
 use ccsync_core::ErrorCode;
@@ -431,6 +431,7 @@ async fn webex_test_checks_the_token() {
         name: name.into(),
         settings: ConnectionSettings::Webex {
             api_url: emulator.base_url().into(),
+            credential: WebexCredential::PersonalToken,
         },
         secrets: BTreeMap::from([(SecretKind::AccessToken, token.into())]),
     };

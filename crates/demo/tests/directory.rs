@@ -32,7 +32,7 @@ fn webex(emulator: &Emulator) -> WebexDirectory {
         http: ccsync_core::vendor::http::client().unwrap(),
         creds: WebexCredentials {
             api_url: emulator.base_url().into(),
-            access_token: SecretString::from(demo::WEBEX_ACCESS_TOKEN),
+            auth: ccsync_core::vendor::webex::WebexAuth::personal(SecretString::from(demo::WEBEX_ACCESS_TOKEN)),
         },
         policy: RetryPolicy::quick(),
     }

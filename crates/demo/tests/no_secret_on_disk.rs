@@ -6,10 +6,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use ccsync_core::connections::Connections;
-use ccsync_core::model::{ConnectionDraft, ConnectionSettings, SecretKind};
-use ccsync_core::secrets::{KeyringStore, MemoryStore, SecretStore};
+use ccsync_core::model::{ConnectionDraft, ConnectionSettings, SecretKind, WebexCredential};
+use ccsync_core::secrets::{KeyringStore, MemoryStore, SecretKey, SecretStore};
 use ccsync_core::store::Store;
 use ccsync_emulator::{Emulator, TenantConfig};
+use secrecy::ExposeSecret;
 
 fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
@@ -37,6 +38,8 @@ async fn secrets_never_reach_the_database_or_the_log() {
     let mut tenant = TenantConfig::demo(42);
     tenant.cxone_client_secret = "CLIENT-SECRET-4f1d9a".into();
     tenant.access_key_secret = "ACCESS-KEY-SECRET-8c2e7b==".into();
+    tenant.webex_client_secret = "WEBEX-CLIENT-SECRET-3e9f".into();
+    tenant.webex_refresh_token = "WEBEX-REFRESH-TOKEN-71ac".into();
     let wrong_secret = "WRONG-KEY-SECRET-b7a301";
     let emulator = Emulator::start(tenant.clone()).await.unwrap();
 
@@ -47,7 +50,7 @@ async fn secrets_never_reach_the_database_or_the_log() {
         Arc::new(MemoryStore::default())
     };
     let store = Store::open(&data.path().join("ccsync.sqlite3")).unwrap();
-    let connections = Connections::new(Arc::new(Mutex::new(store)), secrets).unwrap();
+    let connections = Connections::new(Arc::new(Mutex::new(store)), secrets.clone()).unwrap();
 
     let draft = |name: &str, key_secret: &str| ConnectionDraft {
         name: name.into(),
@@ -70,8 +73,37 @@ async fn secrets_never_reach_the_database_or_the_log() {
     let bad = connections.create(draft("Bad", wrong_secret)).await.unwrap();
     let error = connections.test(&bad.id).await.unwrap_err();
     let _ = ccsync_core::ApiError::from(error); // logs the failure, as the app and CLI do
+                                                // A Webex Service App: its refresh token rotates (the new one too must stay off the disk), then
+                                                // is revoked and refused.
+    let webex = connections
+        .create(ConnectionDraft {
+            name: "Webex".into(),
+            settings: ConnectionSettings::Webex {
+                api_url: emulator.base_url().into(),
+                credential: WebexCredential::ServiceApp {
+                    client_id: tenant.webex_client_id.clone(),
+                },
+            },
+            secrets: BTreeMap::from([
+                (SecretKind::ClientSecret, tenant.webex_client_secret.clone().into()),
+                (SecretKind::RefreshToken, tenant.webex_refresh_token.clone().into()),
+            ]),
+        })
+        .await
+        .unwrap();
+    connections.test(&webex.id).await.unwrap();
+    let rotated = secrets
+        .get(&SecretKey::new(&webex.id, SecretKind::RefreshToken))
+        .unwrap()
+        .unwrap()
+        .expose_secret()
+        .to_owned();
+    assert_ne!(rotated, tenant.webex_refresh_token);
+    emulator.revoke_webex_refresh_tokens();
+    let _ = ccsync_core::ApiError::from(connections.test(&webex.id).await.unwrap_err());
     connections.delete(&good.id).await.unwrap();
     connections.delete(&bad.id).await.unwrap();
+    connections.delete(&webex.id).await.unwrap();
     drop(guard); // flushes the log writer
 
     let log_files = files_under(logs.path());
@@ -79,7 +111,14 @@ async fn secrets_never_reach_the_database_or_the_log() {
     let db_files = files_under(data.path());
     assert!(db_files.iter().any(|(name, _)| name.ends_with("ccsync.sqlite3")));
     for (name, bytes) in log_files.iter().chain(&db_files) {
-        for secret in [&tenant.cxone_client_secret, &tenant.access_key_secret, wrong_secret] {
+        for secret in [
+            tenant.cxone_client_secret.as_str(),
+            &tenant.access_key_secret,
+            wrong_secret,
+            &tenant.webex_client_secret,
+            &tenant.webex_refresh_token,
+            &rotated,
+        ] {
             assert!(!contains(bytes, secret), "{name} contains a secret value");
         }
     }

@@ -993,6 +993,7 @@ async fn add_webex(f: &Fixture) {
             name: "Webex".into(),
             settings: ConnectionSettings::Webex {
                 api_url: f.emulator.base_url().into(),
+                credential: ccsync_core::model::WebexCredential::PersonalToken,
             },
             secrets: BTreeMap::from([(SecretKind::AccessToken, demo::WEBEX_ACCESS_TOKEN.into())]),
         })

@@ -34,6 +34,7 @@ pub(crate) struct AppState {
     pub faults: Mutex<faults::FaultPlan>,
     pub data: Mutex<data::TenantData>,
     pub issued: Mutex<auth::IssuedTokens>,
+    pub webex_tokens: Mutex<webex::Tokens>,
 }
 
 pub(crate) type SharedState = Arc<AppState>;
@@ -57,12 +58,14 @@ impl Emulator {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
         let data = Mutex::new(data::TenantData::generate(&tenant));
+        let tenant_refresh = tenant.webex_refresh_token.clone();
         let state = Arc::new(AppState {
             data,
             tenant,
             base_url: format!("http://{addr}"),
             faults: Mutex::new(faults::FaultPlan::default()),
             issued: Mutex::new(auth::IssuedTokens::default()),
+            webex_tokens: Mutex::new(webex::Tokens::new(&tenant_refresh)),
         });
         let app = router(state.clone());
         let (shutdown, signal) = oneshot::channel::<()>();
@@ -114,6 +117,18 @@ impl Emulator {
     /// Changes the tenant's records while the server runs (tests: updates, inserts, removals).
     pub fn with_data<T>(&self, change: impl FnOnce(&mut data::TenantData) -> T) -> T {
         change(&mut self.state.data.lock().unwrap())
+    }
+
+    /// Revokes every Webex refresh token (as an admin removing the authorization would): the next
+    /// refresh grant gets 400 `invalid_grant`. Access tokens already issued keep working until
+    /// they expire.
+    pub fn revoke_webex_refresh_tokens(&self) {
+        self.state.webex_tokens.lock().unwrap().revoke_refresh();
+    }
+
+    /// The Webex refresh tokens valid now (after rotations, the latest one).
+    pub fn valid_webex_refresh_tokens(&self) -> Vec<String> {
+        self.state.webex_tokens.lock().unwrap().valid_refresh()
     }
 
     /// Stops accepting requests and waits for the server task to end.

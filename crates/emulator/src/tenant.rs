@@ -10,6 +10,11 @@ pub mod demo {
     pub const RINGCENTRAL_CLIENT_SECRET: &str = "demo-rc-client-secret";
     pub const RINGCENTRAL_JWT: &str = "eyJkZW1vIjoicmluZ2NlbnRyYWwifQ.demo-jwt-credential";
     pub const WEBEX_ACCESS_TOKEN: &str = "demo-webex-access-token";
+    /// The demo Webex client (a Service App, also accepting the Integration sign-in).
+    pub const WEBEX_CLIENT_ID: &str = "Cdemo-webex-service-app";
+    pub const WEBEX_CLIENT_SECRET: &str = "demo-webex-client-secret";
+    /// The refresh token the demo Service App's authorization gave; rotated on every refresh.
+    pub const WEBEX_REFRESH_TOKEN: &str = "demo-webex-refresh-token";
     pub const BUSINESS_UNIT_NAME: &str = "Demo Contact Center";
 }
 
@@ -40,7 +45,14 @@ pub struct TenantConfig {
     pub ringcentral_client_id: String,
     pub ringcentral_client_secret: String,
     pub ringcentral_jwt: String,
+    /// The pasted personal token accepted (it never expires here).
     pub webex_token: String,
+    pub webex_client_id: String,
+    pub webex_client_secret: String,
+    /// The refresh token valid at start (a Service App's authorization); rotated on every refresh.
+    pub webex_refresh_token: String,
+    /// Lifetime of the Webex access tokens the token endpoint issues (short values exercise refresh).
+    pub webex_token_ttl: std::time::Duration,
     /// Lifetime of issued access tokens, seconds (short values exercise refresh).
     pub token_ttl_secs: u64,
     /// RingCentral access tokens stop working after this many calls (None: only their lifetime
@@ -73,6 +85,10 @@ impl TenantConfig {
             ringcentral_client_secret: demo::RINGCENTRAL_CLIENT_SECRET.to_owned(),
             ringcentral_jwt: demo::RINGCENTRAL_JWT.to_owned(),
             webex_token: demo::WEBEX_ACCESS_TOKEN.to_owned(),
+            webex_client_id: demo::WEBEX_CLIENT_ID.to_owned(),
+            webex_client_secret: demo::WEBEX_CLIENT_SECRET.to_owned(),
+            webex_refresh_token: demo::WEBEX_REFRESH_TOKEN.to_owned(),
+            webex_token_ttl: std::time::Duration::from_secs(3600),
             token_ttl_secs: 3600,
             token_max_calls: None,
             agents: 250,

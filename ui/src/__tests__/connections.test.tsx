@@ -108,7 +108,7 @@ describe("Connections screen: list", () => {
   const WX = connection({
     id: "c3",
     name: "Webex org",
-    settings: { kind: "webex", api_url: "https://webexapis.com" },
+    settings: { kind: "webex", api_url: "https://webexapis.com", credential: { method: "personal_token" } },
     stored_secrets: ["access_token"],
     last_test: { at: "2024-01-02T03:04:05Z", ok: true, message: "Connected as admin@example.com" },
   });
@@ -319,6 +319,7 @@ describe("Connection form", () => {
     await user.click(await screen.findByTestId("welcome-add-button"));
     await user.selectOptions(screen.getByTestId("kind-select"), "webex");
     expect(screen.getByTestId("field-api_url")).toHaveValue("https://webexapis.com");
+    await user.click(screen.getByTestId("webex-method-personal_token"));
     await user.type(screen.getByTestId("field-name"), "WX");
     await user.type(screen.getByTestId("secret-access_token"), "tok");
     await user.click(screen.getByTestId("save-connection"));
@@ -326,7 +327,7 @@ describe("Connection form", () => {
     expect(backend.callsTo("create_connection")[1].args).toEqual({
       draft: {
         name: "WX",
-        settings: { kind: "webex", api_url: "https://webexapis.com" },
+        settings: { kind: "webex", api_url: "https://webexapis.com", credential: { method: "personal_token" } },
         secrets: { access_token: "tok" },
       },
     });
@@ -344,6 +345,7 @@ describe("Connection form", () => {
     render(<ConnectionsScreen />);
     await user.click(await screen.findByTestId("welcome-add-button"));
     await user.selectOptions(screen.getByTestId("kind-select"), "webex");
+    await user.click(screen.getByTestId("webex-method-personal_token"));
     await user.type(screen.getByTestId("field-name"), "Prod");
     await user.type(screen.getByTestId("secret-access_token"), "tok");
     await user.click(screen.getByTestId("save-connection"));

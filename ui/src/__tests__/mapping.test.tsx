@@ -4,12 +4,14 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 
 import { MappingScreen } from "../mapping/MappingScreen";
+import { SCHEDULE_POLL_MS } from "../mapping/SchedulePanel";
 import { highlightParts, pointsToConnections } from "../mapping/mapping";
-import type { AccountMatch, MappingRow } from "../platform";
+import type { AccountMatch, MappingRow, WebexCredential } from "../platform";
 import {
   accountMatch,
   apiError,
   autoSyncResult,
+  connection,
   deferred,
   installBackend,
   keyringUnavailableError,
@@ -856,6 +858,68 @@ describe("User Mapping: schedule", () => {
       platform: "ringcentral",
       schedule: { kind: "every_minutes", minutes: 15 },
     });
+  });
+
+  it("shows that the last scheduled run failed, with the sentence, and looks again later", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const last = "2024-06-01T12:00:00Z";
+      const sentence =
+        "Webex no longer accepts this connection's Service App refresh token (it expired or the authorization was revoked). Authorize the Service App again in Control Hub and paste the new refresh token under Connections.";
+      let failing = true;
+      setup({
+        get_schedule: () =>
+          scheduleInfo({
+            schedule: { kind: "hourly" },
+            last_run: last,
+            last_error: failing ? sentence : null,
+          }),
+      });
+      render(<MappingScreen />);
+      const panel = await screen.findByTestId("schedule-panel");
+      const error = await within(panel).findByTestId("schedule-last-error");
+      expect(error).toHaveAttribute("role", "alert");
+      expect(error).toHaveTextContent(`The last scheduled Auto Sync (${new Date(last).toLocaleString()}) failed`);
+      expect(error).toHaveTextContent(sentence);
+      expect(error).toHaveTextContent("History");
+
+      // The next scheduled run succeeded in the background: the next look clears it.
+      failing = false;
+      await act(async () => {
+        vi.advanceTimersByTime(SCHEDULE_POLL_MS + 10);
+      });
+      await waitFor(() =>
+        expect(within(panel).queryByTestId("schedule-last-error")).not.toBeInTheDocument(),
+      );
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("warns on the Webex schedule when the Webex connection is a pasted token that lasts 12 hours", async () => {
+    const webex = (name: string, credential: WebexCredential) =>
+      connection({
+        id: name,
+        name,
+        settings: { kind: "webex", api_url: "https://webexapis.com", credential },
+      });
+    setup({
+      list_connections: () => [
+        connection(),
+        webex("Pasted", { method: "personal_token" }),
+        webex("Unattended", { method: "service_app", client_id: "C" }),
+      ],
+    });
+    const user = userEvent.setup();
+    render(<MappingScreen />);
+    const panel = await screen.findByTestId("schedule-panel");
+    expect(within(panel).queryByTestId("schedule-webex-credential")).not.toBeInTheDocument();
+    await user.click(screen.getByTestId("platform-webex"));
+    const notes = await within(panel).findAllByTestId("schedule-webex-credential");
+    expect(notes.map((n) => n.getAttribute("data-pasted"))).toEqual(["true", "false"]);
+    expect(notes[0]).toHaveTextContent("“Pasted” uses a personal access token, which lasts 12 hours");
+    expect(notes[0]).toHaveTextContent("Service App or an Integration sign-in");
+    expect(notes[1]).toHaveTextContent("“Unattended”: Service App, renewed automatically.");
   });
 
   it("refuses fewer than 5 minutes without calling the backend", async () => {

@@ -57,7 +57,11 @@ describe("platform", () => {
     });
     const draft = {
       name: "N",
-      settings: { kind: "webex" as const, api_url: "https://webexapis.com" },
+      settings: {
+        kind: "webex" as const,
+        api_url: "https://webexapis.com",
+        credential: { method: "personal_token" as const },
+      },
       secrets: {},
     };
     await listConnections();

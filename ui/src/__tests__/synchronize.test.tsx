@@ -39,7 +39,7 @@ const ROWS: PlanRow[] = [
 
 const CX = connection();
 const CX2 = connection({ id: "c2", name: "Second CXone" });
-const WX = connection({ id: "c3", name: "Webex org", settings: { kind: "webex", api_url: "https://webexapis.com" } });
+const WX = connection({ id: "c3", name: "Webex org", settings: { kind: "webex", api_url: "https://webexapis.com", credential: { method: "personal_token" } } });
 
 function rowById(id: string): HTMLElement {
   const found = screen.getAllByTestId("plan-row").find((r) => r.getAttribute("data-id") === id);

@@ -12,4 +12,8 @@ last_run: string | null,
 /**
  * RFC 3339 UTC; `None` when off.
  */
-next_run: string | null, };
+next_run: string | null, 
+/**
+ * The sentence of the last scheduled run when it failed; `None` when it succeeded (or none ran).
+ */
+last_error: string | null, };

@@ -3,4 +3,4 @@
 /**
  * A secret belonging to a connection. Secrets live only in the OS keyring.
  */
-export type SecretKind = "client_secret" | "access_key_secret" | "jwt_credential" | "access_token";
+export type SecretKind = "client_secret" | "access_key_secret" | "jwt_credential" | "access_token" | "refresh_token";

@@ -2,8 +2,10 @@ import { useId, useState, type FormEvent } from "react";
 
 import { Modal } from "../components/Modal";
 import {
+  cancelWebexSignIn,
   createConnection,
   updateConnection,
+  webexSignIn,
   type ApiError,
   type Connection,
   type ConnectionDraft,
@@ -13,12 +15,18 @@ import {
 import {
   KIND_ORDER,
   KIND_SPECS,
+  WEBEX_METHODS,
+  WEBEX_METHOD_ORDER,
   buildSettings,
   campaignsFromSkillsOf,
   defaultTextValues,
   endpointOf,
+  formSpec,
+  parsePort,
   textValuesOf,
+  webexMethodOf,
   type TextField,
+  type WebexMethod,
 } from "./kinds";
 
 export const STORED_PLACEHOLDER = "Stored in the keyring — leave blank to keep";
@@ -56,24 +64,37 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
   const [secrets, setSecrets] = useState<Partial<Record<SecretKind, string>>>({});
   const [errors, setErrors] = useState<Errors>({});
   const [formError, setFormError] = useState<ApiError | null>(null);
-  const [saving, setSaving] = useState<null | "save" | "test">(null);
+  const [saving, setSaving] = useState<null | "save" | "test" | "sign-in">(null);
+  const [webexMethod, setWebexMethod] = useState<WebexMethod>(() => webexMethodOf(connection));
+  // The saved connection a later Save updates (set once an Integration was saved to sign in).
+  const [target, setTarget] = useState<Connection | null>(connection);
 
   const spec = KIND_SPECS[kind];
-  const stored = new Set<SecretKind>(connection?.stored_secrets ?? []);
+  const form = formSpec(kind, webexMethod);
+  // A Webex connection switched to another credential kind needs that kind's secrets.
+  const methodChanged =
+    isEdit && kind === "webex" && webexMethod !== webexMethodOf(connection);
   // Stored secrets never follow the URL to another server: the core refuses the edit without them.
   const urlField = spec.fields[0].field;
   const hostChanged =
-    connection !== null &&
-    originOf(text[urlField]) !== originOf(endpointOf(connection.settings));
+    target !== null && originOf(text[urlField]) !== originOf(endpointOf(target.settings));
+  const stored = new Set<SecretKind>(
+    methodChanged || hostChanged ? [] : (target?.stored_secrets ?? []),
+  );
+  const signsIn = kind === "webex" && webexMethod === "integration";
+  const signedIn = signsIn && stored.has("refresh_token");
 
   function validate(): Errors {
     const found: Errors = {};
     if (!name.trim()) found.name = "Enter a name.";
-    for (const field of spec.fields) {
-      if (!text[field.field].trim()) found[field.field] = `Enter the ${field.label}.`;
+    for (const field of form.fields) {
+      if (!field.optional && !text[field.field].trim()) found[field.field] = `Enter the ${field.label}.`;
     }
-    if (!isEdit || hostChanged) {
-      for (const secret of spec.secrets) {
+    if (kind === "webex" && webexMethod === "integration" && parsePort(text.redirect_port) === null) {
+      found.redirect_port = "Enter a port from 1 to 65535, or leave it blank.";
+    }
+    if (!target || methodChanged || hostChanged) {
+      for (const secret of form.secrets) {
         if (!(secrets[secret.secret] ?? "").trim()) {
           found[secret.secret] = `Enter the ${secret.label.toLowerCase()}.`;
         }
@@ -84,40 +105,83 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
 
   function buildDraft(): ConnectionDraft {
     const draftSecrets: ConnectionDraft["secrets"] = {};
-    for (const secret of spec.secrets) {
+    for (const secret of form.secrets) {
       const value = (secrets[secret.secret] ?? "").trim();
       if (value) draftSecrets[secret.secret] = value;
     }
     return {
       name: name.trim(),
-      settings: buildSettings(kind, text, { campaignsFromSkills }),
+      settings: buildSettings(kind, text, { campaignsFromSkills, webexMethod }),
       secrets: draftSecrets,
     };
   }
 
-  async function save(andTest: boolean) {
-    if (saving) return;
+  /** Checks the form, focusing the first field in error; true when it can be saved. */
+  function checked(): boolean {
     setFormError(null);
     const found = validate();
     setErrors(found);
     if (Object.keys(found).length > 0) {
       const firstKey = Object.keys(found)[0];
-      const target = document.querySelector<HTMLElement>(`[data-field-key="${firstKey}"]`);
-      target?.focus();
-      return;
+      const field = document.querySelector<HTMLElement>(`[data-field-key="${firstKey}"]`);
+      field?.focus();
+      return false;
     }
+    return true;
+  }
+
+  async function persist(): Promise<Connection> {
+    const draft = buildDraft();
+    return target ? updateConnection(target.id, draft) : createConnection(draft);
+  }
+
+  async function save(andTest: boolean) {
+    if (saving || !checked()) return;
     setSaving(andTest ? "test" : "save");
     try {
-      const draft = buildDraft();
-      const saved = connection
-        ? await updateConnection(connection.id, draft)
-        : await createConnection(draft);
+      const saved = await persist();
       setSaving(null);
       onSaved(saved, andTest);
     } catch (error) {
       setSaving(null);
       setFormError(error as ApiError);
     }
+  }
+
+  /** Saves the Integration, then signs it in through the system browser. */
+  async function signIn() {
+    if (saving || !checked()) return;
+    setSaving("sign-in");
+    let saved: Connection;
+    try {
+      saved = await persist();
+      setTarget(saved);
+      setSecrets({});
+    } catch (error) {
+      setSaving(null);
+      setFormError(error as ApiError);
+      return;
+    }
+    try {
+      await webexSignIn(saved.id);
+      setSaving(null);
+      onSaved(saved, false);
+    } catch (error) {
+      setSaving(null);
+      if ((error as ApiError).code !== "cancelled") setFormError(error as ApiError);
+    }
+  }
+
+  /** Cancel / Escape: a sign-in waiting for the browser is stopped; a connection saved for it stays. */
+  function close() {
+    if (saving === "sign-in") {
+      void cancelWebexSignIn().catch(() => undefined);
+      if (target) {
+        onSaved(target, false);
+        return;
+      }
+    }
+    onCancel();
   }
 
   function onSubmit(event: FormEvent) {
@@ -132,7 +196,7 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
   const fieldId = (key: string) => `${titleId}-${key}`;
 
   return (
-    <Modal titleId={titleId} onClose={onCancel} className="modal-form">
+    <Modal titleId={titleId} onClose={close} className="modal-form">
       <form onSubmit={onSubmit} noValidate>
         <header className="modal-header">
           <h2 id={titleId}>{isEdit ? `Edit ${connection.name}` : "Add a connection"}</h2>
@@ -187,7 +251,35 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
             }}
           />
 
-          {spec.fields.map((field) => (
+          {kind === "webex" ? (
+            <fieldset className="webex-credential" data-testid="webex-credential">
+              <legend>Credential</legend>
+              {WEBEX_METHOD_ORDER.map((method) => (
+                <div className="field field-radio" key={method}>
+                  <label htmlFor={fieldId(`webex-${method}`)}>
+                    <input
+                      id={fieldId(`webex-${method}`)}
+                      type="radio"
+                      name={fieldId("webex-method")}
+                      data-testid={`webex-method-${method}`}
+                      value={method}
+                      checked={webexMethod === method}
+                      onChange={() => {
+                        setWebexMethod(method);
+                        setErrors({});
+                      }}
+                    />
+                    {WEBEX_METHODS[method].label}
+                  </label>
+                </div>
+              ))}
+              <p className="field-hint" data-testid="webex-method-help">
+                {WEBEX_METHODS[webexMethod].help}
+              </p>
+            </fieldset>
+          ) : null}
+
+          {form.fields.map((field) => (
             <TextInput
               key={`${kind}-${field.field}`}
               id={fieldId(field.field)}
@@ -226,8 +318,8 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
                 Enter every secret again.
               </p>
             ) : null}
-            {spec.secrets.map((secret) => {
-              const isStored = isEdit && stored.has(secret.secret) && !hostChanged;
+            {form.secrets.map((secret) => {
+              const isStored = isEdit && stored.has(secret.secret);
               return (
                 <TextInput
                   key={`${kind}-${secret.secret}`}
@@ -257,6 +349,27 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
             })}
           </fieldset>
 
+          {signsIn ? (
+            <div className="field webex-sign-in">
+              <p className="field-hint" data-testid="webex-sign-in-state">
+                {saving === "sign-in"
+                  ? "Finish signing in in your browser; CC Sync waits up to 5 minutes."
+                  : signedIn
+                    ? "Signed in. Sign in again to replace the sign-in (for example after it was revoked)."
+                    : "Not signed in yet."}
+              </p>
+              <button
+                type="button"
+                className="btn btn-secondary"
+                data-testid="webex-sign-in"
+                disabled={saving !== null}
+                onClick={() => void signIn()}
+              >
+                {saving === "sign-in" ? "Waiting for the browser…" : "Sign in with Webex…"}
+              </button>
+            </div>
+          ) : null}
+
           {formError ? (
             <div className="form-error" role="alert" data-testid="form-error">
               {formError.message}
@@ -269,7 +382,7 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
             type="button"
             className="btn btn-secondary"
             data-testid="cancel-connection"
-            onClick={onCancel}
+            onClick={close}
           >
             Cancel
           </button>

@@ -10,7 +10,7 @@ import {
   type Connection,
 } from "../platform";
 import { ConnectionForm } from "./ConnectionForm";
-import { endpointOf, formatLocal, formatWhen, kindLabel } from "./kinds";
+import { endpointOf, formatLocal, formatWhen, kindLabel, webexCredentialLabel } from "./kinds";
 import { TestResult, type TestState } from "./TestResult";
 
 type ListState =
@@ -208,7 +208,15 @@ export function ConnectionsScreen() {
                       <span>{connection.name}</span>
                       {connection.is_demo ? <span className="badge badge-demo">Demo</span> : null}
                     </th>
-                    <td>{kindLabel(connection.settings.kind)}</td>
+                    <td>
+                      {kindLabel(connection.settings.kind)}
+                      {webexCredentialLabel(connection.settings) ? (
+                        <span className="cell-credential muted" data-testid="webex-credential-kind">
+                          {" · "}
+                          {webexCredentialLabel(connection.settings)}
+                        </span>
+                      ) : null}
+                    </td>
                     <td className="cell-endpoint">
                       <span title={endpointOf(connection.settings)}>
                         {endpointOf(connection.settings)}

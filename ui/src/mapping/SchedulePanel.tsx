@@ -1,9 +1,12 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 
 import { formatDateTime } from "../format";
+import { webexCredentialLabel } from "../connections/kinds";
 import {
   getSchedule,
+  listConnections,
   setSchedule,
+  type Connection,
   type ApiError,
   type Platform,
   type Schedule,
@@ -23,6 +26,9 @@ const KIND_LABELS: Record<Kind, string> = {
 };
 
 const KINDS: Kind[] = ["off", "every_minutes", "hourly", "daily"];
+
+/** How often the panel re-reads the schedule (a scheduled run may have failed meanwhile). */
+export const SCHEDULE_POLL_MS = 60_000;
 
 type Props = {
   platform: Platform;
@@ -44,6 +50,34 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
   const mounted = useRef(true);
   const request = useRef(0);
   const loadedPlatform = useRef<Platform | null>(null);
+  // Scheduled runs happen in the background: look again now and then, so a failure shows.
+  const [poll, setPoll] = useState(0);
+  // Webex: which credential the connection uses (a pasted token cannot last through a schedule).
+  const [webex, setWebex] = useState<Connection[]>([]);
+
+  useEffect(() => {
+    if (platform !== "webex") {
+      setWebex([]);
+      return;
+    }
+    let live = true;
+    listConnections().then(
+      (all) => {
+        if (live) setWebex(all.filter((c) => c.settings.kind === "webex"));
+      },
+      () => {
+        if (live) setWebex([]);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [platform, poll]);
+
+  useEffect(() => {
+    const timer = window.setInterval(() => setPoll((n) => n + 1), SCHEDULE_POLL_MS);
+    return () => window.clearInterval(timer);
+  }, []);
 
   useEffect(() => {
     mounted.current = true;
@@ -76,7 +110,7 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
         if (mounted.current && ticket === request.current) setLoadError(error);
       },
     );
-  }, [platform, refreshKey]);
+  }, [platform, refreshKey, poll]);
 
   function applyToForm(schedule: Schedule) {
     setKind(schedule.kind);
@@ -226,6 +260,29 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
       {loadError ? (
         <p className="inline-error" role="alert" data-testid="schedule-error">
           {loadError.message}
+        </p>
+      ) : null}
+      {webex.map((connection) => {
+        const pasted =
+          connection.settings.kind === "webex" &&
+          (connection.settings.credential?.method ?? "personal_token") === "personal_token";
+        return (
+          <p
+            key={connection.id}
+            className={pasted ? "inline-warning" : "muted"}
+            data-testid="schedule-webex-credential"
+            data-pasted={pasted ? "true" : "false"}
+          >
+            {pasted
+              ? `Webex connection “${connection.name}” uses a personal access token, which lasts 12 hours: a scheduled Auto Sync fails once it expires. Under Connections, switch it to a Service App or an Integration sign-in.`
+              : `Webex connection “${connection.name}”: ${webexCredentialLabel(connection.settings)}, renewed automatically.`}
+          </p>
+        );
+      })}
+      {info?.last_error ? (
+        <p className="inline-error" role="alert" data-testid="schedule-last-error">
+          The last scheduled Auto Sync ({when(info.last_run)}) failed: {info.last_error} It is
+          listed in History too.
         </p>
       ) : null}
       <p className="muted schedule-next" data-testid="schedule-next">

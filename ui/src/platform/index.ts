@@ -48,6 +48,7 @@ export type { Fact } from "../bindings/Fact";
 export type { LastTest } from "../bindings/LastTest";
 export type { SecretKind } from "../bindings/SecretKind";
 export type { TestOutcome } from "../bindings/TestOutcome";
+export type { WebexCredential } from "../bindings/WebexCredential";
 export type { ApplyResult } from "../bindings/ApplyResult";
 export type { AuditEntry } from "../bindings/AuditEntry";
 export type { Entity } from "../bindings/Entity";
@@ -176,6 +177,19 @@ export async function deleteConnection(id: string): Promise<void> {
 
 export function testConnection(id: string): Promise<TestOutcome> {
   return call<TestOutcome>("test_connection", { id });
+}
+
+/**
+ * Signs a Webex Integration connection in: the system browser opens Webex's sign-in, and the
+ * promise settles when the browser comes back to CC Sync (or after 5 minutes).
+ */
+export function webexSignIn(id: string): Promise<TestOutcome> {
+  return call<TestOutcome>("webex_sign_in", { id });
+}
+
+/** Stops a Webex sign-in that waits for the browser (it then fails with `cancelled`). */
+export function cancelWebexSignIn(): Promise<void> {
+  return call<void>("cancel_webex_sign_in");
 }
 
 export function startDemoTenant(): Promise<Connection> {

@@ -72,6 +72,7 @@ const SECRET_LABELS: Record<SecretKind, string> = {
   access_key_secret: "access key secret",
   jwt_credential: "JWT credential",
   access_token: "access token",
+  refresh_token: "refresh token",
 };
 
 /** No connection of `kind` exists yet (`Connections::only_of_kind`, e.g. Auto Sync or Map User search). */
@@ -359,7 +360,7 @@ export function permissionGate(overrides: Partial<PermissionGate> = {}): Permiss
 }
 
 export function scheduleInfo(overrides: Partial<ScheduleInfo> = {}): ScheduleInfo {
-  return { schedule: { kind: "off" }, last_run: null, next_run: null, ...overrides };
+  return { schedule: { kind: "off" }, last_run: null, next_run: null, last_error: null, ...overrides };
 }
 
 type TauriInternals = { runCallback: (id: number, data: unknown) => void };

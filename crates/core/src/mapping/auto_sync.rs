@@ -101,7 +101,62 @@ pub struct AutoSyncResult {
     pub run_id: i64,
 }
 
+/// One Auto Sync run. A run that fails or is cancelled before it writes is recorded too (a failed
+/// or cancelled `sync_runs` row with the sentence), so History shows it and not only the log.
 pub async fn run(
+    connections: &Connections,
+    platform_connection: &str,
+    options: &AutoSyncOptions,
+    progress: &dyn Progress,
+    cancel: &CancellationToken,
+) -> Result<AutoSyncResult> {
+    let started = std::time::Instant::now();
+    let started_at = now_rfc3339();
+    let result = run_once(connections, platform_connection, options, progress, cancel).await;
+    if let Err(error) = &result {
+        record_failure(connections, platform_connection, &started_at, started, error).await;
+    }
+    result
+}
+
+/// Writes the `sync_runs` row of a run that ended in `error` before writing anything.
+async fn record_failure(
+    connections: &Connections,
+    platform_connection: &str,
+    started_at: &str,
+    started: std::time::Instant,
+    error: &Error,
+) {
+    let (id, name) = match connections.find(platform_connection).await {
+        Ok(connection) => (Some(connection.id), connection.name),
+        Err(_) => (None, platform_connection.to_owned()),
+    };
+    let status = if error.code() == crate::ErrorCode::Cancelled {
+        "cancelled"
+    } else {
+        "failed"
+    };
+    let start = RunStart {
+        kind: "auto_sync",
+        entity: None,
+        connection_id: id.as_deref(),
+        connection_name: &name,
+        started_at,
+    };
+    let store = connections.store_handle();
+    let recorded = store.lock().unwrap_or_else(|p| p.into_inner()).record_run(
+        &start,
+        status,
+        &RunCounts::default(),
+        started.elapsed().as_millis() as i64,
+        Some(&error.to_string()),
+    );
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "the failed Auto Sync run could not be recorded");
+    }
+}
+
+async fn run_once(
     connections: &Connections,
     platform_connection: &str,
     options: &AutoSyncOptions,
@@ -334,10 +389,14 @@ impl Runner {
             .format(&time::format_description::well_known::Rfc3339)
             .map_err(|e| Error::Internal(e.to_string()))?;
         let store = self.connections.store_handle();
+        // The outcome is kept with the schedule, so the User Mapping screen can say a scheduled
+        // run failed (e.g. a Webex credential that can no longer be refreshed) and why.
+        let error = result.as_ref().err().map(ToString::to_string);
         crate::mapping::schedule::record_scheduled_run(
             &store.lock().unwrap_or_else(|p| p.into_inner()),
             platform,
             &stamp,
+            error.as_deref(),
         )?;
         result.map(Some)
     }

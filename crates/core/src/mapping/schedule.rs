@@ -36,6 +36,8 @@ pub struct ScheduleInfo {
     pub last_run: Option<String>,
     /// RFC 3339 UTC; `None` when off.
     pub next_run: Option<String>,
+    /// The sentence of the last scheduled run when it failed; `None` when it succeeded (or none ran).
+    pub last_error: Option<String>,
 }
 
 pub const MIN_MINUTES: u32 = 5;
@@ -137,6 +139,7 @@ pub fn schedule_info(store: &Store, platform: Platform) -> Result<ScheduleInfo> 
             schedule: Schedule::Off,
             last_run: None,
             next_run: None,
+            last_error: None,
         });
     };
     let from = saved.last_run.as_deref().and_then(parse_timestamp).or(saved.created);
@@ -147,6 +150,7 @@ pub fn schedule_info(store: &Store, platform: Platform) -> Result<ScheduleInfo> 
         schedule: saved.schedule,
         last_run: saved.last_run,
         next_run,
+        last_error: store.setting(&last_error_key(platform))?.filter(|e| !e.is_empty()),
     })
 }
 
@@ -180,12 +184,18 @@ pub fn is_due(store: &Store, platform: Platform, now: time::OffsetDateTime) -> R
     ))
 }
 
-pub fn record_scheduled_run(store: &Store, platform: Platform, at: &str) -> Result<()> {
+/// Records that the scheduled run ran at `at`, and its error sentence if it failed.
+pub fn record_scheduled_run(store: &Store, platform: Platform, at: &str, error: Option<&str>) -> Result<()> {
     store.conn().execute(
         "UPDATE auto_sync_schedules SET last_run = ?2 WHERE platform = ?1",
         params![platform_str(platform), at],
     )?;
-    Ok(())
+    store.set_setting(&last_error_key(platform), error.unwrap_or(""))
+}
+
+/// Where the last scheduled run's error is kept (a setting, so no migration is needed).
+fn last_error_key(platform: Platform) -> String {
+    format!("mapping.schedule.{}.last_error", platform_str(platform))
 }
 
 #[cfg(test)]

@@ -8,3 +8,4 @@ pub mod http;
 pub mod retry;
 pub mod ringcentral;
 pub mod webex;
+pub mod webex_oauth;

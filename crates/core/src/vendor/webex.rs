@@ -1,6 +1,7 @@
-//! Webex: a bearer token checked with `GET /v1/people/me` (external-apis.md §5).
+//! Webex: a bearer token checked with `GET /v1/people/me` (external-apis.md §5). The token is a
+//! pasted personal one or comes from a refresh grant ([`super::webex_oauth`]).
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use crate::model::{Fact, TestOutcome};
@@ -11,8 +12,10 @@ pub const DEFAULT_API_URL: &str = "https://webexapis.com";
 
 pub struct WebexCredentials {
     pub api_url: String,
-    pub access_token: SecretString,
+    pub auth: WebexAuth,
 }
+
+pub use super::webex_oauth::WebexAuth;
 
 #[derive(Deserialize)]
 struct Person {
@@ -29,20 +32,25 @@ pub async fn test_connection(client: &reqwest::Client, creds: &WebexCredentials)
     let url = base
         .join("/v1/people/me")
         .map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let token = creds
+        .auth
+        .access_token(
+            client,
+            &base,
+            &crate::vendor::retry::RetryPolicy::default(),
+            &tokio_util::sync::CancellationToken::new(),
+        )
+        .await?;
     let response = client
         .get(url.clone())
-        .bearer_auth(creds.access_token.expose_secret().trim())
+        .bearer_auth(token.expose_secret().trim())
         .send()
         .await
         .map_err(|e| http::transport_error(e, &url))?;
     let answer = Answer::read(response, &url).await?;
     match answer.status.as_u16() {
         200 => {}
-        401 => {
-            return Err(Error::AuthFailed(
-                "Webex rejected the access token: it is wrong or has expired (personal tokens from developer.webex.com last 12 hours). Paste a current token under Connections.".into(),
-            ))
-        }
+        401 => return Err(Error::AuthFailed(creds.auth.rejected_sentence())),
         403 => {
             return Err(Error::AuthFailed(
                 "Webex accepted the token but refused the request: the token lacks the spark-admin:people_read scope or the user is not an administrator.".into(),
@@ -109,6 +117,40 @@ fn flag(value: Option<&serde_json::Value>, default: bool) -> bool {
 }
 
 impl WebexDirectory {
+    /// One page with a current access token; after a 401, once more with a renewed one (a token
+    /// that expired mid-list). A second 401 is returned to the caller.
+    async fn get_page(
+        &self,
+        base: &url::Url,
+        url: &url::Url,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<Answer> {
+        let auth = &self.creds.auth;
+        let mut token = auth.access_token(&self.http, base, &self.policy, cancel).await?;
+        let mut renewed = false;
+        loop {
+            let bearer = token.expose_secret().trim().to_owned();
+            let answer = crate::vendor::retry::send(
+                || self.http.get(url.clone()).bearer_auth(&bearer),
+                url,
+                "people list",
+                &self.policy,
+                cancel,
+            )
+            .await?;
+            if answer.status.as_u16() != 401
+                || renewed
+                || !auth
+                    .renew_after_401(&self.http, base, &token, &self.policy, cancel)
+                    .await?
+            {
+                return Ok(answer);
+            }
+            renewed = true;
+            token = auth.access_token(&self.http, base, &self.policy, cancel).await?;
+        }
+    }
+
     async fn list(
         &self,
         progress: &dyn crate::progress::Progress,
@@ -123,20 +165,10 @@ impl WebexDirectory {
         let mut guard = http::PageGuard::new("Webex's people list", &base);
         let mut seen = std::collections::HashSet::new();
         loop {
-            let token = self.creds.access_token.expose_secret().trim().to_owned();
-            let answer = crate::vendor::retry::send(
-                || self.http.get(url.clone()).bearer_auth(&token),
-                &url,
-                "people list",
-                &self.policy,
-                cancel,
-            )
-            .await?;
+            let answer = self.get_page(&base, &url, cancel).await?;
             let next = next_link(&answer.headers);
             if answer.status.as_u16() == 401 {
-                return Err(Error::AuthFailed(
-                    "Webex rejected the access token. Paste a current token under Connections.".into(),
-                ));
+                return Err(Error::AuthFailed(self.creds.auth.rejected_sentence()));
             }
             if !answer.status.is_success() {
                 return Err(answer.unexpected("people list", &url));

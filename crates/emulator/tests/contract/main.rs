@@ -8,3 +8,4 @@ mod cxone_lists;
 mod cxone_params;
 mod paths_and_auth;
 mod ringcentral;
+mod webex_tokens;
