@@ -509,6 +509,11 @@ async function damagedStoreSuite() {
     assert(!appRunning(), "the app is still running after its session ended");
     const garbage = "this is not a database ".repeat(200);
     writeFileSync(dbPath, garbage);
+    // The write-ahead log would still hold the last good pages, and SQLite would read them over the
+    // garbage: damage it too.
+    for (const companion of [`${dbPath}-wal`, `${dbPath}-shm`]) {
+      if (existsSync(companion)) writeFileSync(companion, garbage);
+    }
     session = await Session.create(base, application);
     const message = await session.text(await session.waitFor(byTestId("store-problem-message")));
     assert(/damaged/.test(message) && message.includes(dbPath), `message: ${message}`);
