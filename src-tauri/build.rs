@@ -47,6 +47,9 @@ fn main() {
         "startup_problem",
         "recover_store",
         "open_data_folder",
+        "choose_save_path",
+        "choose_open_csv",
+        "choose_import_files",
         "cancel_webex_sign_in",
         "webex_sign_in",
     ];

@@ -21,9 +21,11 @@ use ccsync_core::ApiError;
 use std::path::Path;
 use std::sync::Arc;
 
+use ccsync_core::chosen::ChosenPaths;
 use ccsync_core::sync::PullOptions;
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
+use tauri_plugin_dialog::{DialogExt, FilePath};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::state::{reporter, AppState, Startup};
@@ -155,12 +157,14 @@ fn list_records(state: State<'_, AppState>, entity: Entity) -> CommandResult<Vec
 
 // `async`: off the window thread (the store may be busy with a long write).
 #[tauri::command(async)]
-fn export_records(state: State<'_, AppState>, entity: Entity, path: String) -> CommandResult<usize> {
-    Ok(ccsync_core::sync::export_records(
-        &state.store(),
-        entity,
-        Path::new(&path),
-    )?)
+fn export_records(
+    state: State<'_, AppState>,
+    chosen: State<'_, Arc<ChosenPaths>>,
+    entity: Entity,
+    path: String,
+) -> CommandResult<usize> {
+    let path = chosen.check(&path)?;
+    Ok(ccsync_core::sync::export_records(&state.store(), entity, &path)?)
 }
 
 // `async`: off the window thread (the store may be busy with a long write).
@@ -246,27 +250,50 @@ fn set_schedule(state: State<'_, AppState>, platform: Platform, schedule: Schedu
 }
 
 #[tauri::command(async)]
-fn export_mappings(state: State<'_, AppState>, platform: Platform, path: String) -> CommandResult<usize> {
-    Ok(transfer::export_mappings(&state.store(), platform, Path::new(&path))?)
+fn export_mappings(
+    state: State<'_, AppState>,
+    chosen: State<'_, Arc<ChosenPaths>>,
+    platform: Platform,
+    path: String,
+) -> CommandResult<usize> {
+    let path = chosen.check(&path)?;
+    Ok(transfer::export_mappings(&state.store(), platform, &path)?)
 }
 
 #[tauri::command(async)]
-fn plan_mapping_import(state: State<'_, AppState>, platform: Platform, path: String) -> CommandResult<ImportSummary> {
-    let file = open_csv(&path)?;
+fn plan_mapping_import(
+    state: State<'_, AppState>,
+    chosen: State<'_, Arc<ChosenPaths>>,
+    platform: Platform,
+    path: String,
+) -> CommandResult<ImportSummary> {
+    let file = open_csv(&chosen.check(&path)?)?;
     Ok(transfer::plan(&state.store(), platform, file)?)
 }
 
 #[tauri::command(async)]
-fn commit_mapping_import(state: State<'_, AppState>, platform: Platform, path: String) -> CommandResult<u32> {
-    let plan = transfer::plan(&state.store(), platform, open_csv(&path)?)?;
+fn commit_mapping_import(
+    state: State<'_, AppState>,
+    chosen: State<'_, Arc<ChosenPaths>>,
+    platform: Platform,
+    path: String,
+) -> CommandResult<u32> {
+    let plan = transfer::plan(&state.store(), platform, open_csv(&chosen.check(&path)?)?)?;
     let imported = transfer::commit(&mut state.store(), platform, &plan)?;
     state.mapping.forget_index(platform);
     Ok(imported)
 }
 
 #[tauri::command(async)]
-fn import_enqueue(state: State<'_, AppState>, paths: Vec<String>) -> ImportQueue {
-    state.import.enqueue(&paths)
+fn import_enqueue(
+    state: State<'_, AppState>,
+    chosen: State<'_, Arc<ChosenPaths>>,
+    paths: Vec<String>,
+) -> CommandResult<ImportQueue> {
+    for path in &paths {
+        chosen.check(path)?;
+    }
+    Ok(state.import.enqueue(&paths))
 }
 
 #[tauri::command(async)]
@@ -280,14 +307,20 @@ fn import_finish(state: State<'_, AppState>, path: String) -> ImportQueue {
 }
 
 #[tauri::command(async)]
-fn import_preview(state: State<'_, AppState>, path: String, delimiter: Option<String>) -> CommandResult<Preview> {
+fn import_preview(
+    state: State<'_, AppState>,
+    chosen: State<'_, Arc<ChosenPaths>>,
+    path: String,
+    delimiter: Option<String>,
+) -> CommandResult<Preview> {
     let delimiter = decode::typed_delimiter(delimiter.as_deref())?;
-    Ok(state.import.preview(Path::new(&path), delimiter)?)
+    Ok(state.import.preview(&chosen.check(&path)?, delimiter)?)
 }
 
 #[tauri::command]
 async fn import_plan(
     state: State<'_, AppState>,
+    chosen: State<'_, Arc<ChosenPaths>>,
     path: String,
     mappings: Vec<ColumnMapping>,
     mode: Mode,
@@ -299,8 +332,9 @@ async fn import_plan(
         mappings: Some(mappings),
         ..ImportOptions::typed(mode, Some(&region), delimiter.as_deref())?
     };
+    let path = chosen.check(&path)?;
     let import = state.import.clone();
-    Ok(blocking(move || import.plan(Path::new(&path), &options, &reporter(on_progress))).await?)
+    Ok(blocking(move || import.plan(&path, &options, &reporter(on_progress))).await?)
 }
 
 #[tauri::command]
@@ -325,8 +359,12 @@ async fn import_commit(state: State<'_, AppState>, on_progress: Channel<Progress
 }
 
 #[tauri::command(async)]
-fn import_write_errors(state: State<'_, AppState>, path: String) -> CommandResult<usize> {
-    Ok(state.import.write_errors(Path::new(&path))?)
+fn import_write_errors(
+    state: State<'_, AppState>,
+    chosen: State<'_, Arc<ChosenPaths>>,
+    path: String,
+) -> CommandResult<usize> {
+    Ok(state.import.write_errors(&chosen.check(&path)?)?)
 }
 
 #[tauri::command(async)]
@@ -335,11 +373,57 @@ fn import_save_preset(state: State<'_, AppState>, name: String, mappings: Vec<Co
 }
 
 #[tauri::command(async)]
-fn export_users(state: State<'_, AppState>, path: String) -> CommandResult<usize> {
-    Ok(ccsync_core::import::export::export_users(
-        &state.store(),
-        Path::new(&path),
-    )?)
+fn export_users(state: State<'_, AppState>, chosen: State<'_, Arc<ChosenPaths>>, path: String) -> CommandResult<usize> {
+    let path = chosen.check(&path)?;
+    Ok(ccsync_core::import::export::export_users(&state.store(), &path)?)
+}
+
+/// Asks where to save a CSV file (the choice is remembered as one the window may write).
+#[tauri::command(async)]
+fn choose_save_path(
+    app: tauri::AppHandle,
+    chosen: State<'_, Arc<ChosenPaths>>,
+    default_name: String,
+) -> Option<String> {
+    let picked = app
+        .dialog()
+        .file()
+        .set_file_name(default_name)
+        .add_filter("CSV file", &["csv"])
+        .blocking_save_file();
+    remember(&chosen, picked.into_iter()).pop()
+}
+
+/// Asks for a CSV file to open.
+#[tauri::command(async)]
+fn choose_open_csv(app: tauri::AppHandle, chosen: State<'_, Arc<ChosenPaths>>) -> Option<String> {
+    let picked = app
+        .dialog()
+        .file()
+        .add_filter("CSV file", &["csv"])
+        .blocking_pick_file();
+    remember(&chosen, picked.into_iter()).pop()
+}
+
+/// Asks for user files to import.
+#[tauri::command(async)]
+fn choose_import_files(app: tauri::AppHandle, chosen: State<'_, Arc<ChosenPaths>>) -> Vec<String> {
+    let picked = app
+        .dialog()
+        .file()
+        .add_filter("User files", &ccsync_core::import::queue::EXTENSIONS)
+        .blocking_pick_files();
+    remember(&chosen, picked.into_iter().flatten())
+}
+
+fn remember(chosen: &ChosenPaths, picked: impl Iterator<Item = FilePath>) -> Vec<String> {
+    picked
+        .filter_map(|file| file.into_path().ok())
+        .map(|path| {
+            chosen.allow(&path);
+            path.display().to_string()
+        })
+        .collect()
 }
 
 /// Makes the app's state available to the commands and starts the schedules.
@@ -400,10 +484,16 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ccsync_core::Error::Internal(format!("the import stopped unexpectedly: {e}")))?
 }
 
-fn open_csv(path: &str) -> Result<std::io::BufReader<std::fs::File>, ApiError> {
+fn open_csv(path: &Path) -> Result<std::io::BufReader<std::fs::File>, ApiError> {
     let file = std::fs::File::open(path)
-        .map_err(|e| ccsync_core::Error::InvalidInput(format!("{path} cannot be opened: {e}.")))?;
+        .map_err(|e| ccsync_core::Error::InvalidInput(format!("{} cannot be opened: {e}.", path.display())))?;
     Ok(std::io::BufReader::new(file))
+}
+
+fn allow_dropped(chosen: &ChosenPaths, paths: &[std::path::PathBuf]) {
+    for path in paths {
+        chosen.allow(path);
+    }
 }
 
 /// Starts the app. `--demo` (or `CCSYNC_DEMO=1`) opens straight into the demo tenant when no
@@ -420,6 +510,18 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
+        .manage(Arc::new(ChosenPaths::default()))
+        // Files dropped on the window are files the admin chose.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                allow_dropped(window.state::<Arc<ChosenPaths>>().inner(), paths);
+            }
+        })
+        .on_webview_event(|webview, event| {
+            if let tauri::WebviewEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                allow_dropped(webview.state::<Arc<ChosenPaths>>().inner(), paths);
+            }
+        })
         .setup(move |app| {
             let database_path = ccsync_core::paths::database_path(None)?;
             let problem = match tauri::async_runtime::block_on(AppState::start(want_demo)) {
@@ -438,6 +540,9 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             startup_problem,
+            choose_save_path,
+            choose_open_csv,
+            choose_import_files,
             recover_store,
             open_data_folder,
             app_info,

@@ -207,13 +207,39 @@ async function suite() {
   await damagedStoreSuite();
 }
 
-// A synthetic native drop, as the window receives one from the desktop (tauri-on-linux.md).
+// A real drop from the desktop: a GTK drag source (drag_source.py) offers the files, and xdotool
+// drags them onto the app's window through XDND. The app accepts only paths it saw dropped this
+// way (or chosen in its own dialogs), so a drop the page merely claims would be refused.
 async function dropFiles(files) {
-  await invoke("plugin:event|emit_to", {
-    target: { kind: "Webview", label: "main" },
-    event: "tauri://drag-drop",
-    payload: { paths: files, position: { x: 200, y: 200 } },
+  const [x, y] = [1080, 600];
+  const source = spawn("/usr/bin/python3", [join(here, "drag_source.py"), String(x), String(y), ...files], {
+    stdio: ["ignore", "pipe", "inherit"],
   });
+  const exited = new Promise((done) => (source.exitCode !== null ? done() : source.once("exit", done)));
+  try {
+    await new Promise((ready, fail) => {
+      const timer = setTimeout(() => fail(new Error("the drag source did not show its window")), 15000);
+      source.stdout.on("data", (chunk) => {
+        if (chunk.toString().includes("ready")) {
+          clearTimeout(timer);
+          ready();
+        }
+      });
+      source.once("exit", (code) => fail(new Error(`the drag source exited (${code})`)));
+    });
+    const xdo = (...args) => execFileSync("xdotool", args.map(String));
+    xdo("mousemove", x + 50, y + 50);
+    xdo("mousedown", 1);
+    // Small steps: GTK starts a drag only after the pointer moves past a threshold.
+    for (let step = 1; step <= 12; step += 1) {
+      xdo("mousemove", x + 50 - step * 40, y + 50 - step * 20);
+      await sleep(40);
+    }
+    xdo("mouseup", 1);
+    await Promise.race([exited, sleep(10000)]);
+  } finally {
+    if (source.exitCode === null) source.kill("SIGTERM");
+  }
 }
 
 async function summaryCount(name) {
@@ -249,6 +275,28 @@ async function importSuite() {
     "kim.import@example.com,Kim,Import,Kim Import,442071838750,TRUE,",
     "lea.import@example.com,Léa,Import,Léa Import,1.55512E+10,FALSE,TRUE",
   ]);
+
+  await test("CSV Import: a path the page merely claims was dropped is refused, and so is a made-up export path", async () => {
+    await session.click(await session.waitFor(byTestId("nav-csv-import")));
+    // What a script in the page could do: claim a drop, or name any file to write.
+    await invoke("plugin:event|emit_to", {
+      target: { kind: "Webview", label: "main" },
+      event: "tauri://drag-drop",
+      payload: { paths: [team], position: { x: 200, y: 200 } },
+    });
+    const banner = await session.text(await session.waitFor(byTestId("import-error"), { what: "the refusal" }));
+    assert(banner.includes("was not chosen"), `banner: ${banner}`);
+    const queue = await invoke("import_queue");
+    assert(queue.current === null && queue.waiting.length === 0, `queued: ${JSON.stringify(queue)}`);
+    const target = join(dir, "made-up.csv");
+    let refused = "";
+    try {
+      await invoke("export_users", { path: target });
+    } catch (error) {
+      refused = String(error);
+    }
+    assert(refused.includes("was not chosen") && !existsSync(target), `export_users: ${refused}`);
+  });
 
   await test("CSV Import: a dropped file shows its mapping, then a dry-run summary", async () => {
     await session.click(await session.waitFor(byTestId("nav-csv-import")));

@@ -4,6 +4,7 @@
 //! `docs/ARCHITECTURE.md` is the map.
 
 pub mod cancel;
+pub mod chosen;
 pub mod connections;
 pub mod error;
 pub mod import;

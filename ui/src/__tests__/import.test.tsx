@@ -243,15 +243,10 @@ describe("CSV Import: queue and drop zone", () => {
 
   it("Browse… opens the file dialog for user files and queues the choice", async () => {
     let answer: string[] | null = null;
-    const { backend, user } = setup({ handlers: { "plugin:dialog|open": () => answer } });
+    const { backend, user } = setup({ handlers: { "choose_import_files": () => answer } });
     await user.click(await screen.findByRole("button", { name: "Browse…" }));
     await waitFor(() => expect(screen.getByRole("button", { name: "Browse…" })).toBeEnabled());
-    expect(backend.callsTo("plugin:dialog|open")[0].args).toEqual({
-      options: {
-        multiple: true,
-        filters: [{ name: "User files", extensions: ["csv", "txt", "tsv", "xlsx"] }],
-      },
-    });
+    expect(backend.callsTo("choose_import_files")[0].args).toEqual({});
     expect(backend.callsTo("import_enqueue")).toHaveLength(0);
 
     answer = [B, A];
@@ -264,15 +259,13 @@ describe("CSV Import: queue and drop zone", () => {
 
   it("exports the stored users from the empty state", async () => {
     const { backend, user } = setup({
-      handlers: { "plugin:dialog|save": () => "/home/admin/users.csv", export_users: () => 12 },
+      handlers: { "choose_save_path": () => "/home/admin/users.csv", export_users: () => 12 },
     });
     await user.click(await screen.findByRole("button", { name: "Export users…" }));
     expect(await screen.findByTestId("import-export-result")).toHaveTextContent(
       "Exported 12 users to /home/admin/users.csv",
     );
-    expect(backend.callsTo("plugin:dialog|save")[0].args).toMatchObject({
-      options: { defaultPath: "users.csv" },
-    });
+    expect(backend.callsTo("choose_save_path")[0].args).toMatchObject({ defaultName: "users.csv" });
     expect(backend.callsTo("export_users")[0].args).toEqual({ path: "/home/admin/users.csv" });
   });
 });
@@ -622,14 +615,12 @@ describe("CSV Import: dry run and review", () => {
     let answer: string | null = null;
     const { backend, user } = setup({
       current: A,
-      handlers: { "plugin:dialog|save": () => answer },
+      handlers: { "choose_save_path": () => answer },
     });
     await runDryRun(user);
     await user.click(screen.getByTestId("import-errors"));
     await waitFor(() => expect(screen.getByTestId("import-errors")).toBeEnabled());
-    expect(backend.callsTo("plugin:dialog|save")[0].args).toEqual({
-      options: { defaultPath: "a-errors.csv", filters: [{ name: "CSV file", extensions: ["csv"] }] },
-    });
+    expect(backend.callsTo("choose_save_path")[0].args).toEqual({ defaultName: "a-errors.csv" });
     expect(backend.callsTo("import_write_errors")).toHaveLength(0);
 
     answer = "/home/admin/a-errors.csv";

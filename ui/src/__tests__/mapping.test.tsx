@@ -273,7 +273,7 @@ describe("User Mapping: list", () => {
 
   it("exports to the chosen path with a per-platform default name", async () => {
     const backend = setup({
-      "plugin:dialog|save": () => "/home/admin/mappings.csv",
+      "choose_save_path": () => "/home/admin/mappings.csv",
       export_mappings: () => 6,
     });
     const user = userEvent.setup();
@@ -283,9 +283,7 @@ describe("User Mapping: list", () => {
     expect(await screen.findByTestId("export-mappings-result")).toHaveTextContent(
       "Exported 6 rows to /home/admin/mappings.csv",
     );
-    expect(backend.callsTo("plugin:dialog|save")[0].args).toMatchObject({
-      options: { defaultPath: "mappings-ringcentral.csv" },
-    });
+    expect(backend.callsTo("choose_save_path")[0].args).toMatchObject({ defaultName: "mappings-ringcentral.csv" });
     expect(backend.callsTo("export_mappings")[0].args).toEqual({
       platform: "ringcentral",
       path: "/home/admin/mappings.csv",
@@ -298,7 +296,7 @@ describe("User Mapping: import", () => {
 
   it("shows the dry run counts and invalid rows, and refuses to import", async () => {
     const backend = setup({
-      "plugin:dialog|open": () => PATH,
+      "choose_open_csv": () => PATH,
       plan_mapping_import: () => ({
         map: 1,
         unchanged: 1,
@@ -331,13 +329,7 @@ describe("User Mapping: import", () => {
     expect(dialog).toHaveTextContent(
       "Fix the invalid rows in the file and choose it again — nothing is imported while any row is invalid.",
     );
-    expect(backend.callsTo("plugin:dialog|open")[0].args).toMatchObject({
-      options: {
-        multiple: false,
-        directory: false,
-        filters: [{ name: "CSV file", extensions: ["csv"] }],
-      },
-    });
+    expect(backend.callsTo("choose_open_csv")[0].args).toMatchObject({});
     expect(backend.callsTo("plan_mapping_import")[0].args).toEqual({
       platform: "ringcentral",
       path: PATH,
@@ -359,7 +351,7 @@ describe("User Mapping: import", () => {
         }
         return rows;
       },
-      "plugin:dialog|open": () => PATH,
+      "choose_open_csv": () => PATH,
       plan_mapping_import: () => ({
         map: 1,
         unchanged: 0,
@@ -396,7 +388,7 @@ describe("User Mapping: import", () => {
 
   it("shows an import error inside the dialog", async () => {
     setup({
-      "plugin:dialog|open": () => PATH,
+      "choose_open_csv": () => PATH,
       plan_mapping_import: () => {
         throw apiError("invalid_input", "The file has no header row.");
       },
@@ -413,12 +405,12 @@ describe("User Mapping: import", () => {
   });
 
   it("does nothing when the file dialog is cancelled", async () => {
-    const backend = setup({ "plugin:dialog|open": () => null });
+    const backend = setup({ "choose_open_csv": () => null });
     const user = userEvent.setup();
     render(<MappingScreen />);
     await screen.findAllByTestId("mapping-row");
     await user.click(screen.getByTestId("import-mappings"));
-    await waitFor(() => expect(backend.callsTo("plugin:dialog|open")).toHaveLength(1));
+    await waitFor(() => expect(backend.callsTo("choose_open_csv")).toHaveLength(1));
     await waitFor(() => expect(screen.getByTestId("import-mappings")).toBeEnabled());
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
     expect(backend.callsTo("plan_mapping_import")).toHaveLength(0);

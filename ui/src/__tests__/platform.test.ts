@@ -116,7 +116,7 @@ describe("platform", () => {
     mockIPC((cmd, args) => {
       seen.push([cmd, args]);
       if (cmd === "export_records") return 12;
-      if (cmd === "plugin:dialog|save") return "/tmp/x.csv";
+      if (cmd === "choose_save_path") return "/tmp/x.csv";
       return cmd.startsWith("list_") || cmd === "run_audit" ? [] : null;
     });
     await cancelSync();
@@ -134,8 +134,8 @@ describe("platform", () => {
       ["list_runs", {}],
       ["run_audit", { runId: 42 }],
       [
-        "plugin:dialog|save",
-        { options: { defaultPath: "cc-agents.csv", filters: [{ name: "CSV file", extensions: ["csv"] }] } },
+        "choose_save_path",
+        { defaultName: "cc-agents.csv" },
       ],
     ]);
   });
@@ -232,7 +232,7 @@ describe("platform", () => {
         return { file: "a.csv", rows: 1 };
       }
       if (cmd === "import_write_errors" || cmd === "export_users") return 3;
-      if (cmd === "plugin:dialog|open") return ["/a.csv", "/b.xlsx"];
+      if (cmd === "choose_import_files") return ["/a.csv", "/b.xlsx"];
       return cmd.startsWith("import_") ? {} : null;
     });
     const mappings = [{ header: "Email", field: "email" as const, suspended: false, note: null }];
@@ -272,23 +272,11 @@ describe("platform", () => {
       ["import_save_preset", { name: "Hub", mappings }],
       ["export_users", { path: "/tmp/u.csv" }],
       [
-        "plugin:dialog|open",
-        {
-          options: {
-            multiple: true,
-            filters: [{ name: "User files", extensions: ["csv", "txt", "tsv", "xlsx"] }],
-          },
-        },
+        "choose_import_files",
+        {},
       ],
     ]);
     expect(events).toHaveLength(2);
-  });
-
-  it("turns a cancelled file dialog into no files", async () => {
-    mockIPC(() => null);
-    await expect(chooseImportFiles()).resolves.toEqual([]);
-    mockIPC(() => "/single.csv");
-    await expect(chooseImportFiles()).resolves.toEqual(["/single.csv"]);
   });
 
   it("reports native drag-and-drop events until unlistened", async () => {

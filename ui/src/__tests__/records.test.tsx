@@ -177,7 +177,7 @@ describe("Records", () => {
     const backend = installBackend({
       handlers: {
         list_records: () => USERS,
-        "plugin:dialog|save": () => answer,
+        "choose_save_path": () => answer,
         export_records: () => 3,
       },
     });
@@ -187,9 +187,7 @@ describe("Records", () => {
 
     await user.click(screen.getByTestId("records-export"));
     await waitFor(() => expect(screen.getByTestId("records-export")).toHaveTextContent("Export CSV"));
-    expect(backend.callsTo("plugin:dialog|save")[0].args).toEqual({
-      options: { defaultPath: "cc-agents.csv", filters: [{ name: "CSV file", extensions: ["csv"] }] },
-    });
+    expect(backend.callsTo("choose_save_path")[0].args).toEqual({ defaultName: "cc-agents.csv" });
     expect(backend.callsTo("export_records")).toHaveLength(0);
     expect(screen.queryByTestId("records-export-result")).not.toBeInTheDocument();
 

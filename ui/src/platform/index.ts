@@ -3,7 +3,6 @@
 // `ApiError` rejection (never a bare string or an unknown object).
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { open, save } from "@tauri-apps/plugin-dialog";
 
 import type { ApiError } from "../bindings/ApiError";
 import type { AppInfo } from "../bindings/AppInfo";
@@ -260,30 +259,17 @@ export function exportRecords(entity: Entity, path: string): Promise<number> {
   return call<number>("export_records", { entity, path });
 }
 
-/** Asks where to save a CSV file; null when the user cancels. */
-export async function chooseCsvSavePath(defaultName: string): Promise<string | null> {
-  try {
-    return await save({
-      defaultPath: defaultName,
-      filters: [{ name: "CSV file", extensions: ["csv"] }],
-    });
-  } catch (reason) {
-    throw toApiError(reason);
-  }
+/**
+ * Asks where to save a CSV file; null when the user cancels. The dialog opens from Rust, which
+ * remembers the choice: file commands accept only paths chosen this way or dropped on the window.
+ */
+export function chooseCsvSavePath(defaultName: string): Promise<string | null> {
+  return call<string | null>("choose_save_path", { defaultName });
 }
 
 /** Asks for a CSV file to open; null when the user cancels. */
-export async function chooseCsvOpenPath(): Promise<string | null> {
-  try {
-    const picked = await open({
-      multiple: false,
-      directory: false,
-      filters: [{ name: "CSV file", extensions: ["csv"] }],
-    });
-    return typeof picked === "string" ? picked : null;
-  } catch (reason) {
-    throw toApiError(reason);
-  }
+export function chooseCsvOpenPath(): Promise<string | null> {
+  return call<string | null>("choose_open_csv");
 }
 
 /** Every sync run, newest first. */
@@ -457,17 +443,8 @@ export function exportUsers(path: string): Promise<number> {
 }
 
 /** Asks for user files to import; an empty list when the user cancels. */
-export async function chooseImportFiles(): Promise<string[]> {
-  try {
-    const picked = await open({
-      multiple: true,
-      filters: [{ name: "User files", extensions: [...IMPORT_EXTENSIONS] }],
-    });
-    if (picked === null) return [];
-    return Array.isArray(picked) ? picked : [picked];
-  } catch (reason) {
-    throw toApiError(reason);
-  }
+export function chooseImportFiles(): Promise<string[]> {
+  return call<string[]>("choose_import_files");
 }
 
 /** Files dragged over the window (native drag and drop: real paths, unlike HTML5 drops). */
