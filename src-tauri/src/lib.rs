@@ -317,6 +317,8 @@ fn import_preview(
     Ok(state.import.preview(&chosen.check(&path)?, delimiter)?)
 }
 
+// A command's parameters are the front end's named arguments, plus the states it reads.
+#[allow(clippy::too_many_arguments)]
 #[tauri::command]
 async fn import_plan(
     state: State<'_, AppState>,
