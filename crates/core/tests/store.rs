@@ -246,6 +246,11 @@ mod recovery {
         std::fs::write(&path, b"damaged").unwrap();
         let problem = diagnose(&path, &Store::open(&path).err().unwrap());
         assert_eq!(problem.backup, Some(backup.display().to_string()));
+        assert!(
+            problem.message.contains("Restore the newest backup"),
+            "{}",
+            problem.message
+        );
         let before: Vec<_> = files(dir.path()).into_iter().map(|(name, _)| name).collect();
 
         let aside = recover(&path, Recovery::RestoreBackup).unwrap().unwrap();

@@ -63,10 +63,15 @@ pub fn diagnose(path: &Path, error: &Error) -> StoreProblem {
         _ => StoreProblemKind::Unreadable,
     };
     let shown = path.display();
+    let backup = newest_backup(path);
     let message = match kind {
         StoreProblemKind::Corrupt => format!(
-            "CC Sync's database {shown} is damaged or is not a CC Sync database, so it cannot be opened. Restore the \
-             newest backup, or start with a new database (the damaged file is kept beside it)."
+            "CC Sync's database {shown} is damaged or is not a CC Sync database, so it cannot be opened. {}",
+            if backup.is_some() {
+                "Restore the newest backup, or start with a new database (the damaged file is kept beside it)."
+            } else {
+                "There is no backup of it; start with a new database (the damaged file is kept beside it)."
+            }
         ),
         StoreProblemKind::Newer => format!("{error}"),
         StoreProblemKind::Locked => format!(
@@ -83,7 +88,7 @@ pub fn diagnose(path: &Path, error: &Error) -> StoreProblem {
         message,
         database_path: path.display().to_string(),
         data_folder: path.parent().map(|p| p.display().to_string()).unwrap_or_default(),
-        backup: newest_backup(path).map(|b| b.display().to_string()),
+        backup: backup.map(|b| b.display().to_string()),
     }
 }
 
