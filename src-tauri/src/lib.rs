@@ -3,6 +3,10 @@
 
 mod state;
 
+use std::path::Path;
+use std::sync::Arc;
+
+use ccsync_core::chosen::ChosenPaths;
 use ccsync_core::import::columns::ColumnMapping;
 use ccsync_core::import::presets::Preview;
 use ccsync_core::import::queue::ImportQueue;
@@ -16,20 +20,16 @@ use ccsync_core::model::{
     AppInfo, ApplyResult, AuditEntry, Connection, ConnectionDraft, Entity, ProgressEvent, Selection, StoredRecord,
     SyncPlan, SyncRun, TestOutcome,
 };
+use ccsync_core::store::recovery::{self, Recovery, StoreProblem};
+use ccsync_core::sync::PullOptions;
 use ccsync_core::vendor::directory::Platform;
 use ccsync_core::ApiError;
-use std::path::Path;
-use std::sync::Arc;
-
-use ccsync_core::chosen::ChosenPaths;
-use ccsync_core::sync::PullOptions;
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
 use tauri_plugin_dialog::{DialogExt, FilePath};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::state::{reporter, AppState, Startup};
-use ccsync_core::store::recovery::{self, Recovery, StoreProblem};
 
 type CommandResult<T> = Result<T, ApiError>;
 
