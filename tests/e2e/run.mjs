@@ -104,8 +104,11 @@ async function main() {
   // Free ports, so a driver left over from another run can never answer in our place.
   const [port, nativePort] = [await freePort(), await freePort()];
   base = `http://127.0.0.1:${port}`;
+  // The app inherits this environment: the demo tenant's Webex tokens expire quickly, so the suite
+  // sees the Service App credential renew itself.
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, CCSYNC_DEMO_WEBEX_TOKEN_TTL: "2" },
   });
   const driverExit = new Promise((_, fail) => driver.once("exit", (code) => fail(new Error(`tauri-driver exited (${code})`))));
   try {
@@ -502,6 +505,28 @@ async function mappingSuite() {
     await session.click(await session.waitFor(byTestId("gate-enabled")));
     await session.click(await session.waitFor(byTestId("save-gate")));
     await waitForText(byTestId("gate-state"), /^Off/);
+  });
+
+  await test("Webex Auto Sync runs again after its access token expired (the rotated refresh token is kept)", async () => {
+    const webexRuns = async () =>
+      (await invoke("list_runs")).filter((r) => r.kind === "auto_sync" && r.connection_name === "Demo Webex");
+    const before = (await webexRuns()).length;
+    await session.click(await session.waitFor(byTestId("platform-webex")));
+    for (const run of [1, 2]) {
+      // The demo's Webex access tokens last 2 seconds in this suite (CCSYNC_DEMO_WEBEX_TOKEN_TTL).
+      if (run === 2) await sleep(2500);
+      await session.click(await session.waitFor(byTestId("run-auto-sync")));
+      const deadline = Date.now() + 60000;
+      let runs = await webexRuns();
+      while (runs.length < before + run && Date.now() < deadline) {
+        await sleep(200);
+        runs = await webexRuns();
+      }
+      assert(runs.length === before + run, `run ${run} was not recorded`);
+      assert(runs[0].status === "succeeded", `run ${run}: ${runs[0].status} ${runs[0].error ?? ""}`);
+      await session.waitFor(byTestId("auto-sync-result"), { timeout: 30000 });
+    }
+    await session.click(await session.waitFor(byTestId("platform-ringcentral")));
   });
 
   await test("a schedule survives a restart, with its next run shown", async () => {

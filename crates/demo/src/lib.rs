@@ -27,8 +27,21 @@ pub struct DemoTenant {
 /// Starts the emulator and creates the demo connection, or reuses the one made earlier (its auth
 /// URL is moved to the emulator's new port, and any secret missing from the keyring is put back).
 pub async fn start(connections: &Connections) -> Result<DemoTenant> {
-    start_with(connections, TenantConfig::demo(DEMO_SEED)).await
+    start_with(connections, demo_tenant()).await
 }
+
+/// The demo tenant's data. `CCSYNC_DEMO_WEBEX_TOKEN_TTL` (seconds) shortens its Webex access
+/// tokens, to rehearse a credential that must renew itself.
+fn demo_tenant() -> TenantConfig {
+    let mut tenant = TenantConfig::demo(DEMO_SEED);
+    if let Some(seconds) = std::env::var(WEBEX_TOKEN_TTL_ENV).ok().and_then(|v| v.parse().ok()) {
+        tenant.webex_token_ttl = std::time::Duration::from_secs(seconds);
+    }
+    tenant
+}
+
+/// See [`demo_tenant`].
+pub const WEBEX_TOKEN_TTL_ENV: &str = "CCSYNC_DEMO_WEBEX_TOKEN_TTL";
 
 /// [`start`] with another tenant configuration (tests: e.g. short Webex access-token lifetimes).
 pub async fn start_with(connections: &Connections, tenant: TenantConfig) -> Result<DemoTenant> {
