@@ -64,7 +64,10 @@ fn every_regions_example_numbers_read_exactly() {
     let (mut repaired, mut national_wins, mut refused) = (0, 0, 0);
     for example in &examples {
         if !phone::valid(example.code, &example.national) {
-            fail(format!("{} {}: the metadata's own example is not valid", example.region, example.e164));
+            fail(format!(
+                "{} {}: the metadata's own example is not valid",
+                example.region, example.e164
+            ));
             continue;
         }
         // With "+": E.164, spaced, and the crate's international format where it keeps every digit.
@@ -122,9 +125,12 @@ fn every_regions_example_numbers_read_exactly() {
                     // cell (a trunk prefix or an international call prefix is all that went).
                     let code = DATABASE.by_id(default.as_ref()).unwrap().country_code().to_string();
                     let ok = e164 == example.e164
-                        || e164.strip_prefix('+').and_then(|d| d.strip_prefix(&code)).is_some_and(|national| {
-                            phone::valid(code.parse().unwrap(), national) && cell.ends_with(national)
-                        });
+                        || e164
+                            .strip_prefix('+')
+                            .and_then(|d| d.strip_prefix(&code))
+                            .is_some_and(|national| {
+                                phone::valid(code.parse().unwrap(), national) && cell.ends_with(national)
+                            });
                     if ok {
                         national_wins += 1;
                     } else {
@@ -135,7 +141,9 @@ fn every_regions_example_numbers_read_exactly() {
                 Err(sentence) => {
                     refused += 1;
                     if !sentence.contains(&cell) || !sentence.ends_with('.') {
-                        fail(format!("{cell} (default {default:?}): refused without a sentence: {sentence}"));
+                        fail(format!(
+                            "{cell} (default {default:?}): refused without a sentence: {sentence}"
+                        ));
                     }
                     // Only too few digits to take for an international number are refused.
                     if cell.len() >= 8 {
@@ -149,5 +157,10 @@ fn every_regions_example_numbers_read_exactly() {
         "{} examples: without \"+\", {repaired} repaired, {national_wins} read by the default country, {refused} refused",
         examples.len()
     );
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

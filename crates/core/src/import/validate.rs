@@ -69,7 +69,10 @@ fn email_problem(value: &str) -> Option<&'static str> {
         Some("the domain has an empty part (a dot at its start or end, or two in a row)")
     } else if domain.split('.').any(|label| label.chars().count() > 63) {
         Some("a part of the domain is longer than 63 characters")
-    } else if domain.split('.').any(|label| label.starts_with('-') || label.ends_with('-')) {
+    } else if domain
+        .split('.')
+        .any(|label| label.starts_with('-') || label.ends_with('-'))
+    {
         Some("a part of the domain starts or ends with \"-\"")
     } else if !domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.') {
         Some("the domain has a character domains cannot have")
@@ -366,7 +369,10 @@ mod tests {
         }
         // Only the general pattern of +1 fits these; no region of +1 has them.
         let refused = phone("+1 297 521 2345", Id::US).unwrap_err();
-        assert!(refused.contains("+1 297 521 2345") && refused.ends_with('.'), "{refused}");
+        assert!(
+            refused.contains("+1 297 521 2345") && refused.ends_with('.'),
+            "{refused}"
+        );
         // The default country's own valid reading wins over the "+"-less one.
         assert_eq!(
             phone("2015550123", Id::US),

@@ -9,8 +9,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::mapping::admin;
-use crate::spreadsheet::{escape_formula, unescape_formula};
 use crate::mapping::rules::{self, MappingRow, MappingStatus};
+use crate::spreadsheet::{escape_formula, unescape_formula};
 use crate::store::mappings::{platform_str, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};

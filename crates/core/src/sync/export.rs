@@ -91,7 +91,10 @@ mod tests {
             assert!(written.contains(&expected.as_str()), "{name:?} in {written:?}");
         }
         for row in &rows {
-            assert!(row[0].starts_with("'-") && row[2].starts_with("'＠") && &row[4] == "' +group", "{row:?}");
+            assert!(
+                row[0].starts_with("'-") && row[2].starts_with("'＠") && &row[4] == "' +group",
+                "{row:?}"
+            );
         }
     }
 }

@@ -465,4 +465,3 @@ impl Job {
             .unwrap_or_default()
     }
 }
-
