@@ -3,6 +3,8 @@
 //! as manual mappings in one transaction, or none if any row is invalid.
 
 use std::collections::{HashMap, HashSet};
+
+use fnv::FnvHashMap;
 use std::io::Read;
 use std::path::Path;
 
@@ -95,17 +97,20 @@ pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<Impo
     };
     let platform_col = column(PLATFORM_HEADERS);
 
-    let rows = admin::list_rows(store, platform)?;
+    let rows = admin::rows_unordered(store, platform)?;
     let accounts = admin::stored_accounts(store, platform)?;
     // Every key (id or email) with all it names: a key that names two is ambiguous, not a guess.
-    let mut user_by_key: HashMap<String, Vec<&MappingRow>> = HashMap::new();
+    // Each map is sized once and hashed with FNV (short keys): the plan is linear in the rows.
+    let mut user_by_key: FnvHashMap<String, Vec<&MappingRow>> =
+        FnvHashMap::with_capacity_and_hasher(rows.len() * 2, Default::default());
     for r in &rows {
         user_by_key.entry(r.user_id.clone()).or_default().push(r);
         if let Some(key) = rules::email_key(&r.email) {
             user_by_key.entry(key).or_default().push(r);
         }
     }
-    let mut account_by_key: HashMap<String, Vec<&crate::vendor::directory::ExternalAccount>> = HashMap::new();
+    let mut account_by_key: FnvHashMap<String, Vec<&crate::vendor::directory::ExternalAccount>> =
+        FnvHashMap::with_capacity_and_hasher(accounts.len() * 2, Default::default());
     for a in &accounts {
         account_by_key.entry(a.id.clone()).or_default().push(a);
         for key in a
@@ -117,15 +122,16 @@ pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<Impo
             account_by_key.entry(key).or_default().push(a);
         }
     }
-    let holders: HashMap<&str, &MappingRow> = rows
+    let holders: FnvHashMap<&str, &MappingRow> = rows
         .iter()
         .filter(|r| r.status.is_some_and(MappingStatus::is_mapped))
         .filter_map(|r| Some((r.account_id.as_deref()?, r)))
         .collect();
 
     let mut summary = ImportSummary::default();
-    let mut users_seen: HashMap<i64, u32> = HashMap::new();
-    let mut accounts_seen: HashMap<String, u32> = HashMap::new();
+    let mut users_seen: FnvHashMap<i64, u32> = FnvHashMap::with_capacity_and_hasher(rows.len(), Default::default());
+    let mut accounts_seen: FnvHashMap<String, u32> =
+        FnvHashMap::with_capacity_and_hasher(accounts.len(), Default::default());
     for (n, record) in csv.records().enumerate() {
         let line = n as u32 + 2;
         let record = record.map_err(|e| bad(format!("Line {line} cannot be read: {e}.")))?;
@@ -230,7 +236,7 @@ pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) ->
         .into_iter()
         .map(|a| (a.id.clone(), a))
         .collect();
-    let users: HashSet<i64> = admin::list_rows(store, platform)?
+    let users: HashSet<i64> = admin::rows_unordered(store, platform)?
         .into_iter()
         .map(|r| r.record_id)
         .collect();
