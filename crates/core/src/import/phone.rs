@@ -256,3 +256,35 @@ fn national(digits: &str, dialling: &Dialling) -> Option<String> {
     }
     valid(dialling.code, digits).then(|| digits.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_regions_patterns_and_dialling_rules_compile() {
+        for meta in DATABASE.iter() {
+            let Ok(id) = meta.id().parse::<Id>() else { continue };
+            let dialling = dialling(id).unwrap();
+            assert_eq!(
+                dialling.international_prefix.is_some(),
+                meta.international_prefix().is_some(),
+                "{}",
+                meta.id()
+            );
+            assert_eq!(
+                dialling.national_prefix.is_some(),
+                meta.national_prefix_for_parsing().is_some() || meta.national_prefix().is_some(),
+                "{}",
+                meta.id()
+            );
+            // No region's patterns failed to compile (ASCII-only) and went missing.
+            assert_eq!(
+                regions(meta.country_code()).map(|r| r.len()),
+                DATABASE.by_code(&meta.country_code()).map(|m| m.len()),
+                "{}",
+                meta.id()
+            );
+        }
+    }
+}
