@@ -46,6 +46,14 @@ pub enum BenchCommand {
         #[arg(long, value_name = "FILE")]
         record: Option<std::path::PathBuf>,
     },
+    /// Time the dry run and the commit of a synthetic N-row mapping CSV against N users and accounts.
+    MapImport {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// Append the figures as a row to this Markdown file (e.g. BENCHMARKS.md).
+        #[arg(long, value_name = "FILE")]
+        record: Option<std::path::PathBuf>,
+    },
 }
 
 /// One way of pulling, measured on a fresh database: first pull, second (unchanged) pull, peak memory.
@@ -64,6 +72,7 @@ pub async fn run(command: BenchCommand, output: &Output) -> Result<()> {
         } => (agents, page_size, record),
         BenchCommand::Map { users, accounts } => return run_map(users, accounts, output).await,
         BenchCommand::Import { rows, record } => return crate::bench_import::run(rows, record, output),
+        BenchCommand::MapImport { rows, record } => return crate::bench_map_import::run(rows, record, output),
     };
     let tenant = TenantConfig {
         agents,

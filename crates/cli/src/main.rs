@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_import;
+mod bench_map_import;
 mod connection;
 mod directory;
 mod import;

@@ -743,3 +743,95 @@ fn presets_are_saved_and_reused_for_the_same_headers() {
         "{missing}"
     );
 }
+
+/// Every cell of a CSV CC Sync wrote: none a spreadsheet would run as a formula, unless escaped
+/// (an apostrophe first) or an E.164 phone number.
+fn assert_formula_safe(text: &str) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    for record in reader.records() {
+        for cell in record.unwrap().iter() {
+            let e164 = cell
+                .strip_prefix('+')
+                .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()));
+            let runs = cell
+                .trim_start()
+                .starts_with(['=', '+', '-', '@', '＝', '＋', '－', '＠'])
+                || cell.starts_with(['\t', '\r']);
+            assert!(!runs || e164, "{cell:?} would run as a formula in:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn exported_users_are_formula_safe_with_full_width_signs_and_keep_e164_phones() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store(&dir);
+    let file = write(
+        &dir,
+        "wide.csv",
+        "Email,First Name,Last Name,Display Name,Phone Number\n\
+         wide@example.com,＝HYPERLINK(\"http://x\"),＠SUM(1),－2+3,+1 201 555 0123\n\
+         plus@example.com,＋1,\"=1\",@me,\n",
+    );
+    let mut job = plan(&store, &file, Mode::Add);
+    assert_eq!(job.summary().invalid, 0, "{:?}", all_rows(&job));
+    commit(&mut store, &mut job);
+    let out = dir.path().join("users.csv");
+    assert_eq!(export::export_users(&store, &out).unwrap(), 2);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_formula_safe(&text);
+    for escaped in [
+        "'＝HYPERLINK",
+        "'＠SUM(1)",
+        "'－2+3",
+        "'＋1",
+        "'=1",
+        "'@me",
+        ",+12015550123,",
+    ] {
+        assert!(text.contains(escaped), "{escaped} in {text}");
+    }
+    let back = plan(&store, &out, Mode::Add);
+    assert_eq!(
+        (back.summary().unchanged, back.summary().rows),
+        (2, 2),
+        "export → import unchanged: {:?}",
+        all_rows(&back)
+    );
+}
+
+#[test]
+fn the_error_file_escapes_its_header_row_and_its_error_column_and_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let file = write(
+        &dir,
+        "headers.csv",
+        "Email,=Phone,＋Note\nann@example.com,call me,＠x\nbob@example.com,+1 201 555 0123, -1\n",
+    );
+    let options = ImportOptions {
+        region: Some(Id::US),
+        overrides: vec![("=Phone".into(), Some(Field::PhoneNumber))],
+        ..ImportOptions::default()
+    };
+    let job = plan_with(&store, &file, &options).unwrap();
+    assert_eq!(job.summary().invalid, 1, "{:?}", all_rows(&job));
+    let out = dir.path().join("errors.csv");
+    assert_eq!(job.write_errors(&out).unwrap(), 1);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_formula_safe(&text);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("Error,Email,'=Phone,'＋Note"), "{text}");
+    let row = lines.next().unwrap();
+    assert!(
+        row.starts_with("\"'=Phone: ") && row.contains("call me") && row.ends_with(",'＠x"),
+        "{row}"
+    );
+    // Imported again (as a person does once the row is fixed), the headers are the file's own.
+    let again = plan_with(&store, &out, &options).unwrap();
+    assert_eq!(again.headers(), ["Error", "Email", "=Phone", "＋Note"]);
+    assert_eq!(again.summary().invalid, 1);
+}

@@ -1,6 +1,6 @@
 //! Users to a Control Hub-style CSV: the headers an import recognizes, licences as TRUE / FALSE,
-//! UTF-8 with a BOM so Excel shows accents, formula starts escaped (E.164 phone numbers stay
-//! intact). Importing the file back changes nothing.
+//! UTF-8 with a BOM so Excel shows accents, formula starts escaped by `crate::spreadsheet::escape_formula`
+//! (E.164 phone numbers stay intact). Importing the file back changes nothing.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -23,12 +23,6 @@ pub const HEADERS: [&str; 8] = [
     "Role",
 ];
 
-fn is_e164(phone: &str) -> bool {
-    phone
-        .strip_prefix('+')
-        .is_some_and(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
-}
-
 /// Writes every stored user with an email to `path`; returns how many.
 pub fn export_users(store: &Store, path: &Path) -> Result<usize> {
     let io_error = |e| Error::io_at(path, e);
@@ -44,17 +38,12 @@ pub fn export_users(store: &Store, path: &Path) -> Result<usize> {
     for (email, user) in load_users_ordered(store.conn())? {
         let values = &user.values;
         let flag = |on: bool| if on { "TRUE" } else { "FALSE" };
-        let phone = if is_e164(&values.phone) {
-            values.phone.clone().into()
-        } else {
-            escape_formula(&values.phone)
-        };
         let cells: [std::borrow::Cow<'_, str>; 8] = [
             escape_formula(&email),
             escape_formula(&values.first_name),
             escape_formula(&values.last_name),
             escape_formula(&values.display_name),
-            phone,
+            escape_formula(&values.phone),
             flag(values.licence == Licence::Standard).into(),
             flag(values.licence == Licence::Premium).into(),
             values.role.map_or("", Role::label).into(),

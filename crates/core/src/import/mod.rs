@@ -16,6 +16,7 @@ pub mod decode;
 pub mod encode;
 pub mod export;
 pub mod job;
+pub mod phone;
 pub mod presets;
 pub mod queue;
 pub mod rules;

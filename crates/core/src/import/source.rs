@@ -177,7 +177,12 @@ impl Source {
                 "The file has no header row: its first line must name the columns.".into(),
             ));
         }
-        self.headers = row.cells.iter().map(|h| h.trim().to_owned()).collect();
+        // Our own error files escape headers as they escape cells (crate::spreadsheet).
+        self.headers = row
+            .cells
+            .iter()
+            .map(|h| crate::spreadsheet::unescape_formula(h.trim()).trim().to_owned())
+            .collect();
         Ok(())
     }
 

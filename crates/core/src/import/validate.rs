@@ -1,12 +1,9 @@
 //! Checking one cell at a time; every finding is a sentence a person can act on.
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, RwLock};
-
 use phonenumber::country::Id;
-use phonenumber::metadata::DATABASE;
-use phonenumber::{Mode, PhoneNumber};
 use serde::{Deserialize, Serialize};
+
+use super::phone::{self, Reading};
 
 /// A licence cell: `TRUE` / `T` adds, `FALSE` / `F` removes (in "add and remove" mode), blank
 /// means no change.
@@ -22,20 +19,71 @@ pub fn licence(value: &str) -> Result<Option<bool>, String> {
     }
 }
 
-/// An email: required, and shaped like one (something@domain.tld, no spaces).
+/// An email: required, and shaped like an address a mail server accepts: `local@domain.tld`, one
+/// "@", a local part of at most 64 characters without a leading, trailing or doubled dot, a domain
+/// of dot-separated labels (letters, digits, hyphens; no label empty, over 63 characters, or
+/// starting or ending with "-") ending in a top-level domain that is not all digits. Letters
+/// beyond ASCII are accepted (internationalized addresses); quoted local parts and IP literals,
+/// which directories do not use, are not.
 pub fn email(value: &str) -> Result<String, String> {
     let value = value.trim();
     if value.is_empty() {
         return Err("The email is missing; every row needs one.".into());
     }
-    let valid = value.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-    }) && !value.contains(char::is_whitespace)
-        && value.matches('@').count() == 1;
-    if valid {
-        Ok(value.to_owned())
+    match email_problem(value) {
+        None => Ok(value.to_owned()),
+        Some(problem) => Err(format!("\"{value}\" is not an email address: {problem}.")),
+    }
+}
+
+/// What is wrong with an address, in words, or `None`.
+fn email_problem(value: &str) -> Option<&'static str> {
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("it has a space in it");
+    }
+    let Some((local, domain)) = value.split_once('@') else {
+        return Some("it has no \"@\"");
+    };
+    if domain.contains('@') {
+        return Some("it has more than one \"@\"");
+    }
+    // The characters RFC 5322 allows unquoted, and any letter beyond ASCII (RFC 6531).
+    let local_char = |c: char| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~-.".contains(c) || !c.is_ascii();
+    if local.is_empty() {
+        Some("nothing comes before the \"@\"")
+    } else if local.chars().count() > 64 {
+        Some("the part before the \"@\" is longer than 64 characters")
+    } else if local.starts_with('.') || local.ends_with('.') {
+        Some("the part before the \"@\" starts or ends with a dot")
+    } else if local.contains("..") {
+        Some("the part before the \"@\" has two dots in a row")
+    } else if !local.chars().all(local_char) {
+        Some("the part before the \"@\" has a character addresses cannot have")
+    } else if domain.is_empty() {
+        Some("nothing comes after the \"@\"")
+    } else if domain.chars().count() > 253 {
+        Some("the domain is longer than 253 characters")
+    } else if !domain.contains('.') {
+        Some("the domain has no dot (e.g. example.com)")
+    } else if domain.split('.').any(str::is_empty) {
+        Some("the domain has an empty part (a dot at its start or end, or two in a row)")
+    } else if domain.split('.').any(|label| label.chars().count() > 63) {
+        Some("a part of the domain is longer than 63 characters")
+    } else if domain
+        .split('.')
+        .any(|label| label.starts_with('-') || label.ends_with('-'))
+    {
+        Some("a part of the domain starts or ends with \"-\"")
+    } else if !domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.') {
+        Some("the domain has a character domains cannot have")
+    } else if domain
+        .rsplit('.')
+        .next()
+        .is_some_and(|tld| tld.chars().count() < 2 || tld.chars().all(|c| c.is_ascii_digit()))
+    {
+        Some("the domain does not end in a top-level domain such as .com")
     } else {
-        Err(format!("\"{value}\" is not an email address."))
+        None
     }
 }
 
@@ -50,7 +98,8 @@ pub enum Phone {
     Number { e164: String, repaired: bool },
 }
 
-/// Normalizes a phone cell to E.164 with `default_country` for national numbers.
+/// Normalizes a phone cell to E.164 with `default_country` for national numbers: exactly the
+/// digits the cell has (see [`super::phone`] for the order of readings), or a refusal.
 pub fn phone(value: &str, default_country: Id) -> Result<Phone, String> {
     let value = value.trim();
     if value.is_empty() {
@@ -73,105 +122,41 @@ pub fn phone(value: &str, default_country: Id) -> Result<Phone, String> {
              phone column as Text in the spreadsheet, type the numbers again, and export the CSV once more."
         ));
     }
-    let parse = |text: &str| {
-        phonenumber::parse(Some(default_country), text)
-            .ok()
-            .filter(has_valid_shape)
+    if let Some(rest) = value.strip_prefix('+') {
+        // The trunk "0" some write in brackets after the country code is not dialled.
+        let rest = rest.replacen("(0)", "", 1);
+        return match digits_of(&rest).and_then(|digits| phone::international(&digits)) {
+            Some(e164) => Ok(Phone::Number { e164, repaired: false }),
+            None => Err(format!(
+                "\"{value}\" is not a phone number CC Sync can read: after the \"+\" it needs a country code and a \
+                 number valid in that country, in digits, spaces, brackets or dashes (e.g. +1 201 555 0123)."
+            )),
+        };
+    }
+    let unreadable = || {
+        format!(
+            "\"{value}\" is not a phone number CC Sync can read: it is not a valid number of the default country \
+             ({default_country:?}), nor, read with a \"+\" in front, of any other. Write it with its country code, \
+             e.g. +1 201 555 0123."
+        )
     };
-    if let Some(e164) = international_e164(value) {
-        return Ok(Phone::Number { e164, repaired: false });
-    }
-    // A valid number of the default country is read as one; only digits that are not (and are
-    // long enough) are tried as an international number whose "+" a spreadsheet removed.
-    if let Some(number) = parse(value) {
-        return Ok(Phone::Number {
-            e164: number.format().mode(Mode::E164).to_string(),
-            repaired: false,
-        });
-    }
-    let looks_international = value.len() >= 11 && value.chars().all(|c| c.is_ascii_digit());
-    match looks_international.then(|| parse(&format!("+{value}"))).flatten() {
-        Some(number) => Ok(Phone::Number {
-            e164: number.format().mode(Mode::E164).to_string(),
-            repaired: true,
-        }),
-        None => Err(format!(
-            "\"{value}\" is not a phone number CC Sync can read; write it with its country code, e.g. +1 201 555 0123."
-        )),
+    let digits = digits_of(value).ok_or_else(unreadable)?;
+    match phone::without_plus(&digits, default_country) {
+        Some(Reading::Read(e164)) => Ok(Phone::Number { e164, repaired: false }),
+        Some(Reading::Repaired(e164)) => Ok(Phone::Number { e164, repaired: true }),
+        None => Err(unreadable()),
     }
 }
 
-/// A country's numbering plan as this module checks it: the lengths a national number may have and
-/// its general pattern, anchored. The plan's general pattern is the union of its number types, so
-/// this is libphonenumber's validity without walking every type (which made a check 25 times
-/// slower). The patterns are compiled here, once, because the phonenumber crate keeps its own behind
-/// one global lock (regex_cache), which serialized checking across cores.
-struct Plan {
-    lengths: Vec<u16>,
-    pattern: regex::Regex,
-}
-
-static PLANS: LazyLock<RwLock<HashMap<u16, Arc<[Plan]>>>> = LazyLock::new(Default::default);
-
-/// The plans of a country calling code (several countries may share one, as +1 does).
-fn plans(code: u16) -> Option<Arc<[Plan]>> {
-    if let Some(found) = PLANS.read().unwrap_or_else(|e| e.into_inner()).get(&code) {
-        return Some(found.clone());
-    }
-    let plans: Arc<[Plan]> = DATABASE
-        .by_code(&code)?
-        .iter()
-        .filter_map(|plan| {
-            let general = plan.descriptors().general();
-            // The metadata's patterns are written across lines: whitespace in them is not meant.
-            let pattern = regex::RegexBuilder::new(&format!("^(?:{})$", general.national_number().as_str()))
-                .ignore_whitespace(true)
-                .build()
-                .ok()?;
-            Some(Plan {
-                lengths: general.possible_length().to_vec(),
-                pattern,
-            })
-        })
-        .collect();
-    if plans.is_empty() {
+/// The digits of a number written with the usual separators (spaces, brackets, dashes, dots,
+/// slashes); `None` when the text has anything else, or no digit.
+fn digits_of(text: &str) -> Option<String> {
+    let separator = |c: char| " ()-./\u{a0}\u{2010}\u{2011}\u{2012}\u{2013}\u{2014}".contains(c);
+    if !text.chars().all(|c| c.is_ascii_digit() || separator(c)) {
         return None;
     }
-    PLANS
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(code, plans.clone());
-    Some(plans)
-}
-
-/// The national number fits one of the country code's plans, whole.
-fn fits(code: u16, national: &str) -> bool {
-    plans(code).is_some_and(|plans| {
-        plans.iter().any(|plan| {
-            (plan.lengths.is_empty() || plan.lengths.contains(&(national.len() as u16)))
-                && plan.pattern.is_match(national)
-        })
-    })
-}
-
-fn has_valid_shape(number: &PhoneNumber) -> bool {
-    fits(number.code().value(), &number.national().to_string())
-}
-
-/// The common case read without the crate's parser: "+", digits and the usual separators. Calling
-/// codes are prefix-free, so the first one to three digits that name a plan are the code. `None`
-/// when the text is anything else or does not fit (the full parser then decides).
-fn international_e164(value: &str) -> Option<String> {
-    let rest = value.strip_prefix('+')?.replacen("(0)", "", 1);
-    if !rest.chars().all(|c| c.is_ascii_digit() || " ()-./".contains(c)) {
-        return None;
-    }
-    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
-    (1..=3.min(digits.len().saturating_sub(1))).find_map(|len| {
-        let code: u16 = digits[..len].parse().ok()?;
-        plans(code)?;
-        fits(code, &digits[len..]).then(|| format!("+{digits}"))
-    })
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    (!digits.is_empty()).then_some(digits)
 }
 
 /// A contact-center role.
@@ -257,6 +242,59 @@ mod tests {
     }
 
     #[test]
+    fn email_shapes_servers_refuse_are_refused() {
+        for bad in [
+            "jane@example..com",
+            ".jane@example.com",
+            "jane.@example.com",
+            "ja..ne@example.com",
+            "jane@-example.com",
+            "jane@example-.com",
+            "jane@mail.-example.com",
+            "jane@.example.com",
+            "jane@example.com.",
+            "@example.com",
+            "jane@example.c",
+            "jane@example.123",
+            "jane@exa_mple.com",
+            "jane@[192.168.0.1]",
+            "ja,ne@example.com",
+            "<jane@example.com>",
+            "jane doe@example.com",
+            "jane@example.com;bob@example.com",
+            "jane\u{0}@example.com",
+        ] {
+            let refused = email(bad).unwrap_err();
+            assert!(
+                refused.contains("is not an email address: ") && refused.ends_with('.'),
+                "{bad}: {refused}"
+            );
+        }
+        let long_local = format!("{}@example.com", "a".repeat(65));
+        assert!(email(&long_local).is_err());
+        let long_label = format!("jane@{}.com", "a".repeat(64));
+        assert!(email(&long_label).is_err());
+        for good in [
+            "jane+tag@example.com",
+            "jane.doe@mail.eu.example.com",
+            "o'brien@example.ie",
+            "first_last-1@example-domain.co.uk",
+            "x@example.museum",
+            "jane@example.technology",
+            "josé@bücher.de",
+            "用户@例子.广告",
+            "jane@xn--bcher-kva.de",
+            "1234@123.example.com",
+        ] {
+            assert_eq!(email(good), Ok(good.to_owned()), "{good}");
+        }
+        assert_eq!(
+            email(&format!("{}@example.com", "a".repeat(64))).map(|e| e.len()),
+            Ok(76)
+        );
+    }
+
+    #[test]
     fn phones_are_normalized_repaired_or_refused() {
         assert_eq!(
             phone("+1 (201) 555-0123", Id::DE).ok(),
@@ -306,6 +344,67 @@ mod tests {
         assert!(phone("1,55512E+10", Id::DE)
             .unwrap_err()
             .contains("scientific notation"));
+    }
+
+    #[test]
+    fn digits_whose_plus_was_dropped_keep_every_digit() {
+        // The issue's cells, default country US: each the international number it is, whole.
+        for (cell, e164) in [
+            ("4915123456789", "+4915123456789"),
+            ("8613123456789", "+8613123456789"),
+            ("5511961234567", "+5511961234567"),
+            ("431234567890", "+431234567890"),
+            ("33142685300", "+33142685300"),
+            // Aruba: no US area code 297 exists, so this is not a US number.
+            ("2975212345", "+2975212345"),
+        ] {
+            assert_eq!(
+                phone(cell, Id::US),
+                Ok(Phone::Number {
+                    e164: e164.into(),
+                    repaired: true
+                }),
+                "{cell}"
+            );
+        }
+        // Only the general pattern of +1 fits these; no region of +1 has them.
+        let refused = phone("+1 297 521 2345", Id::US).unwrap_err();
+        assert!(
+            refused.contains("+1 297 521 2345") && refused.ends_with('.'),
+            "{refused}"
+        );
+        // The default country's own valid reading wins over the "+"-less one.
+        assert_eq!(
+            phone("2015550123", Id::US),
+            Ok(Phone::Number {
+                e164: "+12015550123".into(),
+                repaired: false
+            })
+        );
+        assert_eq!(
+            phone("02071838750", Id::GB),
+            Ok(Phone::Number {
+                e164: "+442071838750".into(),
+                repaired: false
+            })
+        );
+        // Dialled with the international call prefix: exact, not a repair.
+        assert_eq!(
+            phone("011 49 30 1234567", Id::US),
+            Ok(Phone::Number {
+                e164: "+49301234567".into(),
+                repaired: false
+            })
+        );
+        assert_eq!(
+            phone("0049 151 23456789", Id::DE),
+            Ok(Phone::Number {
+                e164: "+4915123456789".into(),
+                repaired: false
+            })
+        );
+        let refused = phone("1234567", Id::US).unwrap_err();
+        assert!(refused.contains("country code"), "{refused}");
     }
 
     #[test]

@@ -56,6 +56,13 @@ pub fn list_rows(store: &Store, platform: Platform) -> Result<Vec<MappingRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The same rows in no particular order, for lookups (a mapping import), without the sort.
+pub(crate) fn rows_unordered(store: &Store, platform: Platform) -> Result<Vec<MappingRow>> {
+    let mut stmt = store.conn().prepare_cached(ROW_SQL)?;
+    let rows = stmt.query_map([platform_str(platform)], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 fn one_row(store: &Store, platform: Platform, record_id: i64) -> Result<MappingRow> {
     store
         .conn()

@@ -3,6 +3,8 @@
 //! as manual mappings in one transaction, or none if any row is invalid.
 
 use std::collections::{HashMap, HashSet};
+
+use fnv::FnvHashMap;
 use std::io::Read;
 use std::path::Path;
 
@@ -10,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::mapping::admin;
 use crate::mapping::rules::{self, MappingRow, MappingStatus};
+use crate::spreadsheet::{escape_formula, unescape_formula};
 use crate::store::mappings::{platform_str, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
@@ -94,17 +97,20 @@ pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<Impo
     };
     let platform_col = column(PLATFORM_HEADERS);
 
-    let rows = admin::list_rows(store, platform)?;
+    let rows = admin::rows_unordered(store, platform)?;
     let accounts = admin::stored_accounts(store, platform)?;
     // Every key (id or email) with all it names: a key that names two is ambiguous, not a guess.
-    let mut user_by_key: HashMap<String, Vec<&MappingRow>> = HashMap::new();
+    // Each map is sized once and hashed with FNV (short keys): the plan is linear in the rows.
+    let mut user_by_key: FnvHashMap<String, Vec<&MappingRow>> =
+        FnvHashMap::with_capacity_and_hasher(rows.len() * 2, Default::default());
     for r in &rows {
         user_by_key.entry(r.user_id.clone()).or_default().push(r);
         if let Some(key) = rules::email_key(&r.email) {
             user_by_key.entry(key).or_default().push(r);
         }
     }
-    let mut account_by_key: HashMap<String, Vec<&crate::vendor::directory::ExternalAccount>> = HashMap::new();
+    let mut account_by_key: FnvHashMap<String, Vec<&crate::vendor::directory::ExternalAccount>> =
+        FnvHashMap::with_capacity_and_hasher(accounts.len() * 2, Default::default());
     for a in &accounts {
         account_by_key.entry(a.id.clone()).or_default().push(a);
         for key in a
@@ -116,22 +122,24 @@ pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<Impo
             account_by_key.entry(key).or_default().push(a);
         }
     }
-    let holders: HashMap<&str, &MappingRow> = rows
+    let holders: FnvHashMap<&str, &MappingRow> = rows
         .iter()
         .filter(|r| r.status.is_some_and(MappingStatus::is_mapped))
         .filter_map(|r| Some((r.account_id.as_deref()?, r)))
         .collect();
 
     let mut summary = ImportSummary::default();
-    let mut users_seen: HashMap<i64, u32> = HashMap::new();
-    let mut accounts_seen: HashMap<String, u32> = HashMap::new();
+    let mut users_seen: FnvHashMap<i64, u32> = FnvHashMap::with_capacity_and_hasher(rows.len(), Default::default());
+    let mut accounts_seen: FnvHashMap<String, u32> =
+        FnvHashMap::with_capacity_and_hasher(accounts.len(), Default::default());
     for (n, record) in csv.records().enumerate() {
         let line = n as u32 + 2;
         let record = record.map_err(|e| bad(format!("Line {line} cannot be read: {e}.")))?;
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let cell = |i: usize| record.get(i).unwrap_or("").trim().to_owned();
+        // Our export escapes formula starts (crate::spreadsheet); reading it back undoes that.
+        let cell = |i: usize| unescape_formula(record.get(i).unwrap_or("").trim()).trim().to_owned();
         let (user, account) = (cell(user_col), cell(account_col));
         let mut row = ImportRowPlan {
             line,
@@ -228,7 +236,10 @@ pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) ->
         .into_iter()
         .map(|a| (a.id.clone(), a))
         .collect();
-    let rows = admin::list_rows(store, platform)?;
+    let users: HashSet<i64> = admin::rows_unordered(store, platform)?
+        .into_iter()
+        .map(|r| r.record_id)
+        .collect();
     let states = store.mapping_states(platform)?;
     let now = now_rfc3339();
     let tx = store.conn_mut().transaction()?;
@@ -247,7 +258,7 @@ pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) ->
             continue;
         };
         let account = accounts.get(account_id).ok_or(Error::Stale("mappings"))?;
-        if !rows.iter().any(|r| r.record_id == record_id) {
+        if !users.contains(&record_id) {
             return Err(Error::Stale("mappings"));
         }
         if !seen.insert(record_id) {
@@ -311,11 +322,90 @@ pub fn export_mappings(store: &Store, platform: Platform, path: &Path) -> Result
                 &r.detail,
             ];
             writer
-                .write_record(cells.iter().map(|c| crate::spreadsheet::escape_formula(c).into_owned()))
+                .write_record(cells.iter().map(|c| escape_formula(c).into_owned()))
                 .map_err(err)?;
         }
         writer.flush()?;
     }
     std::fs::write(path, bytes)?;
     Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::mappings::save_accounts;
+    use crate::vendor::directory::ExternalAccount;
+
+    /// A store with these users (CXone id, name, email) and accounts (id, name, email).
+    fn store_with(dir: &tempfile::TempDir, users: &[(&str, &str, &str)], accounts: &[(&str, &str, &str)]) -> Store {
+        let mut store = Store::open(&dir.path().join("ccsync.sqlite3")).unwrap();
+        let tx = store.conn_mut().transaction().unwrap();
+        for (id, name, email) in users {
+            tx.execute(
+                "INSERT INTO records (entity, business_unit_id, cxone_id, name, detail, email_key, is_active,
+                                      fields_hash, raw, group_name, first_synced_at, last_synced_at)
+                 VALUES ('users', 1, ?1, ?2, ?3, lower(?3), 1, 0, '{}', '', 'now', 'now')",
+                rusqlite::params![id, name, email],
+            )
+            .unwrap();
+        }
+        let accounts: Vec<ExternalAccount> = accounts
+            .iter()
+            .map(|(id, name, email)| ExternalAccount {
+                id: (*id).into(),
+                name: (*name).into(),
+                emails: vec![(*email).into()],
+                active: true,
+                raw: "{}".into(),
+            })
+            .collect();
+        save_accounts(&tx, Platform::Ringcentral, &accounts, "now").unwrap();
+        tx.commit().unwrap();
+        store
+    }
+
+    #[test]
+    fn exported_mappings_are_formula_safe_and_import_back_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store_with(
+            &dir,
+            &[
+                ("-7", " =SUM(A1)", "-dash@example.com"),
+                ("8", "＝HYPERLINK(\"x\")", "＠wide@example.com"),
+                ("9", "Ann", "ann@example.com"),
+            ],
+            &[
+                ("@acc", "+1+1", "+plus@example.com"),
+                ("acc-2", "－Minus", "=eq@example.com"),
+            ],
+        );
+        let csv = "CXone user id,Account id\n-7,@acc\n8,acc-2\n";
+        let plan = plan(&store, Platform::Ringcentral, csv.as_bytes()).unwrap();
+        assert_eq!((plan.map, plan.invalid), (2, 0), "{:?}", plan.rows);
+        assert_eq!(commit(&mut store, Platform::Ringcentral, &plan).unwrap(), 2);
+
+        let path = dir.path().join("mappings.csv");
+        assert_eq!(export_mappings(&store, Platform::Ringcentral, &path).unwrap(), 3);
+        let text = std::fs::read_to_string(&path).unwrap();
+        for escaped in [
+            "'-dash@example.com",
+            "'-7",
+            "' =SUM(A1)",
+            "'＝HYPERLINK",
+            "'＠wide@example.com",
+            "'+plus@example.com",
+            "'@acc",
+            "'=eq@example.com",
+        ] {
+            assert!(text.contains(escaped), "{escaped} in {text}");
+        }
+        let again = super::plan(&store, Platform::Ringcentral, text.as_bytes()).unwrap();
+        assert_eq!(
+            (again.map, again.invalid, again.unchanged),
+            (0, 0, 3),
+            "export → import changes nothing: {:?}",
+            again.rows
+        );
+    }
 }

@@ -55,3 +55,46 @@ pub fn export_records(store: &Store, entity: Entity, path: &Path) -> Result<usiz
     std::fs::write(path, bytes).map_err(|e| Error::io_at(path, e))?;
     Ok(records.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cell_a_spreadsheet_would_run_is_escaped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("ccsync.sqlite3")).unwrap();
+        let names = [" =SUM(A1)", "＝HYPERLINK(\"x\")", "\t@cmd", "Ann", "+1+1", "－1"];
+        for (i, name) in names.iter().enumerate() {
+            store
+                .conn()
+                .execute(
+                    "INSERT INTO records (entity, business_unit_id, cxone_id, name, detail, email_key, is_active,
+                                          fields_hash, raw, group_name, first_synced_at, last_synced_at)
+                     VALUES ('users', 1, ?1, ?2, ?3, ?3, 1, 0, '{}', ?4, 'now', 'now')",
+                    rusqlite::params![format!("-{i}"), name, format!("＠user{i}@example.com"), " +group"],
+                )
+                .unwrap();
+        }
+        let path = dir.path().join("records.csv");
+        assert_eq!(export_records(&store, Entity::Users, &path).unwrap(), names.len());
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let written: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
+        for name in names {
+            let expected = if name == "Ann" {
+                name.to_owned()
+            } else {
+                format!("'{name}")
+            };
+            assert!(written.contains(&expected.as_str()), "{name:?} in {written:?}");
+        }
+        for row in &rows {
+            assert!(
+                row[0].starts_with("'-") && row[2].starts_with("'＠") && &row[4] == "' +group",
+                "{row:?}"
+            );
+        }
+    }
+}

@@ -8,7 +8,8 @@ use crate::import::columns::ERROR_HEADER;
 use crate::import::rules::Action;
 use crate::{Error, Result};
 
-use super::{escape_for_spreadsheet, Job};
+use super::Job;
+use crate::spreadsheet::escape_formula;
 
 impl Job {
     /// Writes the invalid rows to `out`: the original columns plus `Error`, in the file's own
@@ -35,7 +36,10 @@ impl Job {
         if existing.is_none() {
             header.insert(0, ERROR_HEADER);
         }
-        writer.write_record(&header).map_err(csv_error)?;
+        // Headers come from the source file: escaped like every other cell.
+        writer
+            .write_record(header.iter().map(|h| escape_formula(h).into_owned()))
+            .map_err(csv_error)?;
         let mut written = 0;
         for row in self.rows.iter().filter(|r| r.action == Action::Invalid) {
             let errors: Vec<String> = row
@@ -48,9 +52,10 @@ impl Job {
                     None => f.message.clone(),
                 })
                 .collect();
-            let errors = errors.join(" | ");
+            // The messages quote the cells and name the headers: escaped like them.
+            let errors = escape_formula(&errors.join(" | ")).into_owned();
             // Escaped again as our export escapes them (reading removed the apostrophe).
-            let mut cells: Vec<Cow<'_, str>> = row.cells().into_iter().map(escape_for_spreadsheet).collect();
+            let mut cells: Vec<Cow<'_, str>> = row.cells().into_iter().map(escape_formula).collect();
             match existing {
                 Some(column) if column < cells.len() => cells[column] = errors.into(),
                 Some(column) => {

@@ -7,7 +7,6 @@
 mod commit;
 mod error_file;
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -22,7 +21,7 @@ use super::source::{FileFormat, Source, SourceRow};
 use super::users::{Snapshot, UserIndex};
 use crate::model::FieldChange;
 use crate::progress::{event, Progress};
-use crate::spreadsheet::{escape_formula, unescape_formula};
+use crate::spreadsheet::unescape_formula;
 use crate::{Error, Result};
 
 /// Cells are kept joined by this separator (one allocation per row).
@@ -464,15 +463,5 @@ impl Job {
             .nth(self.rules.columns.email)
             .map(|e| e.trim().to_lowercase())
             .unwrap_or_default()
-    }
-}
-
-/// A cell as our export writes it: formula starts escaped, phone numbers with a "+" kept.
-fn escape_for_spreadsheet(cell: &str) -> Cow<'_, str> {
-    let phone = cell.starts_with('+') && cell[1..].chars().all(|c| c.is_ascii_digit() || " ()-.".contains(c));
-    if phone {
-        cell.into()
-    } else {
-        escape_formula(cell)
     }
 }
