@@ -29,6 +29,9 @@ pub(super) struct Writer<'t> {
     entity: Entity,
     business_unit_id: i64,
     now: String,
+    /// The email keys of users a CSV import created before CXone had them (read once: most pulls
+    /// adopt none, and asking per record cost a statement each).
+    imported: std::collections::HashSet<String>,
     pub(super) counts: RunCounts,
 }
 
@@ -40,7 +43,18 @@ impl<'t> Writer<'t> {
     ) -> Result<Writer<'t>> {
         let run_id = runs::insert_run(tx, start)?;
         let entity = start.entity.expect("a pull has an entity");
+        let imported = if entity == Entity::Users {
+            let mut stmt = tx.prepare_cached(
+                "SELECT substr(cxone_id, 8) FROM records
+                 WHERE entity = 'users' AND business_unit_id = 0 AND cxone_id LIKE 'import:%'",
+            )?;
+            let keys = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            keys.collect::<rusqlite::Result<_>>()?
+        } else {
+            Default::default()
+        };
         Ok(Writer {
+            imported,
             tx,
             run_id,
             entity,
@@ -96,7 +110,11 @@ impl<'t> Writer<'t> {
     /// A user a CSV import created before CXone had them becomes this CXone record (its id, business
     /// unit and fields), keeping what the import set: one user, not two with the same email.
     fn adopt_imported_user(&mut self, record: &FetchedRecord) -> Result<bool> {
-        let Some(email_key) = record.email_key.as_deref().filter(|_| self.entity == Entity::Users) else {
+        let Some(email_key) = record
+            .email_key
+            .as_deref()
+            .filter(|key| self.entity == Entity::Users && self.imported.contains(*key))
+        else {
             return Ok(false);
         };
         let adopted = self
@@ -123,6 +141,7 @@ impl<'t> Writer<'t> {
             )
             .optional()?;
         let Some(row_id) = adopted else { return Ok(false) };
+        self.imported.remove(email_key);
         let change = FieldChange {
             field: "CXone ID".into(),
             old: Some(format!("import:{email_key}")),
