@@ -131,7 +131,7 @@ pub(super) async fn stream_pull(
     Ok((summary, result))
 }
 
-/// A record that differs from the store, staged until the fetch ends.
+/// A record that differs from the store, kept until the fetch ends.
 struct ChangedRecord {
     stored: Stored,
     record: FetchedRecord,
@@ -139,13 +139,55 @@ struct ChangedRecord {
 }
 
 /// The writer side of [`pull_all`]: compares each arriving record with the store as it was when
-/// the pull started, and stages what differs (in memory: unchanged records are only counted). No
+/// the pull started, and stages what differs (new records in a temporary table, changed ones in
+/// memory: unchanged records are only counted). No
 /// transaction is open while pages download: when the fetch ends, everything staged is written
 /// in one short `BEGIN IMMEDIATE` transaction, whose writes check that each record is still as it
 /// was compared (else the pull is refused as stale). A failure, a cancel or a crash before the
 /// commit leaves the store as it was.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn write_stream(
+    store: &Mutex<Store>,
+    connection: &Connection,
+    entity: Entity,
+    business_unit_id: i64,
+    existing: HashMap<String, Existing>,
+    batches: std::sync::mpsc::Receiver<Batch>,
+    cancel: &CancellationToken,
+    started: Instant,
+    started_at: &str,
+) -> Result<(PlanSummary, ApplyResult)> {
+    // New records wait in a temporary table of this connection: writing it takes no lock on the
+    // store, and the commit copies it in two statements.
+    store.lock().unwrap_or_else(|p| p.into_inner()).conn().execute_batch(
+        "DROP TABLE IF EXISTS temp.pull_staged;
+         CREATE TEMP TABLE pull_staged (cxone_id TEXT NOT NULL, name TEXT NOT NULL, detail TEXT NOT NULL,
+             email_key TEXT, is_active INTEGER NOT NULL, fields_hash INTEGER NOT NULL, raw TEXT NOT NULL);",
+    )?;
+    let result = stage_and_write(
+        store,
+        connection,
+        entity,
+        business_unit_id,
+        existing,
+        batches,
+        cancel,
+        started,
+        started_at,
+    );
+    if let Err(error) = store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .conn()
+        .execute_batch("DROP TABLE IF EXISTS temp.pull_staged")
+    {
+        tracing::warn!(%error, "could not drop the staged records");
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn stage_and_write(
     store: &Mutex<Store>,
     connection: &Connection,
     entity: Entity,
@@ -158,7 +200,6 @@ pub(super) fn write_stream(
 ) -> Result<(PlanSummary, ApplyResult)> {
     let mut summary = PlanSummary::default();
     let held = existing.len() as u32;
-    let mut new = Vec::new();
     let mut changed = Vec::new();
     let (last_poll_time, full) = loop {
         let Ok(batch) = batches.recv() else {
@@ -173,6 +214,7 @@ pub(super) fn write_stream(
             return Err(Error::Cancelled);
         }
         let mut differing = Vec::new();
+        let mut new = Vec::new();
         for record in records {
             summary.fetched += 1;
             match existing.remove(&record.id) {
@@ -181,11 +223,34 @@ pub(super) fn write_stream(
                 Some(stored) => differing.push((stored, record)),
             }
         }
+        let guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        if !new.is_empty() {
+            summary.new += new.len() as u32;
+            // Only the temporary table is written: no lock on the store is taken.
+            let staging = guard.conn().unchecked_transaction()?;
+            {
+                let mut stage = staging.prepare_cached(
+                    "INSERT INTO temp.pull_staged (cxone_id, name, detail, email_key, is_active, fields_hash, raw)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                for r in &new {
+                    stage.execute(rusqlite::params![
+                        r.id,
+                        r.name,
+                        r.detail,
+                        r.email_key,
+                        r.is_active,
+                        r.fields_hash,
+                        r.raw
+                    ])?;
+                }
+            }
+            staging.commit()?;
+        }
         if differing.is_empty() {
             continue;
         }
         // The old values, for the audit: a read, which waits for no writer (WAL).
-        let guard = store.lock().unwrap_or_else(|p| p.into_inner());
         let mut read_raw = guard.conn().prepare_cached("SELECT raw FROM records WHERE id = ?1")?;
         for (stored, record) in differing {
             let old = read_raw.query_row([stored.row_id], |r| r.get::<_, String>(0))?;
@@ -209,7 +274,6 @@ pub(super) fn write_stream(
     if cancel.is_cancelled() {
         return Err(Error::Cancelled);
     }
-    summary.new = new.len() as u32;
     summary.changed = changed.len() as u32;
     let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
     let tx = guard.write_tx()?;
@@ -221,10 +285,7 @@ pub(super) fn write_stream(
         started_at,
     };
     let mut writer = Writer::begin(&tx, &start, business_unit_id)?;
-    for record in &new {
-        writer.create(record)?;
-    }
-    drop(new);
+    writer.create_staged()?;
     for c in &changed {
         writer.update(c.stored, &c.record, &c.changes)?;
     }
