@@ -276,6 +276,7 @@ fn stage_and_write(
     }
     summary.changed = changed.len() as u32;
     let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+    let writing = Instant::now();
     let tx = guard.write_tx()?;
     let start = RunStart {
         kind: "pull",
@@ -303,5 +304,10 @@ fn stage_and_write(
     writer.counts.missing_upstream = summary.missing_upstream;
     let result = writer.finish(&connection.id, last_poll_time.as_deref(), started)?;
     tx.commit()?;
+    // How long other processes' writes waited for this pull, at most.
+    tracing::info!(
+        write_lock_ms = writing.elapsed().as_millis() as u64,
+        "streamed pull committed"
+    );
     Ok((summary, result))
 }
