@@ -396,6 +396,17 @@ impl Runner {
         if !due {
             return Ok(None);
         }
+        // Another process (a cron `ccsync map auto`) runs this platform's Auto Sync: the scheduled
+        // run waits for it — still due, it is tried again at the next tick — instead of failing.
+        let holder = {
+            let store = self.connections.store_handle();
+            let store = store.lock().unwrap_or_else(|p| p.into_inner());
+            store.job_holder(&crate::store::locks::auto_sync_lock_name(platform))?
+        };
+        if let Some(holder) = holder {
+            tracing::info!(?platform, holder = %holder.describe(), "scheduled Auto Sync waits for the running one");
+            return Ok(None);
+        }
         let result = self
             .run_now(platform, &crate::progress::NoProgress, &CancellationToken::new())
             .await;

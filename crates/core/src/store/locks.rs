@@ -186,6 +186,12 @@ impl Store {
         })
     }
 
+    /// Who holds the job `name` now, if anyone alive does.
+    pub fn job_holder(&self, name: &str) -> Result<Option<LockRow>> {
+        let now = time::OffsetDateTime::now_utc();
+        Ok(lock_row(&self.conn, name)?.filter(|row| !row.is_stale(now)))
+    }
+
     /// Every job lock row (stale ones included).
     pub fn job_locks(&self) -> Result<Vec<LockRow>> {
         let mut stmt = self.conn.prepare(
