@@ -318,7 +318,7 @@ async fn a_pull_killed_midway_leaves_every_row_as_it_was_and_its_lock_is_taken_o
 #[tokio::test(flavor = "multi_thread")]
 async fn two_auto_syncs_from_two_processes_never_both_write() {
     let setup = Setup::new(300).await;
-    setup.delay(RC_EXTENSIONS_PATH, 2500);
+    setup.delay(RC_EXTENSIONS_PATH, 4000);
     tokio::task::block_in_place(|| {
         let mut first = setup.spawn(&["map", "auto", "--platform", "ringcentral"]);
         setup.wait_for_requests(RC_EXTENSIONS_PATH, 1, &mut first);
