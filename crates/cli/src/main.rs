@@ -92,6 +92,8 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // Other processes (the app, another cron job) name this one by its command line.
+    ccsync_core::store::locks::identify(ccsync_core::store::locks::HolderKind::Cli, Some(command_line()));
     let output = Output { json: cli.json };
     let runtime = tokio::runtime::Runtime::new().expect("the async runtime starts");
     let _log_guard = ccsync_core::paths::log_dir()
@@ -150,6 +152,23 @@ async fn run(cli: Cli, output: &Output) -> ccsync_core::Result<()> {
         }
         Command::Bench(command) => bench::run(command, output).await,
     }
+}
+
+/// `ccsync` and its arguments, without the database path and the output switches.
+fn command_line() -> String {
+    let mut words = vec!["ccsync".to_owned()];
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--db" => {
+                args.next();
+            }
+            "--json" => {}
+            _ if arg.starts_with("--db=") => {}
+            _ => words.push(arg),
+        }
+    }
+    words.join(" ")
 }
 
 fn open_store(db: Option<PathBuf>) -> ccsync_core::Result<Store> {

@@ -26,6 +26,9 @@ pub enum ErrorCode {
     RateLimited,
     Cancelled,
     Stale,
+    /// Another CC Sync (the app, or a scheduled job from the command line) holds the job or the
+    /// database: nothing was changed, and trying again after it finishes works.
+    Busy,
     Database,
     Io,
     Internal,
@@ -93,7 +96,19 @@ pub enum Error {
     StaleImport,
 
     #[error("The local database failed: {0}. If this persists, see the log file.")]
-    Database(#[from] rusqlite::Error),
+    Database(rusqlite::Error),
+
+    /// SQLite said busy or locked after the busy timeout: another process kept writing.
+    #[error(
+        "The local database is busy: another CC Sync (the app, or a scheduled job from the command line) has been \
+         writing to it for more than {BUSY_TIMEOUT_SECS} seconds. Nothing was changed; try again when it finishes."
+    )]
+    DatabaseBusy(rusqlite::Error),
+
+    /// A job of the same kind holds its lock row (`store::locks`): `holder` names who, e.g.
+    /// "A scheduled job from the command line, `ccsync pull users` (pid 1234, started 02:00 UTC),".
+    #[error("{holder} is running; try again when it finishes.")]
+    JobRunning { holder: String },
 
     #[error("The local database could not be upgraded: {0}")]
     Migration(String),
@@ -115,6 +130,29 @@ pub enum Error {
 
     #[error("Internal error: {0}. Please report it with the log file.")]
     Internal(String),
+}
+
+/// How long a write waits for another process's write before it gives up (`Store::open`).
+pub const BUSY_TIMEOUT_SECS: u64 = 5;
+
+impl From<rusqlite::Error> for Error {
+    /// `SQLITE_BUSY` and `SQLITE_LOCKED` become a sentence, never a raw "database is locked".
+    fn from(error: rusqlite::Error) -> Error {
+        if is_busy(&error) {
+            Error::DatabaseBusy(error)
+        } else {
+            Error::Database(error)
+        }
+    }
+}
+
+/// Whether SQLite gave up waiting for another connection's lock.
+pub fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 impl Error {
@@ -143,6 +181,7 @@ impl Error {
             Error::RateLimited(_) => ErrorCode::RateLimited,
             Error::Cancelled => ErrorCode::Cancelled,
             Error::Stale(_) | Error::StaleImport => ErrorCode::Stale,
+            Error::DatabaseBusy(_) | Error::JobRunning { .. } => ErrorCode::Busy,
             Error::Database(_) | Error::Migration(_) | Error::NewerStore { .. } => ErrorCode::Database,
             Error::Io(_) => ErrorCode::Io,
             Error::Internal(_) => ErrorCode::Internal,

@@ -314,3 +314,40 @@ mod recovery {
         Store::open(&path).unwrap();
     }
 }
+
+/// Another process holding the write lock past the busy timeout gives a sentence and the `busy`
+/// code, never SQLite's raw "database is locked".
+#[test]
+fn a_database_held_by_another_writer_gives_a_sentence_not_database_is_locked() {
+    use ccsync_core::mapping::admin;
+    use ccsync_core::vendor::directory::Platform;
+    use ccsync_core::ErrorCode;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ccsync.sqlite3");
+    let mut store = Store::open(&path).unwrap();
+    store.set_busy_timeout(std::time::Duration::from_millis(200)).unwrap();
+    // The other process: a connection of its own, holding a write transaction.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+    let failures = [
+        store.set_setting("some.key", "value").unwrap_err(),
+        admin::unmap_user(&mut store, Platform::Ringcentral, 1).unwrap_err(),
+        store
+            .acquire_job("auto_sync:ringcentral", "Auto Sync for RingCentral")
+            .unwrap_err(),
+    ];
+    for error in failures {
+        let message = error.to_string();
+        assert_eq!(error.code(), ErrorCode::Busy, "{message}");
+        assert!(!message.to_lowercase().contains("database is locked"), "{message}");
+        assert!(
+            message.contains("another CC Sync") && message.contains("Nothing was changed"),
+            "{message}"
+        );
+        assert_eq!(ccsync_core::ApiError::from(&error).code, ErrorCode::Busy);
+    }
+    other.execute_batch("COMMIT").unwrap();
+    store.set_setting("some.key", "value").unwrap();
+}

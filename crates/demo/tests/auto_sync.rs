@@ -603,4 +603,67 @@ mod admin {
         let info = ccsync_core::mapping::schedule::schedule_info(&store.lock().unwrap(), Platform::Webex).unwrap();
         assert!(info.last_run.is_some() && info.next_run.is_some());
     }
+
+    /// A cron job from the command line holds the platform's Auto Sync: the app's scheduled run
+    /// waits (still due, tried at the next tick), writing nothing, then runs once it is free.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_scheduled_run_waits_while_another_process_runs_auto_sync() {
+        use ccsync_core::mapping::auto_sync::Runner;
+        let (_emulator, connections, _dir) = setup(30).await;
+        let store = connections.store_handle();
+        PermissionGate::default().save(&store.lock().unwrap()).unwrap();
+        ccsync_core::mapping::schedule::set_schedule(
+            &store.lock().unwrap(),
+            Platform::Webex,
+            &Schedule::EveryMinutes { minutes: 10 },
+        )
+        .unwrap();
+        // The other process: alive (this test's pid), beating now.
+        let now = ccsync_core::store::now_rfc3339();
+        store
+            .lock()
+            .unwrap()
+            .conn()
+            .execute(
+                &format!(
+                    "INSERT INTO job_locks (name, holder, command, pid, token, started_at, heartbeat_at)
+                     VALUES ('auto_sync:webex', 'cli', 'ccsync map auto --platform webex', {}, 't', ?1, ?1)",
+                    std::process::id()
+                ),
+                [now.as_str()],
+            )
+            .unwrap();
+        let runs_before = store.lock().unwrap().list_runs(100).unwrap().len();
+        let runner = Runner::new(connections.clone());
+        let later = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+        assert!(runner.run_if_due(Platform::Webex, later).await.unwrap().is_none());
+        assert_eq!(
+            store.lock().unwrap().list_runs(100).unwrap().len(),
+            runs_before,
+            "nothing written"
+        );
+        let info = ccsync_core::mapping::schedule::schedule_info(&store.lock().unwrap(), Platform::Webex).unwrap();
+        assert!(info.last_run.is_none(), "not counted as run: still due");
+
+        // A manual run is refused with the sentence naming the holder.
+        let refused = runner
+            .run_now(Platform::Webex, &NoProgress, &CancellationToken::new())
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), ccsync_core::ErrorCode::Busy);
+        assert!(
+            refused
+                .to_string()
+                .starts_with("A scheduled job from the command line, `ccsync map auto --platform webex` (pid "),
+            "{refused}"
+        );
+
+        store
+            .lock()
+            .unwrap()
+            .conn()
+            .execute("DELETE FROM job_locks", [])
+            .unwrap();
+        assert!(runner.run_if_due(Platform::Webex, later).await.unwrap().is_some());
+    }
 }

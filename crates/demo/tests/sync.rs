@@ -873,6 +873,34 @@ async fn a_user_created_by_an_import_is_adopted_by_the_pull_that_brings_them() {
     );
 }
 
+/// The streamed pull stages new records and writes them at the end in bulk: an imported user is
+/// adopted there too, and every creation has its audit row.
+#[tokio::test]
+async fn a_streamed_pull_adopts_an_imported_user_and_audits_every_creation() {
+    use ccsync_core::import::{self, ImportOptions};
+    let fx = fixture(tenant(25, Shape::V34)).await;
+    let email = fx.emulator.with_data(|data| data.agents[12].email.clone());
+    let file = fx.dir.path().join("team.csv");
+    std::fs::write(&file, format!("Email,Display Name\n{email},Imported Name\n")).unwrap();
+    {
+        let mut store = fx.store.lock().unwrap();
+        let options = ImportOptions::default();
+        let mut job = import::dry_run(&store, &file, &options, &NoProgress, &CancellationToken::new()).unwrap();
+        job.commit(&mut store, &NoProgress, &CancellationToken::new()).unwrap();
+    }
+    let (summary, result) = fx.pull_all(Entity::Users, &options(true, 10)).await.unwrap();
+    assert_eq!((summary.new, result.created), (25, 25));
+    let users = fx.records(Entity::Users);
+    assert_eq!(users.len(), 25, "the imported user adopted, not doubled");
+    assert!(users.iter().all(|u| !u.id.starts_with("import:")));
+    let audit = fx.store.lock().unwrap().run_audit(result.run_id).unwrap();
+    assert_eq!(audit.iter().filter(|a| a.action == "created").count(), 25);
+    let ids: HashSet<&str> = audit.iter().map(|a| a.record_id.as_str()).collect();
+    let stored: HashSet<&str> = users.iter().map(|u| u.id.as_str()).collect();
+    assert_eq!(ids, stored, "one audit row per record created");
+    assert!(fx.store.lock().unwrap().job_locks().unwrap().is_empty());
+}
+
 /// The session the app and `ccsync pull` share: a plan waits for its selection, a written plan
 /// is gone (it no longer matches the store), a cancelled apply is a run in History and keeps the
 /// plan for another try, and a plan the admin walked away from cannot be written.

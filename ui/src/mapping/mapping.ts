@@ -197,6 +197,8 @@ const FIXED_UNDER_CONNECTIONS: Record<ErrorCode, boolean> = {
   rate_limited: false,
   cancelled: false,
   stale: false,
+  // Another CC Sync (a scheduled job from the command line, say) holds the job: wait and try again.
+  busy: false,
   database: false,
   io: false,
   internal: false,

@@ -2,11 +2,11 @@
 //! Auto Sync: list the rows, map by hand, unmap, retry. Every change to a mapping is an audit row
 //! under a `sync_runs` row of its own.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::mapping::rules::{self, MappingMethod, MappingRow, MappingState, MappingStatus};
 use crate::model::FieldChange;
-use crate::store::mappings::{platform_str, save_state};
+use crate::store::mappings::{mapping_states, platform_str, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
 use crate::vendor::directory::{ExternalAccount, Platform};
@@ -49,37 +49,41 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MappingRow> {
 
 /// Every stored CXone user with where it stands on `platform`.
 pub fn list_rows(store: &Store, platform: Platform) -> Result<Vec<MappingRow>> {
-    let mut stmt = store
-        .conn()
-        .prepare_cached(&format!("{ROW_SQL} ORDER BY r.name COLLATE NOCASE, r.id"))?;
+    list_rows_in(store.conn(), platform)
+}
+
+/// [`list_rows`] on `conn` (a write transaction's, to decide inside it).
+pub(crate) fn list_rows_in(conn: &Connection, platform: Platform) -> Result<Vec<MappingRow>> {
+    let mut stmt = conn.prepare_cached(&format!("{ROW_SQL} ORDER BY r.name COLLATE NOCASE, r.id"))?;
     let rows = stmt.query_map([platform_str(platform)], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The same rows in no particular order, for lookups (a mapping import), without the sort.
-pub(crate) fn rows_unordered(store: &Store, platform: Platform) -> Result<Vec<MappingRow>> {
-    let mut stmt = store.conn().prepare_cached(ROW_SQL)?;
+pub(crate) fn rows_unordered(conn: &Connection, platform: Platform) -> Result<Vec<MappingRow>> {
+    let mut stmt = conn.prepare_cached(ROW_SQL)?;
     let rows = stmt.query_map([platform_str(platform)], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn one_row(store: &Store, platform: Platform, record_id: i64) -> Result<MappingRow> {
-    store
-        .conn()
-        .query_row(
-            &format!("{ROW_SQL} AND r.id = ?2"),
-            params![platform_str(platform), record_id],
-            row,
-        )
-        .optional()?
-        .ok_or_else(|| Error::NotFound("That CXone user is not in the store any more. Reload the list.".into()))
+fn one_row(conn: &Connection, platform: Platform, record_id: i64) -> Result<MappingRow> {
+    conn.query_row(
+        &format!("{ROW_SQL} AND r.id = ?2"),
+        params![platform_str(platform), record_id],
+        row,
+    )
+    .optional()?
+    .ok_or_else(|| Error::NotFound("That CXone user is not in the store any more. Reload the list.".into()))
 }
 
 /// The platform's accounts as last listed by Auto Sync.
 pub fn stored_accounts(store: &Store, platform: Platform) -> Result<Vec<ExternalAccount>> {
-    let mut stmt = store
-        .conn()
-        .prepare_cached(
+    stored_accounts_in(store.conn(), platform)
+}
+
+/// [`stored_accounts`] on `conn` (a write transaction's, to decide inside it).
+pub(crate) fn stored_accounts_in(conn: &Connection, platform: Platform) -> Result<Vec<ExternalAccount>> {
+    let mut stmt = conn.prepare_cached(
             "SELECT account_id, name, emails, active, raw FROM external_accounts WHERE platform = ?1 AND missing_since IS NULL",
         )?;
     let rows = stmt.query_map([platform_str(platform)], |r| {
@@ -95,18 +99,20 @@ pub fn stored_accounts(store: &Store, platform: Platform) -> Result<Vec<External
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Applies an administrator's change to one user's mapping, with its audit row.
+/// Applies an administrator's change to one user's mapping, with its audit row. The change is
+/// decided inside the write transaction (`BEGIN IMMEDIATE`), on the mappings as they are then,
+/// whichever process wrote them last.
 fn change(
     store: &mut Store,
     platform: Platform,
     record_id: i64,
     what: &str,
-    decide: impl FnOnce(&MappingState) -> Result<MappingState>,
+    decide: impl FnOnce(&Connection, &MappingState) -> Result<MappingState>,
 ) -> Result<MappingRow> {
-    let old = store.mapping_states(platform)?.remove(&record_id).unwrap_or_default();
-    let new = decide(&old)?;
     let now = now_rfc3339();
-    let tx = store.conn_mut().transaction()?;
+    let tx = store.write_tx()?;
+    let old = mapping_states(&tx, platform)?.remove(&record_id).unwrap_or_default();
+    let new = decide(&tx, &old)?;
     let start = RunStart {
         kind: what,
         entity: None,
@@ -134,47 +140,47 @@ fn change(
         None,
     )?;
     tx.commit()?;
-    one_row(store, platform, record_id)
+    one_row(store.conn(), platform, record_id)
 }
 
 /// Maps a user to an account by hand (Auto Sync will not change it). The account must be one
 /// Auto Sync listed, and not mapped to someone else.
 pub fn map_user(store: &mut Store, platform: Platform, record_id: i64, account_id: &str) -> Result<MappingRow> {
-    let account = stored_accounts(store, platform)?
-        .into_iter()
-        .find(|a| a.id == account_id)
-        .ok_or_else(|| {
-            Error::NotFound(
-                "That account is not in the last list from the platform. Run Auto Sync to refresh it.".into(),
-            )
-        })?;
-    let holder = store.mapping_states(platform)?.into_iter().find(|(user, s)| {
-        *user != record_id
-            && s.status.is_some_and(MappingStatus::is_mapped)
-            && s.account_id.as_deref() == Some(account_id)
-    });
-    if let Some((user, _)) = holder {
-        let name = one_row(store, platform, user)
-            .map(|r| r.name)
-            .unwrap_or_else(|_| "another user".into());
-        return Err(Error::InvalidInput(format!(
-            "{} is already mapped to {name}. Unmap it there first.",
-            account.name
-        )));
-    }
-    change(store, platform, record_id, "manual_mapping", |old| {
+    change(store, platform, record_id, "manual_mapping", |conn, old| {
+        let account = stored_accounts_in(conn, platform)?
+            .into_iter()
+            .find(|a| a.id == account_id)
+            .ok_or_else(|| {
+                Error::NotFound(
+                    "That account is not in the last list from the platform. Run Auto Sync to refresh it.".into(),
+                )
+            })?;
+        let holder = mapping_states(conn, platform)?.into_iter().find(|(user, s)| {
+            *user != record_id
+                && s.status.is_some_and(MappingStatus::is_mapped)
+                && s.account_id.as_deref() == Some(account_id)
+        });
+        if let Some((user, _)) = holder {
+            let name = one_row(conn, platform, user)
+                .map(|r| r.name)
+                .unwrap_or_else(|_| "another user".into());
+            return Err(Error::InvalidInput(format!(
+                "{} is already mapped to {name}. Unmap it there first.",
+                account.name
+            )));
+        }
         Ok(rules::map_manually(&account, old))
     })
 }
 
 pub fn unmap_user(store: &mut Store, platform: Platform, record_id: i64) -> Result<MappingRow> {
-    change(store, platform, record_id, "manual_mapping", |old| {
+    change(store, platform, record_id, "manual_mapping", |_, old| {
         Ok(rules::unmap(old))
     })
 }
 
 pub fn retry_user(store: &mut Store, platform: Platform, record_id: i64) -> Result<MappingRow> {
-    change(store, platform, record_id, "manual_mapping", |old| {
+    change(store, platform, record_id, "manual_mapping", |_, old| {
         let mut state = rules::retry(old);
         // Shown as "not yet attempted" until the next Auto Sync.
         state.detail = "Will be tried again on the next Auto Sync.".into();

@@ -12,7 +12,7 @@ use crate::connections::Connections;
 use crate::mapping::rules::{self, AutoSyncCounts, MappingUser};
 use crate::model::{ConnectionKind, FieldChange};
 use crate::progress::{self, Progress};
-use crate::store::mappings::{platform_str, save_accounts, save_state};
+use crate::store::mappings::{mapping_states, platform_str, save_accounts, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
 use crate::vendor::cxone::profiles::{self, security_profiles};
@@ -170,6 +170,11 @@ async fn run_once(
         .await?;
     let platform = directory.platform();
     let store = connections.store_handle();
+    // One Auto Sync per platform across processes (the app's and a cron job's): held to the end.
+    let _job = store.lock().unwrap_or_else(|p| p.into_inner()).acquire_job(
+        &crate::store::locks::auto_sync_lock_name(platform),
+        &format!("Auto Sync for {}", platform_label(platform)),
+    )?;
     let mut users = store.lock().unwrap_or_else(|p| p.into_inner()).mapping_users()?;
     if users.is_empty() {
         return Err(Error::InvalidInput(
@@ -208,7 +213,8 @@ pub struct RunSource<'a> {
 }
 
 /// Applies the rules to `users` and `accounts` and writes the accounts, every changed mapping with
-/// its audit row, and the run — in one transaction.
+/// its audit row, and the run — in one transaction. The mapping states are read inside it
+/// (`BEGIN IMMEDIATE`), so a manual mapping another process made a moment ago is seen and kept.
 pub fn match_and_write(
     store: &mut Store,
     platform: Platform,
@@ -216,9 +222,9 @@ pub fn match_and_write(
     accounts: &[ExternalAccount],
     source: &RunSource<'_>,
 ) -> Result<AutoSyncResult> {
-    let current = store.mapping_states(platform)?;
+    let tx = store.write_tx()?;
+    let current = mapping_states(&tx, platform)?;
     let (decided, counts) = rules::auto_sync(users, accounts, &current);
-    let tx = store.conn_mut().transaction()?;
     let now = now_rfc3339();
     let start = RunStart {
         kind: "auto_sync",
@@ -272,6 +278,14 @@ pub fn match_and_write(
         counts,
         run_id,
     })
+}
+
+/// The platform's name as the screens write it.
+fn platform_label(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Ringcentral => "RingCentral",
+        Platform::Webex => "Webex",
+    }
 }
 
 /// The one connection of `platform`'s kind (the demo tenant's included).
@@ -382,6 +396,17 @@ impl Runner {
         if !due {
             return Ok(None);
         }
+        // Another process (a cron `ccsync map auto`) runs this platform's Auto Sync: the scheduled
+        // run waits for it — still due, it is tried again at the next tick — instead of failing.
+        let holder = {
+            let store = self.connections.store_handle();
+            let store = store.lock().unwrap_or_else(|p| p.into_inner());
+            store.job_holder(&crate::store::locks::auto_sync_lock_name(platform))?
+        };
+        if let Some(holder) = holder {
+            tracing::info!(?platform, holder = %holder.describe(), "scheduled Auto Sync waits for the running one");
+            return Ok(None);
+        }
         let result = self
             .run_now(platform, &crate::progress::NoProgress, &CancellationToken::new())
             .await;
@@ -427,7 +452,7 @@ pub async fn pull_directory(
     let accounts = directory.list_accounts(progress, cancel).await?;
     let store = connections.store_handle();
     let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
-    let tx = guard.conn_mut().transaction()?;
+    let tx = guard.write_tx()?;
     let start = RunStart {
         kind: "directory_pull",
         entity: None,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::mapping::admin;
 use crate::mapping::rules::{self, MappingRow, MappingStatus};
 use crate::spreadsheet::{escape_formula, unescape_formula};
-use crate::store::mappings::{platform_str, save_state};
+use crate::store::mappings::{mapping_states, platform_str, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
 use crate::vendor::directory::Platform;
@@ -97,7 +97,7 @@ pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<Impo
     };
     let platform_col = column(PLATFORM_HEADERS);
 
-    let rows = admin::rows_unordered(store, platform)?;
+    let rows = admin::rows_unordered(store.conn(), platform)?;
     let accounts = admin::stored_accounts(store, platform)?;
     // Every key (id or email) with all it names: a key that names two is ambiguous, not a guess.
     // Each map is sized once and hashed with FNV (short keys): the plan is linear in the rows.
@@ -232,17 +232,26 @@ pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) ->
             summary.invalid
         )));
     }
-    let accounts: HashMap<String, crate::vendor::directory::ExternalAccount> = admin::stored_accounts(store, platform)?
-        .into_iter()
-        .map(|a| (a.id.clone(), a))
-        .collect();
-    let users: HashSet<i64> = admin::rows_unordered(store, platform)?
+    let now = now_rfc3339();
+    // Decided inside the write transaction, on the store as it is now (another process may have
+    // mapped someone since the dry run).
+    let tx = store.write_tx()?;
+    let accounts: HashMap<String, crate::vendor::directory::ExternalAccount> =
+        admin::stored_accounts_in(&tx, platform)?
+            .into_iter()
+            .map(|a| (a.id.clone(), a))
+            .collect();
+    let users: HashSet<i64> = admin::rows_unordered(&tx, platform)?
         .into_iter()
         .map(|r| r.record_id)
         .collect();
-    let states = store.mapping_states(platform)?;
-    let now = now_rfc3339();
-    let tx = store.conn_mut().transaction()?;
+    let states = mapping_states(&tx, platform)?;
+    // Who holds each account now: a mapping made elsewhere since the dry run is never overwritten.
+    let holders: HashMap<&str, i64> = states
+        .iter()
+        .filter(|(_, s)| s.status.is_some_and(MappingStatus::is_mapped))
+        .filter_map(|(user, s)| Some((s.account_id.as_deref()?, *user)))
+        .collect();
     let start = RunStart {
         kind: "mapping_import",
         entity: None,
@@ -263,6 +272,9 @@ pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) ->
         }
         if !seen.insert(record_id) {
             continue;
+        }
+        if holders.get(account_id).is_some_and(|holder| *holder != record_id) {
+            return Err(Error::Stale("mappings"));
         }
         let old = states.get(&record_id).cloned().unwrap_or_default();
         let new = rules::map_manually(account, &old);

@@ -99,25 +99,30 @@ impl Store {
     }
 
     pub fn mapping_states(&self, platform: Platform) -> Result<HashMap<i64, MappingState>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT user_record_id, status, account_id, detail, attempts, fingerprint, blocked_account, flag
-             FROM mappings WHERE platform = ?1",
-        )?;
-        let rows = stmt.query_map([platform_str(platform)], |row| {
-            let status: String = row.get(1)?;
-            Ok((
-                row.get::<_, i64>(0)?,
-                MappingState {
-                    status: parse_status(&status),
-                    account_id: row.get(2)?,
-                    detail: row.get(3)?,
-                    attempts: row.get(4)?,
-                    fingerprint: row.get(5)?,
-                    blocked_account: row.get(6)?,
-                    flag: row.get(7)?,
-                },
-            ))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        mapping_states(&self.conn, platform)
     }
+}
+
+/// Every user's mapping on `platform`, read on `conn` (a write transaction's, to decide inside it).
+pub fn mapping_states(conn: &rusqlite::Connection, platform: Platform) -> Result<HashMap<i64, MappingState>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_record_id, status, account_id, detail, attempts, fingerprint, blocked_account, flag
+         FROM mappings WHERE platform = ?1",
+    )?;
+    let rows = stmt.query_map([platform_str(platform)], |row| {
+        let status: String = row.get(1)?;
+        Ok((
+            row.get::<_, i64>(0)?,
+            MappingState {
+                status: parse_status(&status),
+                account_id: row.get(2)?,
+                detail: row.get(3)?,
+                attempts: row.get(4)?,
+                fingerprint: row.get(5)?,
+                blocked_account: row.get(6)?,
+                flag: row.get(7)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -2,6 +2,7 @@
 //! file before any migration touches it.
 
 pub mod connections;
+pub mod locks;
 pub mod mappings;
 pub mod records;
 pub mod recovery;
@@ -23,6 +24,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0003_sync.sql"),
     include_str!("migrations/0004_mapping.sql"),
     include_str!("migrations/0005_import.sql"),
+    include_str!("migrations/0006_job_locks.sql"),
 ];
 
 /// The schema version this build writes.
@@ -66,9 +68,7 @@ impl Store {
     pub fn open_at_version(path: &Path, version: usize) -> Result<Store> {
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
-        MIGRATIONS
-            .to_version(&mut conn, version)
-            .map_err(|e| Error::Migration(e.to_string()))?;
+        MIGRATIONS.to_version(&mut conn, version).map_err(migration_error)?;
         Ok(Store {
             conn,
             path: path.to_owned(),
@@ -87,6 +87,20 @@ impl Store {
         &mut self.conn
     }
 
+    /// How long a write waits for another process's (tests shorten it).
+    #[doc(hidden)]
+    pub fn set_busy_timeout(&self, wait: std::time::Duration) -> Result<()> {
+        Ok(self.conn.busy_timeout(wait)?)
+    }
+
+    /// Starts a write transaction that takes the write lock now (`BEGIN IMMEDIATE`): whatever it
+    /// reads is what it writes over, whichever process wrote last.
+    pub fn write_tx(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+    }
+
     pub fn schema_version(&self) -> Result<usize> {
         Ok(self
             .conn
@@ -101,7 +115,7 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(std::time::Duration::from_secs(crate::error::BUSY_TIMEOUT_SECS))?;
     Ok(())
 }
 
@@ -128,7 +142,15 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
         let backup = backup(conn, path, current)?;
         tracing::info!(from = current, to = LATEST_SCHEMA_VERSION, backup = %backup.display(), "migrating the database");
     }
-    MIGRATIONS.to_latest(conn).map_err(|e| Error::Migration(e.to_string()))
+    MIGRATIONS.to_latest(conn).map_err(migration_error)
+}
+
+/// A migration that waited too long for another process is busy, not broken.
+fn migration_error(error: rusqlite_migration::Error) -> Error {
+    match error {
+        rusqlite_migration::Error::RusqliteError { err, .. } if crate::error::is_busy(&err) => Error::DatabaseBusy(err),
+        other => Error::Migration(other.to_string()),
+    }
 }
 
 /// Copies the whole database (WAL included) to `<file>.v<N>-<timestamp>.bak` with `VACUUM INTO`,

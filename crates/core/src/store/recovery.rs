@@ -55,6 +55,7 @@ pub enum Recovery {
 pub fn diagnose(path: &Path, error: &Error) -> StoreProblem {
     let kind = match error {
         Error::NewerStore { .. } => StoreProblemKind::Newer,
+        Error::DatabaseBusy(_) => StoreProblemKind::Locked,
         Error::Database(rusqlite::Error::SqliteFailure(failure, _)) => match failure.code {
             SqliteCode::NotADatabase | SqliteCode::DatabaseCorrupt => StoreProblemKind::Corrupt,
             SqliteCode::DatabaseBusy | SqliteCode::DatabaseLocked => StoreProblemKind::Locked,

@@ -27,7 +27,7 @@ pub fn apply(
     let chosen = selected_rows(plan, selection)?;
     let total = chosen.len() as u64;
     let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
-    let tx = guard.conn_mut().transaction()?;
+    let tx = guard.write_tx()?;
     let start = RunStart {
         kind: "pull",
         entity: Some(plan.entity),

@@ -59,7 +59,12 @@ impl PullSession {
         })?;
         let store = self.connections.store_handle();
         let result = tokio::task::spawn_blocking(move || {
-            let result = apply(&store, &prepared, &selection, progress.as_ref(), &cancel);
+            // Not while a pull of the same connection and entity writes (a cron job's, say).
+            let job = super::lock(&store).acquire_job(
+                &crate::store::locks::pull_lock_name(&prepared.connection.id, prepared.plan.entity),
+                &format!("Add Selected of {}", prepared.plan.entity.label()),
+            );
+            let result = job.and_then(|_job| apply(&store, &prepared, &selection, progress.as_ref(), &cancel));
             if let Err(error) = &result {
                 record_failed_apply(&store, &prepared, error);
             }

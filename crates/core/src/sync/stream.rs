@@ -1,5 +1,7 @@
-//! The streamed pull (`ccsync pull --select all`): pages are compared and written while later
-//! ones download, all in one transaction.
+//! The streamed pull (`ccsync pull --select all`): pages are compared while later ones download;
+//! what differs is written when the last page is in, in one short transaction (none is held across
+//! the network, so the open app can write meanwhile). One pull per connection and entity at a time,
+//! across processes (`store::locks`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -30,8 +32,8 @@ pub(super) enum Batch {
 }
 
 /// Fetches and writes every record at once, with no selection step (`--select all` in the
-/// CLI): each page is compared and written while the next ones are fetched, in one
-/// transaction that a failure, a cancel or a crash rolls back whole.
+/// CLI): each page is compared while the next ones are fetched, and what differs is written at
+/// the end in one short transaction; a failure, a cancel or a crash writes nothing.
 pub async fn pull_all(
     connections: &Connections,
     connection: &str,
@@ -74,6 +76,11 @@ pub(super) async fn stream_pull(
     started_at: &str,
 ) -> Result<(PlanSummary, ApplyResult)> {
     let (connection, session, fetch) = open_pull(connections, store, connection, entity, options).await?;
+    // Held until the pull ends, however it ends (dropped with this function's locals).
+    let _job = lock(store).acquire_job(
+        &crate::store::locks::pull_lock_name(&connection.id, entity),
+        &format!("pull of {}", entity.label()),
+    )?;
     let business_unit_id = session.business_unit_id;
     let existing = lock(store).existing_records(entity, business_unit_id)?;
     let (sender, batches) = std::sync::mpsc::sync_channel::<Batch>(16);
@@ -124,9 +131,63 @@ pub(super) async fn stream_pull(
     Ok((summary, result))
 }
 
-/// The writer side of [`pull_all`]: compares each arriving record with the store and writes it.
+/// A record that differs from the store, kept until the fetch ends.
+struct ChangedRecord {
+    stored: Stored,
+    record: FetchedRecord,
+    changes: Vec<crate::model::FieldChange>,
+}
+
+/// The writer side of [`pull_all`]: compares each arriving record with the store as it was when
+/// the pull started, and stages what differs (new records in a temporary table, changed ones in
+/// memory: unchanged records are only counted). No
+/// transaction is open while pages download: when the fetch ends, everything staged is written
+/// in one short `BEGIN IMMEDIATE` transaction, whose writes check that each record is still as it
+/// was compared (else the pull is refused as stale). A failure, a cancel or a crash before the
+/// commit leaves the store as it was.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn write_stream(
+    store: &Mutex<Store>,
+    connection: &Connection,
+    entity: Entity,
+    business_unit_id: i64,
+    existing: HashMap<String, Existing>,
+    batches: std::sync::mpsc::Receiver<Batch>,
+    cancel: &CancellationToken,
+    started: Instant,
+    started_at: &str,
+) -> Result<(PlanSummary, ApplyResult)> {
+    // New records wait in a temporary table of this connection: writing it takes no lock on the
+    // store, and the commit copies it in two statements.
+    store.lock().unwrap_or_else(|p| p.into_inner()).conn().execute_batch(
+        "DROP TABLE IF EXISTS temp.pull_staged;
+         CREATE TEMP TABLE pull_staged (cxone_id TEXT NOT NULL, name TEXT NOT NULL, detail TEXT NOT NULL,
+             email_key TEXT, is_active INTEGER NOT NULL, fields_hash INTEGER NOT NULL, raw TEXT NOT NULL);",
+    )?;
+    let result = stage_and_write(
+        store,
+        connection,
+        entity,
+        business_unit_id,
+        existing,
+        batches,
+        cancel,
+        started,
+        started_at,
+    );
+    if let Err(error) = store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .conn()
+        .execute_batch("DROP TABLE IF EXISTS temp.pull_staged")
+    {
+        tracing::warn!(%error, "could not drop the staged records");
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn stage_and_write(
     store: &Mutex<Store>,
     connection: &Connection,
     entity: Entity,
@@ -137,18 +198,9 @@ pub(super) fn write_stream(
     started: Instant,
     started_at: &str,
 ) -> Result<(PlanSummary, ApplyResult)> {
-    let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
-    let tx = guard.conn_mut().transaction()?;
-    let start = RunStart {
-        kind: "pull",
-        entity: Some(entity),
-        connection_id: Some(&connection.id),
-        connection_name: &connection.name,
-        started_at,
-    };
-    let mut writer = Writer::begin(&tx, &start, business_unit_id)?;
     let mut summary = PlanSummary::default();
     let held = existing.len() as u32;
+    let mut changed = Vec::new();
     let (last_poll_time, full) = loop {
         let Ok(batch) = batches.recv() else {
             // The fetch failed or was cancelled: nothing is kept.
@@ -161,38 +213,83 @@ pub(super) fn write_stream(
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
+        let mut differing = Vec::new();
+        let mut new = Vec::new();
         for record in records {
             summary.fetched += 1;
             match existing.remove(&record.id) {
-                None => {
-                    writer.create(&record)?;
-                    summary.new += 1;
-                }
+                None => new.push(record),
                 Some(stored) if stored.fields_hash == record.fields_hash && !stored.missing => summary.unchanged += 1,
-                Some(stored) => {
-                    let old = tx.query_row("SELECT raw FROM records WHERE id = ?1", [stored.row_id], |r| {
-                        r.get::<_, String>(0)
-                    })?;
-                    let mut changes = diff(
-                        &records::compared_fields(entity, &old),
-                        &records::compared_fields(entity, &record.raw),
-                    );
-                    if stored.missing {
-                        changes.push(missing_upstream_change(false));
-                    }
-                    writer.update(
-                        Stored {
-                            row_id: stored.row_id,
-                            fields_hash: stored.fields_hash,
-                        },
-                        &record,
-                        &changes,
-                    )?;
-                    summary.changed += 1;
-                }
+                Some(stored) => differing.push((stored, record)),
             }
         }
+        let guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        if !new.is_empty() {
+            summary.new += new.len() as u32;
+            // Only the temporary table is written: no lock on the store is taken.
+            let staging = guard.conn().unchecked_transaction()?;
+            {
+                let mut stage = staging.prepare_cached(
+                    "INSERT INTO temp.pull_staged (cxone_id, name, detail, email_key, is_active, fields_hash, raw)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                for r in &new {
+                    stage.execute(rusqlite::params![
+                        r.id,
+                        r.name,
+                        r.detail,
+                        r.email_key,
+                        r.is_active,
+                        r.fields_hash,
+                        r.raw
+                    ])?;
+                }
+            }
+            staging.commit()?;
+        }
+        if differing.is_empty() {
+            continue;
+        }
+        // The old values, for the audit: a read, which waits for no writer (WAL).
+        let mut read_raw = guard.conn().prepare_cached("SELECT raw FROM records WHERE id = ?1")?;
+        for (stored, record) in differing {
+            let old = read_raw.query_row([stored.row_id], |r| r.get::<_, String>(0))?;
+            let mut changes = diff(
+                &records::compared_fields(entity, &old),
+                &records::compared_fields(entity, &record.raw),
+            );
+            if stored.missing {
+                changes.push(missing_upstream_change(false));
+            }
+            changed.push(ChangedRecord {
+                stored: Stored {
+                    row_id: stored.row_id,
+                    fields_hash: stored.fields_hash,
+                },
+                record,
+                changes,
+            });
+        }
     };
+    if cancel.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
+    summary.changed = changed.len() as u32;
+    let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+    let writing = Instant::now();
+    let tx = guard.write_tx()?;
+    let start = RunStart {
+        kind: "pull",
+        entity: Some(entity),
+        connection_id: Some(&connection.id),
+        connection_name: &connection.name,
+        started_at,
+    };
+    let mut writer = Writer::begin(&tx, &start, business_unit_id)?;
+    writer.create_staged()?;
+    for c in &changed {
+        writer.update(c.stored, &c.record, &c.changes)?;
+    }
     if full {
         for stored in existing.values() {
             summary.missing_upstream += 1;
@@ -207,5 +304,10 @@ pub(super) fn write_stream(
     writer.counts.missing_upstream = summary.missing_upstream;
     let result = writer.finish(&connection.id, last_poll_time.as_deref(), started)?;
     tx.commit()?;
+    // How long other processes' writes waited for this pull, at most.
+    tracing::info!(
+        write_lock_ms = writing.elapsed().as_millis() as u64,
+        "streamed pull committed"
+    );
     Ok((summary, result))
 }

@@ -29,6 +29,9 @@ pub(super) struct Writer<'t> {
     entity: Entity,
     business_unit_id: i64,
     now: String,
+    /// The email keys of users a CSV import created before CXone had them (read once: most pulls
+    /// adopt none, and asking per record cost a statement each).
+    imported: std::collections::HashSet<String>,
     pub(super) counts: RunCounts,
 }
 
@@ -40,7 +43,18 @@ impl<'t> Writer<'t> {
     ) -> Result<Writer<'t>> {
         let run_id = runs::insert_run(tx, start)?;
         let entity = start.entity.expect("a pull has an entity");
+        let imported = if entity == Entity::Users {
+            let mut stmt = tx.prepare_cached(
+                "SELECT substr(cxone_id, 8) FROM records
+                 WHERE entity = 'users' AND business_unit_id = 0 AND cxone_id LIKE 'import:%'",
+            )?;
+            let keys = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            keys.collect::<rusqlite::Result<_>>()?
+        } else {
+            Default::default()
+        };
         Ok(Writer {
+            imported,
             tx,
             run_id,
             entity,
@@ -93,10 +107,83 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
+    /// Creates every record staged in `temp.pull_staged` by a streamed pull: the users a CSV
+    /// import created before CXone had them are adopted one by one, the rest written in two
+    /// statements (the records, then their audit rows), far faster than one by one.
+    pub(super) fn create_staged(&mut self) -> Result<()> {
+        if !self.imported.is_empty() {
+            let adoptable: Vec<(i64, FetchedRecord)> = {
+                let mut stmt = self.tx.prepare(
+                    "SELECT rowid, cxone_id, name, detail, email_key, is_active, fields_hash, raw
+                     FROM temp.pull_staged WHERE email_key IS NOT NULL",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        FetchedRecord {
+                            id: r.get(1)?,
+                            name: r.get(2)?,
+                            detail: r.get(3)?,
+                            email_key: r.get(4)?,
+                            is_active: r.get(5)?,
+                            fields_hash: r.get(6)?,
+                            raw: r.get(7)?,
+                        },
+                    ))
+                })?;
+                rows.filter(|row| {
+                    row.as_ref().map_or(true, |(_, r)| {
+                        r.email_key.as_ref().is_some_and(|k| self.imported.contains(k))
+                    })
+                })
+                .collect::<rusqlite::Result<_>>()?
+            };
+            for (rowid, record) in adoptable {
+                if self.adopt_imported_user(&record)? {
+                    self.tx
+                        .execute("DELETE FROM temp.pull_staged WHERE rowid = ?1", [rowid])?;
+                }
+            }
+        }
+        // Rowids of new rows follow the highest one: every record above it is one of these.
+        let before: i64 = self
+            .tx
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM records", [], |r| r.get(0))?;
+        let created = self
+            .tx
+            .execute(
+                "INSERT INTO records (entity, business_unit_id, cxone_id, name, detail, email_key, is_active, fields_hash,
+                                      raw, group_name, first_synced_at, last_synced_at)
+                 SELECT ?1, ?2, cxone_id, name, detail, email_key, is_active, fields_hash, raw, ?3, ?4, ?4
+                 FROM temp.pull_staged ORDER BY rowid",
+                params![self.entity.as_str(), self.business_unit_id, self.entity.group_name(), self.now],
+            )
+            .map_err(|e| match e {
+                // Written by another pull since this one compared: the list is out of date.
+                rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
+                    Error::Stale(self.entity.label())
+                }
+                other => other.into(),
+            })?;
+        // The created values are the records' own columns; the audit rows mark the creations.
+        let empty = serde_json::to_string::<[FieldChange]>(&[]).map_err(|e| Error::Internal(e.to_string()))?;
+        self.tx.execute(
+            "INSERT INTO audit (run_id, record_id, action, changes, at)
+             SELECT ?1, id, 'created', ?2, ?3 FROM records WHERE id > ?4 ORDER BY id",
+            params![self.run_id, empty, self.now, before],
+        )?;
+        self.counts.created += created as u32;
+        Ok(())
+    }
+
     /// A user a CSV import created before CXone had them becomes this CXone record (its id, business
     /// unit and fields), keeping what the import set: one user, not two with the same email.
     fn adopt_imported_user(&mut self, record: &FetchedRecord) -> Result<bool> {
-        let Some(email_key) = record.email_key.as_deref().filter(|_| self.entity == Entity::Users) else {
+        let Some(email_key) = record
+            .email_key
+            .as_deref()
+            .filter(|key| self.entity == Entity::Users && self.imported.contains(*key))
+        else {
             return Ok(false);
         };
         let adopted = self
@@ -123,6 +210,7 @@ impl<'t> Writer<'t> {
             )
             .optional()?;
         let Some(row_id) = adopted else { return Ok(false) };
+        self.imported.remove(email_key);
         let change = FieldChange {
             field: "CXone ID".into(),
             old: Some(format!("import:{email_key}")),
