@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use crate::import::columns::ERROR_HEADER;
+use crate::import::decode::Format;
 use crate::import::rules::Action;
 use crate::{Error, Result};
 
@@ -13,7 +14,8 @@ use crate::spreadsheet::escape_formula;
 
 impl Job {
     /// Writes the invalid rows to `out`: the original columns plus `Error`, in the file's own
-    /// encoding and delimiter, so the file imports once corrected. Returns how many rows.
+    /// encoding (UTF-8 always with a BOM) and delimiter, so the file imports once corrected.
+    /// Returns how many rows.
     pub fn write_errors(&self, out: &Path) -> Result<usize> {
         if std::fs::canonicalize(out).is_ok_and(|out| std::fs::canonicalize(&self.path).is_ok_and(|p| p == out)) {
             return Err(Error::InvalidInput(
@@ -71,7 +73,17 @@ impl Job {
         }
         let text = String::from_utf8(writer.into_inner().map_err(|e| Error::Internal(e.to_string()))?)
             .map_err(|e| Error::Internal(e.to_string()))?;
-        std::fs::write(out, crate::import::encode::encode(&text, self.format)).map_err(|e| Error::io_at(out, e))?;
+        // Excel opens UTF-8 without a BOM in the local code page, garbling accented names: an error
+        // file of a UTF-8 source always has one (it reads back the same).
+        let format = if self.format.encoding == encoding_rs::UTF_8 {
+            Format {
+                bom: true,
+                ..self.format
+            }
+        } else {
+            self.format
+        };
+        std::fs::write(out, crate::import::encode::encode(&text, format)).map_err(|e| Error::io_at(out, e))?;
         Ok(written)
     }
 }
