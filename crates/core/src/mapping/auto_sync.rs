@@ -131,11 +131,6 @@ async fn record_failure(
         Ok(connection) => (Some(connection.id), connection.name),
         Err(_) => (None, platform_connection.to_owned()),
     };
-    let status = if error.code() == crate::ErrorCode::Cancelled {
-        "cancelled"
-    } else {
-        "failed"
-    };
     let start = RunStart {
         kind: "auto_sync",
         entity: None,
@@ -144,16 +139,10 @@ async fn record_failure(
         started_at,
     };
     let store = connections.store_handle();
-    let recorded = store.lock().unwrap_or_else(|p| p.into_inner()).record_run(
-        &start,
-        status,
-        &RunCounts::default(),
-        started.elapsed().as_millis() as i64,
-        Some(&error.to_string()),
-    );
-    if let Err(e) = recorded {
-        tracing::warn!(error = %e, "the failed Auto Sync run could not be recorded");
-    }
+    store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .record_failed_run(&start, &RunCounts::default(), started, error);
 }
 
 async fn run_once(

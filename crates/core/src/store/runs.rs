@@ -1,10 +1,12 @@
 //! `sync_runs`, `audit` and `sync_watermarks`.
 
+use std::time::Instant;
+
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{now_rfc3339, Store};
 use crate::model::{AuditEntry, Entity, FieldChange, SyncRun};
-use crate::Result;
+use crate::{Error, Result};
 
 /// The counts a finished run records.
 #[derive(Debug, Clone, Default)]
@@ -123,18 +125,21 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<SyncRun> {
 }
 
 impl Store {
-    /// Records a whole run at once (a fetch that failed or was cancelled before any write).
-    pub fn record_run(
-        &self,
-        start: &RunStart<'_>,
-        status: &str,
-        counts: &RunCounts,
-        duration_ms: i64,
-        error: Option<&str>,
-    ) -> Result<i64> {
-        let id = insert_run(&self.conn, start)?;
-        finish_run(&self.conn, id, status, counts, duration_ms, error)?;
-        Ok(id)
+    /// Records a run that ended in `error` before writing anything (a fetch, an apply rolled back,
+    /// an Auto Sync stopped): "cancelled" or "failed", with the sentence, so History shows it.
+    /// Best effort: a store that cannot take the row is logged, not added to the error.
+    pub fn record_failed_run(&self, start: &RunStart<'_>, counts: &RunCounts, started: Instant, error: &Error) {
+        let status = if matches!(error, Error::Cancelled) {
+            "cancelled"
+        } else {
+            "failed"
+        };
+        let elapsed = started.elapsed().as_millis() as i64;
+        let recorded = insert_run(&self.conn, start)
+            .and_then(|id| finish_run(&self.conn, id, status, counts, elapsed, Some(&error.to_string())));
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, kind = start.kind, "the failed run could not be recorded");
+        }
     }
 
     pub fn watermark(&self, connection_id: &str, entity: Entity, business_unit_id: i64) -> Result<Option<String>> {

@@ -81,11 +81,6 @@ pub fn apply(
 
 /// Records that an apply was cancelled or failed (after its transaction rolled back).
 pub fn record_failed_apply(store: &Mutex<Store>, prepared: &PreparedPlan, error: &Error) {
-    let status = if matches!(error, Error::Cancelled) {
-        "cancelled"
-    } else {
-        "failed"
-    };
     let start = RunStart {
         kind: "pull",
         entity: Some(prepared.plan.entity),
@@ -98,10 +93,7 @@ pub fn record_failed_apply(store: &Mutex<Store>, prepared: &PreparedPlan, error:
         ..RunCounts::default()
     };
     let guard = store.lock().unwrap_or_else(|p| p.into_inner());
-    let elapsed = prepared.started.elapsed().as_millis() as i64;
-    if let Err(e) = guard.record_run(&start, status, &counts, elapsed, Some(&error.to_string())) {
-        tracing::warn!(error = %e, "could not record the failed apply");
-    }
+    guard.record_failed_run(&start, &counts, prepared.started, error);
 }
 
 /// The plan rows a selection picks (missing-upstream rows are never written by a sync).

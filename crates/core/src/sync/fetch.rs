@@ -64,11 +64,6 @@ pub(super) fn record_fetch_failure(
         .find_connection(connection)
         .map(|c| c.name)
         .unwrap_or_else(|_| connection.to_owned());
-    let status = if matches!(error, Error::Cancelled) {
-        "cancelled"
-    } else {
-        "failed"
-    };
     let start = RunStart {
         kind: "pull",
         entity: Some(entity),
@@ -76,10 +71,7 @@ pub(super) fn record_fetch_failure(
         connection_name: &name,
         started_at,
     };
-    let elapsed = started.elapsed().as_millis() as i64;
-    if let Err(e) = store.record_run(&start, status, &RunCounts::default(), elapsed, Some(&error.to_string())) {
-        tracing::warn!(error = %e, "could not record the failed run");
-    }
+    store.record_failed_run(&start, &RunCounts::default(), started, error);
 }
 
 /// Signs in and settles how to read: campaigns from skills when the connection says so, and
