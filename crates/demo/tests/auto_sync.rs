@@ -1,6 +1,8 @@
 //! Auto Sync end to end against the emulator: the counts equal the emulator's known overlap.
 //! Long on purpose: one scenario per test over shared fixtures; splitting it would scatter them.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -28,19 +30,7 @@ async fn setup(agents: usize) -> (Emulator, Connections, tempfile::TempDir) {
     let connections = Connections::new(store, Arc::new(MemoryStore::default())).unwrap();
     let url = emulator.base_url().to_owned();
     let drafts = [
-        ConnectionDraft {
-            name: "CXone".into(),
-            settings: ConnectionSettings::Cxone {
-                auth_url: url.clone(),
-                client_id: demo::CXONE_CLIENT_ID.into(),
-                access_key_id: demo::CXONE_ACCESS_KEY_ID.into(),
-                campaigns_from_skills: false,
-            },
-            secrets: BTreeMap::from([
-                (SecretKind::ClientSecret, demo::CXONE_CLIENT_SECRET.into()),
-                (SecretKind::AccessKeySecret, demo::CXONE_ACCESS_KEY_SECRET.into()),
-            ]),
-        },
+        common::cxone_draft("CXone", &url),
         ConnectionDraft {
             name: "RingCentral".into(),
             settings: ConnectionSettings::Ringcentral {

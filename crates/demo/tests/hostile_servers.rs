@@ -5,7 +5,9 @@
 //! accounts through every token fault at once. Every run ends within seconds, with every record
 //! exactly once or with a sentence and nothing written.
 
-use std::collections::{BTreeMap, HashSet};
+mod common;
+
+use std::collections::HashSet;
 use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -126,19 +128,7 @@ async fn fixture(tenant: TenantConfig) -> Fixture {
     let store = Arc::new(Mutex::new(Store::open(&dir.path().join("ccsync.sqlite3")).unwrap()));
     let connections = Connections::new(store.clone(), Arc::new(MemoryStore::default())).unwrap();
     connections
-        .create(ConnectionDraft {
-            name: "Tenant".into(),
-            settings: ConnectionSettings::Cxone {
-                auth_url: emulator.base_url().into(),
-                client_id: demo::CXONE_CLIENT_ID.into(),
-                access_key_id: demo::CXONE_ACCESS_KEY_ID.into(),
-                campaigns_from_skills: false,
-            },
-            secrets: BTreeMap::from([
-                (SecretKind::ClientSecret, demo::CXONE_CLIENT_SECRET.into()),
-                (SecretKind::AccessKeySecret, demo::CXONE_ACCESS_KEY_SECRET.into()),
-            ]),
-        })
+        .create(common::cxone_draft("Tenant", emulator.base_url()))
         .await
         .unwrap();
     Fixture {

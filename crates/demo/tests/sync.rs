@@ -2,6 +2,8 @@
 //! faults, incremental pulls, updates, removals upstream, cancel and crash during apply.
 //! Long on purpose: one scenario per test over shared fixtures; splitting it would scatter them.
 
+mod common;
+
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -33,19 +35,7 @@ async fn fixture(tenant: TenantConfig) -> Fixture {
     let store = Arc::new(Mutex::new(Store::open(&dir.path().join("ccsync.sqlite3")).unwrap()));
     let connections = Connections::new(store.clone(), Arc::new(MemoryStore::default())).unwrap();
     connections
-        .create(ConnectionDraft {
-            name: "Tenant".into(),
-            settings: ConnectionSettings::Cxone {
-                auth_url: emulator.base_url().into(),
-                client_id: demo::CXONE_CLIENT_ID.into(),
-                access_key_id: demo::CXONE_ACCESS_KEY_ID.into(),
-                campaigns_from_skills: false,
-            },
-            secrets: BTreeMap::from([
-                (SecretKind::ClientSecret, demo::CXONE_CLIENT_SECRET.into()),
-                (SecretKind::AccessKeySecret, demo::CXONE_ACCESS_KEY_SECRET.into()),
-            ]),
-        })
+        .create(common::cxone_draft("Tenant", emulator.base_url()))
         .await
         .unwrap();
     Fixture {
@@ -485,19 +475,7 @@ async fn crash_apply_helper() {
     let store = Arc::new(Mutex::new(Store::open(std::path::Path::new(db)).unwrap()));
     let connections = Connections::new(store.clone(), Arc::new(MemoryStore::default())).unwrap();
     let conn = connections.find("Tenant").await.unwrap();
-    let draft = ConnectionDraft {
-        name: conn.name.clone(),
-        settings: ConnectionSettings::Cxone {
-            auth_url: url.into(),
-            client_id: demo::CXONE_CLIENT_ID.into(),
-            access_key_id: demo::CXONE_ACCESS_KEY_ID.into(),
-            campaigns_from_skills: false,
-        },
-        secrets: BTreeMap::from([
-            (SecretKind::ClientSecret, demo::CXONE_CLIENT_SECRET.into()),
-            (SecretKind::AccessKeySecret, demo::CXONE_ACCESS_KEY_SECRET.into()),
-        ]),
-    };
+    let draft = common::cxone_draft(&conn.name, url);
     connections.update(&conn.id, draft).await.unwrap();
     let prepared = sync::prepare(
         &connections,

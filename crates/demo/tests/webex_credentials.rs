@@ -4,6 +4,8 @@
 //! gives a sentence, and for a scheduled run a failed History row and a failure on the schedule;
 //! the demo tenant's Webex connection refreshes by itself.
 
+mod common;
+
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -47,19 +49,7 @@ async fn fixture(agents: usize, ttl: Duration) -> Fixture {
     let secrets = MemoryStore::default();
     let connections = Connections::new(store, Arc::new(secrets.clone())).unwrap();
     connections
-        .create(ConnectionDraft {
-            name: "CXone".into(),
-            settings: ConnectionSettings::Cxone {
-                auth_url: emulator.base_url().into(),
-                client_id: demo::CXONE_CLIENT_ID.into(),
-                access_key_id: demo::CXONE_ACCESS_KEY_ID.into(),
-                campaigns_from_skills: false,
-            },
-            secrets: BTreeMap::from([
-                (SecretKind::ClientSecret, demo::CXONE_CLIENT_SECRET.into()),
-                (SecretKind::AccessKeySecret, demo::CXONE_ACCESS_KEY_SECRET.into()),
-            ]),
-        })
+        .create(common::cxone_draft("CXone", emulator.base_url()))
         .await
         .unwrap();
     let options = PullOptions {
