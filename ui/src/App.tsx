@@ -8,6 +8,7 @@ import { MappingScreen } from "./mapping/MappingScreen";
 import { RecordsScreen } from "./records/RecordsScreen";
 import { SynchronizeScreen } from "./sync/SynchronizeScreen";
 import { StoreProblemScreen } from "./components/StoreProblemScreen";
+import { ToastProvider } from "./components/Toasts";
 import { appInfo, startupProblem, type ApiError, type AppInfo, type StoreProblem } from "./platform";
 import { SCREENS, type ScreenId } from "./screens";
 
@@ -62,31 +63,33 @@ function Shell() {
   const current = SCREENS.find((s) => s.id === screen) ?? SCREENS[0];
 
   return (
-    <div className="app">
-      <Sidebar current={screen} onSelect={setScreen} info={info} infoError={infoError} />
-      <main className="main" aria-label={current.label}>
-        {info?.keyring_problem ? (
-          <div className="banner banner-warning" role="alert" data-testid="keyring-banner">
-            <strong className="banner-title">The system keyring is not available.</strong>
-            <span>{info.keyring_problem}</span>
+    <ToastProvider>
+      <div className="app">
+        <Sidebar current={screen} onSelect={setScreen} info={info} infoError={infoError} />
+        <main className="main" aria-label={current.label}>
+          {info?.keyring_problem ? (
+            <div className="banner banner-warning" role="alert" data-testid="keyring-banner">
+              <strong className="banner-title">The system keyring is not available.</strong>
+              <span>{info.keyring_problem}</span>
+            </div>
+          ) : null}
+          <div className="main-content">
+            {current.id === "connections" ? (
+              <ConnectionsScreen />
+            ) : current.id === "synchronize" ? (
+              <SynchronizeScreen onNavigate={setScreen} />
+            ) : current.id === "user-mapping" ? (
+              <MappingScreen onNavigate={setScreen} />
+            ) : current.id === "csv-import" ? (
+              <ImportScreen />
+            ) : current.id === "records" ? (
+              <RecordsScreen />
+            ) : (
+              <HistoryScreen />
+            )}
           </div>
-        ) : null}
-        <div className="main-content">
-          {current.id === "connections" ? (
-            <ConnectionsScreen />
-          ) : current.id === "synchronize" ? (
-            <SynchronizeScreen onNavigate={setScreen} />
-          ) : current.id === "user-mapping" ? (
-            <MappingScreen onNavigate={setScreen} />
-          ) : current.id === "csv-import" ? (
-            <ImportScreen />
-          ) : current.id === "records" ? (
-            <RecordsScreen />
-          ) : (
-            <HistoryScreen />
-          )}
-        </div>
-      </main>
-    </div>
+        </main>
+      </div>
+    </ToastProvider>
   );
 }
