@@ -2,6 +2,7 @@ import { useState } from "react";
 
 import { openLogFolder, type ApiError, type AppInfo } from "../platform";
 import { SCREENS, type ScreenId } from "../screens";
+import { ThemeSwitch } from "./ThemeSwitch";
 
 type Props = {
   current: ScreenId;
@@ -52,6 +53,7 @@ export function Sidebar({ current, onSelect, info, infoError }: Props) {
         </ul>
       </nav>
       <div className="sidebar-footer">
+        <ThemeSwitch />
         <div className="app-version" data-testid="app-version">
           {info ? `Version ${info.version}` : infoError ? "Version unknown" : "\u00a0"}
         </div>
