@@ -180,8 +180,8 @@ export function ConnectionsScreen() {
     );
   } else {
     body = (
-      <div className="card table-card">
-        <table className="table">
+      <div className="card table-card connections-card">
+        <table className="table connections-table">
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -205,7 +205,7 @@ export function ConnectionsScreen() {
                     className={result ? "has-detail" : undefined}
                   >
                     <th scope="row" className="cell-name">
-                      <span>{connection.name}</span>
+                      <span title={connection.name}>{connection.name}</span>
                       {connection.is_demo ? <span className="badge badge-demo">Demo</span> : null}
                     </th>
                     <td>

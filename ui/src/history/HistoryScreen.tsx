@@ -121,12 +121,12 @@ export function HistoryScreen() {
         <table className="table table-compact">
           <thead>
             <tr>
-              <th scope="col">Started</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Entity</th>
-              <th scope="col">Connection</th>
+              <th scope="col">Run</th>
+              <th scope="col" className="cell-fill">
+                Connection
+              </th>
               <th scope="col">Status</th>
-              <th scope="col" className="num">
+              <th scope="col" className="num col-medium">
                 Fetched
               </th>
               <th scope="col" className="num">
@@ -135,10 +135,10 @@ export function HistoryScreen() {
               <th scope="col" className="num">
                 Updated
               </th>
-              <th scope="col" className="num">
+              <th scope="col" className="num col-wide">
                 Unchanged
               </th>
-              <th scope="col" className="num">
+              <th scope="col" className="num col-wide">
                 Missing upstream
               </th>
               <th scope="col" className="num">
@@ -162,10 +162,17 @@ export function HistoryScreen() {
                     className={`clickable${isSelected ? " is-selected" : ""}${run.error ? " has-detail" : ""}`}
                     onClick={() => void showAudit(run)}
                   >
-                    <td className="nowrap">{formatDateTime(run.started_at)}</td>
-                    <td>{KIND_LABELS[run.kind] ?? run.kind}</td>
-                    <td>{run.entity ? ENTITY_SPECS[run.entity].label : "—"}</td>
-                    <td>{run.connection_name}</td>
+                    <td className="nowrap run-cell">
+                      <span className="run-started">{formatDateTime(run.started_at)}</span>
+                      <span className="muted run-what">
+                        {KIND_LABELS[run.kind] ?? run.kind}
+                        {" · "}
+                        {run.entity ? ENTITY_SPECS[run.entity].label : "—"}
+                      </span>
+                    </td>
+                    <td className="cell-fill" title={run.connection_name}>
+                      {run.connection_name}
+                    </td>
                     <td>
                       <span
                         className={`badge ${STATUS_CLASSES[run.status] ?? "badge-neutral"}`}
@@ -174,11 +181,11 @@ export function HistoryScreen() {
                         {run.status}
                       </span>
                     </td>
-                    <td className="num">{formatCount(run.fetched)}</td>
+                    <td className="num col-medium">{formatCount(run.fetched)}</td>
                     <td className="num">{formatCount(run.created)}</td>
                     <td className="num">{formatCount(run.updated)}</td>
-                    <td className="num">{formatCount(run.unchanged)}</td>
-                    <td className="num">{formatCount(run.missing_upstream)}</td>
+                    <td className="num col-wide">{formatCount(run.unchanged)}</td>
+                    <td className="num col-wide">{formatCount(run.missing_upstream)}</td>
                     <td className="num nowrap">
                       {run.duration_ms === null ? "—" : formatDuration(run.duration_ms)}
                     </td>
@@ -200,9 +207,9 @@ export function HistoryScreen() {
                     </td>
                   </tr>
                   {run.error ? (
-                    <tr className="detail-row">
-                      <td colSpan={12}>
-                        <p className="inline-error" data-testid="run-error">
+                    <tr className={`detail-row${isSelected ? " is-selected" : ""}`}>
+                      <td colSpan={10}>
+                        <p className="inline-error run-error" data-testid="run-error" title={run.error}>
                           {run.error}
                         </p>
                       </td>
@@ -316,7 +323,40 @@ function AuditPanel({ run, audit }: { run: SyncRun; audit: AuditState }) {
       <h2 id="audit-title" className="audit-title">
         {title}
       </h2>
+      <RunFacts run={run} />
       {content}
     </section>
+  );
+}
+
+/** Every figure of the run, including those the list leaves out in a narrow window. */
+function RunFacts({ run }: { run: SyncRun }) {
+  const facts: Array<[string, string]> = [
+    ["Connection", run.connection_name],
+    ["Entity", run.entity ? ENTITY_SPECS[run.entity].label : "—"],
+    ["Status", run.status],
+    ["Fetched", formatCount(run.fetched)],
+    ["Created", formatCount(run.created)],
+    ["Updated", formatCount(run.updated)],
+    ["Unchanged", formatCount(run.unchanged)],
+    ["Missing upstream", formatCount(run.missing_upstream)],
+    ["Duration", run.duration_ms === null ? "—" : formatDuration(run.duration_ms)],
+  ];
+  return (
+    <>
+      <dl className="run-facts" data-testid="run-facts">
+        {facts.map(([label, value]) => (
+          <div key={label} className="run-fact">
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+      {run.error ? (
+        <p className="inline-error run-facts-error" data-testid="run-facts-error">
+          {run.error}
+        </p>
+      ) : null}
+    </>
   );
 }

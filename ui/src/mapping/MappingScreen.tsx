@@ -2,6 +2,7 @@
 // table, dialogs and schedule are in sibling files.
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 
+import { Disclosure } from "../components/Disclosure";
 import { ProgressBar } from "../components/ProgressBar";
 import { formatCount } from "../format";
 import { useCancellableJob } from "../jobs/useCancellableJob";
@@ -514,9 +515,16 @@ export function MappingScreen({ onNavigate }: Props) {
 
       {body}
 
-      <SchedulePanel platform={platform} refreshKey={scheduleKey} />
-
-      <PermissionGatePanel />
+      <Disclosure
+        storageKey="ccsync.mapping.settings"
+        title="Schedule and permission gate"
+        hint="When Auto Sync runs by itself, and which users it may map"
+        testId="mapping-settings"
+        className="mapping-settings"
+      >
+        <SchedulePanel platform={platform} refreshKey={scheduleKey} />
+        <PermissionGatePanel />
+      </Disclosure>
 
       {importState.status === "open" ? (
         <ImportMappingsDialog

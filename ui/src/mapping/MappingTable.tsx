@@ -4,6 +4,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { formatCount, formatDateTime } from "../format";
 import type { MappingRow } from "../platform";
 import { statusGroup, statusKey, statusLabel } from "./mapping";
+import { revealWhenTruncated } from "../components/truncation";
 
 export const MAPPING_ROW_HEIGHT = 52;
 
@@ -119,7 +120,7 @@ export function MappingTable({ rows, resetKey, pending, disabled, onAction, empt
                   style={{ height: MAPPING_ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
                 >
                   <span className="vcell two-line" role="cell">
-                    <span className="cell-text cell-strong" title={row.name}>
+                    <span className="cell-text cell-strong" title={row.name} ref={revealWhenTruncated}>
                       {row.name}
                       {row.flag ? (
                         <span
@@ -133,17 +134,25 @@ export function MappingTable({ rows, resetKey, pending, disabled, onAction, empt
                         </span>
                       ) : null}
                     </span>
-                    <span className="cell-text muted" title={row.email}>
+                    <span className="cell-text muted" title={row.email} ref={revealWhenTruncated}>
                       {row.email || "—"}
                     </span>
                   </span>
                   <span className="vcell two-line" role="cell" data-testid="mapping-account">
                     {row.account_id ? (
                       <>
-                        <span className="cell-text" title={row.account_name ?? row.account_id}>
+                        <span
+                          className="cell-text"
+                          title={row.account_name ?? row.account_id}
+                          ref={revealWhenTruncated}
+                        >
                           {row.account_name || row.account_id}
                         </span>
-                        <span className="cell-text muted" title={row.account_email ?? ""}>
+                        <span
+                          className="cell-text muted"
+                          title={row.account_email ?? ""}
+                          ref={revealWhenTruncated}
+                        >
                           {row.account_email || "—"}
                         </span>
                       </>
@@ -160,7 +169,11 @@ export function MappingTable({ rows, resetKey, pending, disabled, onAction, empt
                       {statusLabel(row.status)}
                     </span>
                     {row.detail ? (
-                      <span className="cell-text muted mapping-detail" title={row.detail}>
+                      <span
+                        className="cell-text muted mapping-detail"
+                        title={row.detail}
+                        ref={revealWhenTruncated}
+                      >
                         {row.detail}
                       </span>
                     ) : null}

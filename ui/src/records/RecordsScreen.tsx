@@ -11,6 +11,7 @@ import {
   type Entity,
   type StoredRecord,
 } from "../platform";
+import { revealWhenTruncated } from "../components/truncation";
 
 export const RECORD_ROW_HEIGHT = 36;
 
@@ -355,7 +356,9 @@ function RecordsTable({ records, isUsers, detailLabel, sort, onSort }: TableProp
                   style={{ height: RECORD_ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
                 >
                   <span className="vcell cell-name" role="cell" title={record.name}>
-                    <span className="cell-text">{record.name}</span>
+                    <span className="cell-text" ref={revealWhenTruncated}>
+                      {record.name}
+                    </span>
                     {record.missing_upstream_since ? (
                       <span
                         className="badge badge-warning"
@@ -366,10 +369,20 @@ function RecordsTable({ records, isUsers, detailLabel, sort, onSort }: TableProp
                       </span>
                     ) : null}
                   </span>
-                  <span className="vcell cell-text muted" role="cell" title={record.detail}>
+                  <span
+                    className="vcell cell-text muted"
+                    role="cell"
+                    title={record.detail}
+                    ref={revealWhenTruncated}
+                  >
                     {record.detail}
                   </span>
-                  <span className="vcell cell-text cell-mono" role="cell" title={record.id}>
+                  <span
+                    className="vcell cell-text cell-mono"
+                    role="cell"
+                    title={record.id}
+                    ref={revealWhenTruncated}
+                  >
                     {record.id}
                   </span>
                   <span className="vcell" role="cell">
@@ -400,7 +413,8 @@ function RecordsTable({ records, isUsers, detailLabel, sort, onSort }: TableProp
                   <span
                     className="vcell cell-text muted"
                     role="cell"
-                    title={`First synced ${formatDateTime(record.first_synced_at)}`}
+                    title={`Last synced ${formatDateTime(record.last_synced_at)} · first synced ${formatDateTime(record.first_synced_at)}`}
+                    ref={revealWhenTruncated}
                   >
                     {formatDateTime(record.last_synced_at)}
                   </span>

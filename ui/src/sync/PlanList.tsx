@@ -3,6 +3,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 
 import type { PlanRow, PlanStatus } from "../platform";
 import { formatChange } from "../format";
+import { revealWhenTruncated } from "../components/truncation";
 
 export const PLAN_ROW_HEIGHT = 36;
 
@@ -109,17 +110,29 @@ export function PlanList({ rows, selected, onToggle, detailLabel, disabled, empt
                     />
                   </span>
                   <span className="vcell cell-name" role="cell" title={row.name}>
-                    <span className="cell-text">{row.name}</span>
+                    <span className="cell-text" ref={revealWhenTruncated}>
+                      {row.name}
+                    </span>
                     {row.is_active ? null : (
                       <span className="badge badge-inactive" data-testid="inactive-badge">
                         Inactive
                       </span>
                     )}
                   </span>
-                  <span className="vcell cell-text muted" role="cell" title={row.detail}>
+                  <span
+                    className="vcell cell-text muted"
+                    role="cell"
+                    title={row.detail}
+                    ref={revealWhenTruncated}
+                  >
                     {row.detail}
                   </span>
-                  <span className="vcell cell-text cell-mono" role="cell" title={row.id}>
+                  <span
+                    className="vcell cell-text cell-mono"
+                    role="cell"
+                    title={row.id}
+                    ref={revealWhenTruncated}
+                  >
                     {row.id}
                   </span>
                   <span className="vcell" role="cell">
