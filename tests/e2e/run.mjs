@@ -207,6 +207,7 @@ async function suite() {
   await syncSuite();
   await mappingSuite();
   await importSuite();
+  await layoutSuite();
   await damagedStoreSuite();
 }
 
@@ -419,6 +420,15 @@ const mappingRows = `//*[@data-testid="mapping-row"]`;
 async function openMapping() {
   await session.click(await session.waitFor(byTestId("nav-user-mapping")));
   await session.click(await session.waitFor(byTestId("platform-ringcentral")));
+  await setMappingSettings(true);
+}
+
+/** Unfolds (or folds) the schedule and permission gate under the list. */
+async function setMappingSettings(open) {
+  const settings = await session.waitFor(byTestId("mapping-settings"));
+  if (Boolean(await session.property(settings, "open")) !== open) {
+    await session.click(await session.waitFor(byTestId("mapping-settings-toggle")));
+  }
 }
 
 /** The status of the mapping row of `recordId`. */
@@ -719,6 +729,325 @@ async function syncSuite() {
     const failed = await session.text(await session.waitFor(byTestId("run-error")));
     assert(failed.includes("HTTP 500"), `failed run shows: ${failed}`);
   });
+}
+
+// ---------- Layout: every screen at the minimum window (960×600) and at 1280×800, light and dark ----------
+
+// Screenshots for people (and the README), under the repository's target/ folder.
+const screensDir = resolve(here, "../../target/e2e-screens");
+const LAYOUT_SIZES = [
+  [960, 600], // the window's minimum (src-tauri/tauri.conf.json)
+  [1280, 800],
+];
+
+/** Runs `script` in the page and returns its value. */
+function inPage(script, ...args) {
+  return session.cmd("POST", "/execute/sync", { script, args });
+}
+
+/** The app's top-level X window (there is no window manager, so no frame around it). */
+function appWindowId() {
+  const out = execFileSync("xdotool", ["search", "--onlyvisible", "--name", "^CC Sync$"], { encoding: "utf8", timeout: 10000 });
+  const ids = out.split("\n").filter(Boolean);
+  assert(ids.length > 0, "no visible window named CC Sync");
+  return ids[ids.length - 1];
+}
+
+/** A picture of the app's window alone, named `<screen>-<width>x<height>[-dark].png`. */
+function saveScreen(name) {
+  mkdirSync(screensDir, { recursive: true });
+  execFileSync("import", ["-window", appWindowId(), join(screensDir, `${name}.png`)], { timeout: 10000 });
+}
+
+const viewport = () => inPage("return [window.innerWidth, window.innerHeight];");
+
+/** Resizes the real window through WebDriver (Set Window Rect), or xdotool when the driver cannot. */
+async function resizeWindow(width, height) {
+  try {
+    await session.cmd("POST", "/window/rect", { width, height });
+  } catch {
+    execFileSync("xdotool", ["windowsize", "--sync", appWindowId(), String(width), String(height)], { timeout: 10000 });
+  }
+  const deadline = Date.now() + 10000;
+  let size = await viewport();
+  while ((size[0] !== width || size[1] !== height) && Date.now() < deadline) {
+    await sleep(100);
+    size = await viewport();
+  }
+  assert(size[0] === width && size[1] === height, `the window is ${size.join("×")}, not ${width}×${height}`);
+  await sleep(300); // let the virtual lists measure their new height
+}
+
+/**
+ * What a person would see wrong in the window as it is: a page or screen that scrolls sideways,
+ * content cut off sideways by its container (text cut with an ellipsis on purpose aside), a badge on
+ * two lines, and any of `actions` (CSS selector) that is in view in its list yet outside the window
+ * or cut by its list. Also says whether the screen itself scrolls up and down.
+ */
+function layoutReport(actions) {
+  return inPage(
+    `const actions = arguments[0];
+     const vw = window.innerWidth, vh = window.innerHeight;
+     const problems = [];
+     const describe = (el) => {
+       const id = el.getAttribute("data-testid");
+       const text = (el.getAttribute("aria-label") || el.textContent || "").trim().replace(/\\s+/g, " ").slice(0, 40);
+       return (id ? "[" + id + "]" : el.tagName.toLowerCase() + "." + String(el.className).split(" ")[0]) + (text ? ' "' + text + '"' : "");
+     };
+     const doc = document.scrollingElement;
+     if (doc.scrollWidth > vw) problems.push("the page scrolls sideways: " + doc.scrollWidth + " > " + vw);
+     const main = document.querySelector(".main");
+     if (main && main.scrollWidth > main.clientWidth + 1) problems.push("the screen scrolls sideways: " + main.scrollWidth + " > " + main.clientWidth);
+     for (const el of document.querySelectorAll("body *")) {
+       if (el.clientWidth === 0 || el.closest(".visually-hidden")) continue;
+       const style = getComputedStyle(el);
+       if (style.overflowX === "visible" || style.textOverflow === "ellipsis") continue;
+       if (el.scrollWidth > el.clientWidth + 1) problems.push(describe(el) + " hides " + (el.scrollWidth - el.clientWidth) + "px of its content sideways");
+     }
+     for (const badge of document.querySelectorAll(".badge")) {
+       const box = badge.getBoundingClientRect();
+       if (box.height > parseFloat(getComputedStyle(badge).lineHeight) * 1.5 + 4) problems.push(describe(badge) + " wraps onto two lines");
+     }
+     const scroller = (el) => {
+       if (getComputedStyle(el).position === "fixed") return null; // a dialog, over everything
+       for (let p = el.parentElement; p; p = p.parentElement) {
+         if (getComputedStyle(p).position === "fixed") return null;
+         const y = getComputedStyle(p).overflowY;
+         if (y === "auto" || y === "scroll" || y === "hidden") return p;
+       }
+       return null;
+     };
+     let checked = 0;
+     for (const el of document.querySelectorAll(actions)) {
+       const box = el.getBoundingClientRect();
+       if (box.width === 0 && box.height === 0) continue; // not rendered
+       const list = scroller(el);
+       if (list) {
+         const area = list.getBoundingClientRect();
+         if (box.top < area.top - 0.5 || box.bottom > area.bottom + 0.5) continue; // scrolled out of view: reachable by scrolling down
+         if (box.left < area.left - 0.5 || box.right > area.right + 0.5) problems.push(describe(el) + " is cut off by its list");
+       }
+       if (box.left < 0 || box.top < 0 || box.right > vw + 0.5 || box.bottom > vh + 0.5) {
+         problems.push(describe(el) + " is outside the " + vw + "×" + vh + " window (" + [box.left, box.top, box.right, box.bottom].map(Math.round).join(",") + ")");
+       }
+       checked += 1;
+     }
+     return { problems, checked, screenScrolls: main ? main.scrollHeight > main.clientHeight + 1 : false };`,
+    actions,
+  );
+}
+
+/** Asserts the window shows `actions` (at least `min` of them) and nothing that `layoutReport` finds wrong. */
+async function assertLayout(what, actions, { min = 1, oneScrollbar = false } = {}) {
+  const report = await layoutReport(actions);
+  assert(report.problems.length === 0, `${what}:\n        ${report.problems.slice(0, 12).join("\n        ")}`);
+  assert(report.checked >= min, `${what}: only ${report.checked} of the actions (${actions}) are in view, expected ${min}`);
+  // A list screen's list scrolls inside itself; the screen around it does not scroll as well.
+  assert(!oneScrollbar || !report.screenScrolls, `${what}: the screen scrolls as well as its list (two scrollbars)`);
+}
+
+const DIALOG = `//*[@role="dialog" or @role="alertdialog"]`;
+
+/** The open dialog fits the window, and so do its buttons; then it is closed with `closeXpath`. */
+async function checkDialog(what, closeXpath, shot) {
+  await session.waitFor(DIALOG, { what });
+  try {
+    await sleep(200);
+    if (shot) saveScreen(shot);
+    await assertLayout(what, `[role="dialog"], [role="alertdialog"], [role="dialog"] button, [role="alertdialog"] button`, { min: 3 });
+  } finally {
+    // Closed whatever happened, so the next steps can reach the window.
+    await session.click(await session.waitFor(closeXpath));
+    const deadline = Date.now() + 5000;
+    while ((await session.find(DIALOG)).length > 0 && Date.now() < deadline) await sleep(100);
+  }
+}
+
+/** Every screen, with the data the suites before left in it; `suffix` names its screenshots. */
+const LAYOUT_SCREENS = [
+  {
+    id: "connections",
+    async visit() {
+      await session.click(await session.waitFor(byTestId("nav-connections")));
+      await session.waitFor(row(PROD));
+    },
+    actions: `[data-testid="connection-row"] button, [data-testid="last-test"]`,
+    min: 9,
+    async dialogs(size) {
+      await session.click(await session.waitFor(inRow("Demo tenant", "edit-button")));
+      await checkDialog("the Edit connection dialog", byTestId("cancel-connection"), `connection-form-${size}`);
+      await session.click(await session.waitFor(inRow(PROD, "delete-button")));
+      await checkDialog("the Delete connection dialog", byTestId("cancel-delete"));
+    },
+  },
+  {
+    id: "synchronize",
+    async visit() {
+      await session.click(await session.waitFor(byTestId("nav-synchronize")));
+      await pickConnection("Demo tenant");
+      await session.click(await session.waitFor(byTestId("entity-users")));
+      await session.waitFor(planRows, { timeout: 30000 });
+    },
+    actions: `[data-testid="plan-row-checkbox"], [data-testid="plan-status"], [data-testid="select-all"], [data-testid="clear-all"], [data-testid="add-selected"]`,
+    min: 10,
+    oneScrollbar: true,
+  },
+  {
+    id: "user-mapping",
+    async visit() {
+      await openMapping();
+      await setMappingSettings(false);
+      await session.waitFor(mappingRows, { timeout: 15000 });
+    },
+    actions: `[data-testid="row-menu"], [data-testid="mapping-status"], [data-testid="mapping-settings-toggle"]`,
+    min: 8,
+    oneScrollbar: true,
+    async dialogs(size) {
+      const menus = await session.find(`${mappingRows}//*[@data-testid="row-menu"]`);
+      await session.click(menus[0]);
+      await session.waitFor(byTestId("menu-map-user"));
+      await assertLayout("the row menu", `[data-testid^="menu-"]`, { min: 2 });
+      await session.click(await session.waitFor(byTestId("menu-map-user")));
+      await checkDialog("the Map User dialog", `${DIALOG}//button[normalize-space(.)="Cancel"]`, `map-user-${size}`);
+    },
+  },
+  {
+    id: "csv-import",
+    async visit() {
+      await session.click(await session.waitFor(byTestId("nav-csv-import")));
+      await session.waitFor(`${byTestId("import-dry-run")} | ${byTestId("import-review-step")}`, { what: "the dropped file" });
+      if ((await session.find(byTestId("import-review-step"))).length === 0) {
+        await session.click(await session.waitFor(byTestId("import-dry-run")));
+      }
+      await session.waitFor(`//*[@data-testid="review-row"]`, { timeout: 30000, what: "the review table" });
+    },
+    actions: `[data-testid="edit-row"], [data-testid="review-action"], [data-testid="import-commit"], [data-testid="import-discard"]`,
+    min: 6,
+    // The dry-run summary and its buttons above the review leave the list too little room at 600
+    // pixels high: there the screen scrolls too.
+    oneScrollbar: (size) => size !== "960x600",
+    async dialogs(size) {
+      await session.click(await session.waitFor(`//*[@data-testid="review-row"]//*[@data-testid="edit-row"]`));
+      await checkDialog("the Edit row dialog", `${DIALOG}//button[normalize-space(.)="Close"]`, `edit-row-${size}`);
+    },
+  },
+  {
+    id: "records",
+    async visit() {
+      await openRecords("users");
+      await session.waitFor(`//*[@data-testid="record-row"]`);
+    },
+    // The last cell of each row (Last synced) and the password badge must be in view.
+    actions: `[data-testid="record-row"] > :last-child, [data-testid="password-badge"], [data-testid="records-export"]`,
+    min: 10,
+    oneScrollbar: true,
+    async extra() {
+      const cut = await inPage(
+        `return [...document.querySelectorAll('[data-testid="password-badge"]')]
+           .filter((b) => b.scrollWidth > b.clientWidth + 1).map((b) => b.textContent);`,
+      );
+      assert(cut.length === 0, `password badges cut short: ${cut.slice(0, 3).join(", ")}`);
+    },
+  },
+  {
+    id: "history",
+    async visit() {
+      await session.click(await session.waitFor(byTestId("nav-history")));
+      await session.click(await session.waitFor(`//*[@data-testid="run-row"]//*[@data-testid="run-details"]`));
+      await session.waitFor(`//*[@data-testid="audit-panel"]//*[@data-testid="run-facts"]`);
+    },
+    // Duration (the next-to-last cell) and Details (the last) of every run in view.
+    actions: `[data-testid="run-row"] > :nth-last-child(2), [data-testid="run-details"], [data-testid="history-refresh"]`,
+    min: 5,
+    oneScrollbar: true,
+  },
+];
+
+async function visitAndCheck(screen, size, suffix = "") {
+  await screen.visit();
+  await sleep(400);
+  saveScreen(`${screen.id}-${size}${suffix}`);
+  const oneScrollbar = typeof screen.oneScrollbar === "function" ? screen.oneScrollbar(size) : screen.oneScrollbar;
+  await assertLayout(`${screen.id} at ${size}${suffix}`, screen.actions, { min: screen.min, oneScrollbar });
+  if (screen.extra) await screen.extra();
+}
+
+const currentTheme = () => inPage("return [document.documentElement.dataset.theme, getComputedStyle(document.documentElement).backgroundColor];");
+
+/** 0 (black) … 1 (white), from a CSS rgb() colour. */
+function luminance(rgb) {
+  const [r, g, b] = rgb.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number);
+  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+}
+
+async function layoutSuite() {
+  // A file in the CSV Import review, so its table has rows too (discarded at the end).
+  const dir = mkdtempSync(join(tmpdir(), "ccsync-e2e-layout-"));
+  const long = "a.very.long.address.that.no.column.is.wide.enough.for";
+  const file = userFile(dir, "layout.csv", [
+    `${long}@example.com,Pat,Layout,Pat With A Rather Long Display Name For A Narrow Column,+1 201 555 0171,TRUE,FALSE`,
+    "quinn.layout@example.com,Quinn,Layout,Quinn Layout,(201) 555-0172,FALSE,TRUE",
+    "not-an-email,Rae,Layout,Rae Layout,555,TRUE,TRUE",
+  ]);
+
+  await test("Layout: a file for the CSV Import review", async () => {
+    await resizeWindow(1280, 800);
+    await session.click(await session.waitFor(byTestId("nav-csv-import")));
+    await dropFiles([file]);
+    await session.waitFor(byTestId("import-dry-run"), { what: "the dropped file's mapping" });
+  });
+
+  try {
+    for (const [width, height] of LAYOUT_SIZES) {
+      const size = `${width}x${height}`;
+      await test(`Layout: the window resizes to ${width}×${height}`, () => resizeWindow(width, height));
+      for (const screen of LAYOUT_SCREENS) {
+        await test(`Layout at ${width}×${height}: ${screen.id} fits, every row action in view`, async () => {
+          await visitAndCheck(screen, size);
+          if (screen.dialogs) await screen.dialogs(size);
+        });
+      }
+    }
+
+    await test("Layout: Dark from the sidebar darkens every screen at 1280×800", async () => {
+      await session.click(await session.waitFor(byTestId("theme-dark")));
+      const [theme, background] = await currentTheme();
+      assert(theme === "dark" && luminance(background) < 0.2, `theme ${theme}, background ${background}`);
+      for (const screen of LAYOUT_SCREENS) await visitAndCheck(screen, "1280x800", "-dark");
+    });
+
+    await test("Layout: the theme choice survives a restart, and System follows the desktop (light here)", async () => {
+      await session.delete();
+      session = undefined;
+      await sleep(500);
+      session = await Session.create(base, application);
+      await session.waitFor(row("Demo tenant"));
+      const [theme] = await currentTheme();
+      assert(theme === "dark", `after a restart the theme is ${theme}`);
+      assert(await session.property(await session.waitFor(`${byTestId("theme-dark")}//input`), "checked"), "Dark is not the checked choice");
+      await session.click(await session.waitFor(byTestId("theme-system")));
+      const [system, background] = await currentTheme();
+      assert(system === "light" && luminance(background) > 0.8, `System: theme ${system}, background ${background}`);
+    });
+  } finally {
+    // What the later suites expect: the default window, the default theme, no import under way.
+    await test("Layout: back to 1280×800, System theme, no import under way", async () => {
+      await resizeWindow(1280, 800);
+      const system = await session.find(byTestId("theme-system"));
+      if (system.length > 0 && (await currentTheme())[0] !== "light") await session.click(system[0]);
+      await session.click(await session.waitFor(byTestId("nav-csv-import")));
+      await sleep(300);
+      const discard = await session.find(byTestId("import-discard"));
+      if (discard.length > 0) await session.click(discard[0]);
+      const deadline = Date.now() + 10000;
+      let queue = await invoke("import_queue");
+      while (queue.current !== null && Date.now() < deadline) {
+        await sleep(200);
+        queue = await invoke("import_queue");
+      }
+      assert(queue.current === null && queue.waiting.length === 0, `queue: ${JSON.stringify(queue)}`);
+    });
+  }
 }
 
 try {
