@@ -186,7 +186,12 @@ fn set_temporary_passwords(
     path: String,
 ) -> CommandResult<PasswordsSet> {
     let path = chosen.check(&path)?;
-    Ok(passwords::set_temporary_passwords(state.shared_store(), &users, typed, &path)?)
+    Ok(passwords::set_temporary_passwords(
+        state.shared_store(),
+        &users,
+        typed,
+        &path,
+    )?)
 }
 
 // `async`: off the window thread (the store may be busy with a long write).

@@ -47,7 +47,9 @@ pub fn run(command: RecordsCommand, store: Store, output: &Output) -> Result<()>
         passwords::users_by_id(&store, &args.ids, args.business_unit)?
     };
     if users.is_empty() {
-        output.value(&serde_json::json!({"users": 0}), || "Every user already has a password.".into());
+        output.value(&serde_json::json!({"users": 0}), || {
+            "Every user already has a password.".into()
+        });
         return Ok(());
     }
     let typed = if args.prompt { Some(prompt()?) } else { None };
@@ -73,7 +75,9 @@ fn prompt() -> Result<SecretString> {
     passwords::check_typed(first.expose_secret())?;
     let again = SecretString::from(rpassword::prompt_password("The same again: ").map_err(Error::Io)?);
     if first.expose_secret() != again.expose_secret() {
-        return Err(Error::InvalidInput("The two passwords differ; nothing was set. Try again.".into()));
+        return Err(Error::InvalidInput(
+            "The two passwords differ; nothing was set. Try again.".into(),
+        ));
     }
     Ok(first)
 }

@@ -154,16 +154,14 @@ pub fn check_typed(password: &str) -> Result<()> {
         password.chars().any(|c| !c.is_alphanumeric()),
     ];
     if kinds.iter().filter(|k| **k).count() < 3 {
-        return refuse(
-            "it needs at least three of these: upper-case letters, lower-case letters, digits, symbols.",
-        );
+        return refuse("it needs at least three of these: upper-case letters, lower-case letters, digits, symbols.");
     }
     Ok(())
 }
 
 fn hasher() -> Argon2<'static> {
-    let params = Params::new(ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_LANES, None)
-        .expect("the Argon2 parameters are valid");
+    let params =
+        Params::new(ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_LANES, None).expect("the Argon2 parameters are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -202,7 +200,9 @@ pub fn set_temporary_passwords(
     path: &Path,
 ) -> Result<PasswordsSet> {
     if users.is_empty() {
-        return Err(Error::InvalidInput("Choose at least one user to set a password for.".into()));
+        return Err(Error::InvalidInput(
+            "Choose at least one user to set a password for.".into(),
+        ));
     }
     if let Some(password) = &typed {
         if users.len() > 1 {
@@ -284,7 +284,9 @@ pub fn users_by_id(store: &Store, ids: &[String], business_unit: Option<i64>) ->
                 }),
                 [] => Err(Error::NotFound(format!(
                     "No user with the CXone id {id} is in the local store{}. Pull users first, or check the id.",
-                    business_unit.map(|u| format!(" in business unit {u}")).unwrap_or_default()
+                    business_unit
+                        .map(|u| format!(" in business unit {u}"))
+                        .unwrap_or_default()
                 ))),
                 _ => Err(Error::InvalidInput(format!(
                     "The CXone id {id} is held in several business units ({}). Name one with --business-unit.",
@@ -336,14 +338,25 @@ fn find_users(store: &Store, users: &[UserRef]) -> Result<Vec<Target>> {
 fn write_file(path: &Path, targets: &[Target], passwords: &[SecretString]) -> Result<()> {
     let write_err = |e: csv::Error| Error::Internal(format!("writing CSV: {e}"));
     // Room enough up front that the buffer holding the passwords is not copied as it grows.
-    let mut bytes = Vec::with_capacity(256 + targets.iter().map(|t| t.key.id.len() + t.name.len() + t.email.len() + 200).sum::<usize>());
+    let mut bytes = Vec::with_capacity(
+        256 + targets
+            .iter()
+            .map(|t| t.key.id.len() + t.name.len() + t.email.len() + 200)
+            .sum::<usize>(),
+    );
     bytes.extend_from_slice("\u{feff}".as_bytes());
     {
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(&mut bytes);
         writer
-            .write_record(["CXone ID", "Name", "Email", "Temporary password", "Must change at first sign-in"])
+            .write_record([
+                "CXone ID",
+                "Name",
+                "Email",
+                "Temporary password",
+                "Must change at first sign-in",
+            ])
             .map_err(write_err)?;
         for (n, target) in targets.iter().enumerate() {
             // One typed password for one user; else one each.
@@ -417,7 +430,14 @@ fn store_hashes(
         updated: targets.len() as u32,
         ..RunCounts::default()
     };
-    runs::finish_run(&tx, run_id, "succeeded", &counts, started.elapsed().as_millis() as i64, None)?;
+    runs::finish_run(
+        &tx,
+        run_id,
+        "succeeded",
+        &counts,
+        started.elapsed().as_millis() as i64,
+        None,
+    )?;
     tx.commit()?;
     Ok(run_id)
 }
@@ -438,7 +458,10 @@ mod tests {
             assert!(has_every_class(password), "{password}");
             assert!(password.as_bytes()[0].is_ascii_alphabetic(), "{password}");
             assert_eq!(escape_formula(password), password);
-            assert!(check_typed(password).is_ok(), "a generated password passes the typed rule: {password}");
+            assert!(
+                check_typed(password).is_ok(),
+                "a generated password passes the typed rule: {password}"
+            );
             assert!(seen.insert(password.to_owned()), "repeated: {password}");
         }
         // No look-alikes and nothing that needs quoting.
@@ -461,7 +484,13 @@ mod tests {
 
     #[test]
     fn the_typed_password_rule() {
-        for good in ["Correct-Horse-9", "längeres Passwort 42", "abcdefghij1!", "ABCDEFGH!jkl", "Pässwörter-2026"] {
+        for good in [
+            "Correct-Horse-9",
+            "längeres Passwort 42",
+            "abcdefghij1!",
+            "ABCDEFGH!jkl",
+            "Pässwörter-2026",
+        ] {
             assert!(check_typed(good).is_ok(), "{good:?} refused: {:?}", check_typed(good));
         }
         for (bad, why) in [
@@ -483,7 +512,10 @@ mod tests {
             assert_eq!(crate::ApiError::from(error).code, crate::ErrorCode::InvalidInput);
             let message = check_typed(bad).unwrap_err().to_string();
             assert!(message.contains(why), "{bad:?}: {message}");
-            assert!(!message.contains(bad.trim()), "the message repeats the password: {message}");
+            assert!(
+                !message.contains(bad.trim()),
+                "the message repeats the password: {message}"
+            );
         }
         let long = format!("Aa1{}", "x".repeat(MAX_LENGTH));
         assert!(check_typed(&long).unwrap_err().to_string().contains("longer than"));

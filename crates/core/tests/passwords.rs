@@ -49,7 +49,9 @@ fn read_file(path: &Path) -> Vec<Vec<String>> {
     let body = text.strip_prefix('\u{feff}').expect("a BOM");
     assert!(body.ends_with("\r\n"));
     assert_eq!(body.matches('\n').count(), body.matches("\r\n").count(), "CRLF only");
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(body.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body.as_bytes());
     reader
         .records()
         .map(|r| r.unwrap().iter().map(str::to_owned).collect())
@@ -88,18 +90,30 @@ fn passwords_are_written_once_to_the_file_and_only_their_hashes_stored() {
     // Generated, one per user: three of the four.
     let chosen = [user("1001"), user("1002"), user("-1003"), user("1001")];
     let set = passwords::set_temporary_passwords(&store, &chosen, None, &out).unwrap();
-    assert_eq!((set.users, set.generated), (3, true), "a user chosen twice gets one password");
+    assert_eq!(
+        (set.users, set.generated),
+        (3, true),
+        "a user chosen twice gets one password"
+    );
     let rows = read_file(&out);
     assert_eq!(
         rows[0],
-        ["CXone ID", "Name", "Email", "Temporary password", "Must change at first sign-in"]
+        [
+            "CXone ID",
+            "Name",
+            "Email",
+            "Temporary password",
+            "Must change at first sign-in"
+        ]
     );
     assert_eq!(rows.len(), 4);
     // Every cell safe for a spreadsheet, and read back exactly.
     let formula = &rows.iter().find(|r| r[0] == "1002").unwrap();
     assert_eq!(formula[1], "'=HYPERLINK(\"http://x\")");
     assert_eq!(formula[2], "'+evil@example.com");
-    assert!(rows.iter().any(|r| r[0] == "'-1003" && unescape_formula(&r[0]) == "-1003"));
+    assert!(rows
+        .iter()
+        .any(|r| r[0] == "'-1003" && unescape_formula(&r[0]) == "-1003"));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -108,7 +122,11 @@ fn passwords_are_written_once_to_the_file_and_only_their_hashes_stored() {
     let mut plain: Vec<String> = rows[1..].iter().map(|r| r[3].clone()).collect();
     for password in &plain {
         assert_eq!(password.len(), passwords::GENERATED_LENGTH);
-        assert_eq!(unescape_formula(password), password, "the file shows the password as it is");
+        assert_eq!(
+            unescape_formula(password),
+            password,
+            "the file shows the password as it is"
+        );
     }
     plain.sort();
     plain.dedup();
@@ -141,7 +159,10 @@ fn passwords_are_written_once_to_the_file_and_only_their_hashes_stored() {
                     assert!(!passwords::verify(&other[3], &hash));
                 }
             }
-            None => assert!(hash.is_none() && !set_flag && !must_change && at.is_none(), "{id} untouched"),
+            None => assert!(
+                hash.is_none() && !set_flag && !must_change && at.is_none(),
+                "{id} untouched"
+            ),
         }
     }
     let listed = store.lock().unwrap().list_records(Entity::Users).unwrap();
@@ -151,7 +172,10 @@ fn passwords_are_written_once_to_the_file_and_only_their_hashes_stored() {
 
     // History: one run, an audit row per user, no password in either.
     let runs = store.lock().unwrap().list_runs(10).unwrap();
-    assert_eq!((runs[0].kind.as_str(), runs[0].updated, runs[0].id), ("passwords", 3, set.run_id));
+    assert_eq!(
+        (runs[0].kind.as_str(), runs[0].updated, runs[0].id),
+        ("passwords", 3, set.run_id)
+    );
     let audit = store.lock().unwrap().run_audit(set.run_id).unwrap();
     assert_eq!(audit.len(), 3);
     for entry in &audit {
@@ -193,14 +217,18 @@ fn passwords_are_written_once_to_the_file_and_only_their_hashes_stored() {
     assert!(passwords::verify(&typed, &chloe.1.unwrap()));
 
     // Setting again replaces the hash, and History says the password was set before.
-    let again = passwords::set_temporary_passwords(&store, &[user("1001")], None, &dir.path().join("again.csv")).unwrap();
+    let again =
+        passwords::set_temporary_passwords(&store, &[user("1001")], None, &dir.path().join("again.csv")).unwrap();
     let audit = store.lock().unwrap().run_audit(again.run_id).unwrap();
     assert_eq!(audit[0].changes[0].old.as_deref(), Some("set"));
     let new_password = read_file(&dir.path().join("again.csv"))[1][3].clone();
     let ana_hash = hashes(&store).into_iter().find(|h| h.0 == "1001").unwrap().1.unwrap();
     assert!(passwords::verify(&new_password, &ana_hash));
     let old_ana = &rows.iter().find(|r| r[0] == "1001").unwrap()[3];
-    assert!(!passwords::verify(old_ana, &ana_hash), "the old password no longer works");
+    assert!(
+        !passwords::verify(old_ana, &ana_hash),
+        "the old password no longer works"
+    );
 
     // No password anywhere on disk but in the files the admin chose: not in the database file,
     // nor its write-ahead log (scanned while the store is open), nor the log.
@@ -240,7 +268,11 @@ fn a_file_that_cannot_be_written_sets_nothing() {
     .unwrap_err();
     assert_eq!(ccsync_core::ApiError::from(error).code, ErrorCode::Io);
     let store = store.lock().unwrap();
-    assert!(store.list_records(Entity::Users).unwrap().iter().all(|r| !r.password_set));
+    assert!(store
+        .list_records(Entity::Users)
+        .unwrap()
+        .iter()
+        .all(|r| !r.password_set));
     assert!(store.list_runs(10).unwrap().is_empty());
 }
 
@@ -262,7 +294,11 @@ fn a_store_that_refuses_the_hashes_leaves_no_file_behind() {
     assert!(!out.exists(), "the file of passwords that were never set is removed");
     other.execute_batch("ROLLBACK").unwrap();
     let store = store.lock().unwrap();
-    assert!(store.list_records(Entity::Users).unwrap().iter().all(|r| !r.password_set));
+    assert!(store
+        .list_records(Entity::Users)
+        .unwrap()
+        .iter()
+        .all(|r| !r.password_set));
 }
 
 #[test]

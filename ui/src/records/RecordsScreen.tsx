@@ -529,7 +529,7 @@ function RecordsTable({ records, isUsers, detailLabel, sort, onSort, selection }
                         </span>
                       ) : (
                         <span
-                          className="badge badge-warning password-badge"
+                          className="badge badge-warning"
                           data-testid="password-badge"
                           data-state="not-set"
                           title="No password yet: select the user and choose Set temporary passwords."
