@@ -20,10 +20,15 @@ pub enum RecordsCommand {
 }
 
 #[derive(Args)]
-#[group(id = "who", required = true, args = ["ids", "all_unset"])]
 pub struct SetPasswordsArgs {
     /// The users' CXone ids (comma-separated or repeated).
-    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "ID",
+        required_unless_present = "all_unset",
+        conflicts_with = "all_unset"
+    )]
     ids: Vec<String>,
     /// Every user whose password is not set yet.
     #[arg(long)]

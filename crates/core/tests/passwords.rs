@@ -19,6 +19,9 @@ const USERS: [(&str, &str, &str); 4] = [
     ("1004", "Chloé Martin", "chloe@example.com"),
 ];
 
+/// A user's CXone id, password hash, password set, must change, set at.
+type PasswordColumns = (String, Option<String>, bool, bool, Option<String>);
+
 fn store_with_users(dir: &Path) -> Mutex<Store> {
     let store = Store::open(&dir.join("ccsync.sqlite3")).unwrap();
     for (id, name, email) in USERS {
@@ -133,7 +136,7 @@ fn passwords_are_written_once_to_the_file_and_only_their_hashes_stored() {
     assert_eq!(plain.len(), 3, "one password each");
 
     // The store: the flags, and hashes that verify.
-    let hashes = |store: &Mutex<Store>| -> Vec<(String, Option<String>, bool, bool, Option<String>)> {
+    let hashes = |store: &Mutex<Store>| -> Vec<PasswordColumns> {
         let store = store.lock().unwrap();
         let mut stmt = store
             .conn()

@@ -68,7 +68,7 @@ describe("Records → Set temporary passwords", () => {
     expect((screen.getByTestId("records-select-all") as HTMLInputElement).checked).toBe(true);
     await user.click(screen.getByTestId("records-select-all"));
     expect(button).toBeDisabled();
-  });
+  }, 20_000);
 
   it("has no selection outside the users tab", async () => {
     installBackend({
@@ -220,7 +220,7 @@ describe("Records → Set temporary passwords", () => {
       typed: "Typed-Temporary-Pw9",
       path: DONE.path,
     });
-  });
+  }, 20_000);
 
   it("shows the core's sentence when setting fails, and Cancel closes without setting", async () => {
     const backend = installBackend({
