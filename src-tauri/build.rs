@@ -16,6 +16,8 @@ fn main() {
         "discard_plan",
         "list_records",
         "export_records",
+        "check_temporary_password",
+        "set_temporary_passwords",
         "list_runs",
         "run_audit",
         "list_mappings",

@@ -20,10 +20,12 @@ use ccsync_core::model::{
     AppInfo, ApplyResult, AuditEntry, Connection, ConnectionDraft, Entity, ProgressEvent, Selection, StoredRecord,
     SyncPlan, SyncRun, TestOutcome,
 };
+use ccsync_core::passwords::{self, PasswordsSet, UserRef};
 use ccsync_core::store::recovery::{self, Recovery, StoreProblem};
 use ccsync_core::sync::PullOptions;
 use ccsync_core::vendor::directory::Platform;
 use ccsync_core::ApiError;
+use secrecy::{ExposeSecret, SecretString};
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
 use tauri_plugin_dialog::{DialogExt, FilePath};
@@ -165,6 +167,31 @@ fn export_records(
 ) -> CommandResult<usize> {
     let path = chosen.check(&path)?;
     Ok(ccsync_core::sync::export_records(&state.store(), entity, &path)?)
+}
+
+/// Whether a typed temporary password passes the rule (asked before the save dialog opens).
+#[tauri::command]
+fn check_temporary_password(password: SecretString) -> CommandResult<()> {
+    Ok(passwords::check_typed(password.expose_secret())?)
+}
+
+/// Sets temporary passwords and writes them to the chosen file, their only copy.
+// `async`: off the window thread (hashing takes a moment per user).
+#[tauri::command(async)]
+fn set_temporary_passwords(
+    state: State<'_, AppState>,
+    chosen: State<'_, Arc<ChosenPaths>>,
+    users: Vec<UserRef>,
+    typed: Option<SecretString>,
+    path: String,
+) -> CommandResult<PasswordsSet> {
+    let path = chosen.check(&path)?;
+    Ok(passwords::set_temporary_passwords(
+        state.shared_store(),
+        &users,
+        typed,
+        &path,
+    )?)
 }
 
 // `async`: off the window thread (the store may be busy with a long write).
@@ -564,6 +591,8 @@ pub fn run() {
             discard_plan,
             list_records,
             export_records,
+            check_temporary_password,
+            set_temporary_passwords,
             list_runs,
             run_audit,
             list_mappings,

@@ -88,6 +88,11 @@ impl AppState {
         self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The store itself, for core work that takes the lock only when it writes.
+    pub fn shared_store(&self) -> &Mutex<Store> {
+        &self.store
+    }
+
     pub async fn info(&self) -> AppInfo {
         let keyring = tokio::task::spawn_blocking(|| KeyringStore.probe()).await;
         let keyring_problem = match keyring {

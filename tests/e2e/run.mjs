@@ -402,6 +402,28 @@ async function importSuite() {
   });
 }
 
+// The GTK save dialog CC Sync opens (its title is "Save File"), once it shows.
+async function waitForSaveDialog() {
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline) {
+    try {
+      const out = execFileSync("xdotool", ["search", "--onlyvisible", "--name", "^Save File$"], {
+        encoding: "utf8",
+        timeout: 10000,
+      });
+      const found = out.split("\n").filter(Boolean);
+      if (found.length > 0) {
+        await sleep(500); // let it take keyboard input
+        return found[0];
+      }
+    } catch {
+      // xdotool exits 1 when nothing matches
+    }
+    await sleep(200);
+  }
+  throw new Error("no save dialog appeared");
+}
+
 // The visible top-level windows titled like a GTK file chooser.
 function dialogWindows() {
   try {
@@ -665,6 +687,66 @@ async function syncSuite() {
       // The badge is styled upper-case, and WebDriver reads rendered text.
       assert(text.toLowerCase().includes("password not set"), `row without the password note: ${text}`);
     }
+  });
+
+  await test("Records → Set temporary passwords: cancelling the save sets nothing; saving clears the badges, and no password is in the database", async () => {
+    await openRecords("users");
+    await session.waitFor(`//*[@data-testid="record-row"]`, { what: "the stored users" });
+    await session.click(await session.waitFor(byTestId("records-select-all")));
+    const button = await session.waitFor(byTestId("records-set-passwords"));
+    assert((await session.text(button)).includes("(3)"), `button: ${await session.text(button)}`);
+    await session.click(button);
+    await session.waitFor(byTestId("passwords-dialog"), { what: "the Set temporary passwords dialog" });
+
+    // The admin closes the save dialog: nothing is set, and the dialog says so.
+    await session.click(await session.waitFor(byTestId("passwords-save")));
+    const cancelled = await waitForSaveDialog();
+    execFileSync("xdotool", ["windowfocus", "--sync", cancelled, "key", "Escape"], { timeout: 10000 });
+    await session.waitFor(byTestId("passwords-not-saved"), { what: "the note that nothing was set" });
+    assert((await invoke("list_records", { entity: "users" })).every((u) => !u.password_set), "a password was set");
+
+    // Saved this time: the file is typed into the real GTK dialog, as a person would.
+    const file = join(mkdtempSync(join(tmpdir(), "ccsync-e2e-passwords-")), "passwords.csv");
+    await session.click(await session.waitFor(byTestId("passwords-save")));
+    const dialog = await waitForSaveDialog();
+    execFileSync("xdotool", ["windowfocus", "--sync", dialog, "key", "ctrl+a"], { timeout: 10000 });
+    execFileSync("xdotool", ["type", "--delay", "30", file], { timeout: 30000 });
+    execFileSync("xdotool", ["key", "Return"], { timeout: 10000 });
+    const result = await session.text(await session.waitFor(byTestId("passwords-result"), { timeout: 30000 }));
+    assert(result.includes("for 3 users") && result.includes(file), `result: ${result}`);
+
+    // The file: UTF-8 with a BOM, CRLF, one row per user with a password.
+    const text = readFileSync(file, "utf8");
+    assert(text.startsWith("\uFEFF") && text.endsWith("\r\n"), "no BOM or no CRLF");
+    const lines = text.slice(1).split("\r\n").filter(Boolean);
+    assert(lines[0].startsWith("CXone ID,Name,Email,Temporary password"), `header: ${lines[0]}`);
+    assert(lines.length === 4, `${lines.length - 1} users in the file`);
+    // The password is the last cell but one (passwords hold no comma or quote; names may).
+    const secrets = lines.slice(1).map((line) => line.split(",").at(-2));
+    assert(secrets.every((p) => /^[A-Za-z][!-~]{15}$/.test(p)) && new Set(secrets).size === 3, "passwords");
+
+    // The badges now say the users must change their passwords.
+    await sleep(300);
+    const badges = await session.find(byTestId("password-badge"));
+    const states = await Promise.all(badges.map((b) => session.attribute(b, "data-state")));
+    assert(states.length === 3 && states.every((state) => state === "must-change"), `badges: ${states}`);
+    const rows = await session.find(`//*[@data-testid="record-row"]`);
+    for (const r of rows) {
+      const text = (await session.property(r, "textContent")).toLowerCase();
+      assert(text.includes("must change at first sign-in") && !text.includes("password not set"), `row: ${text}`);
+    }
+    const users = await invoke("list_records", { entity: "users" });
+    assert(users.every((u) => u.password_set && u.must_change_password), `stored: ${JSON.stringify(users)}`);
+
+    // No password in the database file, its write-ahead log, its backups, or the log.
+    const files = [...filesUnder(dirname(paths.database_path)), ...filesUnder(paths.log_dir)];
+    assert(files.some((f) => f.endsWith("-wal")), `no write-ahead log among ${files}`);
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      for (const secret of secrets) assert(!bytes.includes(Buffer.from(secret)), `${f} contains a password`);
+    }
+    const runs = await invoke("list_runs");
+    assert(runs[0].kind === "passwords" && runs[0].updated === 3, `last run: ${JSON.stringify(runs[0])}`);
   });
 
   for (const [entity, group, count] of [

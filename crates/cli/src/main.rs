@@ -9,6 +9,7 @@ mod import;
 mod map;
 mod output;
 mod pull;
+mod records;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -61,6 +62,9 @@ enum Command {
     /// Export users to a Control Hub-style CSV.
     #[command(subcommand)]
     Export(import::ExportCommand),
+    /// Act on stored records: set temporary passwords for users.
+    #[command(subcommand)]
+    Records(records::RecordsCommand),
     /// Run the built-in emulator of the CXone, RingCentral and Webex APIs on 127.0.0.1.
     Emulator {
         /// Port to listen on (0 picks a free one).
@@ -129,6 +133,7 @@ async fn run(cli: Cli, output: &Output) -> ccsync_core::Result<()> {
         }
         Command::Import(command) => import::run_import(command, open_store(cli.db)?, output),
         Command::Export(command) => import::run_export(command, &open_store(cli.db)?, output),
+        Command::Records(command) => records::run(command, open_store(cli.db)?, output),
         Command::Emulator {
             port,
             seed,

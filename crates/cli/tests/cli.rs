@@ -510,3 +510,59 @@ async fn headless_webex_service_app_with_secrets_from_the_environment() {
         }
     });
 }
+
+#[test]
+fn records_set_passwords_writes_the_file_and_stores_only_hashes() {
+    let cli = Cli::new();
+    let (_, done) = cli.run(&["import", "users", &fixture("excel_damaged_1252.csv")], false);
+    assert_eq!(done["created"], 2);
+    let out = cli.dir.path().join("passwords.csv");
+    let out_arg = out.display().to_string();
+
+    // Who: --ids or --all-unset, one of them.
+    let refused = Command::new(env!("CARGO_BIN_EXE_ccsync"))
+        .args(["--db", &cli.dir.path().join("ccsync.sqlite3").display().to_string()])
+        .args(["records", "set-passwords", "--out", &out_arg])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success() && !out.exists());
+    let (unknown, error) = cli.run(
+        &["records", "set-passwords", "--ids", "nobody", "--out", &out_arg],
+        false,
+    );
+    assert!(!unknown.status.success());
+    assert_eq!(error["error"]["code"], "not_found");
+
+    let (ok, set) = cli.run(&["records", "set-passwords", "--all-unset", "--out", &out_arg], false);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert_eq!(
+        (set["users"].as_u64(), set["generated"].as_bool()),
+        (Some(2), Some(true))
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<&str> = text
+        .trim_start_matches('\u{feff}')
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    let passwords: Vec<&str> = rows[1..].iter().map(|r| r.split(',').rev().nth(1).unwrap()).collect();
+    let db = rusqlite::Connection::open(cli.dir.path().join("ccsync.sqlite3")).unwrap();
+    let hashes: Vec<String> = db
+        .prepare("SELECT password_hash FROM records WHERE entity = 'users' AND must_change_password = 1")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(hashes.len(), 2);
+    for password in &passwords {
+        assert_eq!(password.len(), ccsync_core::passwords::GENERATED_LENGTH);
+        assert!(hashes.iter().any(|h| ccsync_core::passwords::verify(password, h)));
+        assert!(!ok.stdout.windows(password.len()).any(|w| w == password.as_bytes()));
+    }
+
+    // Nobody is left without one.
+    let (_, none) = cli.run(&["records", "set-passwords", "--all-unset", "--out", &out_arg], false);
+    assert_eq!(none["users"], 0);
+}

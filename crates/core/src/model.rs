@@ -437,6 +437,10 @@ pub struct StoredRecord {
     pub group_name: String,
     /// Users only: false until an administrator sets a password.
     pub password_set: bool,
+    /// Users only: the password set is a temporary one the user must change at first sign-in.
+    pub must_change_password: bool,
+    /// Users only: when CC Sync last set the user's password.
+    pub password_set_at: Option<String>,
     pub first_synced_at: String,
     pub last_synced_at: String,
     pub missing_upstream_since: Option<String>,

@@ -42,6 +42,8 @@ fn export_all(dir: &Path) {
     ccsync_core::import::Mode::export_all_to(dir).unwrap();
     ccsync_core::import::rules::Licence::export_all_to(dir).unwrap();
     ccsync_core::import::validate::Role::export_all_to(dir).unwrap();
+    ccsync_core::passwords::UserRef::export_all_to(dir).unwrap();
+    ccsync_core::passwords::PasswordsSet::export_all_to(dir).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

@@ -7,7 +7,15 @@ export type StoredRecord = { id: string, business_unit_id: number, name: string,
 /**
  * Users only: false until an administrator sets a password.
  */
-password_set: boolean, first_synced_at: string, last_synced_at: string, missing_upstream_since: string | null, 
+password_set: boolean, 
+/**
+ * Users only: the password set is a temporary one the user must change at first sign-in.
+ */
+must_change_password: boolean, 
+/**
+ * Users only: when CC Sync last set the user's password.
+ */
+password_set_at: string | null, first_synced_at: string, last_synced_at: string, missing_upstream_since: string | null, 
 /**
  * Users only: the Contact Center licence a CSV import gave ("standard" / "premium").
  */

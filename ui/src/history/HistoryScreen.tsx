@@ -27,6 +27,7 @@ const KIND_LABELS: Record<string, string> = {
   pull: "Pull",
   import: "Import",
   auto_sync: "Auto-sync",
+  passwords: "Set passwords",
 };
 
 const ACTION_LABELS: Record<string, string> = {

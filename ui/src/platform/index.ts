@@ -15,7 +15,9 @@ import type { ErrorCode } from "../bindings/ErrorCode";
 import type { ImportSummary } from "../bindings/ImportSummary";
 import type { ProgressEvent } from "../bindings/ProgressEvent";
 import type { Selection } from "../bindings/Selection";
+import type { PasswordsSet } from "../bindings/PasswordsSet";
 import type { StoredRecord } from "../bindings/StoredRecord";
+import type { UserRef } from "../bindings/UserRef";
 import type { SyncPlan } from "../bindings/SyncPlan";
 import type { SyncRun } from "../bindings/SyncRun";
 import type { TestOutcome } from "../bindings/TestOutcome";
@@ -61,6 +63,8 @@ export type { PlanSummary } from "../bindings/PlanSummary";
 export type { ProgressEvent } from "../bindings/ProgressEvent";
 export type { Selection } from "../bindings/Selection";
 export type { StoredRecord } from "../bindings/StoredRecord";
+export type { PasswordsSet } from "../bindings/PasswordsSet";
+export type { UserRef } from "../bindings/UserRef";
 export type { SyncPlan } from "../bindings/SyncPlan";
 export type { SyncRun } from "../bindings/SyncRun";
 export type { AccountMatch } from "../bindings/AccountMatch";
@@ -257,6 +261,24 @@ export function listRecords(entity: Entity): Promise<StoredRecord[]> {
 /** Writes the stored records of `entity` to a CSV file; resolves to the number of rows. */
 export function exportRecords(entity: Entity, path: string): Promise<number> {
   return call<number>("export_records", { entity, path });
+}
+
+/** Resolves when a typed temporary password passes the rule; rejects with why not. */
+export async function checkTemporaryPassword(password: string): Promise<void> {
+  await call<null>("check_temporary_password", { password });
+}
+
+/**
+ * Sets temporary passwords for `users` (the one `typed`, or a generated one each) and writes them
+ * to `path`, a file chosen with `chooseCsvSavePath`: their only copy. The passwords themselves
+ * never come back to the window.
+ */
+export function setTemporaryPasswords(
+  users: UserRef[],
+  typed: string | null,
+  path: string,
+): Promise<PasswordsSet> {
+  return call<PasswordsSet>("set_temporary_passwords", { users, typed, path });
 }
 
 /**

@@ -9,9 +9,12 @@ import {
   listRecords,
   type ApiError,
   type Entity,
+  type PasswordsSet,
   type StoredRecord,
 } from "../platform";
 import { revealWhenTruncated } from "../components/truncation";
+import { SetPasswordsDialog } from "./SetPasswordsDialog";
+import "./passwords.css";
 
 export const RECORD_ROW_HEIGHT = 36;
 
@@ -28,6 +31,11 @@ type ExportState =
   | { status: "busy" }
   | { status: "done"; rows: number; path: string }
   | { status: "error"; error: ApiError };
+
+/** A user's key in the selection: business unit and CXone id. */
+function userKey(record: StoredRecord): string {
+  return `${record.business_unit_id}:${record.id}`;
+}
 
 const COLLATOR = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
@@ -69,6 +77,9 @@ export function RecordsScreen() {
   const [query, setQuery] = useState("");
   const [sort, setSort] = useState<Sort>({ key: "name", dir: "asc" });
   const [exportState, setExportState] = useState<ExportState>({ status: "idle" });
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [passwordsOpen, setPasswordsOpen] = useState(false);
+  const [passwordsSet, setPasswordsSet] = useState<PasswordsSet | null>(null);
   const mounted = useRef(true);
   const request = useRef(0);
 
@@ -94,6 +105,8 @@ export function RecordsScreen() {
 
   useEffect(() => {
     setExportState({ status: "idle" });
+    setSelected(new Set());
+    setPasswordsSet(null);
     void load(entity);
   }, [entity, load]);
 
@@ -116,6 +129,41 @@ export function RecordsScreen() {
     filtered.sort((a, b) => sign * compare(a, b, sort.key) || COLLATOR.compare(a.id, b.id));
     return filtered;
   }, [records, query, sort]);
+
+  // Only users still listed count as chosen (a reload may drop none, but a search hides some).
+  const chosenUsers = useMemo(
+    () => (isUsers && records ? records.filter((r) => selected.has(userKey(r))) : []),
+    [isUsers, records, selected],
+  );
+
+  function toggle(record: StoredRecord) {
+    setSelected((current) => {
+      const next = new Set(current);
+      const key = userKey(record);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      return next;
+    });
+  }
+
+  /** Select All acts on the rows the search shows. */
+  function toggleAll(select: boolean) {
+    setSelected((current) => {
+      const next = new Set(current);
+      for (const record of shown) {
+        if (select) next.add(userKey(record));
+        else next.delete(userKey(record));
+      }
+      return next;
+    });
+  }
+
+  function onPasswordsSet(result: PasswordsSet) {
+    setPasswordsOpen(false);
+    setPasswordsSet(result);
+    setSelected(new Set());
+    void load(entity);
+  }
 
   function onSort(key: SortKey) {
     setSort((current) =>
@@ -183,6 +231,7 @@ export function RecordsScreen() {
         detailLabel={spec.detailLabel}
         sort={sort}
         onSort={onSort}
+        selection={isUsers ? { selected, toggle, toggleAll } : null}
       />
     );
   }
@@ -241,6 +290,21 @@ export function RecordsScreen() {
                 : `${formatCount(total)} ${total === 1 ? "record" : "records"}`
               : ""}
           </span>
+          {isUsers ? (
+            <button
+              type="button"
+              className="btn btn-secondary records-set-passwords"
+              data-testid="records-set-passwords"
+              disabled={chosenUsers.length === 0}
+              title="Set temporary passwords for the selected users"
+              onClick={() => {
+                setPasswordsSet(null);
+                setPasswordsOpen(true);
+              }}
+            >
+              Set temporary passwords{chosenUsers.length > 0 ? ` (${formatCount(chosenUsers.length)})` : ""}
+            </button>
+          ) : null}
           <button
             type="button"
             className="btn btn-secondary records-export"
@@ -255,16 +319,37 @@ export function RecordsScreen() {
           <p className="export-note" role="status" data-testid="records-export-result">
             Exported {formatCount(exportState.rows)} rows to {exportState.path}
           </p>
-        ) : exportState.status === "error" ? (
+        ) : null}
+        {passwordsSet ? (
+          <p className="passwords-result" role="status" data-testid="passwords-result">
+            Set temporary passwords for {formatCount(passwordsSet.users)}{" "}
+            {passwordsSet.users === 1 ? "user" : "users"}; each must change it at first sign-in. The only copy is in{" "}
+            {passwordsSet.path}: hand the passwords out, then delete the file.
+          </p>
+        ) : null}
+        {exportState.status === "error" ? (
           <p className="inline-error" role="alert" data-testid="records-export-error">
             {exportState.error.message}
           </p>
         ) : null}
         {body}
       </div>
+      {passwordsOpen && chosenUsers.length > 0 ? (
+        <SetPasswordsDialog
+          users={chosenUsers}
+          onClose={() => setPasswordsOpen(false)}
+          onDone={onPasswordsSet}
+        />
+      ) : null}
     </section>
   );
 }
+
+type Selection = {
+  selected: ReadonlySet<string>;
+  toggle: (record: StoredRecord) => void;
+  toggleAll: (select: boolean) => void;
+};
 
 type TableProps = {
   records: StoredRecord[];
@@ -272,9 +357,11 @@ type TableProps = {
   detailLabel: string;
   sort: Sort;
   onSort: (key: SortKey) => void;
+  /** Users: a checkbox per row and a Select All of the rows shown. */
+  selection: Selection | null;
 };
 
-function RecordsTable({ records, isUsers, detailLabel, sort, onSort }: TableProps) {
+function RecordsTable({ records, isUsers, detailLabel, sort, onSort, selection }: TableProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: records.length,
@@ -285,6 +372,14 @@ function RecordsTable({ records, isUsers, detailLabel, sort, onSort }: TableProp
     useFlushSync: false,
   });
   const gridClass = `records-grid${isUsers ? " records-grid-users" : ""}`;
+  const shownSelected = selection ? records.filter((r) => selection.selected.has(userKey(r))).length : 0;
+  const allShown = records.length > 0 && shownSelected === records.length;
+  const selectAllRef = useCallback(
+    (box: HTMLInputElement | null) => {
+      if (box) box.indeterminate = shownSelected > 0 && !allShown;
+    },
+    [shownSelected, allShown],
+  );
 
   const header = (key: SortKey | null, label: string) => {
     if (key === null) {
@@ -324,7 +419,38 @@ function RecordsTable({ records, isUsers, detailLabel, sort, onSort }: TableProp
       aria-rowcount={records.length + 1}
     >
       <div className={`vtable-head ${gridClass}`} role="row" aria-rowindex={1}>
-        {header("name", "Name")}
+        {selection ? (
+          <span
+            className="vcell cell-name"
+            role="columnheader"
+            aria-sort={sort.key === "name" ? (sort.dir === "asc" ? "ascending" : "descending") : "none"}
+          >
+            <input
+              ref={selectAllRef}
+              type="checkbox"
+              className="records-select-all"
+              data-testid="records-select-all"
+              aria-label={allShown ? "Clear the selection of the users shown" : "Select all users shown"}
+              title={allShown ? "Clear the selection of the users shown" : "Select all users shown"}
+              checked={allShown}
+              disabled={records.length === 0}
+              onChange={(event) => selection.toggleAll(event.target.checked)}
+            />
+            <button
+              type="button"
+              className={`sort-button${sort.key === "name" ? " active" : ""}`}
+              data-testid="sort-name"
+              onClick={() => onSort("name")}
+            >
+              Name
+              <span aria-hidden="true" className="sort-arrow">
+                {sort.key === "name" ? (sort.dir === "asc" ? "▲" : "▼") : ""}
+              </span>
+            </button>
+          </span>
+        ) : (
+          header("name", "Name")
+        )}
         {header("detail", detailLabel)}
         {header("id", "ID")}
         {header("active", "Active")}
@@ -345,10 +471,11 @@ function RecordsTable({ records, isUsers, detailLabel, sort, onSort }: TableProp
           <div className="vtable-sizer" style={{ height: virtualizer.getTotalSize() }}>
             {virtualizer.getVirtualItems().map((item) => {
               const record = records[item.index];
+              const isSelected = selection?.selected.has(userKey(record)) ?? false;
               return (
                 <div
                   key={item.key}
-                  className={`vrow ${gridClass}${record.is_active ? "" : " is-inactive"}`}
+                  className={`vrow ${gridClass}${record.is_active ? "" : " is-inactive"}${isSelected ? " is-selected" : ""}`}
                   role="row"
                   aria-rowindex={item.index + 2}
                   data-testid="record-row"
@@ -356,6 +483,16 @@ function RecordsTable({ records, isUsers, detailLabel, sort, onSort }: TableProp
                   style={{ height: RECORD_ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
                 >
                   <span className="vcell cell-name" role="cell" title={record.name}>
+                    {selection ? (
+                      <input
+                        type="checkbox"
+                        className="records-select"
+                        data-testid="record-select"
+                        aria-label={`Select ${record.name}`}
+                        checked={isSelected}
+                        onChange={() => selection.toggle(record)}
+                      />
+                    ) : null}
                     <span className="cell-text" ref={revealWhenTruncated}>
                       {record.name}
                     </span>
@@ -390,12 +527,26 @@ function RecordsTable({ records, isUsers, detailLabel, sort, onSort }: TableProp
                   </span>
                   {isUsers ? (
                     <span className="vcell" role="cell">
-                      {record.password_set ? (
-                        <span className="badge badge-ok" data-testid="password-badge">
+                      {record.password_set && record.must_change_password ? (
+                        <span
+                          className="badge badge-neutral password-badge"
+                          data-testid="password-badge"
+                          data-state="must-change"
+                          title={`Temporary password${record.password_set_at ? ` set ${formatDateTime(record.password_set_at)}` : ""}: the user must change it at first sign-in.`}
+                        >
+                          must change at first sign-in
+                        </span>
+                      ) : record.password_set ? (
+                        <span className="badge badge-ok" data-testid="password-badge" data-state="set">
                           set
                         </span>
                       ) : (
-                        <span className="badge badge-warning" data-testid="password-badge">
+                        <span
+                          className="badge badge-warning"
+                          data-testid="password-badge"
+                          data-state="not-set"
+                          title="No password yet: select the user and choose Set temporary passwords."
+                        >
                           password not set
                         </span>
                       )}

@@ -268,6 +268,8 @@ export function storedRecord(overrides: Partial<StoredRecord> = {}): StoredRecor
     is_active: true,
     group_name: "Call Center Agents",
     password_set: false,
+    must_change_password: false,
+    password_set_at: null,
     licence: null,
     first_synced_at: "2024-05-01T10:00:00Z",
     last_synced_at: "2024-05-02T10:00:00Z",

@@ -56,7 +56,8 @@ impl Store {
     pub fn list_records(&self, entity: Entity) -> Result<Vec<StoredRecord>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.cxone_id, r.business_unit_id, r.name, r.detail, r.is_active, r.group_name, r.password_set,
-                    r.first_synced_at, r.last_synced_at, r.missing_upstream_since, nullif(r.licence, '')
+                    r.first_synced_at, r.last_synced_at, r.missing_upstream_since, nullif(r.licence, ''),
+                    r.must_change_password, r.password_set_at
              FROM records r WHERE r.entity = ?1 ORDER BY r.name COLLATE NOCASE, r.cxone_id",
         )?;
         let rows = stmt.query_map([entity.as_str()], |row| {
@@ -72,6 +73,8 @@ impl Store {
                 last_synced_at: row.get(8)?,
                 missing_upstream_since: row.get(9)?,
                 licence: row.get(10)?,
+                must_change_password: row.get(11)?,
+                password_set_at: row.get(12)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

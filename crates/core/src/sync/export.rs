@@ -24,6 +24,7 @@ pub fn export_records(store: &Store, entity: Entity, path: &Path) -> Result<usiz
                 "Active",
                 "Group",
                 "Password set",
+                "Must change password",
                 "Business unit",
                 "First synced",
                 "Last synced",
@@ -33,6 +34,7 @@ pub fn export_records(store: &Store, entity: Entity, path: &Path) -> Result<usiz
         for r in &records {
             let active = if r.is_active { "TRUE" } else { "FALSE" };
             let password = if r.password_set { "TRUE" } else { "FALSE" };
+            let must_change = if r.must_change_password { "TRUE" } else { "FALSE" };
             let bu = r.business_unit_id.to_string();
             let cells = [
                 r.id.as_str(),
@@ -41,6 +43,7 @@ pub fn export_records(store: &Store, entity: Entity, path: &Path) -> Result<usiz
                 active,
                 &r.group_name,
                 password,
+                must_change,
                 &bu,
                 &r.first_synced_at,
                 &r.last_synced_at,
