@@ -860,24 +860,31 @@ fn error_file_rows(path: &Path) -> Vec<Vec<String>> {
 fn the_error_file_numbers_each_row_as_its_messages_do_and_reimports_with_the_row_column_ignored() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = store(&dir);
-    // A blank line and a quoted line break: the numbers are the spreadsheet's rows, not lines.
+    // Empty cells, an empty line, a quoted line break: the numbers are the spreadsheet's rows, not
+    // the records read nor the lines of text.
     let file = write(
         &dir,
         "team.csv",
-        "Email,First Name,Phone Number\n\
-         amy@example.com,Amy,\n\
-         ,,\n\
-         bob@example.com,\"Bob\nBobby\",\n\
-         amy@example.com,Amy again,\n\
-         cy@example.com,Cy,not a phone\n",
+        "Email,First Name,Phone Number\r\n\
+         amy@example.com,Amy,\r\n\
+         ,,\r\n\
+         \r\n\
+         bob@example.com,\"Bob\r\nBobby\",\r\n\
+         amy@example.com,Amy again,\r\n\
+         cy@example.com,Cy,not a phone\r\n",
     );
     let job = plan(&store, &file, Mode::Add);
     let rows = all_rows(&job);
+    assert_eq!(
+        rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+        [2, 5, 6, 7],
+        "{rows:?}"
+    );
     let invalid: Vec<&RowView> = rows.iter().filter(|r| r.action == Action::Invalid).collect();
     let lines: Vec<u64> = invalid.iter().map(|r| r.line).collect();
-    assert_eq!(lines, [2, 5, 6], "{rows:?}");
+    assert_eq!(lines, [2, 6, 7], "{rows:?}");
     // The duplicates name each other by those numbers.
-    assert!(messages(invalid[0]).contains("row 5") && messages(invalid[1]).contains("row 2"));
+    assert!(messages(invalid[0]).contains("row 6") && messages(invalid[1]).contains("row 2"));
 
     let out = dir.path().join("team-errors.csv");
     assert_eq!(job.write_errors(&out).unwrap(), 3);
@@ -890,7 +897,7 @@ fn the_error_file_numbers_each_row_as_its_messages_do_and_reimports_with_the_row
     let numbers: Vec<&str> = written[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(
         numbers,
-        ["2", "5", "6"],
+        ["2", "6", "7"],
         "the Row column holds the numbers the messages use"
     );
     assert!(written[2][1].contains("row 2"), "{:?}", written[2]);
@@ -930,7 +937,7 @@ fn the_error_file_numbers_each_row_as_its_messages_do_and_reimports_with_the_row
     // A row still wrong in the corrected file: its Row is its number in that file, rewritten in place.
     std::fs::write(
         &out,
-        "\u{feff}Row,Error,Email,First Name,Phone Number\r\n9,old,dee@example.com,Dee,\r\n7,old,eve@example.com,Eve,nope\r\n",
+        "\u{feff}Row,Error,Email,First Name,Phone Number\r\n9,old,dee@example.com,Dee,\r\n\r\n7,old,eve@example.com,Eve,nope\r\n",
     )
     .unwrap();
     let third = plan(&store, &out, Mode::Add);
@@ -942,7 +949,7 @@ fn the_error_file_numbers_each_row_as_its_messages_do_and_reimports_with_the_row
         ["Row", "Error", "Email", "First Name", "Phone Number"],
         "no second Row column"
     );
-    assert_eq!(written[1][0], "3");
+    assert_eq!(written[1][0], "4", "the empty line counts, as in a spreadsheet");
     assert!(written[1][1].contains("Phone Number") && written[1][2] == "eve@example.com");
 }
 
