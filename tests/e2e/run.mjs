@@ -333,9 +333,14 @@ async function importSuite() {
     await waitForCount("created", 4);
   });
 
-  await test("CSV Import: Commit writes the users, and Records shows them with their licences", async () => {
+  await test("CSV Import: Commit asks first with the counts, writes the users, and Records shows them with their licences", async () => {
     const commit = await session.waitFor(byTestId("import-commit"));
     await session.click(commit);
+    const confirm = await session.text(await session.waitFor(byTestId("import-confirm-text"), { what: "the confirmation" }));
+    assert(confirm.includes("Create 4 users"), `confirmation: ${confirm}`);
+    await session.click(await session.waitFor(byTestId("confirm-ok")));
+    const toast = await session.text(await session.waitFor(byTestId("toast-message"), { what: "the toast after Commit" }));
+    assert(/Imported team\.csv: 4 created/.test(toast), `toast: ${toast}`);
     const result = await session.text(await session.waitFor(byTestId("import-result"), { timeout: 30000 }));
     assert(/4 created/.test(result), `result: ${result}`);
     await session.click(await session.waitFor(byTestId("import-finish")));
@@ -371,6 +376,7 @@ async function importSuite() {
     await waitForCount("created", 1);
     assert((await invoke("import_queue")).current === first, "the second file started before the first finished");
     await session.click(await session.waitFor(byTestId("import-commit")));
+    await session.click(await session.waitFor(byTestId("confirm-ok")));
     await session.waitFor(byTestId("import-result"), { timeout: 30000 });
     await session.click(await session.waitFor(byTestId("import-finish")));
     await session.waitFor(`//*[@data-testid="import-file" and contains(., "second.csv")]`, {
@@ -381,6 +387,61 @@ async function importSuite() {
     await session.click(await session.waitFor(byTestId("import-discard")));
     const after = await invoke("import_queue");
     assert(after.current === null && after.waiting.length === 0, `queue after Discard: ${JSON.stringify(after)}`);
+  });
+
+  await test("CSV Import: a CSV dropped on Records opens CSV Import with it queued, its first values shown", async () => {
+    const rejects = userFile(dir, "rejects.csv", [
+      "ora.drop@example.com,Ora,Drop,Ora Drop,,TRUE,",
+      "",
+      "not-an-email,Pat,Drop,Pat Drop,,TRUE,",
+      "quinn.drop@example.com,Quinn,Drop,Quinn Drop,call me,TRUE,",
+      "ora.drop@example.com,Ora,Again,Ora Again,,,TRUE",
+    ]);
+    await openRecords("users");
+    await dropFiles([rejects]);
+    await session.waitFor(`//*[@data-testid="nav-csv-import" and @aria-current="page"]`, {
+      what: "CSV Import opened by the drop on Records",
+    });
+    await session.waitFor(byTestId("import-mapping"), { what: "the dropped file's mapping" });
+    const queue = await invoke("import_queue");
+    assert(queue.current === rejects, `queue: ${JSON.stringify(queue)}`);
+    const samples = await session.property(await session.waitFor(byTestId("mapping-samples-0")), "textContent");
+    assert(samples.includes("ora.drop@example.com") && samples.includes("not-an-email"), `first values: ${samples}`);
+    await session.click(await session.waitFor(byTestId("import-dry-run")));
+    await session.waitFor(byTestId("import-summary"), { timeout: 30000 });
+    await waitForCount("invalid", 4);
+  });
+
+  await test("CSV Import: the error CSV starts with a BOM and numbers each row as the messages do", async () => {
+    const out = join(dir, "rejects-errors.csv");
+    const before = saveDialogs();
+    await session.click(await session.waitFor(byTestId("import-errors")));
+    const deadline = Date.now() + 15000;
+    let opened = [];
+    while (Date.now() < deadline && opened.length === 0) {
+      await sleep(200);
+      opened = saveDialogs().filter((id) => !before.includes(id));
+    }
+    assert(opened.length > 0, "no save dialog appeared");
+    // The file name field has the focus: replace the proposed name with a full path, as a person can.
+    await sleep(500);
+    execFileSync("xdotool", ["windowfocus", "--sync", opened[0], "key", "ctrl+a"], { timeout: 10000 });
+    execFileSync("xdotool", ["type", "--delay", "20", out], { timeout: 20000 });
+    execFileSync("xdotool", ["key", "Return"], { timeout: 10000 });
+    const saved = await session.text(await session.waitFor(byTestId("import-errors-result"), { timeout: 20000 }));
+    assert(saved.includes("4 rows") && saved.includes(out), `saved: ${saved}`);
+    const bytes = readFileSync(out);
+    assert(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf, "the error file of a UTF-8 source starts with a BOM");
+    const lines = bytes.toString("utf8").slice(1).split("\r\n").filter(Boolean);
+    assert(lines[0].startsWith("Row,Error,User ID/Email (Required),"), `header: ${lines[0]}`);
+    // Rows 2 and 6 share an email (each names the other), row 3 is blank, 4 and 5 are invalid.
+    const numbers = lines.slice(1).map((line) => line.split(",")[0]);
+    assert(numbers.join(" ") === "2 4 5 6", `Row column: ${numbers.join(" ")}`);
+    assert(lines[1].includes("row 6") && lines[4].includes("row 2"), `messages: ${lines.join(" / ")}`);
+    // Discard: nothing about this file stays on the screen.
+    await session.click(await session.waitFor(byTestId("import-discard")));
+    await session.waitFor(byTestId("import-empty"));
+    assert((await session.find(byTestId("import-errors-result"))).length === 0, "the saved-file message stayed");
   });
 
   await test("CSV Import: Browse… opens the file dialog", async () => {
@@ -422,6 +483,19 @@ async function waitForSaveDialog() {
     await sleep(200);
   }
   throw new Error("no save dialog appeared");
+}
+
+// The visible top-level windows titled like a GTK save dialog.
+function saveDialogs() {
+  try {
+    const out = execFileSync("xdotool", ["search", "--onlyvisible", "--name", "Save"], {
+      encoding: "utf8",
+      timeout: 10000,
+    });
+    return out.split("\n").filter(Boolean);
+  } catch {
+    return []; // xdotool exits 1 when nothing matches
+  }
 }
 
 // The visible top-level windows titled like a GTK file chooser.

@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { Sidebar } from "./components/Sidebar";
 import { ConnectionsScreen } from "./connections/ConnectionsScreen";
 import { HistoryScreen } from "./history/HistoryScreen";
+import { FileDrop, type ImportArrival } from "./import/FileDrop";
 import { ImportScreen } from "./import/ImportScreen";
 import { MappingScreen } from "./mapping/MappingScreen";
 import { RecordsScreen } from "./records/RecordsScreen";
@@ -44,6 +45,8 @@ function Shell() {
   const [screen, setScreen] = useState<ScreenId>("connections");
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [infoError, setInfoError] = useState<ApiError | null>(null);
+  // Files dropped on any screen: CSV Import opens with them queued.
+  const [arrival, setArrival] = useState<ImportArrival | null>(null);
 
   useEffect(() => {
     let active = true;
@@ -64,6 +67,12 @@ function Shell() {
 
   return (
     <ToastProvider>
+      <FileDrop
+        onArrival={(next) => {
+          setArrival(next);
+          setScreen("csv-import");
+        }}
+      />
       <div className="app">
         <Sidebar current={screen} onSelect={setScreen} info={info} infoError={infoError} />
         <main className="main" aria-label={current.label}>
@@ -81,7 +90,7 @@ function Shell() {
             ) : current.id === "user-mapping" ? (
               <MappingScreen onNavigate={setScreen} />
             ) : current.id === "csv-import" ? (
-              <ImportScreen />
+              <ImportScreen arrival={arrival} onArrivalSeen={() => setArrival(null)} />
             ) : current.id === "records" ? (
               <RecordsScreen />
             ) : (

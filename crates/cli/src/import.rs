@@ -63,7 +63,7 @@ pub struct ImportUsersArgs {
     /// Plan only: print what would happen and write nothing.
     #[arg(long)]
     dry_run: bool,
-    /// Write the invalid rows, with an Error column, to this file (same encoding and delimiter).
+    /// Write the invalid rows, with Row and Error columns, to this file (same encoding and delimiter).
     #[arg(long, value_name = "OUT.csv")]
     errors: Option<PathBuf>,
 }

@@ -478,7 +478,10 @@ fn the_error_file_keeps_encoding_and_delimiter_and_reimports_once_fixed() {
         !bad && std::str::from_utf8(&bytes).is_err(),
         "written in Windows-1252, like the original"
     );
-    assert!(text.starts_with("Error,User ID/Email (Required),First Name,"), "{text}");
+    assert!(
+        text.starts_with("Row,Error,User ID/Email (Required),First Name,"),
+        "{text}"
+    );
     assert!(text.contains("René") && text.contains("scientific notation"));
 
     // Fix the two phone numbers in the error file (as a person would in Excel) and import it.
@@ -526,8 +529,8 @@ fn an_error_file_keeps_every_field_and_its_own_error_file_imports_too() {
     assert!(text.starts_with('\u{feff}'), "UTF-8 with a BOM");
     assert_eq!(
         text.trim_start_matches('\u{feff}').lines().next(),
-        Some("Error,Email,Last Name,Standard Agent,Premium Agent"),
-        "one Error column"
+        Some("Row,Error,Email,Last Name,Standard Agent,Premium Agent"),
+        "one Row and one Error column"
     );
     std::fs::write(&again, text.replace(",maybe,", ",TRUE,")).unwrap();
     commit(&mut store, &mut second);
@@ -828,14 +831,220 @@ fn the_error_file_escapes_its_header_row_and_its_error_column_and_reads_back() {
     let text = text.strip_prefix('\u{feff}').expect("UTF-8 with a BOM");
     assert_formula_safe(text);
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("Error,Email,'=Phone,'＋Note"), "{text}");
+    assert_eq!(lines.next(), Some("Row,Error,Email,'=Phone,'＋Note"), "{text}");
     let row = lines.next().unwrap();
     assert!(
-        row.starts_with("\"'=Phone: ") && row.contains("call me") && row.ends_with(",'＠x"),
+        row.starts_with("2,\"'=Phone: ") && row.contains("call me") && row.ends_with(",'＠x"),
         "{row}"
     );
     // Imported again (as a person does once the row is fixed), the headers are the file's own.
     let again = plan_with(&store, &out, &options).unwrap();
-    assert_eq!(again.headers(), ["Error", "Email", "=Phone", "＋Note"]);
+    assert_eq!(again.headers(), ["Row", "Error", "Email", "=Phone", "＋Note"]);
     assert_eq!(again.summary().invalid, 1);
+}
+
+/// The error file's rows as cells, its BOM (if any) removed.
+fn error_file_rows(path: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[test]
+fn the_error_file_numbers_each_row_as_its_messages_do_and_reimports_with_the_row_column_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store(&dir);
+    // Empty cells, an empty line, a quoted line break: the numbers are the spreadsheet's rows, not
+    // the records read nor the lines of text.
+    let file = write(
+        &dir,
+        "team.csv",
+        "Email,First Name,Phone Number\r\n\
+         amy@example.com,Amy,\r\n\
+         ,,\r\n\
+         \r\n\
+         bob@example.com,\"Bob\r\nBobby\",\r\n\
+         amy@example.com,Amy again,\r\n\
+         cy@example.com,Cy,not a phone\r\n",
+    );
+    let job = plan(&store, &file, Mode::Add);
+    let rows = all_rows(&job);
+    assert_eq!(
+        rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+        [2, 5, 6, 7],
+        "{rows:?}"
+    );
+    let invalid: Vec<&RowView> = rows.iter().filter(|r| r.action == Action::Invalid).collect();
+    let lines: Vec<u64> = invalid.iter().map(|r| r.line).collect();
+    assert_eq!(lines, [2, 6, 7], "{rows:?}");
+    // The duplicates name each other by those numbers.
+    assert!(messages(invalid[0]).contains("row 6") && messages(invalid[1]).contains("row 2"));
+
+    let out = dir.path().join("team-errors.csv");
+    assert_eq!(job.write_errors(&out).unwrap(), 3);
+    assert!(
+        std::fs::read(&out).unwrap().starts_with(b"\xef\xbb\xbf"),
+        "UTF-8 with a BOM"
+    );
+    let written = error_file_rows(&out);
+    assert_eq!(written[0], ["Row", "Error", "Email", "First Name", "Phone Number"]);
+    let numbers: Vec<&str> = written[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        numbers,
+        ["2", "6", "7"],
+        "the Row column holds the numbers the messages use"
+    );
+    assert!(written[2][1].contains("row 2"), "{:?}", written[2]);
+    assert!(written[3][1].contains("Phone Number"), "{:?}", written[3]);
+
+    // Corrected (the second Amy renamed, Cy's phone fixed) and imported again: Row and Error are
+    // ignored, the header key is the original's, and every row is created.
+    let fixed = std::fs::read_to_string(&out)
+        .unwrap()
+        .replace(",amy@example.com,Amy again,", ",amy2@example.com,Amy again,")
+        .replace("not a phone", "+1 201 555 0123");
+    std::fs::write(&out, fixed).unwrap();
+    let preview = presets::preview(&store, &out, None).unwrap();
+    assert_eq!(
+        (
+            preview.mappings[0].field,
+            preview.mappings[1].field,
+            preview.mappings[2].field
+        ),
+        (None, None, Some(Field::Email))
+    );
+    for ignored in &preview.mappings[..2] {
+        assert!(
+            ignored.note.as_deref().unwrap().contains("CC Sync's error files"),
+            "{ignored:?}"
+        );
+    }
+    assert_eq!(
+        import::columns::header_key(&preview.headers),
+        import::columns::header_key(&["Email".into(), "First Name".into(), "Phone Number".into()])
+    );
+    let mut again = plan(&store, &out, Mode::Add);
+    let s = again.summary().clone();
+    assert_eq!((s.created, s.invalid), (3, 0), "{:?}", all_rows(&again));
+    commit(&mut store, &mut again);
+
+    // A row still wrong in the corrected file: its Row is its number in that file, rewritten in place.
+    std::fs::write(
+        &out,
+        "\u{feff}Row,Error,Email,First Name,Phone Number\r\n9,old,dee@example.com,Dee,\r\n\r\n7,old,eve@example.com,Eve,nope\r\n",
+    )
+    .unwrap();
+    let third = plan(&store, &out, Mode::Add);
+    let out2 = dir.path().join("team-errors-2.csv");
+    third.write_errors(&out2).unwrap();
+    let written = error_file_rows(&out2);
+    assert_eq!(
+        written[0],
+        ["Row", "Error", "Email", "First Name", "Phone Number"],
+        "no second Row column"
+    );
+    assert_eq!(written[1][0], "4", "the empty line counts, as in a spreadsheet");
+    assert!(written[1][1].contains("Phone Number") && written[1][2] == "eve@example.com");
+}
+
+#[test]
+fn an_error_file_written_in_windows_1252_keeps_it_with_its_row_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let job = plan(&store, &fixture("excel_damaged_1252.csv"), Mode::Add);
+    let numbers: Vec<String> = all_rows(&job)
+        .iter()
+        .filter(|r| r.action == Action::Invalid)
+        .map(|r| r.line.to_string())
+        .collect();
+    let out = dir.path().join("errors.csv");
+    job.write_errors(&out).unwrap();
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(std::str::from_utf8(&bytes).is_err() && !bytes.starts_with(b"\xef\xbb\xbf"));
+    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
+    let written: Vec<String> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(written, numbers);
+}
+
+#[test]
+fn a_preset_saved_from_an_error_file_leaves_row_and_error_out_and_fits_the_original() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let errors = write(&dir, "errors.csv", "Row,Error,Mail,Given\n4,bad,ann@example.com,Ann\n");
+    let headers: Vec<String> = ["Row", "Error", "Mail", "Given"].map(String::from).to_vec();
+    let mut mappings = import::columns::guess_mappings(&headers).unwrap();
+    assert_eq!(mappings[0].field, None);
+    // Even mapped by hand, Row and Error are not saved.
+    mappings[0].field = Some(Field::Role);
+    mappings[2].field = Some(Field::Email);
+    mappings[3].field = Some(Field::FirstName);
+    presets::save_preset(&store, "HR export", &mappings).unwrap();
+    let saved: String = store
+        .conn()
+        .query_row(
+            "SELECT mappings FROM import_presets WHERE name = 'HR export'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!saved.contains("\"Row\"") && !saved.contains("\"Error\""), "{saved}");
+
+    let original = write(&dir, "hr.csv", "Mail,Given\nbea@example.com,Bea\n");
+    let preview = presets::preview(&store, &original, None).unwrap();
+    assert_eq!(preview.preset.as_deref(), Some("HR export"));
+    assert_eq!(
+        preview.mappings.iter().map(|m| m.field).collect::<Vec<_>>(),
+        [Some(Field::Email), Some(Field::FirstName)]
+    );
+    // And the error file itself is recognized, its Row and Error still ignored.
+    let again = presets::preview(&store, &errors, None).unwrap();
+    assert_eq!(again.preset.as_deref(), Some("HR export"));
+    assert_eq!(
+        again.mappings.iter().map(|m| m.field).collect::<Vec<_>>(),
+        [None, None, Some(Field::Email), Some(Field::FirstName)]
+    );
+}
+
+#[test]
+fn the_preview_shows_the_first_three_values_of_each_column_on_one_line_cut_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let long = "x".repeat(200);
+    let file = write(
+        &dir,
+        "samples.csv",
+        &format!(
+            "Email,First Name,Notes,Role\n\
+             a@example.com,,\"two\nlines\",\n\
+             b@example.com,Bea,{long},\n\
+             ,,\n\
+             c@example.com,Cy,'=1+1,\n\
+             d@example.com,Dee,<b>bold</b>,\n"
+        ),
+    );
+    let preview = presets::preview(&store, &file, None).unwrap();
+    assert_eq!(preview.samples.len(), 4, "one list per column");
+    assert_eq!(preview.samples[0], ["a@example.com", "b@example.com", "c@example.com"]);
+    assert_eq!(preview.samples[1], ["Bea", "Cy", "Dee"], "blank cells are skipped");
+    assert_eq!(preview.samples[2][0], "two lines", "a line break becomes a space");
+    assert!(
+        preview.samples[2][1].ends_with('…') && preview.samples[2][1].chars().count() == 61,
+        "{}",
+        preview.samples[2][1]
+    );
+    assert_eq!(preview.samples[2][2], "=1+1", "read as the dry run reads it");
+    assert!(
+        preview.samples[3].is_empty(),
+        "a column blank in every row shows nothing"
+    );
 }

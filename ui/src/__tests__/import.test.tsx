@@ -1,8 +1,11 @@
 // Long on purpose: one scenario per test of the CSV Import screen over the shared fake backend.
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
+import { useState } from "react";
 import { describe, expect, it } from "vitest";
 
+import { ToastProvider } from "../components/Toasts";
+import { FileDrop, type ImportArrival } from "../import/FileDrop";
 import { ImportScreen } from "../import/ImportScreen";
 import type { UserImportColumn, UserImportRow } from "../platform";
 import {
@@ -79,12 +82,23 @@ type Options = {
   handlers?: Record<string, Handler>;
 };
 
+/** CSV Import as the app shell holds it: the window-wide drop zone beside it, toasts around both. */
+function ImportHarness() {
+  const [arrival, setArrival] = useState<ImportArrival | null>(null);
+  return (
+    <ToastProvider>
+      <FileDrop onArrival={setArrival} />
+      <ImportScreen arrival={arrival} onArrivalSeen={() => setArrival(null)} />
+    </ToastProvider>
+  );
+}
+
 function setup({ files = { [A]: FILE_A, [B]: { rows: reviewRows() } }, current = null, waiting = [], handlers = {} }: Options = {}) {
   const fake = fakeImport(files);
   fake.state.queue = { current, waiting: [...waiting], refused: [] };
   const backend = installBackend({ handlers: { ...fake.handlers, ...handlers } });
   const user = userEvent.setup();
-  const view = render(<ImportScreen />);
+  const view = render(<ImportHarness />);
   return { backend, fake, user, view };
 }
 
@@ -115,6 +129,13 @@ async function runDryRun(user: ReturnType<typeof userEvent.setup>) {
   await user.click(button);
   await screen.findByTestId("import-summary");
   await screen.findAllByTestId("review-row");
+}
+
+/** Commit, then Commit again in its confirmation. */
+async function commitConfirmed(user: ReturnType<typeof userEvent.setup>) {
+  await user.click(screen.getByTestId("import-commit"));
+  const dialog = await screen.findByRole("alertdialog", { name: "Commit this import?" });
+  await user.click(within(dialog).getByTestId("confirm-ok"));
 }
 
 function reviewRow(index: number): HTMLElement {
@@ -173,9 +194,11 @@ describe("CSV Import: queue and drop zone", () => {
     expect(screen.getByTestId("import-format")).toHaveTextContent("UTF-8 · comma · BOM");
     expect(screen.getByTestId("import-current")).toHaveTextContent("a.csv");
     expect(screen.getAllByTestId("import-waiting").map((w) => w.textContent)).toEqual(["b.csv"]);
-    expect(screen.getByTestId("import-refused")).toHaveTextContent(
-      "/data/notes.pdf: CC Sync imports .csv, .txt, .tsv and .xlsx files.",
+    // The file CC Sync cannot import is refused with a sentence, in a toast.
+    expect(screen.getByTestId("toast-message")).toHaveTextContent(
+      "notes.pdf is not a CSV file; save it as CSV (UTF-8) and drop it again.",
     );
+    expect(screen.getByTestId("toast")).toHaveAttribute("role", "alert");
 
     // One row per column: the header, its field, the suspended badge and the note.
     expect(within(mapping).getAllByTestId("mapping-row")).toHaveLength(8);
@@ -230,7 +253,7 @@ describe("CSV Import: queue and drop zone", () => {
     expect(screen.getByTestId("import-current")).toHaveTextContent("a.csv");
   });
 
-  it("stops listening for drops when the screen closes", async () => {
+  it("stops listening for drops when the window's drop zone goes", async () => {
     const { backend, view } = setup();
     await screen.findByTestId("import-empty");
     await dropListenerReady(backend);
@@ -300,6 +323,65 @@ describe("CSV Import: mapping step", () => {
     expect(mappings[6]).toMatchObject({ header: "Webex Contact Center Premium Agent (Suspended)", suspended: true });
     expect(args).toMatchObject({ path: A, mode: "add_remove", region: "GB", delimiter: null });
     expect(JSON.stringify(args.onProgress)).toMatch(/^"__CHANNEL__:\d+"$/);
+  });
+
+  it("shows the first values of each column beside it, as text, cut short with the full value on hover", async () => {
+    const long = `${"Very long department name ".repeat(2).trim()}…`;
+    setup({
+      current: A,
+      files: {
+        [A]: {
+          preview: {
+            samples: [
+              ["ada@example.com", "grace@example.com", "not-an-email"],
+              ["<b>Ada</b>", long],
+              [],
+              [],
+              ["+15550199"],
+              ["TRUE"],
+              [],
+              ["Active"],
+            ],
+          },
+        },
+      },
+    });
+    const mapping = await screen.findByTestId("import-mapping");
+    expect(within(mapping).getByRole("columnheader", { name: "First values" })).toBeInTheDocument();
+    const emails = within(screen.getByTestId("mapping-samples-0")).getAllByTestId("mapping-sample");
+    expect(emails.map((e) => e.textContent)).toEqual(["ada@example.com", "grace@example.com", "not-an-email"]);
+    const names = within(screen.getByTestId("mapping-samples-1")).getAllByTestId("mapping-sample");
+    // Markup in a cell is shown as the text it is, never run.
+    expect(names[0]).toHaveTextContent("<b>Ada</b>");
+    expect(mapping.querySelector("b")).toBeNull();
+    expect(names[1]).toHaveAttribute("title", long);
+    expect(names[1]).toHaveClass("mapping-sample");
+    expect(screen.getByTestId("mapping-samples-2")).toHaveTextContent("blank in the first rows");
+    // The values sit in the row of their column.
+    const rows = within(mapping).getAllByTestId("mapping-row");
+    expect(within(rows[4]).getByTestId("mapping-sample")).toHaveTextContent("+15550199");
+  });
+
+  it("shows the dry run as busy from the click on, before the backend answers", async () => {
+    const pending = deferred<unknown>();
+    const { backend } = setup({ current: A, handlers: { import_plan: () => pending.promise } });
+    const button = await screen.findByTestId("import-dry-run");
+    await waitFor(() => expect(button).toBeEnabled());
+    expect(button).toHaveTextContent("Run dry run");
+    fireEvent.click(button);
+    // No await and no waitFor: what the first frame after the click shows.
+    expect(button).toHaveTextContent("Running dry run…");
+    expect(button).toHaveAttribute("aria-busy", "true");
+    expect(button).toBeDisabled();
+    expect(screen.getByRole("progressbar", { name: "Dry run" })).toBeInTheDocument();
+    expect(screen.getByTestId("import-progress")).toHaveTextContent("Starting the dry run…");
+    expect(screen.getByTestId("import-cancel")).toBeEnabled();
+    await act(async () => {
+      pending.reject(apiError("cancelled", "Cancelled: nothing was written."));
+    });
+    await waitFor(() => expect(button).toHaveTextContent("Run dry run"));
+    expect(button).toHaveAttribute("aria-busy", "false");
+    expect(backend.callsTo("import_plan")).toHaveLength(1);
   });
 
   it("allows the dry run only with exactly one Email column and a two-letter country", async () => {
@@ -679,12 +761,60 @@ describe("CSV Import: dry run and review", () => {
 });
 
 describe("CSV Import: commit", () => {
-  it("commits, shows the run, and Finish opens the next waiting file", async () => {
-    const { backend, user } = setup({ current: A, waiting: [B] });
+  it("asks before committing, with the counts, and Cancel writes nothing", async () => {
+    const { backend, user } = setup({ current: A });
     await runDryRun(user);
     await user.click(screen.getByTestId("import-commit"));
+    const dialog = await screen.findByRole("alertdialog", { name: "Commit this import?" });
+    expect(within(dialog).getByTestId("import-confirm-text")).toHaveTextContent(
+      "Create 2 users, update 1; 1 row rejected will go to the error file. 1 licence is removed: 2 users lose their Contact Center licence.",
+    );
+    // Removing licences cannot be undone here: the red button.
+    expect(within(dialog).getByTestId("confirm-ok")).toHaveClass("btn-danger");
+    expect(within(dialog).getByTestId("confirm-cancel")).toHaveFocus();
+    await user.click(within(dialog).getByTestId("confirm-cancel"));
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(backend.callsTo("import_commit")).toHaveLength(0);
+    expect(screen.getByTestId("import-summary")).toBeInTheDocument();
+  });
+
+  it("says only what the commit does when nothing is rejected or removed", async () => {
+    const { user } = setup({
+      current: A,
+      files: {
+        [A]: {
+          rows: [
+            importRow({ index: 0, action: "update" }),
+            importRow({ index: 1, action: "update" }),
+            importRow({ index: 2, action: "unchanged" }),
+          ],
+        },
+      },
+    });
+    await runDryRun(user);
+    await user.click(screen.getByTestId("import-commit"));
+    const dialog = await screen.findByRole("alertdialog", { name: "Commit this import?" });
+    expect(within(dialog).getByTestId("import-confirm-text")).toHaveTextContent(/^Update 2 users\.$/);
+    expect(within(dialog).getByTestId("confirm-ok")).toHaveClass("btn-primary");
+  });
+
+  it("commits once confirmed, says so in a toast, and Finish opens the next file with no message left over", async () => {
+    const { backend, user } = setup({
+      current: A,
+      waiting: [B],
+      handlers: { choose_save_path: () => "/home/admin/a-errors.csv" },
+    });
+    await runDryRun(user);
+    await commitConfirmed(user);
     const result = await screen.findByTestId("import-result");
     expect(result).toHaveTextContent("Imported: 2 created, 1 updated (run #41)");
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(screen.getByTestId("toast-message")).toHaveTextContent(
+      "Imported a.csv: 2 created, 1 updated (run #41). 1 rejected row was not imported.",
+    );
+    expect(screen.getByTestId("toast")).toHaveAttribute("role", "status");
+    await user.click(within(result).getByTestId("import-errors"));
+    expect(await screen.findByTestId("import-errors-result")).toHaveTextContent("Saved 1 row to");
     expect(JSON.stringify(backend.callsTo("import_commit")[0].args.onProgress)).toMatch(
       /^"__CHANNEL__:\d+"$/,
     );
@@ -701,13 +831,17 @@ describe("CSV Import: commit", () => {
     ]);
     expect(screen.queryByTestId("import-result")).not.toBeInTheDocument();
     expect(screen.queryAllByTestId("import-waiting")).toHaveLength(0);
+    expect(screen.queryByTestId("import-errors-result")).not.toBeInTheDocument();
 
-    // The last file: Finish returns to the empty state.
+    // The last file: Finish returns to the empty state, again with nothing left over.
     await runDryRun(user);
-    await user.click(screen.getByTestId("import-commit"));
+    await commitConfirmed(user);
     expect(await screen.findByTestId("import-result")).toHaveTextContent("(run #42)");
+    await user.click(within(screen.getByTestId("import-result")).getByTestId("import-errors"));
+    await screen.findByTestId("import-errors-result");
     await user.click(screen.getByTestId("import-finish"));
     await screen.findByTestId("import-empty");
+    expect(screen.queryByTestId("import-errors-result")).not.toBeInTheDocument();
   });
 
   it("disables Commit when nothing would be created or updated", async () => {
@@ -734,7 +868,7 @@ describe("CSV Import: commit", () => {
       },
     });
     await runDryRun(user);
-    await user.click(screen.getByTestId("import-commit"));
+    await commitConfirmed(user);
     const banner = await screen.findByTestId("import-error");
     expect(banner).toHaveAttribute("role", "alert");
     expect(banner).toHaveTextContent("The local user store changed since this dry run");
@@ -761,7 +895,7 @@ describe("CSV Import: commit", () => {
       },
     });
     await runDryRun(user);
-    await user.click(screen.getByTestId("import-commit"));
+    await commitConfirmed(user);
     await waitFor(() =>
       expect(screen.getByTestId("import-progress")).toHaveTextContent("Writing 1 of 3 users… 33%"),
     );

@@ -13,4 +13,10 @@ preset: string | null,
 /**
  * The default country for phone numbers without a country code (ISO code).
  */
-region: string, };
+region: string, 
+/**
+ * Per column (in the file's order), its first few values that are not blank, on one line and
+ * cut short when long: what the mapping step shows so a column can be checked against its
+ * data.
+ */
+samples: Array<Array<string>>, };

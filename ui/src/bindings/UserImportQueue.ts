@@ -10,6 +10,6 @@ current: string | null,
  */
 waiting: Array<string>, 
 /**
- * Files refused by the last drop, each with the reason.
+ * Files refused by the last drop, each with the reason (a sentence naming the file).
  */
 refused: Array<string>, };

@@ -2,7 +2,9 @@
 // sibling file (MappingStep, ReviewTable, ImportSummaryPanel, QueuePanel…).
 import { useCallback, useEffect, useRef, useState } from "react";
 
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ProgressBar } from "../components/ProgressBar";
+import { useToasts } from "../components/Toasts";
 import { formatCount } from "../format";
 import { useCancellableJob } from "../jobs/useCancellableJob";
 import {
@@ -17,7 +19,6 @@ import {
   importPreview,
   importQueue,
   importWriteErrors,
-  onFilesDropped,
   type ApiError,
   type UserImportEdit,
   type UserImportPreview,
@@ -25,13 +26,15 @@ import {
   type UserImportRow,
   type UserImportSummary,
 } from "../platform";
-import { DropOverlay } from "./DropOverlay";
 import { EditRowDialog } from "./EditRowDialog";
+import { toastRefused, type ImportArrival } from "./FileDrop";
 import { ImportEmptyState } from "./ImportEmptyState";
 import { ImportSummaryPanel } from "./ImportSummaryPanel";
 import {
   baseName,
+  commitConfirmText,
   commitProgressText,
+  committedText,
   fileStem,
   isRegion,
   mappingProblems,
@@ -40,7 +43,7 @@ import {
   type DelimiterChoice,
 } from "./importText";
 import { MappingStep, type MappingDraft } from "./MappingStep";
-import { QueuePanel, RefusedFiles } from "./QueuePanel";
+import { QueuePanel } from "./QueuePanel";
 import { ReviewTable } from "./ReviewTable";
 
 type PreviewState =
@@ -62,11 +65,18 @@ type ErrorsFileState =
 
 const CANCELLED_TEXT = "Cancelled: nothing was written.";
 
+type Props = {
+  /** Files dropped on the window (on any screen, see FileDrop), or why the drop was refused. */
+  arrival?: ImportArrival | null;
+  /** The arrival is shown: it must not be shown again when the screen opens next time. */
+  onArrivalSeen?: () => void;
+};
+
 /**
  * CSV Import of users: files dropped on the window (or browsed) wait in a queue; each is mapped,
- * dry-run, reviewed (and corrected row by row), then committed or discarded.
+ * dry-run, reviewed (and corrected row by row), confirmed, then committed or discarded.
  */
-export function ImportScreen() {
+export function ImportScreen({ arrival = null, onArrivalSeen }: Props = {}) {
   const [queue, setQueue] = useState<UserImportQueue | null>(null);
   const [preview, setPreview] = useState<PreviewState>({ status: "idle" });
   const [delimiter, setDelimiter] = useState<DelimiterChoice>("");
@@ -81,9 +91,10 @@ export function ImportScreen() {
   const [banner, setBanner] = useState<Banner | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [errorsFile, setErrorsFile] = useState<ErrorsFileState>({ status: "idle" });
-  const [dragging, setDragging] = useState(false);
   const [browsing, setBrowsing] = useState(false);
   const [finishing, setFinishing] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const { show: showToast } = useToasts();
 
   const mounted = useRef(true);
   /** The file whose preview is shown or on its way. */
@@ -108,6 +119,10 @@ export function ImportScreen() {
       setCommitted(null);
       setEditing(null);
       setProblemsOnly(false);
+      setConfirming(false);
+      // A new file: the messages about the previous one go.
+      setBanner(null);
+      setNotice(null);
       setErrorsFile({ status: "idle" });
       try {
         const loaded = await importPreview(path, choice || null);
@@ -137,6 +152,10 @@ export function ImportScreen() {
         setSummary(null);
         setCommitted(null);
         setEditing(null);
+        setConfirming(false);
+        // Nothing left to import: no message about the last file stays.
+        setNotice(null);
+        setErrorsFile({ status: "idle" });
       } else if (next.current !== shownPath.current) {
         void openFile(next.current, "");
       }
@@ -149,12 +168,14 @@ export function ImportScreen() {
       if (paths.length === 0) return;
       try {
         const next = await importEnqueue(paths);
-        if (mounted.current) showQueue(next);
+        if (!mounted.current) return;
+        toastRefused(showToast, next.refused);
+        showQueue(next);
       } catch (reason) {
         if (mounted.current) setBanner({ error: reason as ApiError, rerun: false });
       }
     },
-    [showQueue],
+    [showQueue, showToast],
   );
 
   // The queue survives the screen: restore it.
@@ -171,35 +192,19 @@ export function ImportScreen() {
     );
   }, [showQueue]);
 
-  // Native drag and drop: the whole window is the drop zone while this screen is open.
-  const enqueueRef = useRef(enqueue);
-  enqueueRef.current = enqueue;
+  // Files dropped on any screen arrive here (App's FileDrop enqueued them).
+  const arrivalSeen = useRef(onArrivalSeen);
+  arrivalSeen.current = onArrivalSeen;
   useEffect(() => {
-    let active = true;
-    let unlisten: (() => void) | null = null;
-    // A drag that entered without files (text from another app) is not offered a drop zone.
-    let carriesFiles = true;
-    void onFilesDropped((event) => {
-      if (!active) return;
-      if (event.type === "enter") {
-        carriesFiles = event.paths.length > 0;
-        setDragging(carriesFiles);
-      } else if (event.type === "over") {
-        setDragging(carriesFiles);
-      } else {
-        carriesFiles = true;
-        setDragging(false);
-        if (event.type === "drop") void enqueueRef.current(event.paths);
-      }
-    }).then((stop) => {
-      if (active) unlisten = stop;
-      else stop();
-    });
-    return () => {
-      active = false;
-      unlisten?.();
-    };
-  }, []);
+    if (!arrival) return;
+    if ("queue" in arrival) {
+      setBanner(null);
+      showQueue(arrival.queue);
+    } else {
+      setBanner({ error: arrival.error, rerun: false });
+    }
+    arrivalSeen.current?.();
+  }, [arrival, showQueue]);
 
   async function browse() {
     setBrowsing(true);
@@ -267,6 +272,7 @@ export function ImportScreen() {
 
   async function commit() {
     if (!summary) return;
+    setConfirming(false);
     const outcome = await run((onProgress) => {
       setBanner(null);
       setNotice(null);
@@ -277,6 +283,7 @@ export function ImportScreen() {
     if (outcome.status === "done") {
       setCommitted(outcome.value);
       setSummary(outcome.value);
+      showToast({ message: committedText(outcome.value) });
     } else if (outcome.status === "cancelled") {
       setNotice(CANCELLED_TEXT);
     } else {
@@ -397,7 +404,7 @@ export function ImportScreen() {
             className="btn btn-primary"
             data-testid="import-commit"
             disabled={working || changes === 0}
-            onClick={() => void commit()}
+            onClick={() => setConfirming(true)}
           >
             {busy?.label === "commit" ? "Committing…" : `Commit ${plural(changes, "change", "changes")}`}
           </button>
@@ -468,6 +475,7 @@ export function ImportScreen() {
         delimiter={delimiter}
         onDelimiterChange={changeDelimiter}
         busy={working}
+        running={busy?.label === "plan"}
         onDryRun={() => void runDryRun()}
         onDiscard={() => void finishCurrent()}
       />
@@ -489,7 +497,6 @@ export function ImportScreen() {
       {queue ? (
         <QueuePanel queue={queue} onBrowse={() => void browse()} browsing={browsing} />
       ) : null}
-      {queue ? <RefusedFiles refused={queue.refused} /> : null}
 
       {banner ? (
         <div className="result result-failed" role="alert" data-testid="import-error">
@@ -548,7 +555,17 @@ export function ImportScreen() {
 
       {body}
 
-      {dragging ? <DropOverlay /> : null}
+      {confirming && summary && !committed ? (
+        <ConfirmDialog
+          title="Commit this import?"
+          confirmLabel="Commit"
+          danger={summary.cc_licences_removed > 0 || summary.licences_removed > 0}
+          onConfirm={() => void commit()}
+          onCancel={() => setConfirming(false)}
+        >
+          <p data-testid="import-confirm-text">{commitConfirmText(summary)}</p>
+        </ConfirmDialog>
+      ) : null}
 
       {editing && preview.status === "ready" ? (
         <EditRowDialog

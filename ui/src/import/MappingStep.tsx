@@ -17,6 +17,7 @@ import {
   mappingProblems,
   type DelimiterChoice,
 } from "./importText";
+import "./MappingStep.css";
 
 export type MappingDraft = {
   mappings: UserImportColumn[];
@@ -33,6 +34,8 @@ type Props = {
   onDelimiterChange: (choice: DelimiterChoice) => void;
   /** A dry run (or another command) is running: the controls wait. */
   busy: boolean;
+  /** The dry run itself is running (from the click on): its button says so. */
+  running?: boolean;
   onDryRun: () => void;
   onDiscard: () => void;
 };
@@ -66,6 +69,7 @@ export function MappingStep({
   delimiter,
   onDelimiterChange,
   busy,
+  running = false,
   onDryRun,
   onDiscard,
 }: Props) {
@@ -153,6 +157,7 @@ export function MappingStep({
             <thead>
               <tr>
                 <th scope="col">Column in the file</th>
+                <th scope="col">First values</th>
                 <th scope="col">Imported as</th>
                 <th scope="col">Notes</th>
               </tr>
@@ -165,6 +170,9 @@ export function MappingStep({
                     <th scope="row" className="mapping-header" id={`${ids}-header-${index}`}>
                       {header}
                     </th>
+                    <td className="mapping-samples-cell">
+                      <SampleValues values={preview.samples[index] ?? []} index={index} />
+                    </td>
                     <td>
                       <select
                         className="select"
@@ -312,9 +320,16 @@ export function MappingStep({
           className="btn btn-primary"
           data-testid="import-dry-run"
           disabled={!canRun}
+          aria-busy={running}
           onClick={onDryRun}
         >
-          Run dry run
+          {running ? (
+            <>
+              <span className="spinner spinner-light" aria-hidden="true" /> Running dry run…
+            </>
+          ) : (
+            "Run dry run"
+          )}
         </button>
         <button
           type="button"
@@ -328,5 +343,25 @@ export function MappingStep({
         <span className="muted">The dry run checks every row against the store; nothing is written.</span>
       </div>
     </div>
+  );
+}
+
+/** A column's first values in the file (from the core, already on one line and cut short). */
+function SampleValues({ values, index }: { values: readonly string[]; index: number }) {
+  if (values.length === 0) {
+    return (
+      <span className="muted mapping-samples-none" data-testid={`mapping-samples-${index}`}>
+        blank in the first rows
+      </span>
+    );
+  }
+  return (
+    <ul className="mapping-samples" data-testid={`mapping-samples-${index}`} aria-label="First values">
+      {values.map((value, i) => (
+        <li key={i} className="mapping-sample" title={value} data-testid="mapping-sample">
+          {value}
+        </li>
+      ))}
+    </ul>
   );
 }

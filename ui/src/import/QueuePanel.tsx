@@ -45,22 +45,3 @@ export function QueuePanel({ queue, onBrowse, browsing }: Props) {
     </div>
   );
 }
-
-/** Files the last drop refused, each with its reason. */
-export function RefusedFiles({ refused }: { refused: readonly string[] }) {
-  if (refused.length === 0) return null;
-  return (
-    <div className="import-refused" role="status" data-testid="import-refused">
-      <p className="result-title">
-        {refused.length === 1 ? "1 file was not added:" : `${refused.length} files were not added:`}
-      </p>
-      <ul>
-        {refused.map((sentence, index) => (
-          <li key={index} data-testid="import-refused-file">
-            {sentence}
-          </li>
-        ))}
-      </ul>
-    </div>
-  );
-}

@@ -6,6 +6,7 @@ import type {
   UserImportField,
   UserImportFileFormat,
   UserImportFinding,
+  UserImportSummary,
 } from "../platform";
 
 /** The fields in the order the mapping select offers them. */
@@ -135,4 +136,44 @@ function capitalize(text: string): string {
 /** "1 change" / "12 changes". */
 export function plural(count: number, one: string, many: string): string {
   return `${formatCount(count)} ${count === 1 ? one : many}`;
+}
+
+/**
+ * What Commit is about to do, for its confirmation: "Create 12 users, update 3; 2 rows rejected
+ * will go to the error file." (and the licences it removes, which cannot be undone here).
+ */
+export function commitConfirmText(summary: UserImportSummary): string {
+  const parts: string[] = [];
+  if (summary.created > 0) parts.push(`Create ${plural(summary.created, "user", "users")}`);
+  if (summary.updated > 0) {
+    parts.push(
+      parts.length > 0
+        ? `update ${formatCount(summary.updated)}`
+        : `Update ${plural(summary.updated, "user", "users")}`,
+    );
+  }
+  let text = parts.length > 0 ? parts.join(", ") : "Write nothing";
+  text +=
+    summary.invalid > 0
+      ? `; ${plural(summary.invalid, "row", "rows")} rejected will go to the error file.`
+      : ".";
+  if (summary.licences_removed > 0) {
+    text += ` ${plural(summary.licences_removed, "licence is", "licences are")} removed`;
+    text +=
+      summary.cc_licences_removed > 0
+        ? `: ${plural(summary.cc_licences_removed, "user loses", "users lose")} their Contact Center licence.`
+        : ".";
+  }
+  return text;
+}
+
+/** The toast after a commit: "Imported team.csv: 12 created, 3 updated (run #41)." */
+export function committedText(summary: UserImportSummary): string {
+  let text = `Imported ${summary.file}: ${formatCount(summary.created)} created, ${formatCount(summary.updated)} updated`;
+  if (summary.run_id != null) text += ` (run #${summary.run_id})`;
+  text += ".";
+  if (summary.invalid > 0) {
+    text += ` ${plural(summary.invalid, "rejected row was", "rejected rows were")} not imported.`;
+  }
+  return text;
 }

@@ -431,10 +431,22 @@ export function importColumns(
   }));
 }
 
+/** The first values of each Control Hub column, as the core reads them for the mapping step. */
+const CONTROL_HUB_SAMPLES: Record<string, string[]> = {
+  "User ID/Email (Required)": ["ada@example.com", "grace@example.com", "not-an-email"],
+  "First Name": ["Ada", "Grace", "Alan"],
+  "Last Name": ["Lovelace", "Hopper", "Turing"],
+  "Phone Number": ["+15550199", "5550123"],
+  "Webex Contact Center Standard Agent": ["TRUE", "TRUE"],
+  "Webex Contact Center Premium Agent (Suspended)": ["TRUE"],
+  "User Status": ["Active", "Active", "Inactive"],
+};
+
 export function importPreview(overrides: Partial<UserImportPreview> = {}): UserImportPreview {
   const path = overrides.path ?? "/data/users.csv";
   const headers = overrides.headers ?? CONTROL_HUB_HEADERS;
   return {
+    samples: headers.map((header) => CONTROL_HUB_SAMPLES[header] ?? []),
     path,
     file: path.split("/").pop() ?? path,
     format: { kind: "csv", encoding: "UTF-8", bom: true, delimiter: "comma" },
@@ -551,7 +563,8 @@ export function fakeImport(files: Record<string, FakeImportFile> = {}) {
       queue.refused = [];
       for (const path of args.paths as string[]) {
         if (!/\.(csv|txt|tsv|xlsx)$/i.test(path)) {
-          queue.refused.push(`${path}: CC Sync imports .csv, .txt, .tsv and .xlsx files.`);
+          const name = path.split(/[\\/]/).pop() ?? path;
+          queue.refused.push(`${name} is not a CSV file; save it as CSV (UTF-8) and drop it again.`);
         } else if (queue.current !== path && !queue.waiting.includes(path)) {
           queue.waiting.push(path);
         }

@@ -109,6 +109,22 @@ const SYNONYMS: &[(Field, &[&str])] = &[
 /// Control Hub export columns that mean nothing on import.
 const EXPORT_ONLY: &[&str] = &["userstatus", "lastserviceaccessedtime", "dayssincelastserviceaccessed"];
 
+/// Why a column that other programs (or CC Sync's error files) write is ignored on import.
+pub fn ignored_note(header: &str) -> Option<String> {
+    let header = header.trim();
+    if EXPORT_ONLY.contains(&squash(header).as_str()) {
+        Some(format!(
+            "\"{header}\" is written by Control Hub exports and ignored on import."
+        ))
+    } else if is_error_file_column(header) {
+        Some(format!(
+            "\"{header}\" is written by CC Sync's error files and ignored on import."
+        ))
+    } else {
+        None
+    }
+}
+
 /// The automatic mapping of `headers`. Refused before any row: no header, a duplicate header, or no
 /// email column.
 pub fn map_headers(headers: &[String]) -> Result<Vec<ColumnMapping>> {
@@ -159,17 +175,11 @@ pub fn guess_mappings(headers: &[String]) -> Result<Vec<ColumnMapping>> {
                     .find(|(_, names)| names.contains(&squashed.as_str()))
                     .map(|(f, _)| *f)
             };
-            let note = EXPORT_ONLY.contains(&squashed.as_str()).then(|| {
-                format!(
-                    "\"{}\" is written by Control Hub exports and ignored on import.",
-                    header.trim()
-                )
-            });
             ColumnMapping {
                 header: header.clone(),
                 field: guess,
                 suspended,
-                note,
+                note: ignored_note(header),
             }
         })
         .collect();
@@ -188,14 +198,27 @@ pub fn guess_mappings(headers: &[String]) -> Result<Vec<ColumnMapping>> {
     Ok(mappings)
 }
 
-/// The header of the column an error file adds.
+/// The header of the column an error file adds with each row's problems.
 pub const ERROR_HEADER: &str = "Error";
+
+/// The header of the column an error file adds with each row's number in the file it came from.
+pub const ROW_HEADER: &str = "Row";
+
+/// Whether `header` is one of the columns an error file adds (`Row`, `Error`): imported again, they
+/// are ignored, and a preset neither saves them nor needs them to recognize the file.
+pub fn is_error_file_column(header: &str) -> bool {
+    let squashed = squash(header);
+    squashed == squash(ERROR_HEADER) || squashed == squash(ROW_HEADER)
+}
 
 /// The same headers, whatever their order, case or punctuation: what a preset is recognized by.
 pub fn header_key(headers: &[String]) -> String {
-    // An error file's Error column does not make it another kind of file.
-    let error = squash(ERROR_HEADER);
-    let mut squashed: Vec<String> = headers.iter().map(|h| squash(h)).filter(|h| *h != error).collect();
+    // An error file's Row and Error columns do not make it another kind of file.
+    let mut squashed: Vec<String> = headers
+        .iter()
+        .filter(|h| !is_error_file_column(h))
+        .map(|h| squash(h))
+        .collect();
     squashed.sort();
     squashed.join("|")
 }

@@ -8,8 +8,9 @@ use phonenumber::country::Id;
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::columns::{guess_mappings, header_key, map_headers, ColumnMapping};
-use super::source::{FileFormat, Source};
+use super::columns::{guess_mappings, header_key, ignored_note, is_error_file_column, map_headers, ColumnMapping};
+use super::source::{FileFormat, Source, SourceRow};
+use crate::spreadsheet::unescape_formula;
 use crate::store::{now_rfc3339, Store};
 use crate::{Error, Result};
 
@@ -27,7 +28,18 @@ pub struct Preview {
     pub preset: Option<String>,
     /// The default country for phone numbers without a country code (ISO code).
     pub region: String,
+    /// Per column (in the file's order), its first few values that are not blank, on one line and
+    /// cut short when long: what the mapping step shows so a column can be checked against its
+    /// data.
+    pub samples: Vec<Vec<String>>,
 }
+
+/// How many values of each column the mapping step shows.
+pub const SAMPLES: usize = 3;
+/// How many rows are read for them at most (a column blank in all of them shows none).
+const SAMPLE_ROWS: usize = 100;
+/// A longer value is cut to this many characters, with "…".
+const SAMPLE_CHARS: usize = 60;
 
 /// A saved mapping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,9 +55,10 @@ const REGION_SETTING: &str = "import.default_region";
 /// Reads `path`'s header and proposes a mapping: a saved preset for the same headers, else the
 /// automatic one. Refused before any row when the file cannot be read.
 pub fn preview(store: &Store, path: &Path, delimiter: Option<u8>) -> Result<Preview> {
-    let source = Source::open(path, delimiter)?;
+    let mut source = Source::open(path, delimiter)?;
     let headers = source.headers.clone();
     guess_mappings(&headers)?;
+    let samples = samples(&mut source)?;
     let (mappings, preset) = match preset_for(store, &headers)? {
         Some(preset) => (preset.mappings, Some(preset.name)),
         None => (map_headers(&headers)?, None),
@@ -61,7 +74,38 @@ pub fn preview(store: &Store, path: &Path, delimiter: Option<u8>) -> Result<Prev
         mappings,
         preset,
         region: default_region(store)?.as_ref().to_owned(),
+        samples,
     })
+}
+
+/// The first [`SAMPLES`] values of each column that are not blank, read from the first rows.
+fn samples(source: &mut Source) -> Result<Vec<Vec<String>>> {
+    let width = source.headers.len();
+    let mut samples: Vec<Vec<String>> = vec![Vec::new(); width];
+    let mut row = SourceRow::default();
+    for _ in 0..SAMPLE_ROWS {
+        if samples.iter().all(|s| s.len() >= SAMPLES) || !source.next_row(&mut row)? {
+            break;
+        }
+        for (column, cell) in row.cells.iter().take(width).enumerate() {
+            let text = sample_text(&unescape_formula(cell));
+            if !text.is_empty() && samples[column].len() < SAMPLES {
+                samples[column].push(text);
+            }
+        }
+    }
+    Ok(samples)
+}
+
+/// A cell on one line (line breaks and runs of spaces become one space), cut to
+/// [`SAMPLE_CHARS`] characters with "…".
+fn sample_text(cell: &str) -> String {
+    let one_line = cell.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one_line: String = one_line.chars().filter(|c| !c.is_control()).collect();
+    match one_line.char_indices().nth(SAMPLE_CHARS) {
+        Some((cut, _)) => format!("{}…", one_line[..cut].trim_end()),
+        None => one_line,
+    }
 }
 
 /// The most recently saved preset for these headers, its mapping laid over this file's header text.
@@ -113,25 +157,30 @@ fn fit_to_headers(saved: &[ColumnMapping], headers: &[String]) -> Vec<ColumnMapp
     headers
         .iter()
         .map(|header| {
-            let known = saved.iter().find(|m| squash(&m.header) == squash(header));
+            // An error file's Row and Error columns stay ignored, whatever the preset says.
+            let known = (!is_error_file_column(header))
+                .then(|| saved.iter().find(|m| squash(&m.header) == squash(header)))
+                .flatten();
             ColumnMapping {
                 header: header.clone(),
                 field: known.and_then(|m| m.field),
                 suspended: known.is_some_and(|m| m.suspended),
-                note: known.and_then(|m| m.note.clone()),
+                note: known.and_then(|m| m.note.clone()).or_else(|| ignored_note(header)),
             }
         })
         .collect()
 }
 
-/// Saves `mappings` as preset `name` (replacing one of that name).
+/// Saves `mappings` as preset `name` (replacing one of that name). The columns an error file adds
+/// (`Row`, `Error`) are left out: a preset made from an error file fits the original file too.
 pub fn save_preset(store: &Store, name: &str, mappings: &[ColumnMapping]) -> Result<()> {
     let name = name.trim();
     if name.is_empty() {
         return Err(Error::InvalidInput("Give the preset a name.".into()));
     }
+    let mappings: Vec<&ColumnMapping> = mappings.iter().filter(|m| !is_error_file_column(&m.header)).collect();
     let headers: Vec<String> = mappings.iter().map(|m| m.header.clone()).collect();
-    let json = serde_json::to_string(mappings).map_err(|e| Error::Internal(e.to_string()))?;
+    let json = serde_json::to_string(&mappings).map_err(|e| Error::Internal(e.to_string()))?;
     store.conn().execute(
         "INSERT INTO import_presets (name, header_key, mappings, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (name) DO UPDATE SET header_key = excluded.header_key, mappings = excluded.mappings,

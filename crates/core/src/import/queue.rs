@@ -18,7 +18,7 @@ pub struct ImportQueue {
     /// Files waiting, in the order they were dropped.
     #[cfg_attr(feature = "ts", ts(type = "Array<string>"))]
     pub waiting: VecDeque<String>,
-    /// Files refused by the last drop, each with the reason.
+    /// Files refused by the last drop, each with the reason (a sentence naming the file).
     pub refused: Vec<String>,
 }
 
@@ -32,8 +32,7 @@ impl ImportQueue {
                 .and_then(|e| e.to_str())
                 .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)));
             if !readable {
-                self.refused
-                    .push(format!("{path}: CC Sync imports .csv, .txt, .tsv and .xlsx files."));
+                self.refused.push(not_importable(path));
             } else if self.current.as_deref() != Some(path.as_str()) && !self.waiting.contains(path) {
                 self.waiting.push_back(path.clone());
             }
@@ -55,6 +54,14 @@ impl ImportQueue {
     }
 }
 
+/// Why a dropped file is refused, naming it as the admin knows it (its file name).
+fn not_importable(path: &str) -> String {
+    let name = Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned());
+    format!("{name} is not a CSV file; save it as CSV (UTF-8) and drop it again.")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,7 +72,10 @@ mod tests {
         queue.enqueue(&["/a.csv".into(), "/b.xlsx".into(), "/notes.pdf".into(), "/a.csv".into()]);
         assert_eq!(queue.current.as_deref(), Some("/a.csv"));
         assert_eq!(queue.waiting, ["/b.xlsx"], "a file already queued is not queued twice");
-        assert!(queue.refused[0].contains("notes.pdf"));
+        assert_eq!(
+            queue.refused,
+            ["notes.pdf is not a CSV file; save it as CSV (UTF-8) and drop it again."]
+        );
         queue.enqueue(&["/c.TSV".into()]);
         assert_eq!(
             queue.current.as_deref(),

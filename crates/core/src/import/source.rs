@@ -191,10 +191,17 @@ impl Source {
         loop {
             let more = match &mut self.rows {
                 Rows::Csv(reader) => {
+                    let before = reader.position().line();
                     let more = reader
                         .read_record(&mut row.cells)
                         .map_err(|e| Error::InvalidInput(format!("The file could not be read: {e}")))?;
-                    self.records += 1;
+                    // The reader skips empty lines, but a spreadsheet shows each as a row: the lines
+                    // read beyond the record's own (its quoted line breaks and its end) were empty.
+                    // (A last line with no line break after it, right after empty lines, is the one
+                    // case counted short.)
+                    let inside = row.cells.as_slice().bytes().filter(|&b| b == b'\n').count() as u64;
+                    let empty = reader.position().line().saturating_sub(before + inside + 1);
+                    self.records += 1 + if more { empty } else { 0 };
                     row.line = self.records;
                     more
                 }

@@ -1,10 +1,11 @@
-//! The error file: the rejected rows with an `Error` column, in the source file's own format,
-//! so it imports once corrected.
+//! The error file: the rejected rows with a `Row` column (the row's number in the source, as the
+//! messages name it) and an `Error` column, in the source file's own format, so it imports once
+//! corrected (both columns are ignored there).
 
 use std::borrow::Cow;
 use std::path::Path;
 
-use crate::import::columns::ERROR_HEADER;
+use crate::import::columns::{ERROR_HEADER, ROW_HEADER};
 use crate::import::decode::Format;
 use crate::import::rules::Action;
 use crate::{Error, Result};
@@ -13,7 +14,7 @@ use super::Job;
 use crate::spreadsheet::escape_formula;
 
 impl Job {
-    /// Writes the invalid rows to `out`: the original columns plus `Error`, in the file's own
+    /// Writes the invalid rows to `out`: `Row`, `Error`, then the original columns, in the file's own
     /// encoding (UTF-8 always with a BOM) and delimiter, so the file imports once corrected.
     /// Returns how many rows.
     pub fn write_errors(&self, out: &Path) -> Result<usize> {
@@ -28,16 +29,21 @@ impl Job {
             .terminator(csv::Terminator::CRLF)
             .from_writer(Vec::new());
         let csv_error = |e: csv::Error| Error::Internal(format!("writing the error file: {e}"));
-        // The Error column comes first, so a row with too many fields keeps every one of them; an
-        // error file imported again has its Error column rewritten, not a second one added.
-        let existing = self
-            .headers()
+        // `Row` (the row's number in this file, the one its messages use) and `Error` come first, so
+        // a row with too many fields keeps every one of them. An error file imported again has them
+        // rewritten in place, not a second pair added.
+        let existing = |name: &str| self.headers().iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+        let (row_at, error_at) = (existing(ROW_HEADER), existing(ERROR_HEADER));
+        let added: Vec<&str> = [(ROW_HEADER, row_at), (ERROR_HEADER, error_at)]
+            .into_iter()
+            .filter(|(_, at)| at.is_none())
+            .map(|(name, _)| name)
+            .collect();
+        let header: Vec<&str> = added
             .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(ERROR_HEADER));
-        let mut header: Vec<&str> = self.headers().iter().map(String::as_str).collect();
-        if existing.is_none() {
-            header.insert(0, ERROR_HEADER);
-        }
+            .copied()
+            .chain(self.headers().iter().map(String::as_str))
+            .collect();
         // Headers come from the source file: escaped like every other cell.
         writer
             .write_record(header.iter().map(|h| escape_formula(h).into_owned()))
@@ -56,18 +62,24 @@ impl Job {
                 .collect();
             // The messages quote the cells and name the headers: escaped like them.
             let errors = escape_formula(&errors.join(" | ")).into_owned();
+            let line = row.line.to_string();
             // Escaped again as our export escapes them (reading removed the apostrophe).
             let mut cells: Vec<Cow<'_, str>> = row.cells().into_iter().map(escape_formula).collect();
-            match existing {
-                Some(column) if column < cells.len() => cells[column] = errors.into(),
-                Some(column) => {
-                    cells.resize(column, Cow::Borrowed(""));
-                    cells.push(errors.into());
+            let mut record: Vec<Cow<'_, str>> = Vec::with_capacity(added.len() + cells.len());
+            for (at, value) in [(row_at, &line), (error_at, &errors)] {
+                match at {
+                    Some(column) => {
+                        if column >= cells.len() {
+                            cells.resize(column + 1, Cow::Borrowed(""));
+                        }
+                        cells[column] = Cow::Borrowed(value.as_str());
+                    }
+                    None => record.push(Cow::Borrowed(value.as_str())),
                 }
-                None => cells.insert(0, errors.into()),
             }
+            record.extend(cells);
             writer
-                .write_record(cells.iter().map(|c| c.as_bytes()))
+                .write_record(record.iter().map(|c| c.as_bytes()))
                 .map_err(csv_error)?;
             written += 1;
         }
