@@ -88,7 +88,7 @@ fn samples(source: &mut Source) -> Result<Vec<Vec<String>>> {
             break;
         }
         for (column, cell) in row.cells.iter().take(width).enumerate() {
-            let text = sample_text(&unescape_formula(cell));
+            let text = sample_text(unescape_formula(cell));
             if !text.is_empty() && samples[column].len() < SAMPLES {
                 samples[column].push(text);
             }
