@@ -471,7 +471,7 @@ async function mappingSuite() {
     await session.waitFor(byTestId("map-guard"), { what: "the picked account beside the user" });
     await session.click(await session.waitFor(byTestId("confirm-map")));
     // A contractor's account does not carry the user's name: the guard asks first.
-    const question = await session.text(await session.waitFor(byTestId("map-confirm-sentence")));
+    const question = await waitForTextContent(byTestId("map-confirm-sentence"), /./);
     assert(/does not resemble/.test(question), `question: ${question}`);
     await session.click(await session.waitFor(byTestId("confirm-map-anyway")));
     // Show just this user, so its row is in view whatever the list's order.
@@ -490,7 +490,7 @@ async function mappingSuite() {
 
   await test("Unmap asks first, naming the user and the account → the row shows Unmapped", async () => {
     await rowMenu(mappedRecord, "menu-unmap");
-    const sentence = await session.text(await session.waitFor(byTestId("unmap-sentence")));
+    const sentence = await waitForTextContent(byTestId("unmap-sentence"), /./);
     assert(/will no longer be mapped to contractor\d+@partner\.example \(RingCentral\)/.test(sentence), `sentence: ${sentence}`);
     await session.click(await session.waitFor(byTestId("confirm-ok")));
     const deadline = Date.now() + 10000;
@@ -518,22 +518,22 @@ async function mappingSuite() {
     await session.click(
       await session.waitFor(`//*[@data-testid="account-option" and @data-account-id="${accountId}"]`, { what: "the inactive account" }),
     );
-    await waitForText(byTestId("guard-status"), /^Inactive on RingCentral/);
+    await waitForTextContent(byTestId("guard-status"), /^Inactive on RingCentral/);
     await session.click(await session.waitFor(byTestId("confirm-map")));
-    const question = await session.text(await session.waitFor(byTestId("map-confirm-sentence")));
+    const question = await waitForTextContent(byTestId("map-confirm-sentence"), /./);
     assert(question.includes(`Check before mapping ${user.name}`) && /it is inactive/.test(question), `question: ${question}`);
     assert((await find(user.record_id)).status === "unmapped_only_inactive", "nothing is mapped before the admin confirms");
     await session.click(await session.waitFor(byTestId("confirm-map-anyway")));
 
     // The toast says what happened and that the row left the Unmapped list.
     const toast = `//*[@data-testid="toast"][contains(., "Mapped ${user.name} to ")]`;
-    const said = await session.text(await session.waitFor(toast, { what: "the Map User toast" }));
+    const said = await waitForTextContent(toast, /./);
     assert(/\(RingCentral\)\./.test(said) && /left the list/.test(said), `toast: ${said}`);
     assert((await find(user.record_id)).status === "mapped_manual", "the store has the manual mapping");
     assert((await session.find(`//*[@data-testid="mapping-row" and @data-record-id="${user.record_id}"]`)).length === 0, "the row left the filtered list");
 
     await session.click(await session.waitFor(`${toast}//*[@data-testid="toast-undo"]`));
-    await waitForText(toast, /^Undone: /);
+    await waitForTextContent(toast, /^Undone: /);
     // The row is back in the Unmapped list with its status, and the store as it was.
     const deadline = Date.now() + 10000;
     while ((await session.find(`//*[@data-testid="mapping-row" and @data-record-id="${user.record_id}"]`)).length === 0 && Date.now() < deadline) await sleep(100);
@@ -548,6 +548,8 @@ async function mappingSuite() {
 
     await session.type(search, " ");
     await session.selectOption(await session.waitFor(byTestId("mapping-status-filter")), "all");
+    // The pointer rests on the toast (which pauses it): close it, so it covers nothing later.
+    for (const close of await session.find(byTestId("toast-dismiss"))) await session.click(close);
   });
 
   await test("Permission gate on with a key no profile carries: Auto Sync stops with a sentence, nothing changes", async () => {
@@ -607,6 +609,18 @@ async function mappingSuite() {
     const shown = await session.text(await session.waitFor(byTestId("schedule-next")));
     assert(/Next run/i.test(shown) && !/Next run:?\s*—/.test(shown), `next run: ${shown} (before restart: ${shownBefore})`);
   });
+}
+
+/** Waits until the element's textContent (what WebKitWebDriver reads inside grids) matches `pattern`. */
+async function waitForTextContent(xpath, pattern, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  let text = "";
+  while (Date.now() < deadline) {
+    text = await session.cmd("GET", `/element/${await session.waitFor(xpath)}/property/textContent`);
+    if (pattern.test(text)) return text;
+    await sleep(100);
+  }
+  throw new Error(`${xpath}: "${text}" does not match ${pattern}`);
 }
 
 /** Waits until the element's text matches `pattern`. */

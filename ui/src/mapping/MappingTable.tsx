@@ -4,6 +4,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { formatCount, formatDateTime } from "../format";
 import type { MappingRow } from "../platform";
 import { statusGroup, statusKey, statusLabel } from "./mapping";
+import "./mappingTable.css";
 
 export const MAPPING_ROW_HEIGHT = 52;
 

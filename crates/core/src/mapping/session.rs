@@ -193,3 +193,49 @@ impl MappingSession {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::MemoryStore;
+    use crate::store::mappings::save_accounts;
+    use crate::store::Store;
+    use crate::vendor::directory::ExternalAccount;
+    use crate::ErrorCode;
+
+    #[test]
+    fn a_change_is_undone_once_by_its_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("ccsync.sqlite3")).unwrap();
+        let tx = store.conn_mut().transaction().unwrap();
+        tx.execute(
+            "INSERT INTO records (id, entity, business_unit_id, cxone_id, name, detail, email_key, is_active,
+                                  fields_hash, raw, group_name, first_synced_at, last_synced_at)
+             VALUES (1, 'users', 1, '1', 'Ana Silva', 'ana@example.com', 'ana@example.com', 1, 0, '{}', '', 'now', 'now')",
+            [],
+        )
+        .unwrap();
+        let account = ExternalAccount {
+            id: "rc-1".into(),
+            name: "Ana Silva".into(),
+            emails: vec!["ana@example.com".into()],
+            active: true,
+            raw: "{}".into(),
+        };
+        save_accounts(&tx, Platform::Ringcentral, &[account], "now").unwrap();
+        tx.commit().unwrap();
+        let store = Arc::new(Mutex::new(store));
+        let session = MappingSession::new(Connections::new(store, Arc::new(MemoryStore::default())).unwrap());
+
+        let mapped = session.map_user(Platform::Ringcentral, 1, "rc-1", false).unwrap();
+        assert_eq!(mapped.message, "Mapped Ana Silva to ana@example.com (RingCentral).");
+        let undone = session.undo(mapped.undo_id).unwrap();
+        assert_eq!(undone.rows[0].status, None);
+        let again = session.undo(mapped.undo_id).unwrap_err();
+        assert_eq!(again.code(), ErrorCode::Stale);
+        assert!(again.to_string().contains("can no longer be undone"), "{again}");
+        // The undo is a change of its own: undoing it maps again.
+        let redone = session.undo(undone.undo_id).unwrap();
+        assert_eq!(redone.rows[0].account_id.as_deref(), Some("rc-1"));
+    }
+}
