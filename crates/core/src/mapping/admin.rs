@@ -210,14 +210,11 @@ fn check_in(
                 && s.account_id.as_deref() == Some(account_id)
         })
         .map(|(other, _)| other);
-    let mapped_to = match holder {
-        Some(other) => Some(
-            one_row(conn, platform, other)
-                .map(|r| r.name)
-                .unwrap_or_else(|_| "another user".into()),
-        ),
-        None => None,
-    };
+    let mapped_to = holder.map(|other| {
+        one_row(conn, platform, other)
+            .map(|r| r.name)
+            .unwrap_or_else(|_| "another user".into())
+    });
     let email = account
         .emails
         .first()
