@@ -11,10 +11,11 @@ use ccsync_core::import::columns::ColumnMapping;
 use ccsync_core::import::presets::Preview;
 use ccsync_core::import::queue::ImportQueue;
 use ccsync_core::import::{decode, Edited, ImportOptions, Mode, RowPage, Summary};
-use ccsync_core::mapping::admin;
+use ccsync_core::mapping::admin::{self, MapCheck};
 use ccsync_core::mapping::auto_sync::{AutoSyncResult, PermissionGate};
 use ccsync_core::mapping::rules::{AccountMatch, MappingRow};
 use ccsync_core::mapping::schedule::{self, Schedule, ScheduleInfo};
+use ccsync_core::mapping::session::MappingActionResult;
 use ccsync_core::mapping::transfer::{self, ImportSummary};
 use ccsync_core::model::{
     AppInfo, ApplyResult, AuditEntry, Connection, ConnectionDraft, Entity, ProgressEvent, Selection, StoredRecord,
@@ -221,29 +222,39 @@ async fn run_auto_sync(
 }
 
 #[tauri::command(async)]
+fn check_map_user(
+    state: State<'_, AppState>,
+    platform: Platform,
+    record_id: i64,
+    account_id: String,
+) -> CommandResult<MapCheck> {
+    Ok(state.mapping.check_map(platform, record_id, &account_id)?)
+}
+
+#[tauri::command(async)]
 fn map_user(
     state: State<'_, AppState>,
     platform: Platform,
     record_id: i64,
     account_id: String,
-) -> CommandResult<MappingRow> {
-    let row = admin::map_user(&mut state.store(), platform, record_id, &account_id)?;
-    state.mapping.forget_index(platform);
-    Ok(row)
+    confirmed: bool,
+) -> CommandResult<MappingActionResult> {
+    Ok(state.mapping.map_user(platform, record_id, &account_id, confirmed)?)
 }
 
 #[tauri::command(async)]
-fn unmap_user(state: State<'_, AppState>, platform: Platform, record_id: i64) -> CommandResult<MappingRow> {
-    let row = admin::unmap_user(&mut state.store(), platform, record_id)?;
-    state.mapping.forget_index(platform);
-    Ok(row)
+fn unmap_user(state: State<'_, AppState>, platform: Platform, record_id: i64) -> CommandResult<MappingActionResult> {
+    Ok(state.mapping.unmap_user(platform, record_id)?)
 }
 
 #[tauri::command(async)]
-fn retry_user(state: State<'_, AppState>, platform: Platform, record_id: i64) -> CommandResult<MappingRow> {
-    let row = admin::retry_user(&mut state.store(), platform, record_id)?;
-    state.mapping.forget_index(platform);
-    Ok(row)
+fn retry_user(state: State<'_, AppState>, platform: Platform, record_id: i64) -> CommandResult<MappingActionResult> {
+    Ok(state.mapping.retry_user(platform, record_id)?)
+}
+
+#[tauri::command(async)]
+fn undo_mapping_change(state: State<'_, AppState>, undo_id: u64) -> CommandResult<MappingActionResult> {
+    Ok(state.mapping.undo(undo_id)?)
 }
 
 #[tauri::command(async)]
@@ -252,8 +263,9 @@ fn search_accounts(
     platform: Platform,
     query: String,
     limit: usize,
+    for_user: Option<i64>,
 ) -> CommandResult<Vec<AccountMatch>> {
-    Ok(state.mapping.search(platform, &query, limit.min(200))?)
+    Ok(state.mapping.search(platform, &query, limit.min(200), for_user)?)
 }
 
 #[tauri::command(async)]
@@ -597,9 +609,11 @@ pub fn run() {
             run_audit,
             list_mappings,
             run_auto_sync,
+            check_map_user,
             map_user,
             unmap_user,
             retry_user,
+            undo_mapping_change,
             search_accounts,
             get_permission_gate,
             set_permission_gate,

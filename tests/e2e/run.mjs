@@ -574,7 +574,12 @@ async function mappingSuite() {
     const marked = await session.find(`//*[@data-testid="account-option"]//mark`);
     assert(marked.length > 0, "the matching part is highlighted");
     await session.click(option);
+    await session.waitFor(byTestId("map-guard"), { what: "the picked account beside the user" });
     await session.click(await session.waitFor(byTestId("confirm-map")));
+    // A contractor's account does not carry the user's name: the guard asks first.
+    const question = await waitForTextContent(byTestId("map-confirm-sentence"), /./);
+    assert(/does not resemble/.test(question), `question: ${question}`);
+    await session.click(await session.waitFor(byTestId("confirm-map-anyway")));
     // Show just this user, so its row is in view whatever the list's order.
     await session.selectOption(await session.waitFor(byTestId("mapping-status-filter")), "all");
     await session.type(await session.waitFor(byTestId("mapping-search")), email);
@@ -589,11 +594,68 @@ async function mappingSuite() {
     assert(/mapped \(manual\)/i.test(badge), `badge: ${badge}`);
   });
 
-  await test("Unmap → the row shows Unmapped", async () => {
+  await test("Unmap asks first, naming the user and the account → the row shows Unmapped", async () => {
     await rowMenu(mappedRecord, "menu-unmap");
+    const sentence = await waitForTextContent(byTestId("unmap-sentence"), /./);
+    assert(/will no longer be mapped to contractor\d+@partner\.example \(RingCentral\)/.test(sentence), `sentence: ${sentence}`);
+    await session.click(await session.waitFor(byTestId("confirm-ok")));
     const deadline = Date.now() + 10000;
     while ((await rowStatus(mappedRecord)) !== "unmapped_by_admin" && Date.now() < deadline) await sleep(100);
     assert((await rowStatus(mappedRecord)) === "unmapped_by_admin", `status ${await rowStatus(mappedRecord)}`);
+    await session.waitFor(`//*[@data-testid="toast"][contains(., "Unmapped ")]`, { what: "the Unmap toast" });
+  });
+
+  await test("Map User of an inactive account asks for confirmation; Undo restores the previous state", async () => {
+    const find = async (id) => (await invoke("list_mappings", { platform: "ringcentral" })).find((u) => u.record_id === id);
+    const users = await invoke("list_mappings", { platform: "ringcentral" });
+    // A user whose only matching account is inactive (the demo directory seeds some).
+    const inactive = /matches: (.+) \((\d+)\)\.$/;
+    const user = users.find((u) => u.status === "unmapped_only_inactive" && inactive.test(u.detail));
+    assert(user, "the demo tenant has a user with only an inactive account");
+    const [, accountName, accountId] = inactive.exec(user.detail);
+    const before = await find(user.record_id);
+
+    await session.selectOption(await session.waitFor(byTestId("mapping-status-filter")), "unmapped");
+    const search = await session.waitFor(byTestId("mapping-search"));
+    await session.type(search, user.email);
+    await rowMenu(user.record_id, "menu-map-user");
+    await session.waitFor(byTestId("map-user-dialog"));
+    await session.type(await session.waitFor(byTestId("account-search")), accountName);
+    await session.click(
+      await session.waitFor(`//*[@data-testid="account-option" and @data-account-id="${accountId}"]`, { what: "the inactive account" }),
+    );
+    await waitForTextContent(byTestId("guard-status"), /^Inactive on RingCentral/);
+    await session.click(await session.waitFor(byTestId("confirm-map")));
+    const question = await waitForTextContent(byTestId("map-confirm-sentence"), /./);
+    assert(question.includes(`Check before mapping ${user.name}`) && /it is inactive/.test(question), `question: ${question}`);
+    assert((await find(user.record_id)).status === "unmapped_only_inactive", "nothing is mapped before the admin confirms");
+    await session.click(await session.waitFor(byTestId("confirm-map-anyway")));
+
+    // The toast says what happened and that the row left the Unmapped list.
+    const toast = `//*[@data-testid="toast"][contains(., "Mapped ${user.name} to ")]`;
+    const said = await waitForTextContent(toast, /./);
+    assert(/\(RingCentral\)\./.test(said) && /left the list/.test(said), `toast: ${said}`);
+    assert((await find(user.record_id)).status === "mapped_manual", "the store has the manual mapping");
+    assert((await session.find(`//*[@data-testid="mapping-row" and @data-record-id="${user.record_id}"]`)).length === 0, "the row left the filtered list");
+
+    await session.click(await session.waitFor(`${toast}//*[@data-testid="toast-undo"]`));
+    await waitForTextContent(toast, /^Undone: /);
+    // The row is back in the Unmapped list with its status, and the store as it was.
+    const deadline = Date.now() + 10000;
+    while ((await session.find(`//*[@data-testid="mapping-row" and @data-record-id="${user.record_id}"]`)).length === 0 && Date.now() < deadline) await sleep(100);
+    assert((await rowStatus(user.record_id)) === "unmapped_only_inactive", `status ${await rowStatus(user.record_id)}`);
+    const after = await find(user.record_id);
+    const same = (row) => JSON.stringify({ ...row, updated_at: null });
+    assert(same(after) === same(before), `store after undo: ${JSON.stringify(after)} (before: ${JSON.stringify(before)})`);
+    // History has the undo, like any change.
+    const runs = await invoke("list_runs");
+    const audit = await invoke("run_audit", { runId: runs[0].id });
+    assert(audit.some((a) => a.changes.some((c) => c.field === "ringcentral mapping (undo)")), `audit: ${JSON.stringify(audit)}`);
+
+    await session.type(search, " ");
+    await session.selectOption(await session.waitFor(byTestId("mapping-status-filter")), "all");
+    // The pointer rests on the toast (which pauses it): close it, so it covers nothing later.
+    for (const close of await session.find(byTestId("toast-dismiss"))) await session.click(close);
   });
 
   await test("Permission gate on with a key no profile carries: Auto Sync stops with a sentence, nothing changes", async () => {
@@ -653,6 +715,18 @@ async function mappingSuite() {
     const shown = await session.text(await session.waitFor(byTestId("schedule-next")));
     assert(/Next run/i.test(shown) && !/Next run:?\s*—/.test(shown), `next run: ${shown} (before restart: ${shownBefore})`);
   });
+}
+
+/** Waits until the element's textContent (what WebKitWebDriver reads inside grids) matches `pattern`. */
+async function waitForTextContent(xpath, pattern, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  let text = "";
+  while (Date.now() < deadline) {
+    text = await session.cmd("GET", `/element/${await session.waitFor(xpath)}/property/textContent`);
+    if (pattern.test(text)) return text;
+    await sleep(100);
+  }
+  throw new Error(`${xpath}: "${text}" does not match ${pattern}`);
 }
 
 /** Waits until the element's text matches `pattern`. */

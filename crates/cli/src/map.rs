@@ -43,12 +43,17 @@ pub enum MapCommand {
         #[arg(long)]
         permission_key: Option<String>,
     },
-    /// Map a CXone user (email or agent id) to an account (email or id) by hand.
+    /// Map a CXone user (email or agent id) to an account (email or id) by hand. An inactive
+    /// account, one whose name does not resemble the user's, or one mapped to someone else (who
+    /// is then unmapped) is refused with the reasons unless --confirm is given.
     Set {
         cxone_user: String,
         account: String,
         #[arg(long, value_parser = parse_platform)]
         platform: Platform,
+        /// Map even when the account is inactive, named differently, or mapped to someone else.
+        #[arg(long)]
+        confirm: bool,
     },
     /// Unmap a CXone user (email or agent id); Auto Sync will not re-link that pair.
     Unmap {
@@ -138,6 +143,7 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
             cxone_user,
             account,
             platform,
+            confirm,
         } => {
             let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
             let user = find_user(&admin::list_rows(&store, platform)?, &cxone_user)?.record_id;
@@ -159,21 +165,20 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
                     "No account \"{account}\" in the last list; run `ccsync map auto` to refresh it."
                 ))
             })?;
-            let row = admin::map_user(&mut store, platform, user, &account_id)?;
-            output.value(&row, || {
-                format!(
-                    "{} is mapped (manual) to {}.",
-                    row.name,
-                    row.account_name.clone().unwrap_or(account_id)
-                )
-            });
+            let done = admin::map_user(&mut store, platform, user, &account_id, confirm).map_err(|e| match e {
+                Error::NeedsConfirmation(sentence) => {
+                    Error::NeedsConfirmation(format!("{sentence} Add --confirm to map anyway."))
+                }
+                other => other,
+            })?;
+            output.value(&done.rows[0], || done.message.clone());
         }
         MapCommand::Unmap { cxone_user, platform } => {
             let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
             let user = find_user(&admin::list_rows(&store, platform)?, &cxone_user)?.record_id;
-            let row = admin::unmap_user(&mut store, platform, user)?;
-            output.value(&row, || {
-                format!("{} is unmapped; Auto Sync will leave the pair alone.", row.name)
+            let done = admin::unmap_user(&mut store, platform, user)?;
+            output.value(&done.rows[0], || {
+                format!("{} Auto Sync will leave the pair alone.", done.message)
             });
         }
         MapCommand::Import {

@@ -337,6 +337,56 @@ async fn map_auto_counts_equal_the_emulators_known_overlap() {
         for key in ["manual_kept", "unmapped_in_use", "run_id"] {
             assert!(counts.get(key).is_some(), "{key} missing: {counts}");
         }
+
+        // By hand: a user's only (inactive) account is refused with the reason until --confirm.
+        let listed = run(
+            vec![
+                "map",
+                "list",
+                "--platform",
+                "ringcentral",
+                "--status",
+                "unmapped_only_inactive",
+            ],
+            vec![],
+        );
+        let user = &listed.as_array().unwrap()[0];
+        let detail = user["detail"].as_str().unwrap();
+        let account = detail.rsplit_once('(').unwrap().1.trim_end_matches(").");
+        let email = user["email"].as_str().unwrap();
+        let db = cli.dir.path().join("ccsync.sqlite3").display().to_string();
+        let refused = Command::new(env!("CARGO_BIN_EXE_ccsync"))
+            .args([
+                "--db",
+                &db,
+                "--json",
+                "map",
+                "set",
+                email,
+                account,
+                "--platform",
+                "ringcentral",
+            ])
+            .env("CCSYNC_LOG_DIR", cli.dir.path().join("logs"))
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/ccsync-cli-test")
+            .env_remove("DISPLAY")
+            .output()
+            .unwrap();
+        assert!(!refused.status.success());
+        let error: Value = serde_json::from_slice(&refused.stdout).unwrap();
+        assert_eq!(error["error"]["code"], "confirmation_required", "{error}");
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("it is inactive")
+                && message.ends_with("Nothing was changed. Add --confirm to map anyway."),
+            "{message}"
+        );
+        let mapped = run(
+            vec!["map", "set", email, account, "--platform", "ringcentral", "--confirm"],
+            vec![],
+        );
+        assert_eq!(mapped["status"], "mapped_manual", "{mapped}");
+        assert_eq!(mapped["account_id"], account, "{mapped}");
     });
 }
 

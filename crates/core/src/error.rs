@@ -26,6 +26,9 @@ pub enum ErrorCode {
     RateLimited,
     Cancelled,
     Stale,
+    /// The action needs the administrator's confirmation first (Map User: an inactive account, one
+    /// whose name does not resemble the user's, or one mapped to someone else). Nothing was changed.
+    ConfirmationRequired,
     /// Another CC Sync (the app, or a scheduled job from the command line) holds the job or the
     /// database: nothing was changed, and trying again after it finishes works.
     Busy,
@@ -91,6 +94,14 @@ pub enum Error {
 
     #[error("This list of {0} is out of date: another pull wrote some of them after it was fetched. Nothing was written; fetch again, then choose.")]
     Stale(&'static str),
+
+    /// An Undo found the mapping changed since the change it would reverse: nothing was written.
+    #[error("{0}")]
+    StaleUndo(String),
+
+    /// The sentence says what to confirm; nothing was written.
+    #[error("{0}")]
+    NeedsConfirmation(String),
 
     #[error("The local user store changed since this dry run (a pull or another import wrote users). Nothing was written; run the dry run again.")]
     StaleImport,
@@ -180,7 +191,8 @@ impl Error {
             Error::NameTaken(_) => ErrorCode::NameTaken,
             Error::RateLimited(_) => ErrorCode::RateLimited,
             Error::Cancelled => ErrorCode::Cancelled,
-            Error::Stale(_) | Error::StaleImport => ErrorCode::Stale,
+            Error::Stale(_) | Error::StaleImport | Error::StaleUndo(_) => ErrorCode::Stale,
+            Error::NeedsConfirmation(_) => ErrorCode::ConfirmationRequired,
             Error::DatabaseBusy(_) | Error::JobRunning { .. } => ErrorCode::Busy,
             Error::Database(_) | Error::Migration(_) | Error::NewerStore { .. } => ErrorCode::Database,
             Error::Io(_) => ErrorCode::Io,

@@ -26,6 +26,8 @@ fn export_all(dir: &Path) {
     AuditEntry::export_all_to(dir).unwrap();
     ccsync_core::mapping::rules::MappingRow::export_all_to(dir).unwrap();
     ccsync_core::mapping::rules::AccountMatch::export_all_to(dir).unwrap();
+    ccsync_core::mapping::admin::MapCheck::export_all_to(dir).unwrap();
+    ccsync_core::mapping::session::MappingActionResult::export_all_to(dir).unwrap();
     ccsync_core::mapping::auto_sync::AutoSyncResult::export_all_to(dir).unwrap();
     ccsync_core::mapping::auto_sync::PermissionGate::export_all_to(dir).unwrap();
     ccsync_core::store::recovery::StoreProblem::export_all_to(dir).unwrap();

@@ -206,8 +206,12 @@ mod admin {
             Platform::Ringcentral,
             multiple.record_id,
             &candidate,
+            // The user's own account (same name, active, free): no confirmation needed.
+            false,
         )
-        .unwrap();
+        .unwrap()
+        .rows
+        .remove(0);
         assert_eq!(mapped.status, Some(MappingStatus::MappedManual));
         assert_eq!(mapped.account_id.as_deref(), Some(candidate.as_str()));
         run().await.unwrap();
@@ -217,21 +221,30 @@ mod admin {
             Some(MappingStatus::MappedManual)
         );
 
-        // Someone else's account cannot be taken.
         let other = after
             .iter()
             .find(|r| r.status == Some(MappingStatus::MappedAuto))
             .unwrap();
+        // Someone else's account is taken only when the admin confirms, told whose it is.
         let taken = admin::map_user(
             &mut store.lock().unwrap(),
             Platform::Ringcentral,
             multiple.record_id,
             other.account_id.as_deref().unwrap(),
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(taken.code(), ccsync_core::ErrorCode::ConfirmationRequired);
+        assert!(
+            taken.to_string().contains(&format!("it is mapped to {}", other.name)),
+            "{taken}"
         );
-        assert!(taken.unwrap_err().to_string().contains("already mapped"));
 
         // Unmap an auto mapping: Auto Sync leaves the pair alone; Retry lets it link again.
-        let unmapped = admin::unmap_user(&mut store.lock().unwrap(), Platform::Ringcentral, other.record_id).unwrap();
+        let unmapped = admin::unmap_user(&mut store.lock().unwrap(), Platform::Ringcentral, other.record_id)
+            .unwrap()
+            .rows
+            .remove(0);
         assert_eq!(unmapped.status, Some(MappingStatus::UnmappedByAdmin));
         run().await.unwrap();
         let row = |id| {

@@ -9,12 +9,14 @@ import { highlightParts, pointsToConnections } from "../mapping/mapping";
 import type { AccountMatch, MappingRow, WebexCredential } from "../platform";
 import {
   accountMatch,
+  actionResult,
   apiError,
   autoSyncResult,
   connection,
   deferred,
   installBackend,
   keyringUnavailableError,
+  mapCheck,
   mappingRow,
   noConnectionError,
   permissionGate,
@@ -597,21 +599,27 @@ describe("User Mapping: row actions", () => {
   it("Unmap updates the row in place", async () => {
     const backend = setup({
       unmap_user: (args) =>
-        mappingRow({
-          ...ROWS[0],
-          status: "unmapped_by_admin",
-          method: null,
-          account_id: null,
-          account_name: null,
-          account_email: null,
-          detail: "Unmapped by an administrator.",
-          record_id: args.recordId as number,
-        }),
+        actionResult(
+          [
+            mappingRow({
+              ...ROWS[0],
+              status: "unmapped_by_admin",
+              method: null,
+              account_id: null,
+              account_name: null,
+              account_email: null,
+              detail: "Unmapped by an administrator.",
+              record_id: args.recordId as number,
+            }),
+          ],
+          "Unmapped Ada Lovelace from ada@rc.example.com (RingCentral).",
+        ),
     });
     const user = userEvent.setup();
     render(<MappingScreen />);
     await screen.findAllByTestId("mapping-row");
     await user.click(within(await openMenu(user, 1)).getByTestId("menu-unmap"));
+    await user.click(within(screen.getByRole("alertdialog")).getByTestId("confirm-ok"));
     await waitFor(() => expect(statusOf(1)).toBe("Unmapped (by administrator)"));
     expect(backend.callsTo("unmap_user")[0].args).toEqual({ platform: "ringcentral", recordId: 1 });
     expect(within(rowById(1)).getByTestId("mapping-account")).toHaveTextContent("—");
@@ -624,7 +632,10 @@ describe("User Mapping: row actions", () => {
     const backend = setup({
       retry_user: (args) => {
         if (fail) throw apiError("rate_limited", "RingCentral is rate limiting requests.");
-        return mappingRow({ ...ROWS[1], status: "mapped_auto", attempts: 3, record_id: args.recordId as number });
+        return actionResult(
+          [mappingRow({ ...ROWS[1], status: "mapped_auto", attempts: 3, record_id: args.recordId as number })],
+          "Grace Hopper will be tried again on the next RingCentral Auto Sync.",
+        );
       },
     });
     const user = userEvent.setup();
@@ -664,16 +675,22 @@ describe("User Mapping: Map User dialog", () => {
   it("searches on each keystroke, highlights matches, picks by keyboard and maps", async () => {
     const backend = setup({
       search_accounts: searchHandler(ACCOUNTS),
+      check_map_user: (args) => mapCheck({ user_name: "Grace Hopper", account_id: args.accountId as string }),
       map_user: (args) =>
-        mappingRow({
-          ...ROWS[1],
-          status: "mapped_manual",
-          method: "manual",
-          account_id: args.accountId as string,
-          account_name: "Grace B. Hopper",
-          account_email: "grace@b.example.com",
-          detail: "",
-        }),
+        actionResult(
+          [
+            mappingRow({
+              ...ROWS[1],
+              status: "mapped_manual",
+              method: "manual",
+              account_id: args.accountId as string,
+              account_name: "Grace B. Hopper",
+              account_email: "grace@b.example.com",
+              detail: "",
+            }),
+          ],
+          "Mapped Grace Hopper to grace@b.example.com (RingCentral).",
+        ),
     });
     const user = userEvent.setup();
     render(<MappingScreen />);
@@ -700,6 +717,7 @@ describe("User Mapping: Map User dialog", () => {
     expect(backend.callsTo("search_accounts")[0].args).toMatchObject({
       platform: "ringcentral",
       limit: expect.any(Number),
+      forUser: 2,
     });
     await waitFor(() => expect(within(dialog).getAllByTestId("account-option")).toHaveLength(3));
     const options = within(dialog).getAllByTestId("account-option");
@@ -718,12 +736,14 @@ describe("User Mapping: Map User dialog", () => {
     expect(options[0]).toHaveAttribute("aria-selected", "false");
     expect(input).toHaveAttribute("aria-activedescendant", options[1].id);
 
+    await within(dialog).findByTestId("map-guard");
     await user.click(within(dialog).getByTestId("confirm-map"));
     await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
     expect(backend.callsTo("map_user")[0].args).toEqual({
       platform: "ringcentral",
       recordId: 2,
       accountId: "rc-21",
+      confirmed: false,
     });
     expect(statusOf(2)).toBe("Mapped (manual)");
     expect(within(rowById(2)).getByTestId("mapping-account")).toHaveTextContent("Grace B. Hopper");
@@ -732,8 +752,9 @@ describe("User Mapping: Map User dialog", () => {
   it("picks by click and shows a map error inside the dialog", async () => {
     setup({
       search_accounts: searchHandler(ACCOUNTS),
+      check_map_user: () => mapCheck(),
       map_user: () => {
-        throw apiError("invalid_input", "That account is mapped to Kelly Agent already.");
+        throw apiError("not_found", "That account is not in the last list from the platform.");
       },
     });
     const user = userEvent.setup();
@@ -744,9 +765,10 @@ describe("User Mapping: Map User dialog", () => {
     await user.type(within(dialog).getByTestId("account-search"), "kelly");
     const option = await within(dialog).findByTestId("account-option");
     await user.click(option);
+    await within(dialog).findByTestId("map-guard");
     await user.click(within(dialog).getByTestId("confirm-map"));
     expect(await within(dialog).findByRole("alert")).toHaveTextContent(
-      "That account is mapped to Kelly Agent already.",
+      "That account is not in the last list from the platform.",
     );
     expect(screen.getByRole("dialog")).toBeInTheDocument();
     expect(statusOf(2)).toBe("Unmapped — multiple matches");

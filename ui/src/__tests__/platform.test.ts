@@ -27,11 +27,13 @@ import {
   exportRecords,
   getSchedule,
   listMappings,
+  checkMapUser,
   mapUser,
   retryUser,
   runAutoSync,
   searchAccounts,
   setSchedule,
+  undoMappingChange,
   unmapUser,
   fetchPlan,
   hasCode,
@@ -190,19 +192,23 @@ describe("platform", () => {
       return cmd === "list_mappings" || cmd === "search_accounts" ? [] : {};
     });
     await listMappings("webex");
-    await mapUser("ringcentral", 7, "acc-9");
+    await checkMapUser("ringcentral", 7, "acc-9");
+    await mapUser("ringcentral", 7, "acc-9", true);
     await unmapUser("ringcentral", 7);
     await retryUser("webex", 8);
-    await searchAccounts("ringcentral", "ada", 25);
+    await undoMappingChange(3);
+    await searchAccounts("ringcentral", "ada", 25, 7);
     await getSchedule("webex");
     await setSchedule("webex", { kind: "daily", time: "06:30" });
     await expect(exportMappings("ringcentral", "/tmp/m.csv")).resolves.toBe(4);
     expect(seen).toEqual([
       ["list_mappings", { platform: "webex" }],
-      ["map_user", { platform: "ringcentral", recordId: 7, accountId: "acc-9" }],
+      ["check_map_user", { platform: "ringcentral", recordId: 7, accountId: "acc-9" }],
+      ["map_user", { platform: "ringcentral", recordId: 7, accountId: "acc-9", confirmed: true }],
       ["unmap_user", { platform: "ringcentral", recordId: 7 }],
       ["retry_user", { platform: "webex", recordId: 8 }],
-      ["search_accounts", { platform: "ringcentral", query: "ada", limit: 25 }],
+      ["undo_mapping_change", { undoId: 3 }],
+      ["search_accounts", { platform: "ringcentral", query: "ada", limit: 25, forUser: 7 }],
       ["get_schedule", { platform: "webex" }],
       ["set_schedule", { platform: "webex", schedule: { kind: "daily", time: "06:30" } }],
       ["export_mappings", { platform: "ringcentral", path: "/tmp/m.csv" }],

@@ -3,4 +3,4 @@
 /**
  * Stable, machine-readable error codes (the UI branches on these, never on messages).
  */
-export type ErrorCode = "keyring_unavailable" | "secret_missing" | "auth_failed" | "host_unreachable" | "tls_failed" | "timeout" | "unexpected_response" | "insecure_url" | "invalid_input" | "not_found" | "no_connection" | "name_taken" | "rate_limited" | "cancelled" | "stale" | "busy" | "database" | "io" | "internal";
+export type ErrorCode = "keyring_unavailable" | "secret_missing" | "auth_failed" | "host_unreachable" | "tls_failed" | "timeout" | "unexpected_response" | "insecure_url" | "invalid_input" | "not_found" | "no_connection" | "name_taken" | "rate_limited" | "cancelled" | "stale" | "confirmation_required" | "busy" | "database" | "io" | "internal";

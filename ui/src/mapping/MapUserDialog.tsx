@@ -2,14 +2,18 @@ import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 
 import { Modal } from "../components/Modal";
 import {
+  checkMapUser,
   mapUser,
   searchAccounts,
   type AccountMatch,
   type ApiError,
+  type MapCheck,
+  type MappingActionResult,
   type MappingRow,
   type Platform,
 } from "../platform";
 import { PLATFORM_LABELS, highlightParts } from "./mapping";
+import "./mapUser.css";
 
 export const SEARCH_LIMIT = 25;
 
@@ -17,9 +21,16 @@ type Props = {
   platform: Platform;
   row: MappingRow;
   onClose: () => void;
-  /** Called with the updated row after a successful map. */
-  onMapped: (row: MappingRow) => void;
+  /** Called with what the map did (the rows, the sentence, the Undo id) after a successful map. */
+  onMapped: (result: MappingActionResult) => void;
 };
+
+/** What the guard says about the picked account (status, names, holder, and what to confirm). */
+type CheckState =
+  | { status: "idle" }
+  | { status: "loading" }
+  | { status: "error"; error: ApiError }
+  | { status: "ready"; check: MapCheck };
 
 type SearchState =
   | { status: "idle" }
@@ -35,8 +46,12 @@ export function MapUserDialog({ platform, row, onClose, onMapped }: Props) {
   const [search, setSearch] = useState<SearchState>({ status: "idle" });
   const [active, setActive] = useState(0);
   const [picked, setPicked] = useState<AccountMatch | null>(null);
+  const [check, setCheck] = useState<CheckState>({ status: "idle" });
+  // The sentence the admin is asked to confirm (from the guard, or from a refused map).
+  const [confirming, setConfirming] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+  const checkTicket = useRef(0);
   const mounted = useRef(true);
   // Each keystroke gets a ticket; an answer older than the one shown is dropped.
   const issued = useRef(0);
@@ -58,7 +73,7 @@ export function MapUserDialog({ platform, row, onClose, onMapped }: Props) {
       return;
     }
     setSearch((current) => (current.status === "ready" ? current : { status: "loading" }));
-    searchAccounts(platform, text, SEARCH_LIMIT).then(
+    searchAccounts(platform, text, SEARCH_LIMIT, row.record_id).then(
       (results) => {
         if (!mounted.current || ticket <= shown.current) return;
         shown.current = ticket;
@@ -87,20 +102,51 @@ export function MapUserDialog({ platform, row, onClose, onMapped }: Props) {
     } else if (event.key === "Enter") {
       event.preventDefault();
       const candidate = results[activeIndex];
-      if (candidate) setPicked(candidate);
+      if (candidate) pick(candidate);
     }
   }
 
-  async function confirm() {
+  function pick(match: AccountMatch) {
+    setPicked(match);
+    setConfirming(null);
+    setError(null);
+    const ticket = ++checkTicket.current;
+    setCheck({ status: "loading" });
+    checkMapUser(platform, row.record_id, match.account_id).then(
+      (answer) => {
+        if (mounted.current && ticket === checkTicket.current) setCheck({ status: "ready", check: answer });
+      },
+      (reason: ApiError) => {
+        if (mounted.current && ticket === checkTicket.current) setCheck({ status: "error", error: reason });
+      },
+    );
+  }
+
+  /** Map: first the guard's question when it has one, then the map itself. */
+  function onMap() {
     if (!picked || saving) return;
+    const sentence = check.status === "ready" ? check.check.confirm : null;
+    if (sentence && confirming === null) {
+      setConfirming(sentence);
+      return;
+    }
+    void submit(confirming !== null);
+  }
+
+  async function submit(confirmed: boolean) {
+    if (!picked) return;
     setSaving(true);
     setError(null);
     try {
-      const updated = await mapUser(platform, row.record_id, picked.account_id);
+      const result = await mapUser(platform, row.record_id, picked.account_id, confirmed);
       if (!mounted.current) return;
-      onMapped(updated);
+      onMapped(result);
     } catch (reason) {
-      if (mounted.current) setError(reason as ApiError);
+      if (!mounted.current) return;
+      const failure = reason as ApiError;
+      // The account changed since the check (taken, deactivated): ask with the server's sentence.
+      if (failure.code === "confirmation_required") setConfirming(failure.message);
+      else setError(failure);
     } finally {
       if (mounted.current) setSaving(false);
     }
@@ -174,7 +220,7 @@ export function MapUserDialog({ platform, row, onClose, onMapped }: Props) {
                 onMouseDown={(event) => event.preventDefault()}
                 onClick={() => {
                   setActive(index);
-                  setPicked(match);
+                  pick(match);
                 }}
               >
                 <span className="account-option-main">
@@ -224,6 +270,15 @@ export function MapUserDialog({ platform, row, onClose, onMapped }: Props) {
             )}
           </p>
 
+          {picked ? <Guard platform={platform} row={row} check={check} /> : null}
+
+          {confirming !== null ? (
+            <div className="map-confirm" role="alert" data-testid="map-confirm">
+              <p data-testid="map-confirm-sentence">{confirming}</p>
+              <p className="muted">Map anyway only if you are sure this account is {row.name}&apos;s.</p>
+            </div>
+          ) : null}
+
           {error ? (
             <p className="form-error" role="alert" data-testid="map-user-error">
               {error.message}
@@ -231,21 +286,92 @@ export function MapUserDialog({ platform, row, onClose, onMapped }: Props) {
           ) : null}
         </div>
         <div className="modal-footer">
-          <button type="button" className="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="btn btn-primary"
-            data-testid="confirm-map"
-            disabled={!picked || saving}
-            onClick={() => void confirm()}
-          >
-            {saving ? "Mapping…" : "Map"}
-          </button>
+          {confirming !== null ? (
+            <>
+              <button
+                type="button"
+                className="btn btn-secondary"
+                data-testid="map-confirm-back"
+                disabled={saving}
+                onClick={() => setConfirming(null)}
+              >
+                Back
+              </button>
+              <button
+                type="button"
+                className="btn btn-danger"
+                data-testid="confirm-map-anyway"
+                disabled={saving}
+                onClick={() => void submit(true)}
+              >
+                {saving ? "Mapping…" : "Map anyway"}
+              </button>
+            </>
+          ) : (
+            <>
+              <button type="button" className="btn btn-secondary" onClick={onClose}>
+                Cancel
+              </button>
+              <button
+                type="button"
+                className="btn btn-primary"
+                data-testid="confirm-map"
+                disabled={!picked || saving || check.status === "loading"}
+                onClick={onMap}
+              >
+                {saving ? "Mapping…" : "Map"}
+              </button>
+            </>
+          )}
         </div>
       </div>
     </Modal>
+  );
+}
+
+/** The picked account next to the user: its status, both names, and who holds it. */
+function Guard({ platform, row, check }: { platform: Platform; row: MappingRow; check: CheckState }) {
+  if (check.status === "loading" || check.status === "idle") {
+    return (
+      <p className="state-inline muted" role="status" data-testid="map-guard-loading">
+        <span className="spinner" aria-hidden="true" />
+        Checking the account…
+      </p>
+    );
+  }
+  if (check.status === "error") {
+    return (
+      <p className="inline-error" role="alert" data-testid="map-guard-error">
+        {check.error.message}
+      </p>
+    );
+  }
+  const facts = check.check;
+  const label = PLATFORM_LABELS[platform];
+  const accountName = facts.account_name || facts.account_email || facts.account_id;
+  return (
+    <dl className="map-guard" data-testid="map-guard">
+      <dt>Status</dt>
+      <dd data-testid="guard-status" className={facts.active ? "" : "map-guard-warn"}>
+        {facts.active ? "Active" : "Inactive"} on {label}
+      </dd>
+      <dt>Names</dt>
+      <dd data-testid="guard-names" className={facts.names_resemble ? "" : "map-guard-warn"}>
+        <span className="map-guard-name" title={row.name}>
+          {row.name}
+        </span>{" "}
+        <span className="muted">(CXone)</span> ·{" "}
+        <span className="map-guard-name" title={accountName}>
+          {accountName}
+        </span>{" "}
+        <span className="muted">({label})</span>
+        {facts.names_resemble ? " — alike" : " — not alike"}
+      </dd>
+      <dt>Mapped to</dt>
+      <dd data-testid="guard-mapped-to" className={facts.mapped_to ? "map-guard-warn" : ""}>
+        {facts.mapped_to ? `${facts.mapped_to} (mapping here unmaps them)` : "Nobody else"}
+      </dd>
+    </dl>
   );
 }
 

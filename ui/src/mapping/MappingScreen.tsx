@@ -3,7 +3,9 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 
 import { Disclosure } from "../components/Disclosure";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ProgressBar } from "../components/ProgressBar";
+import { useToasts } from "../components/Toasts";
 import { formatCount } from "../format";
 import { useCancellableJob } from "../jobs/useCancellableJob";
 import {
@@ -14,9 +16,11 @@ import {
   listMappings,
   retryUser,
   runAutoSync,
+  undoMappingChange,
   unmapUser,
   type ApiError,
   type AutoSyncResult,
+  type MappingActionResult,
   type MappingRow,
   type Platform,
 } from "../platform";
@@ -37,6 +41,8 @@ import {
   autoSyncSummary,
   countStatuses,
   pointsToConnections,
+  rowHaystack,
+  rowMatches,
   statusGroup,
   type StatusCounts,
   type StatusFilter,
@@ -84,6 +90,9 @@ export function MappingScreen({ onNavigate }: Props) {
   const [pending, setPending] = useState<ReadonlySet<number>>(new Set());
   const [actionError, setActionError] = useState<{ name: string; error: ApiError } | null>(null);
   const [mapping, setMapping] = useState<MappingRow | null>(null);
+  // The row whose Unmap waits for the admin's confirmation.
+  const [unmapping, setUnmapping] = useState<MappingRow | null>(null);
+  const toasts = useToasts();
   const [scheduleKey, setScheduleKey] = useState(0);
   // The row whose ⋯ button gets focus back when the Map User dialog closes.
   const refocus = useRef<number | null>(null);
@@ -121,20 +130,27 @@ export function MappingScreen({ onNavigate }: Props) {
     setImportState({ status: "idle" });
     setActionError(null);
     setMapping(null);
+    setUnmapping(null);
     void load(platform);
   }, [platform, load]);
+
+  // A row's error is about the list it was shown in: a new filter or search drops it.
+  useEffect(() => {
+    setActionError(null);
+  }, [query, statusFilter]);
 
   const rows = list.status === "ready" ? list.rows : null;
 
   const index = useMemo(() => {
     const all = rows ?? [];
-    const haystacks = all.map((r) =>
-      `${r.name}\u0000${r.email}\u0000${r.account_name ?? ""}\u0000${r.account_email ?? ""}`.toLowerCase(),
-    );
+    const haystacks = all.map(rowHaystack);
     return { all, haystacks, counts: countStatuses(all) };
   }, [rows]);
 
   const needle = query.trim().toLowerCase();
+  // The toast's sentence reads the filter as it is when the change lands.
+  const filterRef = useRef({ needle, statusFilter });
+  filterRef.current = { needle, statusFilter };
   const visibleRows = useMemo(() => {
     const { all, haystacks } = index;
     if (!needle && statusFilter === "all") return all;
@@ -147,16 +163,44 @@ export function MappingScreen({ onNavigate }: Props) {
     return out;
   }, [index, needle, statusFilter]);
 
-  const replaceRow = useCallback((updated: MappingRow) => {
+  const replaceRows = useCallback((updated: readonly MappingRow[]) => {
+    const byId = new Map(updated.map((r) => [r.record_id, r]));
     setList((current) =>
       current.status === "ready"
         ? {
             status: "ready",
-            rows: current.rows.map((r) => (r.record_id === updated.record_id ? updated : r)),
+            rows: current.rows.map((r) => byId.get(r.record_id) ?? r),
           }
         : current,
     );
   }, []);
+
+  /** The toast after Map User, Unmap or Retry, with the Undo that reverses exactly that change. */
+  function announce(which: Platform, result: MappingActionResult) {
+    const [row] = result.rows;
+    const { needle: currentNeedle, statusFilter: currentFilter } = filterRef.current;
+    let message = result.message;
+    if (row && !rowMatches(row, currentNeedle, currentFilter)) {
+      const why =
+        currentFilter !== "all" && statusGroup(row.status) !== currentFilter
+          ? `the “${STATUS_FILTER_LABELS[currentFilter]}” filter`
+          : "the search";
+      message += ` ${row.name} no longer matches ${why}, so the row left the list.`;
+    }
+    toasts.show({
+      message,
+      undo: async () => {
+        try {
+          const undone = await undoMappingChange(result.undo_id);
+          if (mounted.current && platformRef.current === which) replaceRows(undone.rows);
+        } catch (error) {
+          // The row changed since: show it as it is now.
+          if (mounted.current && platformRef.current === which) void load(which, true);
+          throw error;
+        }
+      },
+    });
+  }
 
   function setRowPending(recordId: number, on: boolean) {
     setPending((current) => {
@@ -172,8 +216,11 @@ export function MappingScreen({ onNavigate }: Props) {
     setActionError(null);
     setRowPending(row.record_id, true);
     try {
-      const updated = await command(which, row.record_id);
-      if (mounted.current && platformRef.current === which) replaceRow(updated);
+      const result = await command(which, row.record_id);
+      if (mounted.current && platformRef.current === which) {
+        replaceRows(result.rows);
+        announce(which, result);
+      }
     } catch (error) {
       if (mounted.current && platformRef.current === which) {
         setActionError({ name: row.name, error: error as ApiError });
@@ -189,7 +236,8 @@ export function MappingScreen({ onNavigate }: Props) {
       refocus.current = row.record_id;
       setMapping(row);
     } else if (action === "unmap") {
-      void rowCommand(row, unmapUser);
+      setActionError(null);
+      setUnmapping(row);
     } else {
       void rowCommand(row, retryUser);
     }
@@ -209,7 +257,10 @@ export function MappingScreen({ onNavigate }: Props) {
       setResult(null);
       setRunError(null);
       setCancelled(false);
+      // Messages about the list before this run no longer hold.
       setActionError(null);
+      setExportState({ status: "idle" });
+      setImportState((current) => (current.status === "open" ? current : { status: "idle" }));
       const done = await runAutoSync(which, onProgress);
       // The run stays busy until the list shows what it mapped.
       if (mounted.current) {
@@ -542,11 +593,32 @@ export function MappingScreen({ onNavigate }: Props) {
           platform={platform}
           row={mapping}
           onClose={() => setMapping(null)}
-          onMapped={(updated) => {
-            replaceRow(updated);
+          onMapped={(result) => {
+            replaceRows(result.rows);
             setMapping(null);
+            announce(platform, result);
           }}
         />
+      ) : null}
+
+      {unmapping ? (
+        <ConfirmDialog
+          title={`Unmap ${unmapping.name}?`}
+          confirmLabel="Unmap"
+          danger
+          onCancel={() => setUnmapping(null)}
+          onConfirm={() => {
+            const row = unmapping;
+            setUnmapping(null);
+            void rowCommand(row, unmapUser);
+          }}
+        >
+          <p data-testid="unmap-sentence">
+            {unmapping.name} will no longer be mapped to{" "}
+            {unmapping.account_email || unmapping.account_name || unmapping.account_id} ({platformLabel}),
+            and Auto Sync will not link this pair again until you choose Retry.
+          </p>
+        </ConfirmDialog>
       ) : null}
     </section>
   );

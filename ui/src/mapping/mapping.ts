@@ -57,6 +57,17 @@ export function statusGroup(status: MappingStatus | null): StatusGroup {
   return "unmapped";
 }
 
+/** The lower-case text the screen's search looks in: names, emails and the account. */
+export function rowHaystack(row: MappingRow): string {
+  return `${row.name}\u0000${row.email}\u0000${row.account_name ?? ""}\u0000${row.account_email ?? ""}`.toLowerCase();
+}
+
+/** Whether the row shows under the status filter and the (trimmed, lower-case) search. */
+export function rowMatches(row: MappingRow, needle: string, filter: StatusFilter): boolean {
+  if (filter !== "all" && statusGroup(row.status) !== filter) return false;
+  return needle === "" || rowHaystack(row).includes(needle);
+}
+
 /** The lines of the status chart, in display order. */
 export type CountKey =
   | "mapped"
@@ -197,6 +208,8 @@ const FIXED_UNDER_CONNECTIONS: Record<ErrorCode, boolean> = {
   rate_limited: false,
   cancelled: false,
   stale: false,
+  // Map User's guard: answered in the dialog itself.
+  confirmation_required: false,
   // Another CC Sync (a scheduled job from the command line, say) holds the job: wait and try again.
   busy: false,
   database: false,

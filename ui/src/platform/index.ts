@@ -24,6 +24,8 @@ import type { TestOutcome } from "../bindings/TestOutcome";
 import type { AccountMatch } from "../bindings/AccountMatch";
 import type { AutoSyncResult } from "../bindings/AutoSyncResult";
 import type { MappingRow } from "../bindings/MappingRow";
+import type { MapCheck } from "../bindings/MapCheck";
+import type { MappingActionResult } from "../bindings/MappingActionResult";
 import type { Platform } from "../bindings/Platform";
 import type { PermissionGate } from "../bindings/PermissionGate";
 import type { Recovery } from "../bindings/Recovery";
@@ -68,6 +70,8 @@ export type { UserRef } from "../bindings/UserRef";
 export type { SyncPlan } from "../bindings/SyncPlan";
 export type { SyncRun } from "../bindings/SyncRun";
 export type { AccountMatch } from "../bindings/AccountMatch";
+export type { MapCheck } from "../bindings/MapCheck";
+export type { MappingActionResult } from "../bindings/MappingActionResult";
 export type { AutoSyncResult } from "../bindings/AutoSyncResult";
 export type { MappingMethod } from "../bindings/MappingMethod";
 export type { MappingRow } from "../bindings/MappingRow";
@@ -326,25 +330,45 @@ export function runAutoSync(
   });
 }
 
-export function mapUser(platform: Platform, recordId: number, accountId: string): Promise<MappingRow> {
-  return call<MappingRow>("map_user", { platform, recordId, accountId });
+/** What Map User's guard says about linking the user to the account (shown before mapping). */
+export function checkMapUser(platform: Platform, recordId: number, accountId: string): Promise<MapCheck> {
+  return call<MapCheck>("check_map_user", { platform, recordId, accountId });
 }
 
-export function unmapUser(platform: Platform, recordId: number): Promise<MappingRow> {
-  return call<MappingRow>("unmap_user", { platform, recordId });
+/**
+ * Maps by hand. Without `confirmed`, an account the guard has something to say about is refused
+ * (`confirmation_required`); the result carries the toast's sentence and the id its Undo takes.
+ */
+export function mapUser(
+  platform: Platform,
+  recordId: number,
+  accountId: string,
+  confirmed: boolean,
+): Promise<MappingActionResult> {
+  return call<MappingActionResult>("map_user", { platform, recordId, accountId, confirmed });
 }
 
-export function retryUser(platform: Platform, recordId: number): Promise<MappingRow> {
-  return call<MappingRow>("retry_user", { platform, recordId });
+export function unmapUser(platform: Platform, recordId: number): Promise<MappingActionResult> {
+  return call<MappingActionResult>("unmap_user", { platform, recordId });
 }
 
-/** Accounts on `platform` matching `query`, best first. */
+export function retryUser(platform: Platform, recordId: number): Promise<MappingActionResult> {
+  return call<MappingActionResult>("retry_user", { platform, recordId });
+}
+
+/** Reverses exactly the change `undoId` names; refused (`stale`) if its rows changed since. */
+export function undoMappingChange(undoId: number): Promise<MappingActionResult> {
+  return call<MappingActionResult>("undo_mapping_change", { undoId });
+}
+
+/** Accounts on `platform` matching `query`: free, active ones first, then inactive, then taken. */
 export function searchAccounts(
   platform: Platform,
   query: string,
   limit: number,
+  forUser: number | null = null,
 ): Promise<AccountMatch[]> {
-  return call<AccountMatch[]>("search_accounts", { platform, query, limit });
+  return call<AccountMatch[]>("search_accounts", { platform, query, limit, forUser });
 }
 
 /** The permission gate of Auto Sync (off, with the demo tenant's key, until changed). */

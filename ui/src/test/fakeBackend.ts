@@ -9,6 +9,8 @@ import type { AuditEntry } from "../bindings/AuditEntry";
 import type { AccountMatch } from "../bindings/AccountMatch";
 import type { AutoSyncResult } from "../bindings/AutoSyncResult";
 import type { MappingRow } from "../bindings/MappingRow";
+import type { MapCheck } from "../bindings/MapCheck";
+import type { MappingActionResult } from "../bindings/MappingActionResult";
 import type { PermissionGate } from "../bindings/PermissionGate";
 import type { ScheduleInfo } from "../bindings/ScheduleInfo";
 import type { SecretKind } from "../bindings/SecretKind";
@@ -340,6 +342,25 @@ export function accountMatch(overrides: Partial<AccountMatch> = {}): AccountMatc
     mapped_to: null,
     ...overrides,
   };
+}
+
+export function mapCheck(overrides: Partial<MapCheck> = {}): MapCheck {
+  return {
+    user_name: "Ada Lovelace",
+    account_id: "acc-1",
+    account_name: "Ada Lovelace",
+    account_email: "ada@example.com",
+    active: true,
+    names_resemble: true,
+    mapped_to: null,
+    confirm: null,
+    ...overrides,
+  };
+}
+
+/** What map_user / unmap_user / retry_user / undo_mapping_change answer. */
+export function actionResult(rows: MappingRow[], message: string, undoId = 1): MappingActionResult {
+  return { rows, message, undo_id: undoId };
 }
 
 export function autoSyncResult(overrides: Partial<AutoSyncResult> = {}): AutoSyncResult {

@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod auto_sync;
+pub mod names;
 pub mod rules;
 pub mod schedule;
 pub mod search;

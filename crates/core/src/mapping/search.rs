@@ -1,5 +1,8 @@
 //! Map User's type-ahead search: a platform's accounts held in memory and ranked by name and
 //! email as the administrator types (nucleo's fuzzy matcher, with highlight ranges).
+//!
+//! Accounts the admin can take without a second thought come first: free, active accounts; then
+//! free inactive ones; then those mapped to someone else. Within each group, the best match first.
 
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -12,7 +15,8 @@ use crate::Result;
 
 /// Accounts in memory for Map User's search: ranked by name and email as the administrator types.
 pub struct AccountIndex {
-    accounts: Vec<(ExternalAccount, Option<String>)>,
+    /// Each account with the user it is mapped to (record id and name), if any.
+    accounts: Vec<(ExternalAccount, Option<(i64, String)>)>,
     haystacks: Vec<(Haystack, Haystack)>,
 }
 
@@ -47,8 +51,8 @@ impl Haystack {
 }
 
 impl AccountIndex {
-    /// `accounts` with, for each, the name of the user it is mapped to (if any).
-    pub fn new(accounts: Vec<(ExternalAccount, Option<String>)>) -> AccountIndex {
+    /// `accounts` with, for each, the user it is mapped to (record id and name), if any.
+    pub fn new(accounts: Vec<(ExternalAccount, Option<(i64, String)>)>) -> AccountIndex {
         let haystacks = accounts
             .iter()
             .map(|(a, _)| {
@@ -63,10 +67,10 @@ impl AccountIndex {
 
     pub fn load(store: &Store, platform: Platform) -> Result<AccountIndex> {
         let rows = list_rows(store, platform)?;
-        let holders: std::collections::HashMap<String, String> = rows
+        let holders: std::collections::HashMap<String, (i64, String)> = rows
             .into_iter()
             .filter(|r| r.status.is_some_and(MappingStatus::is_mapped))
-            .filter_map(|r| Some((r.account_id?, r.name)))
+            .filter_map(|r| Some((r.account_id?, (r.record_id, r.name))))
             .collect();
         let accounts = stored_accounts(store, platform)?
             .into_iter()
@@ -88,6 +92,13 @@ impl AccountIndex {
 
     /// The best `limit` accounts for `query` (fuzzy, case-insensitive), with the matched ranges.
     pub fn search(&self, query: &str, limit: usize) -> Vec<AccountMatch> {
+        self.search_for(query, limit, None)
+    }
+
+    /// [`search`](Self::search) for Map User of `for_user`: free, active accounts first, then
+    /// inactive ones, then those mapped to someone else (an account mapped to `for_user` itself
+    /// counts as free); the best match first within each group.
+    pub fn search_for(&self, query: &str, limit: usize, for_user: Option<i64>) -> Vec<AccountMatch> {
         let query = query.trim();
         if query.is_empty() {
             return Vec::new();
@@ -127,9 +138,19 @@ impl AccountIndex {
         if keep == 0 {
             return Vec::new();
         }
-        scored.select_nth_unstable_by(keep - 1, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let group = |i: usize| {
+            let (account, holder) = &self.accounts[i];
+            match holder {
+                Some((user, _)) if Some(*user) != for_user => 2,
+                _ if !account.active => 1,
+                _ => 0,
+            }
+        };
+        let order =
+            |a: &(u32, usize), b: &(u32, usize)| group(a.1).cmp(&group(b.1)).then(b.0.cmp(&a.0)).then(a.1.cmp(&b.1));
+        scored.select_nth_unstable_by(keep - 1, order);
         scored.truncate(keep);
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.sort_by(order);
         scored
             .into_iter()
             .map(|(score, i)| {
@@ -143,7 +164,7 @@ impl AccountIndex {
                     score: score as f32,
                     name_highlights: ranges(&pattern, &mut matcher, name),
                     email_highlights: ranges(&pattern, &mut matcher, email),
-                    mapped_to: holder.clone(),
+                    mapped_to: holder.as_ref().map(|(_, name)| name.clone()),
                 }
             })
             .collect()
@@ -166,4 +187,43 @@ fn ranges(pattern: &Pattern, matcher: &mut Matcher, text: &Haystack) -> Vec<(u32
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(id: &str, name: &str, active: bool) -> ExternalAccount {
+        ExternalAccount {
+            id: id.into(),
+            name: name.into(),
+            emails: vec![format!("{}@example.com", name.to_lowercase().replace(' ', "."))],
+            active,
+            raw: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn free_active_accounts_come_first_then_inactive_then_mapped_to_someone_else() {
+        // The best textual match ("Ana Silva" exactly) is the one mapped to someone else.
+        let index = AccountIndex::new(vec![
+            (account("1", "Ana Silva", true), Some((7, "Hiroshi Silva".into()))),
+            (account("2", "Ana Silva Inactive", false), None),
+            (account("3", "Ana Maria Silva", true), None),
+            (account("4", "Ana Silvana", false), Some((8, "Ana Silvana".into()))),
+            (account("5", "Ana Silva Costa", true), Some((9, "Ana Costa".into()))),
+        ]);
+        let ids = |found: Vec<AccountMatch>| found.into_iter().map(|m| m.account_id).collect::<Vec<_>>();
+        let found = index.search_for("ana silva", 10, Some(9));
+        // Account 5 is mapped to the user being mapped: free for them.
+        let mut free = ids(found.clone())[..2].to_vec();
+        free.sort();
+        assert_eq!(free, ["3", "5"]);
+        assert_eq!(ids(found.clone())[2..], ["2", "1", "4"]);
+        assert_eq!(found[3].mapped_to.as_deref(), Some("Hiroshi Silva"));
+        // For anyone else, account 5 is taken too; and the limit keeps the first groups.
+        let found = ids(index.search_for("ana silva", 3, None));
+        assert_eq!(found, ["3", "2", "1"]);
+        assert_eq!(ids(index.search("ana silva", 10))[3..].len(), 2);
+    }
 }
