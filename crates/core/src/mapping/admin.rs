@@ -5,7 +5,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::mapping::rules::{self, MappingMethod, MappingRow, MappingState, MappingStatus};
-use crate::model::FieldChange;
+use crate::model::{AuditAction, RunKind};
 use crate::store::mappings::{mapping_states, platform_str, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
@@ -106,7 +106,7 @@ fn change(
     store: &mut Store,
     platform: Platform,
     record_id: i64,
-    what: &str,
+    what: RunKind,
     decide: impl FnOnce(&Connection, &MappingState) -> Result<MappingState>,
 ) -> Result<MappingRow> {
     let now = now_rfc3339();
@@ -122,12 +122,10 @@ fn change(
     };
     let run_id = runs::insert_run(&tx, &start)?;
     save_state(&tx, platform, record_id, &new, &now)?;
-    let change = FieldChange {
-        field: format!("{} mapping", platform_str(platform)),
-        old: rules::describe_state(&old),
-        new: rules::describe_state(&new),
-    };
-    runs::insert_audit(&tx, run_id, record_id, "mapping", &[change], &now)?;
+    let accounts = stored_accounts_in(&tx, platform)?;
+    let name = |id: &str| accounts.iter().find(|a| a.id == id).map(|a| a.name.clone());
+    let change = rules::mapping_change(platform, &old, &new, &name);
+    runs::insert_audit(&tx, run_id, record_id, AuditAction::Mapping, &[change], &now)?;
     runs::finish_run(
         &tx,
         run_id,
@@ -146,7 +144,7 @@ fn change(
 /// Maps a user to an account by hand (Auto Sync will not change it). The account must be one
 /// Auto Sync listed, and not mapped to someone else.
 pub fn map_user(store: &mut Store, platform: Platform, record_id: i64, account_id: &str) -> Result<MappingRow> {
-    change(store, platform, record_id, "manual_mapping", |conn, old| {
+    change(store, platform, record_id, RunKind::ManualMapping, |conn, old| {
         let account = stored_accounts_in(conn, platform)?
             .into_iter()
             .find(|a| a.id == account_id)
@@ -174,13 +172,13 @@ pub fn map_user(store: &mut Store, platform: Platform, record_id: i64, account_i
 }
 
 pub fn unmap_user(store: &mut Store, platform: Platform, record_id: i64) -> Result<MappingRow> {
-    change(store, platform, record_id, "manual_mapping", |_, old| {
+    change(store, platform, record_id, RunKind::ManualMapping, |_, old| {
         Ok(rules::unmap(old))
     })
 }
 
 pub fn retry_user(store: &mut Store, platform: Platform, record_id: i64) -> Result<MappingRow> {
-    change(store, platform, record_id, "manual_mapping", |_, old| {
+    change(store, platform, record_id, RunKind::ManualMapping, |_, old| {
         let mut state = rules::retry(old);
         // Shown as "not yet attempted" until the next Auto Sync.
         state.detail = "Will be tried again on the next Auto Sync.".into();

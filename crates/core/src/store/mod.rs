@@ -25,6 +25,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0004_mapping.sql"),
     include_str!("migrations/0005_import.sql"),
     include_str!("migrations/0006_job_locks.sql"),
+    include_str!("migrations/0009_run_phases.sql"),
 ];
 
 /// The schema version this build writes.
