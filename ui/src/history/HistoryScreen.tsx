@@ -1,6 +1,5 @@
 import { Fragment, useCallback, useEffect, useRef, useState } from "react";
 
-import { ENTITY_SPECS } from "../entities";
 import { formatChange, formatCount, formatDateTime, formatDuration } from "../format";
 import {
   listRuns,
@@ -9,6 +8,14 @@ import {
   type AuditEntry,
   type SyncRun,
 } from "../platform";
+import {
+  AUDIT_ACTION_LABELS,
+  ENTITY_LABELS,
+  RUN_KIND_LABELS,
+  runPhases,
+  runSource,
+  runStatusLabel,
+} from "./labels";
 
 type ListState =
   | { status: "loading" }
@@ -22,18 +29,6 @@ type AuditState =
 
 /** More entries than this are summarised rather than put in the DOM. */
 export const AUDIT_DISPLAY_LIMIT = 1000;
-
-const KIND_LABELS: Record<string, string> = {
-  pull: "Pull",
-  import: "Import",
-  auto_sync: "Auto-sync",
-};
-
-const ACTION_LABELS: Record<string, string> = {
-  created: "Created",
-  updated: "Updated",
-  flagged_missing: "Flagged missing",
-};
 
 const STATUS_CLASSES: Record<string, string> = {
   succeeded: "badge-ok",
@@ -153,7 +148,8 @@ export function HistoryScreen() {
             {runs.map((run) => {
               const id = String(run.id);
               const isSelected = id === selectedId;
-              const label = `${KIND_LABELS[run.kind] ?? run.kind} of ${formatDateTime(run.started_at)}`;
+              const label = `${RUN_KIND_LABELS[run.kind]} of ${formatDateTime(run.started_at)}`;
+              const phases = runPhases(run);
               return (
                 <Fragment key={id}>
                   <tr
@@ -163,15 +159,15 @@ export function HistoryScreen() {
                     onClick={() => void showAudit(run)}
                   >
                     <td className="nowrap">{formatDateTime(run.started_at)}</td>
-                    <td>{KIND_LABELS[run.kind] ?? run.kind}</td>
-                    <td>{run.entity ? ENTITY_SPECS[run.entity].label : "—"}</td>
-                    <td>{run.connection_name}</td>
+                    <td data-testid="run-kind">{RUN_KIND_LABELS[run.kind]}</td>
+                    <td data-testid="run-entity">{run.entity ? ENTITY_LABELS[run.entity] : "—"}</td>
+                    <td data-testid="run-source">{runSource(run)}</td>
                     <td>
                       <span
                         className={`badge ${STATUS_CLASSES[run.status] ?? "badge-neutral"}`}
                         data-testid="run-status"
                       >
-                        {run.status}
+                        {runStatusLabel(run.status)}
                       </span>
                     </td>
                     <td className="num">{formatCount(run.fetched)}</td>
@@ -179,7 +175,7 @@ export function HistoryScreen() {
                     <td className="num">{formatCount(run.updated)}</td>
                     <td className="num">{formatCount(run.unchanged)}</td>
                     <td className="num">{formatCount(run.missing_upstream)}</td>
-                    <td className="num nowrap">
+                    <td className="num nowrap" title={phases ?? undefined}>
                       {run.duration_ms === null ? "—" : formatDuration(run.duration_ms)}
                     </td>
                     <td className="col-actions">
@@ -245,7 +241,8 @@ export function HistoryScreen() {
 }
 
 function AuditPanel({ run, audit }: { run: SyncRun; audit: AuditState }) {
-  const title = `Changes of the ${(KIND_LABELS[run.kind] ?? run.kind).toLowerCase()} of ${formatDateTime(run.started_at)}`;
+  const title = `Changes of the ${RUN_KIND_LABELS[run.kind].toLowerCase()} of ${formatDateTime(run.started_at)}`;
+  const phases = runPhases(run);
   let content;
   if (audit.status === "loading") {
     content = (
@@ -279,7 +276,7 @@ function AuditPanel({ run, audit }: { run: SyncRun; audit: AuditState }) {
               <tr key={`${entry.record_id}-${index}`} data-testid="audit-row" data-id={entry.record_id}>
                 <td className="cell-mono">{entry.record_id}</td>
                 <td>{entry.name}</td>
-                <td>{ACTION_LABELS[entry.action] ?? entry.action}</td>
+                <td>{AUDIT_ACTION_LABELS[entry.action]}</td>
                 <td>
                   {entry.changes.length === 0 ? (
                     <span className="muted">—</span>
@@ -316,6 +313,11 @@ function AuditPanel({ run, audit }: { run: SyncRun; audit: AuditState }) {
       <h2 id="audit-title" className="audit-title">
         {title}
       </h2>
+      {phases ? (
+        <p className="muted" data-testid="run-phases">
+          {phases[0].toUpperCase() + phases.slice(1)}.
+        </p>
+      ) : null}
       {content}
     </section>
   );
