@@ -6,6 +6,7 @@ fn main() {
         "list_connections",
         "create_connection",
         "update_connection",
+        "save_and_test_connection",
         "delete_connection",
         "test_connection",
         "start_demo_tenant",

@@ -18,8 +18,8 @@ use ccsync_core::mapping::schedule::{self, Schedule, ScheduleInfo};
 use ccsync_core::mapping::session::MappingActionResult;
 use ccsync_core::mapping::transfer::{self, ImportSummary};
 use ccsync_core::model::{
-    AppInfo, ApplyResult, AuditEntry, Connection, ConnectionDraft, Entity, ProgressEvent, Selection, StoredRecord,
-    SyncPlan, SyncRun, TestOutcome,
+    AppInfo, ApplyResult, AuditEntry, Connection, ConnectionDraft, Entity, ProgressEvent, SaveAndTest, Selection,
+    StoredRecord, SyncPlan, SyncRun, TestOutcome,
 };
 use ccsync_core::passwords::{self, PasswordsSet, UserRef};
 use ccsync_core::store::recovery::{self, Recovery, StoreProblem};
@@ -58,6 +58,21 @@ async fn update_connection(
     draft: ConnectionDraft,
 ) -> CommandResult<Connection> {
     Ok(state.connections.update(&id, draft).await?)
+}
+
+/// "Save and test" in the form: tests the draft first; saves it when the test passes or the admin
+/// chose "Save anyway" (`keep_if_failed`).
+#[tauri::command]
+async fn save_and_test_connection(
+    state: State<'_, AppState>,
+    id: Option<String>,
+    draft: ConnectionDraft,
+    keep_if_failed: bool,
+) -> CommandResult<SaveAndTest> {
+    Ok(state
+        .connections
+        .save_and_test(id.as_deref(), draft, keep_if_failed)
+        .await?)
 }
 
 #[tauri::command]
@@ -590,6 +605,7 @@ pub fn run() {
             list_connections,
             create_connection,
             update_connection,
+            save_and_test_connection,
             delete_connection,
             test_connection,
             webex_sign_in,

@@ -146,7 +146,21 @@ async function suite() {
     saveScreenshot("connections");
   });
 
-  await test("a plain-http remote URL is refused in the form and nothing is lost", async () => {
+  await test("after the demo tenant a Start here card points the way; testing ticks its first step", async () => {
+    const card = await session.waitFor(byTestId("start-here"), { what: "the Start here card" });
+    const steps = await session.find(`//*[@data-testid="start-here"]//li`);
+    assert(steps.length === 4, `${steps.length} steps`);
+    for (const id of ["synchronize", "mapping", "import"]) {
+      const step = await session.waitFor(byTestId(`start-step-${id}`));
+      assert((await session.attribute(step, "data-done")) === "false", `${id} is done on a fresh store`);
+    }
+    assert((await session.text(card)).includes("Synchronize users"), "no Synchronize step");
+    await session.waitFor(`//*[@data-testid="start-step-test" and @data-done="true"]`, {
+      what: "the Test step ticked after the demo tenant's test",
+    });
+  });
+
+  await test("a plain-http remote URL is refused at the URL field and nothing is lost", async () => {
     await session.click(await session.waitFor(byTestId("add-connection-button")));
     await session.type(await session.waitFor(byTestId("field-name")), PROD);
     await session.type(await session.waitFor(byTestId("field-auth_url")), "http://cxone.example.com");
@@ -154,20 +168,33 @@ async function suite() {
     await session.type(await session.waitFor(byTestId("field-access_key_id")), "DEMO4KEY6ID2ACCESS");
     await session.type(await session.waitFor(byTestId("secret-client_secret")), "demo-client-secret-7Qm2");
     await session.type(await session.waitFor(byTestId("secret-access_key_secret")), WRONG_SECRET);
-    await session.click(await session.waitFor(byTestId("save-connection")));
-    const error = await session.text(await session.waitFor(byTestId("form-error"), { what: "the form error" }));
-    assert(error.includes("plain http://"), `unexpected form error: ${error}`);
+    await session.click(await session.waitFor(byTestId("save-and-test-connection")));
+    // The core names the field: the sentence is under the URL, which has the focus.
+    const error = await session.text(await session.waitFor(byTestId("error-auth_url"), { what: "the URL field's error" }));
+    assert(error.includes("plain http://"), `unexpected field error: ${error}`);
+    assert((await session.find(byTestId("form-error"))).length === 0, "the error is also shown below the form");
+    const focused = await session.executeAsync(
+      `arguments[arguments.length - 1](document.activeElement && document.activeElement.dataset.testid);`,
+    );
+    assert(focused === "field-auth_url", `focus is on ${focused}`);
     const name = await session.waitFor(byTestId("field-name"));
     assert((await session.cmd("GET", `/element/${name}/property/value`)) === PROD, "the typed name was lost");
   });
 
-  await test("a CXone connection with a wrong secret saves, and its test says the access key was rejected", async () => {
+  await test("a CXone connection with a wrong secret fails Save and test in the dialog, and is kept only by Save anyway", async () => {
     await session.type(await session.waitFor(byTestId("field-auth_url")), demoUrl);
-    await session.click(await session.waitFor(byTestId("save-connection")));
-    await session.waitFor(row(PROD), { what: `the ${PROD} row` });
-    const { ok, text } = await testConnectionInUi(PROD);
-    assert(!ok, `a wrong secret passed the test: ${text}`);
+    await session.click(await session.waitFor(byTestId("save-and-test-connection")));
+    const inDialog = `//*[@role="dialog"]//*[@data-testid="test-result"]`;
+    const result = await session.waitFor(inDialog, { timeout: 30000, what: "the test result in the dialog" });
+    assert((await session.attribute(result, "data-ok")) === "false", "a wrong secret passed the test");
+    const text = await session.text(result);
     assert(text.includes("rejected the access key"), `unclear error: ${text}`);
+    assert((await session.find(row(PROD))).length === 0, "the failing connection was saved before Save anyway");
+    await session.click(await session.waitFor(byTestId("save-anyway")));
+    await session.waitFor(row(PROD), { timeout: 30000, what: `the ${PROD} row` });
+    const last = await session.waitFor(inRow(PROD, "last-test"), { what: "its last test" });
+    assert((await session.attribute(last, "data-ok")) === "false", "the failed test is not on the row");
+    assert((await session.find(`//*[@role="dialog"]`)).length === 0, "the dialog stayed open");
   });
 
   await test("after a restart the connections and their secrets are still there", async () => {
@@ -895,6 +922,62 @@ async function syncSuite() {
     }
     const runs = await invoke("list_runs");
     assert(runs[0].kind === "passwords" && runs[0].updated === 3, `last run: ${JSON.stringify(runs[0])}`);
+  });
+
+  await test("Add Selected keeps the list: rows show added, the filter stays, a second batch adds without fetching again", async () => {
+    await session.click(await session.waitFor(byTestId("nav-synchronize")));
+    await pickConnection("Demo tenant");
+    await session.click(await session.waitFor(byTestId("entity-users")));
+    await session.waitFor(planRows, { timeout: 30000, what: "the list of users" });
+    await session.click(await session.waitFor(byTestId("status-chip-new")));
+    const newRows = `//*[@data-testid="plan-row" and @data-status="new"]`;
+    const pick = async (count) => {
+      const ids = [];
+      for (const element of (await session.find(newRows)).slice(0, count)) {
+        ids.push(await session.attribute(element, "data-id"));
+        const box = await session.cmd("POST", `/element/${element}/element`, {
+          using: "xpath",
+          value: `.//*[@data-testid="plan-row-checkbox"]`,
+        });
+        await session.click(Object.values(box)[0]);
+      }
+      await session.click(await session.waitFor(byTestId("add-selected")));
+      for (const id of ids) {
+        await session.waitFor(`//*[@data-testid="plan-row" and @data-id="${id}" and @data-status="added"]`, {
+          timeout: 30000,
+          what: `row ${id} shown as added`,
+        });
+      }
+      return ids;
+    };
+    const first = await pick(2);
+    // The newest toast (an earlier Add Selected's may still show).
+    const lastToast = async () => (await session.find(byTestId("toast"))).at(-1);
+    await session.waitFor(byTestId("toast"), { what: "the toast" });
+    const toast = await session.text(await lastToast());
+    assert(toast.includes("Added 2 users to the store"), `toast: ${toast}`);
+    const chip = await session.waitFor(byTestId("status-chip-new"));
+    assert((await session.attribute(chip, "aria-pressed")) === "true", "the status filter was reset");
+    const box = await session.cmd("POST", `/element/${await session.waitFor(`//*[@data-id="${first[0]}"]`)}/element`, {
+      using: "xpath",
+      value: `.//*[@data-testid="plan-row-checkbox"]`,
+    });
+    assert((await session.property(Object.values(box)[0], "disabled")) === true, "an added row can be picked again");
+    const second = await pick(2);
+    assert(second.every((id) => !first.includes(id)), `the second batch repeats ${second}`);
+    // Both batches came from one fetch: their runs share the fetch's start.
+    const runs = (await invoke("list_runs")).filter((r) => r.kind === "pull" && r.entity === "users");
+    assert(runs[0].created === 2 && runs[1].created === 2, `runs: ${JSON.stringify(runs.slice(0, 2))}`);
+    assert(runs[0].started_at === runs[1].started_at, "the second batch fetched again");
+    assert(runs[0].fetch_ms !== null && runs[0].duration_ms === runs[0].fetch_ms + runs[0].write_ms, "phases");
+    chosen.push(...first, ...second);
+    const action = await session.cmd("POST", `/element/${await lastToast()}/element`, {
+      using: "xpath",
+      value: `.//*[@data-testid="toast-action"]`,
+    });
+    await session.click(Object.values(action)[0]);
+    await session.click(await session.waitFor(byTestId("records-tab-users"), { what: "Records, from the toast" }));
+    await waitForText(byTestId("records-count"), /\b7\b/);
   });
 
   for (const [entity, group, count] of [

@@ -84,7 +84,7 @@ function Shell() {
           ) : null}
           <div className="main-content">
             {current.id === "connections" ? (
-              <ConnectionsScreen />
+              <ConnectionsScreen onNavigate={setScreen} />
             ) : current.id === "synchronize" ? (
               <SynchronizeScreen onNavigate={setScreen} />
             ) : current.id === "user-mapping" ? (

@@ -214,5 +214,7 @@ fn status_word(status: PlanStatus) -> &'static str {
         PlanStatus::Changed => "changed",
         PlanStatus::Unchanged => "unchanged",
         PlanStatus::MissingUpstream => "missing upstream",
+        PlanStatus::Added => "added",
+        PlanStatus::Updated => "updated",
     }
 }

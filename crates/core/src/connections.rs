@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::model::{
-    Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SecretKind, TestOutcome, WebexCredential,
+    Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SaveAndTest, SecretKind, TestOutcome,
+    WebexCredential,
 };
 use crate::secrets::{self, SecretKey, SecretStore};
 use crate::store::Store;
@@ -90,7 +91,7 @@ impl Connections {
         let kind = settings.kind();
         let secrets = self.secret_values(&settings, &draft.secrets, true)?;
         if self.store().find_connection(&name).is_ok() {
-            return Err(Error::NameTaken(name));
+            return Err(Error::NameTaken(name).in_field("name"));
         }
         let id = uuid::Uuid::new_v4().to_string();
         // Secrets first: if the keyring is unavailable nothing is saved at all.
@@ -125,10 +126,14 @@ impl Connections {
         let secrets = self
             .secret_values(&settings, &draft.secrets, host_changed || credential_changed)
             .map_err(|error| match error {
-                Error::InvalidInput(missing) if host_changed => Error::InvalidInput(format!(
-                    "The URL now points at another server ({}), so the saved secrets are not sent there. {missing}",
-                    origin(settings.base_url())
-                )),
+                Error::InField { field, error } if host_changed => match *error {
+                    Error::InvalidInput(missing) => Error::InvalidInput(format!(
+                        "The URL now points at another server ({}), so the saved secrets are not sent there. {missing}",
+                        origin(settings.base_url())
+                    ))
+                    .in_field(field),
+                    other => other.in_field(field),
+                },
                 other => other,
             })?;
         // A name taken by another connection is refused before any secret is replaced.
@@ -137,7 +142,7 @@ impl Connections {
             .find_connection(&name)
             .is_ok_and(|other| other.id != existing.id)
         {
-            return Err(Error::NameTaken(name));
+            return Err(Error::NameTaken(name).in_field("name"));
         }
         self.save_secrets(&existing.id, secrets).await?;
         let updated = self.store().update_connection(&existing.id, &name, &settings)?;
@@ -183,7 +188,110 @@ impl Connections {
     }
 
     async fn run_test(&self, connection: &Connection) -> Result<TestOutcome> {
-        let mut secrets = self.resolve_secrets(connection).await?;
+        let secrets = self.resolve_secrets(connection).await?;
+        self.test_with(connection, secrets).await
+    }
+
+    /// "Save and test" in the form: tests the draft as typed (with the stored secrets it leaves
+    /// blank, when they may still be sent to its URL) before anything is saved. It is saved — and
+    /// the test recorded on it — when the test passes, or when `keep_if_failed` (the admin chose
+    /// "Save anyway"); otherwise nothing changes and the failure is returned to show in the form.
+    /// A draft the form cannot save (a field empty or wrong, a name taken) is an error naming the
+    /// field, before any test.
+    pub async fn save_and_test(
+        &self,
+        id: Option<&str>,
+        draft: ConnectionDraft,
+        keep_if_failed: bool,
+    ) -> Result<SaveAndTest> {
+        let Some(id) = id else {
+            return self.create_and_test(draft, keep_if_failed).await;
+        };
+        let (name, settings) = validate(&draft)?;
+        let existing = self.store().find_connection(id)?;
+        if self
+            .store()
+            .find_connection(&name)
+            .is_ok_and(|other| other.id != existing.id)
+        {
+            return Err(Error::NameTaken(name).in_field("name"));
+        }
+        let host_changed = origin(existing.settings.base_url()) != origin(settings.base_url());
+        let credential_changed = std::mem::discriminant(&webex_credential(&settings))
+            != std::mem::discriminant(&webex_credential(&existing.settings));
+        let given = self.secret_values(&settings, &draft.secrets, host_changed || credential_changed)?;
+        let tested = Connection {
+            name,
+            settings,
+            ..existing.clone()
+        };
+        // The secrets left blank are the stored ones (only when they may go to this URL).
+        let typed: Vec<SecretKind> = given.iter().map(|(k, _)| *k).collect();
+        let rest: Vec<SecretKind> = (tested.settings.secret_kinds().iter().copied())
+            .filter(|k| !typed.contains(k))
+            .collect();
+        let refresh_before = self.stored_refresh_token(&existing.id).await;
+        let result = match self.resolve_secrets_of(&tested, &rest).await {
+            Ok(mut secrets) => {
+                secrets.extend(given);
+                self.test_with(&tested, secrets).await
+            }
+            Err(error) => Err(error),
+        };
+        tracing::info!(id = %existing.id, ok = result.is_ok(), "connection edit tested before saving");
+        if let Err(error) = &result {
+            if !keep_if_failed {
+                return Ok(SaveAndTest::failed(None, error));
+            }
+        }
+        let mut draft = draft;
+        if self.stored_refresh_token(&existing.id).await != refresh_before {
+            // The test rotated a typed refresh token and kept the new one: the typed one is spent.
+            draft.secrets.remove(&SecretKind::RefreshToken);
+        }
+        let saved = self.update(&existing.id, draft).await?;
+        let (ok, message) = match &result {
+            Ok(outcome) => (true, outcome.summary.clone()),
+            Err(error) => (false, error.to_string()),
+        };
+        self.store().record_connection_test(&saved.id, ok, &message)?;
+        let saved = self.find(&saved.id).await?;
+        Ok(match result {
+            Ok(outcome) => SaveAndTest::passed(saved, outcome),
+            Err(error) => SaveAndTest::failed(Some(saved), &error),
+        })
+    }
+
+    /// "Save and test" of a new connection: saved, tested as saved (so a Webex refresh token the
+    /// test rotates is kept in its keyring entry), and removed again if the test failed and the
+    /// admin did not choose "Save anyway".
+    async fn create_and_test(&self, draft: ConnectionDraft, keep_if_failed: bool) -> Result<SaveAndTest> {
+        let saved = self.create(draft).await?;
+        match self.test(&saved.id).await {
+            Ok(outcome) => Ok(SaveAndTest::passed(self.find(&saved.id).await?, outcome)),
+            Err(error) if keep_if_failed => Ok(SaveAndTest::failed(Some(self.find(&saved.id).await?), &error)),
+            Err(error) => {
+                self.delete(&saved.id).await?;
+                Ok(SaveAndTest::failed(None, &error))
+            }
+        }
+    }
+
+    /// The refresh token the keyring holds for a connection (to notice a test rotating it).
+    async fn stored_refresh_token(&self, id: &str) -> Option<String> {
+        let key = SecretKey::new(id, SecretKind::RefreshToken);
+        self.with_secrets(move |store| store.get(&key))
+            .await
+            .ok()
+            .flatten()
+            .map(|v| v.expose_secret().to_owned())
+    }
+
+    async fn test_with(
+        &self,
+        connection: &Connection,
+        mut secrets: BTreeMap<SecretKind, SecretString>,
+    ) -> Result<TestOutcome> {
         let mut take = |kind: SecretKind| {
             secrets
                 .remove(&kind)
@@ -462,6 +570,7 @@ impl Connections {
         let kind = settings.kind();
         let mut values = Vec::new();
         let mut missing = Vec::new();
+        let mut first_missing = None;
         for &secret in settings.entered_secret_kinds() {
             match given
                 .get(&secret)
@@ -470,13 +579,15 @@ impl Connections {
             {
                 Some(value) => values.push((secret, SecretString::from(value.to_owned()))),
                 None if require_all && !(self.env_overrides && secrets::from_env(kind, secret).is_some()) => {
+                    first_missing.get_or_insert(secret.as_str());
                     missing.push(secret.label())
                 }
                 None => {}
             }
         }
-        if !missing.is_empty() {
-            return Err(Error::InvalidInput(format!("Enter the {}.", missing.join(" and the "))));
+        if let Some(field) = first_missing {
+            let error = Error::InvalidInput(format!("Enter the {}.", missing.join(" and the ")));
+            return Err(error.in_field(field));
         }
         Ok(values)
     }
@@ -569,24 +680,24 @@ fn origin(url: &str) -> String {
 fn validate(draft: &ConnectionDraft) -> Result<(String, ConnectionSettings)> {
     let name = draft.name.trim().to_owned();
     if name.is_empty() {
-        return Err(Error::InvalidInput("Enter a name for the connection.".into()));
+        return Err(Error::InvalidInput("Enter a name for the connection.".into()).in_field("name"));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(Error::InvalidInput(format!(
-            "Keep the name under {MAX_NAME_CHARS} characters."
-        )));
+        return Err(Error::InvalidInput(format!("Keep the name under {MAX_NAME_CHARS} characters.")).in_field("name"));
     }
-    let required = |value: &str, label: &str| -> Result<String> {
+    // Each error names its field (the draft's key), so the form shows it there.
+    let required = |value: &str, label: &str, field: &'static str| -> Result<String> {
         let value = value.trim();
         if value.is_empty() {
-            Err(Error::InvalidInput(format!("Enter the {label}.")))
+            Err(Error::InvalidInput(format!("Enter the {label}.")).in_field(field))
         } else {
             Ok(value.to_owned())
         }
     };
-    let url = |value: &str, label: &str| -> Result<String> {
-        let value = required(value, label)?;
-        Ok(http::parse_base_url(&value)?.as_str().trim_end_matches('/').to_owned())
+    let url = |value: &str, label: &str, field: &'static str| -> Result<String> {
+        let value = required(value, label, field)?;
+        let parsed = http::parse_base_url(&value).map_err(|e| e.in_field(field))?;
+        Ok(parsed.as_str().trim_end_matches('/').to_owned())
     };
     let settings = match &draft.settings {
         ConnectionSettings::Cxone {
@@ -595,27 +706,27 @@ fn validate(draft: &ConnectionDraft) -> Result<(String, ConnectionSettings)> {
             access_key_id,
             campaigns_from_skills,
         } => ConnectionSettings::Cxone {
-            auth_url: url(auth_url, "auth URL")?,
-            client_id: required(client_id, "client ID")?,
-            access_key_id: required(access_key_id, "access key ID")?,
+            auth_url: url(auth_url, "auth URL", "auth_url")?,
+            client_id: required(client_id, "client ID", "client_id")?,
+            access_key_id: required(access_key_id, "access key ID", "access_key_id")?,
             campaigns_from_skills: *campaigns_from_skills,
         },
         ConnectionSettings::Ringcentral { server_url, client_id } => ConnectionSettings::Ringcentral {
-            server_url: url(server_url, "server URL")?,
-            client_id: required(client_id, "client ID")?,
+            server_url: url(server_url, "server URL", "server_url")?,
+            client_id: required(client_id, "client ID", "client_id")?,
         },
         ConnectionSettings::Webex { api_url, credential } => ConnectionSettings::Webex {
-            api_url: url(api_url, "API URL")?,
+            api_url: url(api_url, "API URL", "api_url")?,
             credential: match credential {
                 WebexCredential::PersonalToken => WebexCredential::PersonalToken,
                 WebexCredential::ServiceApp { client_id } => WebexCredential::ServiceApp {
-                    client_id: required(client_id, "Service App's client ID")?,
+                    client_id: required(client_id, "Service App's client ID", "client_id")?,
                 },
                 WebexCredential::Integration {
                     client_id,
                     redirect_port,
                 } => WebexCredential::Integration {
-                    client_id: required(client_id, "Integration's client ID")?,
+                    client_id: required(client_id, "Integration's client ID", "client_id")?,
                     redirect_port: *redirect_port,
                 },
             },

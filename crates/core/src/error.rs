@@ -141,6 +141,11 @@ pub enum Error {
 
     #[error("Internal error: {0}. Please report it with the log file.")]
     Internal(String),
+
+    /// `error` is about one field of a form the admin filled in (a connection's URL, a missing
+    /// secret): the UI shows it at that field. Same code and sentence as `error`.
+    #[error("{error}")]
+    InField { field: &'static str, error: Box<Error> },
 }
 
 /// How long a write waits for another process's write before it gives up (`Store::open`).
@@ -197,6 +202,27 @@ impl Error {
             Error::Database(_) | Error::Migration(_) | Error::NewerStore { .. } => ErrorCode::Database,
             Error::Io(_) => ErrorCode::Io,
             Error::Internal(_) => ErrorCode::Internal,
+            Error::InField { error, .. } => error.code(),
+        }
+    }
+
+    /// Marks this error as about the form field `field` (its key in the draft: `auth_url`,
+    /// `client_secret`…).
+    pub fn in_field(self, field: &'static str) -> Error {
+        match self {
+            already @ Error::InField { .. } => already,
+            error => Error::InField {
+                field,
+                error: Box::new(error),
+            },
+        }
+    }
+
+    /// The form field the error is about, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Error::InField { field, .. } => Some(field),
+            _ => None,
         }
     }
 }
@@ -207,6 +233,11 @@ impl Error {
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// The form field the error is about (its key in the draft, e.g. `auth_url`), for errors
+    /// about what the admin typed; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub field: Option<String>,
 }
 
 impl From<&Error> for ApiError {
@@ -214,6 +245,7 @@ impl From<&Error> for ApiError {
         ApiError {
             code: error.code(),
             message: error.to_string(),
+            field: error.field().map(str::to_owned),
         }
     }
 }

@@ -256,6 +256,34 @@ pub struct TestOutcome {
     pub facts: Vec<Fact>,
 }
 
+/// What "Save and test" did. The test passed (`outcome`) or failed (`error`); `connection` is
+/// the saved connection, absent when the test failed and the admin did not choose "Save anyway".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SaveAndTest {
+    pub connection: Option<Connection>,
+    pub outcome: Option<TestOutcome>,
+    pub error: Option<crate::ApiError>,
+}
+
+impl SaveAndTest {
+    pub fn passed(connection: Connection, outcome: TestOutcome) -> SaveAndTest {
+        SaveAndTest {
+            connection: Some(connection),
+            outcome: Some(outcome),
+            error: None,
+        }
+    }
+
+    pub fn failed(connection: Option<Connection>, error: &crate::Error) -> SaveAndTest {
+        SaveAndTest {
+            connection,
+            outcome: None,
+            error: Some(crate::ApiError::from(error)),
+        }
+    }
+}
+
 /// Where the app keeps its files, shown in the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -339,6 +367,17 @@ pub enum PlanStatus {
     Unchanged,
     /// In the store but no longer in CXone: flagged, never deleted.
     MissingUpstream,
+    /// Was new; an earlier "Add Selected" of this list created it (no longer selectable).
+    Added,
+    /// Was changed; an earlier "Add Selected" of this list updated it (no longer selectable).
+    Updated,
+}
+
+impl PlanStatus {
+    /// Whether "Add Selected" may pick the row: written rows and rows gone upstream may not.
+    pub fn is_selectable(self) -> bool {
+        matches!(self, PlanStatus::New | PlanStatus::Changed | PlanStatus::Unchanged)
+    }
 }
 
 /// One field that differs between the store and CXone.
@@ -373,6 +412,9 @@ pub struct PlanSummary {
     pub changed: u32,
     pub unchanged: u32,
     pub missing_upstream: u32,
+    /// Rows of this list written by an earlier "Add Selected": created, and updated.
+    pub added: u32,
+    pub updated: u32,
     /// Whether this was an incremental pull (only records changed since the last one).
     pub incremental: bool,
     pub notes: Vec<String>,
@@ -454,14 +496,25 @@ pub struct StoredRecord {
 pub struct SyncRun {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
-    /// "pull", "import" or "auto_sync".
-    pub kind: String,
+    pub kind: RunKind,
     pub entity: Option<Entity>,
+    /// The connection's name; for a run of one platform's mappings (Map User, a mapping import)
+    /// the platform's internal name, which `platform` carries typed.
     pub connection_name: String,
+    /// The platform a mapping run changed, when the run is about one platform and not a connection.
+    pub platform: Option<crate::vendor::directory::Platform>,
     pub started_at: String,
     pub finished_at: Option<String>,
+    /// The whole run: for a pull, the fetch plus the write (never the time the list waited for
+    /// the admin's choice).
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub duration_ms: Option<i64>,
+    /// A pull's two phases: reading from CXone and comparing, then writing (None for other runs,
+    /// and for pulls recorded before they were measured).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub fetch_ms: Option<i64>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub write_ms: Option<i64>,
     /// "running", "succeeded", "failed" or "cancelled".
     pub status: String,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
@@ -477,14 +530,101 @@ pub struct SyncRun {
     pub error: Option<String>,
 }
 
+/// What a History run was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    /// A Synchronize pull from CXone.
+    Pull,
+    /// A CSV import of users.
+    Import,
+    /// Auto Sync of one platform's mappings.
+    AutoSync,
+    /// The accounts of a platform read for User Mapping.
+    DirectoryPull,
+    /// An administrator's Map User, Unmap or Retry.
+    ManualMapping,
+    /// Mappings imported from a CSV file.
+    MappingImport,
+    /// Temporary passwords set for users (Records).
+    Passwords,
+    /// A kind this version does not know (written by a newer CC Sync).
+    Other,
+}
+
+impl RunKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Pull => "pull",
+            RunKind::Import => "import",
+            RunKind::AutoSync => "auto_sync",
+            RunKind::DirectoryPull => "directory_pull",
+            RunKind::ManualMapping => "manual_mapping",
+            RunKind::MappingImport => "mapping_import",
+            RunKind::Passwords => "passwords",
+            RunKind::Other => "other",
+        }
+    }
+
+    /// The stored name back; an unknown one is `Other`.
+    pub fn parse(value: &str) -> RunKind {
+        [
+            RunKind::Pull,
+            RunKind::Import,
+            RunKind::AutoSync,
+            RunKind::DirectoryPull,
+            RunKind::ManualMapping,
+            RunKind::MappingImport,
+            RunKind::Passwords,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == value)
+        .unwrap_or(RunKind::Other)
+    }
+}
+
+/// What a run did to one record (the `audit` table's `action`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Created,
+    Updated,
+    FlaggedMissing,
+    /// A user's mapping to a platform account changed.
+    Mapping,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 4] = [
+        AuditAction::Created,
+        AuditAction::Updated,
+        AuditAction::FlaggedMissing,
+        AuditAction::Mapping,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Created => "created",
+            AuditAction::Updated => "updated",
+            AuditAction::FlaggedMissing => "flagged_missing",
+            AuditAction::Mapping => "mapping",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == value)
+    }
+}
+
 /// One created or updated record of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditEntry {
     pub record_id: String,
     pub name: String,
-    /// "created", "updated" or "flagged_missing".
-    pub action: String,
+    pub action: AuditAction,
     pub changes: Vec<FieldChange>,
     pub at: String,
 }

@@ -38,7 +38,7 @@ use secrecy::zeroize::Zeroize;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Entity, FieldChange};
+use crate::model::{AuditAction, Entity, FieldChange, RunKind};
 use crate::spreadsheet::escape_formula;
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
@@ -61,8 +61,6 @@ pub const ARGON2_MEMORY_KIB: u32 = 19 * 1024;
 pub const ARGON2_ITERATIONS: u32 = 2;
 pub const ARGON2_LANES: u32 = 1;
 
-/// The run kind History lists these under.
-pub const RUN_KIND: &str = "passwords";
 
 /// One user the admin chose, as the Records screen lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -398,7 +396,7 @@ fn store_hashes(
     let run_id = runs::insert_run(
         &tx,
         &RunStart {
-            kind: RUN_KIND,
+            kind: RunKind::Passwords,
             entity: Some(Entity::Users),
             connection_id: None,
             connection_name: "",
@@ -424,7 +422,7 @@ fn store_hashes(
             old: Some(if target.had_password { "set" } else { "not set" }.into()),
             new: Some("temporary; must change at first sign-in".into()),
         };
-        runs::insert_audit(&tx, run_id, target.row_id, "updated", &[change], &now)?;
+        runs::insert_audit(&tx, run_id, target.row_id, AuditAction::Updated, &[change], &now)?;
     }
     let counts = RunCounts {
         updated: targets.len() as u32,

@@ -23,6 +23,9 @@ fn export_all(dir: &Path) {
     ProgressEvent::export_all_to(dir).unwrap();
     StoredRecord::export_all_to(dir).unwrap();
     SyncRun::export_all_to(dir).unwrap();
+    RunKind::export_all_to(dir).unwrap();
+    AuditAction::export_all_to(dir).unwrap();
+    SaveAndTest::export_all_to(dir).unwrap();
     AuditEntry::export_all_to(dir).unwrap();
     ccsync_core::mapping::rules::MappingRow::export_all_to(dir).unwrap();
     ccsync_core::mapping::rules::AccountMatch::export_all_to(dir).unwrap();

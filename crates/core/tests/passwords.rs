@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use ccsync_core::model::Entity;
+use ccsync_core::model::{AuditAction, Entity};
 use ccsync_core::passwords::{self, UserRef};
 use ccsync_core::spreadsheet::unescape_formula;
 use ccsync_core::store::Store;
@@ -182,7 +182,7 @@ fn passwords_are_written_once_to_the_file_and_only_their_hashes_stored() {
     let audit = store.lock().unwrap().run_audit(set.run_id).unwrap();
     assert_eq!(audit.len(), 3);
     for entry in &audit {
-        assert_eq!(entry.action, "updated");
+        assert_eq!(entry.action, AuditAction::Updated);
         assert_eq!(entry.changes[0].field, "Password");
         assert_eq!(entry.changes[0].old.as_deref(), Some("not set"));
     }

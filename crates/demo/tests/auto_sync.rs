@@ -132,9 +132,24 @@ async fn the_permission_gate_skips_restricted_profiles_and_a_second_run_keeps_ma
     let store = connections.store_handle();
     let audit = store.lock().unwrap().run_audit(first.run_id).unwrap();
     assert!(
-        audit.iter().any(|a| a.action == "mapping"),
+        audit.iter().any(|a| a.action == AuditAction::Mapping),
         "mapping changes are audited"
     );
+    // Each changed user, with the account before and after as a person reads it.
+    let mapped = audit
+        .iter()
+        .find(|a| {
+            a.changes[0]
+                .new
+                .as_deref()
+                .is_some_and(|n| n.ends_with("mapped by Auto Sync"))
+        })
+        .expect("a user mapped by this run");
+    assert_eq!(mapped.changes[0].field, "RingCentral account");
+    assert_eq!(mapped.changes[0].old, None, "{mapped:?}");
+    assert!(!mapped.name.is_empty());
+    let runs = store.lock().unwrap().list_runs(5).unwrap();
+    assert!(runs.iter().any(|r| r.id == first.run_id && r.kind == RunKind::AutoSync));
     assert!(
         store.lock().unwrap().run_audit(second.run_id).unwrap().is_empty(),
         "a run that changes nothing audits nothing"

@@ -496,3 +496,84 @@ async fn renaming_to_a_taken_name_changes_nothing_not_even_the_secret() {
         .unwrap();
     assert_eq!(kept.expose_secret(), "three");
 }
+
+/// "Save and test" in the form: a draft whose test fails is not saved unless the admin chooses
+/// "Save anyway" (then it is, with the failed test recorded); a passing one is saved with its
+/// test; an edit is tested as typed and left as it was when its test fails.
+#[tokio::test]
+async fn save_and_test_saves_a_failing_draft_only_when_asked() {
+    let emulator = Emulator::start(TenantConfig::default()).await.unwrap();
+    let f = fixture();
+    let wrong = cxone_draft("Prod", emulator.base_url(), demo::CXONE_CLIENT_SECRET, "not-the-key");
+    let refused = f.connections.save_and_test(None, wrong.clone(), false).await.unwrap();
+    assert!(refused.connection.is_none());
+    let error = refused.error.expect("the failure is returned");
+    assert_eq!(error.code, ErrorCode::AuthFailed);
+    assert!(f.connections.list().await.unwrap().is_empty(), "nothing saved");
+
+    let kept = f.connections.save_and_test(None, wrong, true).await.unwrap();
+    let saved = kept.connection.expect("Save anyway saves");
+    assert!(kept.error.is_some() && kept.outcome.is_none());
+    assert!(!saved.last_test.as_ref().unwrap().ok, "the failed test is recorded");
+
+    // Fixing the secret in the edit form: tested as typed, then saved with the passing test.
+    let fixed = good_cxone("Prod", &emulator);
+    let passed = f
+        .connections
+        .save_and_test(Some(&saved.id), fixed, false)
+        .await
+        .unwrap();
+    assert!(passed.outcome.is_some() && passed.error.is_none());
+    assert!(passed.connection.unwrap().last_test.unwrap().ok);
+
+    // An edit that breaks it is not saved: the working secret stays.
+    let broken = cxone_draft("Prod", emulator.base_url(), "wrong-client-secret", "");
+    let refused = f
+        .connections
+        .save_and_test(Some(&saved.id), broken, false)
+        .await
+        .unwrap();
+    assert!(refused.connection.is_none() && refused.error.is_some());
+    assert!(
+        f.connections.test(&saved.id).await.is_ok(),
+        "the stored secrets are unchanged"
+    );
+}
+
+/// Errors about what the admin typed name the field, so the form shows them there.
+#[tokio::test]
+async fn a_wrong_field_is_named_in_the_error() {
+    let f = fixture();
+    let http = cxone_draft("Prod", "http://cxone.example.com", "a", "b");
+    for error in [
+        f.connections.create(http.clone()).await.unwrap_err(),
+        f.connections.save_and_test(None, http, false).await.unwrap_err(),
+    ] {
+        assert_eq!(error.code(), ErrorCode::InsecureUrl);
+        let api = ccsync_core::ApiError::from(&error);
+        assert_eq!(api.field.as_deref(), Some("auth_url"), "{api:?}");
+        assert!(api.message.contains("http://"), "{}", api.message);
+    }
+    let missing = f
+        .connections
+        .create(cxone_draft("Prod", "https://cxone.example.com", "a", " "))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.field(), Some("access_key_secret"));
+    let unnamed = f
+        .connections
+        .create(cxone_draft(" ", "https://cxone.example.com", "a", "b"))
+        .await
+        .unwrap_err();
+    assert_eq!(unnamed.field(), Some("name"));
+    f.connections
+        .create(cxone_draft("Prod", "https://cxone.example.com", "a", "b"))
+        .await
+        .unwrap();
+    let taken = f
+        .connections
+        .save_and_test(None, cxone_draft("prod", "https://cxone.example.com", "a", "b"), false)
+        .await
+        .unwrap_err();
+    assert_eq!((taken.code(), taken.field()), (ErrorCode::NameTaken, Some("name")));
+}

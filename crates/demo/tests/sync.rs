@@ -383,7 +383,7 @@ async fn a_record_changed_upstream_is_updated_with_old_and_new_in_the_audit() {
     assert_eq!(row.status, PlanStatus::Changed);
     let audit = f.store.lock().unwrap().run_audit(result.run_id).unwrap();
     assert_eq!(audit.len(), 1);
-    assert_eq!(audit[0].action, "updated");
+    assert_eq!(audit[0].action, AuditAction::Updated);
     let change = audit[0]
         .changes
         .iter()
@@ -415,7 +415,10 @@ async fn a_record_removed_upstream_is_flagged_not_deleted() {
         .missing_upstream_since
         .is_some());
     let audit = f.store.lock().unwrap().run_audit(result.run_id).unwrap();
-    assert_eq!(audit.iter().filter(|a| a.action == "flagged_missing").count(), 1);
+    assert_eq!(
+        audit.iter().filter(|a| a.action == AuditAction::FlaggedMissing).count(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -603,13 +606,13 @@ async fn a_streamed_pull_all_writes_as_it_fetches_with_the_same_rules() {
         (1, 1, 93)
     );
     let audit = f.store.lock().unwrap().run_audit(result.run_id).unwrap();
-    let updated = audit.iter().find(|a| a.action == "updated").unwrap();
+    let updated = audit.iter().find(|a| a.action == AuditAction::Updated).unwrap();
     assert_eq!(updated.record_id, changed);
     let change = updated.changes.iter().find(|c| c.field == "firstName").unwrap();
     assert_eq!(change.new.as_deref(), Some("Zoë-Changed"));
     assert!(audit
         .iter()
-        .any(|a| a.action == "flagged_missing" && a.record_id == gone));
+        .any(|a| a.action == AuditAction::FlaggedMissing && a.record_id == gone));
     assert_eq!(f.count(Entity::Users), 95, "nothing deleted");
 }
 
@@ -872,18 +875,20 @@ async fn a_streamed_pull_adopts_an_imported_user_and_audits_every_creation() {
     assert_eq!(users.len(), 25, "the imported user adopted, not doubled");
     assert!(users.iter().all(|u| !u.id.starts_with("import:")));
     let audit = fx.store.lock().unwrap().run_audit(result.run_id).unwrap();
-    assert_eq!(audit.iter().filter(|a| a.action == "created").count(), 25);
+    assert_eq!(audit.iter().filter(|a| a.action == AuditAction::Created).count(), 25);
     let ids: HashSet<&str> = audit.iter().map(|a| a.record_id.as_str()).collect();
     let stored: HashSet<&str> = users.iter().map(|u| u.id.as_str()).collect();
     assert_eq!(ids, stored, "one audit row per record created");
     assert!(fx.store.lock().unwrap().job_locks().unwrap().is_empty());
 }
 
-/// The session the app and `ccsync pull` share: a plan waits for its selection, a written plan
-/// is gone (it no longer matches the store), a cancelled apply is a run in History and keeps the
-/// plan for another try, and a plan the admin walked away from cannot be written.
+/// The session the app and `ccsync pull` share: a plan waits for its selection, a written batch
+/// leaves the plan in place with its rows marked added (not selectable again) so another batch of
+/// the same list is written without fetching again, a cancelled apply is a run in History and
+/// keeps the plan for another try, a plan the admin walked away from cannot be written, and a
+/// run's duration is its fetch plus its write, not the time the list waited for the admin.
 #[tokio::test]
-async fn the_pull_session_keeps_a_plan_until_it_is_written() {
+async fn the_pull_session_keeps_a_plan_for_more_batches() {
     let f = fixture(tenant(300, Shape::V34)).await;
     let session = Arc::new(PullSession::new(f.connections.clone()));
     let connection = f.connections.list().await.unwrap()[0].id.clone();
@@ -911,30 +916,75 @@ async fn the_pull_session_keeps_a_plan_until_it_is_written() {
 
     let first_ids: Vec<String> = plan.rows.iter().take(10).map(|r| r.id.clone()).collect();
     let written = session
-        .apply(&plan.plan_id, Selection::Ids(first_ids), Arc::new(NoProgress))
+        .apply(&plan.plan_id, Selection::Ids(first_ids.clone()), Arc::new(NoProgress))
         .await
         .unwrap();
     assert_eq!(written.created, 10);
     assert_eq!(f.count(Entity::Users), 10);
-    let again = session
-        .apply(&plan.plan_id, Selection::All, Arc::new(NoProgress))
+    // The written rows cannot be written twice from the same list.
+    let twice = session
+        .apply(
+            &plan.plan_id,
+            Selection::Ids(first_ids[..2].to_vec()),
+            Arc::new(NoProgress),
+        )
         .await
         .unwrap_err();
-    assert_eq!(again.code(), ErrorCode::NotFound);
+    assert_eq!(twice.code(), ErrorCode::InvalidInput, "{twice}");
     assert_eq!(f.count(Entity::Users), 10);
+    // A second batch of the same list, without fetching again: only the rest is written.
+    let second_ids: Vec<String> = plan.rows[10..30].iter().map(|r| r.id.clone()).collect();
+    let second = session
+        .apply(&plan.plan_id, Selection::Ids(second_ids), Arc::new(NoProgress))
+        .await
+        .unwrap();
+    assert_eq!((second.created, second.updated), (20, 0));
+    let rest = session
+        .apply(&plan.plan_id, Selection::All, Arc::new(NoProgress))
+        .await
+        .unwrap();
+    assert_eq!(rest.created, 270, "All now means the rows not written yet");
+    assert_eq!(f.count(Entity::Users), 300);
+    let runs = f.store.lock().unwrap().list_runs(2).unwrap();
+    assert!(
+        runs.iter().all(|r| r.status == "succeeded" && r.created > 0),
+        "{runs:?}"
+    );
+
+    // Time spent reviewing the list is not the run's: fetch + write only.
+    let waited = Duration::from_millis(700);
+    let before = Instant::now();
+    let plan = session
+        .prepare(&connection, Entity::Users, &options(true, 100), &NoProgress)
+        .await
+        .unwrap();
+    tokio::time::sleep(waited).await;
+    session
+        .apply(&plan.plan_id, Selection::All, Arc::new(NoProgress))
+        .await
+        .unwrap();
+    let wall = before.elapsed().as_millis() as i64;
+    let run = f.store.lock().unwrap().list_runs(1).unwrap().remove(0);
+    let (fetch_ms, write_ms) = (run.fetch_ms.unwrap(), run.write_ms.unwrap());
+    assert_eq!(run.duration_ms, Some(fetch_ms + write_ms), "{run:?}");
+    assert!(
+        fetch_ms + write_ms <= wall - waited.as_millis() as i64,
+        "the review wait is not counted: {run:?}, wall {wall} ms"
+    );
+    assert_eq!(run.kind, RunKind::Pull);
 
     let plan = session
         .prepare(&connection, Entity::Users, &options(true, 100), &NoProgress)
         .await
         .unwrap();
-    assert_eq!((plan.summary.new, plan.summary.unchanged), (290, 10));
+    assert_eq!((plan.summary.new, plan.summary.unchanged), (0, 300));
     session.discard(&plan.plan_id);
     let discarded = session
         .apply(&plan.plan_id, Selection::All, Arc::new(NoProgress))
         .await
         .unwrap_err();
     assert_eq!(discarded.code(), ErrorCode::NotFound);
-    assert_eq!(f.count(Entity::Users), 10);
+    assert_eq!(f.count(Entity::Users), 300);
 }
 
 /// Each job has its own cancel button: Auto Sync started (and cancelled) while a Synchronize fetch

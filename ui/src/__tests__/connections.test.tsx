@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ConnectionsScreen } from "../connections/ConnectionsScreen";
 import { NEW_HOST_PLACEHOLDER, STORED_PLACEHOLDER } from "../connections/ConnectionForm";
 import type { Connection } from "../platform";
-import { apiError, connection, deferred, installBackend } from "../test/fakeBackend";
+import { apiError, connection, deferred, installBackend, syncRun } from "../test/fakeBackend";
 
 const DEMO = connection({
   id: "demo",
@@ -497,23 +497,159 @@ describe("Connection form", () => {
     expect(screen.getByRole("dialog")).toBeInTheDocument();
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
-    expect(backend.calls.map((c) => c.cmd)).toEqual(["list_connections"]);
+    // Nothing but reads (the list, and History for the Start here card).
+    expect(backend.calls.map((c) => c.cmd).filter((c) => c !== "list_runs")).toEqual([
+      "list_connections",
+    ]);
   });
 
-  it("saves and tests, showing the result in the list", async () => {
-    installBackend({
+  it("Save and test shows a passing result in the dialog; Done closes it", async () => {
+    const backend = installBackend({
       connections: [connection()],
       handlers: {
-        update_connection: () => connection(),
-        test_connection: () => ({ summary: "Connected.", facts: [] }),
+        save_and_test_connection: () => ({
+          connection: connection({ last_test: { ok: true, message: "Connected.", at: "2024-05-02T10:00:00Z" } }),
+          outcome: { summary: "Connected.", facts: [{ label: "Business unit", value: "4600123" }] },
+          error: null,
+        }),
       },
     });
     const user = userEvent.setup();
     render(<ConnectionsScreen />);
     await user.click(await screen.findByTestId("edit-button"));
     await user.click(screen.getByTestId("save-and-test-connection"));
-    const result = await screen.findByTestId("test-result");
+    const dialog = screen.getByRole("dialog");
+    const result = await within(dialog).findByTestId("test-result");
     expect(result).toHaveAttribute("data-ok", "true");
     expect(result).toHaveTextContent("Connected.");
+    expect(result).toHaveTextContent("4600123");
+    expect(backend.callsTo("save_and_test_connection")[0].args).toMatchObject({
+      id: "c1",
+      keepIfFailed: false,
+    });
+    await user.click(within(dialog).getByTestId("connection-done"));
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(backend.callsTo("update_connection")).toHaveLength(0);
+  });
+
+  it("keeps a failing connection unsaved in the dialog until Save anyway", async () => {
+    const failure = apiError("auth_failed", "CXone rejected the access key.");
+    const backend = installBackend({
+      handlers: {
+        save_and_test_connection: (args) => {
+          if (!args.keepIfFailed) return { connection: null, outcome: null, error: failure };
+          const saved = connection({
+            id: "new",
+            name: "Prod",
+            last_test: { ok: false, message: failure.message, at: "2024-05-02T10:00:00Z" },
+          });
+          backend.state.connections.push(saved);
+          return { connection: saved, outcome: null, error: failure };
+        },
+      },
+    });
+    const user = userEvent.setup();
+    render(<ConnectionsScreen />);
+    await user.click(await screen.findByTestId("welcome-add-button"));
+    await user.type(screen.getByTestId("field-name"), "Prod");
+    await user.type(screen.getByTestId("field-client_id"), "client");
+    await user.type(screen.getByTestId("field-access_key_id"), "key");
+    await user.type(screen.getByTestId("secret-client_secret"), "s1");
+    await user.type(screen.getByTestId("secret-access_key_secret"), "wrong");
+    await user.click(screen.getByTestId("save-and-test-connection"));
+
+    const dialog = screen.getByRole("dialog");
+    const result = await within(dialog).findByTestId("test-result");
+    expect(result).toHaveAttribute("data-ok", "false");
+    expect(result).toHaveTextContent("CXone rejected the access key.");
+    expect(within(dialog).getByTestId("form-test-hint")).toHaveTextContent("Nothing was saved");
+    expect(screen.queryByTestId("save-connection")).not.toBeInTheDocument();
+    expect(screen.getByTestId("field-name")).toHaveValue("Prod");
+    expect(backend.state.connections).toHaveLength(0);
+
+    await user.click(within(dialog).getByTestId("save-anyway"));
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    const calls = backend.callsTo("save_and_test_connection");
+    expect(calls.map((c) => c.args.keepIfFailed)).toEqual([false, true]);
+    expect(calls[1].args).toMatchObject({ id: null, draft: { name: "Prod" } });
+    const last = await within(await screen.findByTestId("connection-row")).findByTestId("last-test");
+    expect(last).toHaveAttribute("data-ok", "false");
+  });
+
+  it("shows an error about a field at that field, focused, not below the form", async () => {
+    installBackend({
+      handlers: {
+        save_and_test_connection: () => {
+          throw {
+            ...apiError("insecure_url", "http://cxone.example.com uses plain http://, which would send credentials unencrypted."),
+            field: "auth_url",
+          };
+        },
+      },
+    });
+    const user = userEvent.setup();
+    render(<ConnectionsScreen />);
+    await user.click(await screen.findByTestId("welcome-add-button"));
+    await user.type(screen.getByTestId("field-name"), "Prod");
+    const url = screen.getByTestId("field-auth_url");
+    await user.clear(url);
+    await user.type(url, "http://cxone.example.com");
+    await user.type(screen.getByTestId("field-client_id"), "client");
+    await user.type(screen.getByTestId("field-access_key_id"), "key");
+    await user.type(screen.getByTestId("secret-client_secret"), "s1");
+    await user.type(screen.getByTestId("secret-access_key_secret"), "s2");
+    await user.click(screen.getByTestId("save-and-test-connection"));
+
+    const error = await screen.findByTestId("error-auth_url");
+    expect(error).toHaveTextContent("plain http://");
+    expect(url).toHaveAttribute("aria-invalid", "true");
+    expect(url).toHaveFocus();
+    expect(screen.queryByTestId("form-error")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("test-result")).not.toBeInTheDocument();
+  });
+});
+
+describe("Start here", () => {
+  it("walks a new admin through the app, ticks what is done, and stays dismissed", async () => {
+    window.localStorage.clear();
+    const tested = connection({ id: "c1", name: "Demo tenant" });
+    const backend = installBackend({
+      connections: [tested, connection({ id: "c2", name: "RingCentral", settings: { kind: "ringcentral", server_url: "https://platform.ringcentral.com", client_id: "x" } })],
+      handlers: {
+        list_runs: () => [syncRun({ kind: "pull", entity: "users", status: "succeeded" })],
+        test_connection: (args) => {
+          const found = backend.state.connections.find((c) => c.id === args.id);
+          if (found) found.last_test = { ok: true, message: "Connected.", at: "2024-05-02T10:00:00Z" };
+          return { summary: "Connected.", facts: [] };
+        },
+      },
+    });
+    const navigated: string[] = [];
+    const user = userEvent.setup();
+    const { unmount } = render(<ConnectionsScreen onNavigate={(s) => navigated.push(s)} />);
+    const card = await screen.findByTestId("start-here");
+    await waitFor(() =>
+      expect(within(card).getByTestId("start-step-synchronize")).toHaveAttribute("data-done", "true"),
+    );
+    expect(within(card).getByTestId("start-step-test")).toHaveAttribute("data-done", "false");
+    expect(within(card).getByTestId("start-step-mapping")).toHaveAttribute("data-done", "false");
+
+    await user.click(within(card).getByTestId("start-step-test-button"));
+    await waitFor(() =>
+      expect(within(card).getByTestId("start-step-test")).toHaveAttribute("data-done", "true"),
+    );
+    expect(backend.callsTo("test_connection").map((c) => c.args.id)).toEqual(["c1", "c2"]);
+
+    await user.click(within(card).getByTestId("start-step-mapping-button"));
+    await user.click(within(card).getByTestId("start-step-import-button"));
+    expect(navigated).toEqual(["user-mapping", "csv-import"]);
+
+    await user.click(within(card).getByTestId("start-here-dismiss"));
+    expect(screen.queryByTestId("start-here")).not.toBeInTheDocument();
+    unmount();
+    render(<ConnectionsScreen />);
+    await screen.findAllByTestId("connection-row");
+    expect(screen.queryByTestId("start-here")).not.toBeInTheDocument();
+    window.localStorage.clear();
   });
 });

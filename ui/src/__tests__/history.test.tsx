@@ -36,14 +36,14 @@ describe("History", () => {
     expect(rows.map((r) => r.getAttribute("data-id"))).toEqual(["12", "11", "10"]);
 
     const failed = runRow("12");
-    expect(within(failed).getByTestId("run-status")).toHaveTextContent("failed");
+    expect(within(failed).getByTestId("run-status")).toHaveTextContent("Failed");
     expect(failed).toHaveTextContent("Campaigns");
     expect(failed).toHaveTextContent("850 ms");
     expect(failed).toHaveTextContent(new Date("2024-05-03T09:00:00Z").toLocaleString());
     expect(screen.getByTestId("run-error")).toHaveTextContent("CXone rejected the access key.");
 
     const ok = runRow("11");
-    expect(within(ok).getByTestId("run-status")).toHaveTextContent("succeeded");
+    expect(within(ok).getByTestId("run-status")).toHaveTextContent("Succeeded");
     expect(ok).toHaveTextContent("Pull");
     expect(ok).toHaveTextContent("Production CXone");
     expect(ok).toHaveTextContent((3000).toLocaleString());
@@ -51,8 +51,8 @@ describe("History", () => {
     expect(ok).toHaveTextContent("1.2 s");
 
     const cancelled = runRow("10");
-    expect(within(cancelled).getByTestId("run-status")).toHaveTextContent("cancelled");
-    expect(cancelled).toHaveTextContent("Import");
+    expect(within(cancelled).getByTestId("run-status")).toHaveTextContent("Cancelled");
+    expect(within(cancelled).getByTestId("run-kind")).toHaveTextContent("CSV import");
   });
 
   it("shows a run's audit with field changes when it is clicked", async () => {
@@ -101,6 +101,62 @@ describe("History", () => {
       await within(screen.getByTestId("audit-panel")).findByText("This run changed no records."),
     ).toBeInTheDocument();
     expect(backend.callsTo("run_audit")[1].args).toEqual({ runId: 10 });
+  });
+
+  it("speaks in people's words: kinds, platforms, entities, a mapping run's users, a pull's phases", async () => {
+    installBackend({
+      handlers: {
+        list_runs: () => [
+          syncRun({ id: 22, kind: "manual_mapping", entity: null, connection_name: "ringcentral", platform: "ringcentral" }),
+          syncRun({ id: 21, kind: "auto_sync", entity: null, connection_name: "Demo Webex" }),
+          syncRun({ id: 20, kind: "pull", entity: "agent_statuses", duration_ms: 1500, fetch_ms: 1200, write_ms: 300 }),
+        ],
+        run_audit: (args) =>
+          args.runId === 22
+            ? [
+                auditEntry({
+                  record_id: "30100007",
+                  name: "Ana Ruiz",
+                  action: "mapping",
+                  changes: [
+                    {
+                      field: "RingCentral account",
+                      old: "Not mapped: no account has this email",
+                      new: "Ana Ruiz (62264000011), mapped by hand",
+                    },
+                  ],
+                }),
+              ]
+            : [],
+      },
+    });
+    const user = userEvent.setup();
+    render(<HistoryScreen />);
+    await screen.findAllByTestId("run-row");
+
+    const mapping = runRow("22");
+    expect(within(mapping).getByTestId("run-kind")).toHaveTextContent("Manual mapping");
+    expect(within(mapping).getByTestId("run-source")).toHaveTextContent("RingCentral");
+    expect(mapping).not.toHaveTextContent("manual_mapping");
+    expect(mapping).not.toHaveTextContent("ringcentral");
+    expect(within(runRow("21")).getByTestId("run-kind")).toHaveTextContent("Auto Sync");
+    expect(within(runRow("21")).getByTestId("run-source")).toHaveTextContent("Demo Webex");
+    expect(within(runRow("20")).getByTestId("run-entity")).toHaveTextContent("Agent statuses");
+
+    await user.click(mapping);
+    const panel = await screen.findByTestId("audit-panel");
+    const ana = await within(panel).findByTestId("audit-row");
+    expect(ana).toHaveTextContent("Ana Ruiz");
+    expect(ana).toHaveTextContent("Mapping changed");
+    expect(within(ana).getByTestId("audit-change")).toHaveTextContent(
+      "RingCentral account: Not mapped: no account has this email → Ana Ruiz (62264000011), mapped by hand",
+    );
+    expect(within(panel).queryByTestId("run-phases")).not.toBeInTheDocument();
+
+    await user.click(runRow("20"));
+    expect(await within(screen.getByTestId("audit-panel")).findByTestId("run-phases")).toHaveTextContent(
+      "Fetched in 1.2 s, written in 300 ms.",
+    );
   });
 
   it("shows the empty state, an error, and refreshes", async () => {

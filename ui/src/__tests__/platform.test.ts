@@ -99,6 +99,11 @@ describe("platform", () => {
   it("normalises Error objects and unknown values", () => {
     expect(toApiError(new Error("boom"))).toEqual({ code: "internal", message: "boom" });
     expect(toApiError({ message: "odd" })).toEqual({ code: "internal", message: "odd" });
+    expect(toApiError({ code: "insecure_url", message: "plain http", field: "auth_url" })).toEqual({
+      code: "insecure_url",
+      message: "plain http",
+      field: "auth_url",
+    });
     expect(toApiError(undefined)).toEqual({ code: "internal", message: "Unknown error." });
     expect(toApiError(42).message).not.toContain("[object Object]");
   });

@@ -2,6 +2,7 @@ import { act, fireEvent, render, screen, waitFor, within } from "@testing-librar
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
+import { ToastProvider } from "../components/Toasts";
 import { SynchronizeScreen } from "../sync/SynchronizeScreen";
 import type { Entity, PlanRow } from "../platform";
 import {
@@ -314,8 +315,70 @@ describe("Synchronize: selecting and applying", () => {
     const args = backend.callsTo("apply_plan")[0].args;
     expect(args.planId).toBe("plan-1");
     expect(args.selection).toEqual({ kind: "ids", ids: ["1001", "1005"] });
-    // The applied plan is gone: its rows are no longer offered.
-    expect(screen.queryByTestId("plan")).not.toBeInTheDocument();
+    // The list stays, the written rows shown as added and no longer selectable.
+    expect(screen.getByTestId("plan")).toBeInTheDocument();
+    expect(within(rowById("1001")).getByTestId("plan-status")).toHaveTextContent("Added");
+    expect(within(rowById("1001")).getByTestId("plan-row-checkbox")).toBeDisabled();
+    expect(within(rowById("1002")).getByTestId("plan-status")).toHaveTextContent("Changed");
+  });
+
+  it("keeps the list after Add Selected: the filter stays, a toast leads to Records, a second batch needs no fetch", async () => {
+    let applied = 0;
+    const backend = installBackend({
+      connections: [CX],
+      handlers: {
+        fetch_plan: () => syncPlan(ROWS),
+        apply_plan: () => {
+          applied += 1;
+          return applied === 1
+            ? { run_id: 10, created: 1, updated: 0, unchanged: 0, missing_upstream: 0 }
+            : { run_id: 11, created: 1, updated: 1, unchanged: 0, missing_upstream: 0 };
+        },
+      },
+    });
+    const navigated: string[] = [];
+    const user = userEvent.setup();
+    render(
+      <ToastProvider>
+        <SynchronizeScreen onNavigate={(s) => navigated.push(s)} />
+      </ToastProvider>,
+    );
+    await fetchUsers(user);
+    await user.type(screen.getByTestId("plan-filter"), "example.com");
+    await user.click(screen.getByTestId("status-chip-new"));
+    expect(visibleIds()).toEqual(["1001", "1005"]);
+    await user.click(within(rowById("1001")).getByTestId("plan-row-checkbox"));
+    await user.click(screen.getByTestId("add-selected"));
+
+    const toast = await screen.findByTestId("toast");
+    expect(toast).toHaveTextContent("Added 1 users to the store.");
+    // Still filtered, the added row in place, shown as added and not selectable.
+    expect(screen.getByTestId("plan-filter")).toHaveValue("example.com");
+    expect(screen.getByTestId("status-chip-new")).toHaveAttribute("aria-pressed", "true");
+    expect(visibleIds()).toEqual(["1001", "1005"]);
+    expect(rowById("1001")).toHaveAttribute("data-status", "added");
+    expect(within(rowById("1001")).getByTestId("plan-row-checkbox")).toBeDisabled();
+    expect(screen.getByTestId("add-selected")).toHaveTextContent("Add Selected (0)");
+
+    // Select All now takes only what is left; the second batch goes to the same plan.
+    await user.click(screen.getByTestId("status-chip-all"));
+    await user.clear(screen.getByTestId("plan-filter"));
+    await user.click(screen.getByTestId("select-all"));
+    expect(screen.getByTestId("add-selected")).toHaveTextContent("Add Selected (3)");
+    await user.click(screen.getByTestId("add-selected"));
+    await waitFor(() => expect(rowById("1005")).toHaveAttribute("data-status", "added"));
+    expect(rowById("1002")).toHaveAttribute("data-status", "updated");
+    expect(rowById("1003")).toHaveAttribute("data-status", "unchanged");
+    expect(backend.callsTo("fetch_plan")).toHaveLength(1);
+    const calls = backend.callsTo("apply_plan");
+    expect(calls.map((c) => c.args.planId)).toEqual(["plan-1", "plan-1"]);
+    expect(calls[1].args.selection).toEqual({ kind: "all" });
+    expect(screen.getByTestId("plan-written")).toHaveTextContent("Written 3");
+
+    const toasts = screen.getAllByTestId("toast");
+    expect(toasts[toasts.length - 1]).toHaveTextContent("Added 1 and updated 1 users in the store.");
+    await user.click(within(toasts[toasts.length - 1]).getByTestId("toast-action"));
+    expect(navigated).toEqual(["records"]);
   });
 
   it("sends {kind: all} when every selectable row is selected without a filter, then Refresh re-fetches", async () => {

@@ -4,4 +4,9 @@ import type { ErrorCode } from "./ErrorCode";
 /**
  * The shape every failure takes on its way to the UI or to `--json` output.
  */
-export type ApiError = { code: ErrorCode, message: string, };
+export type ApiError = { code: ErrorCode, message: string, 
+/**
+ * The form field the error is about (its key in the draft, e.g. `auth_url`), for errors
+ * about what the admin typed; absent otherwise.
+ */
+field?: string, };

@@ -3,4 +3,4 @@
 /**
  * How a fetched record compares with the local store.
  */
-export type PlanStatus = "new" | "changed" | "unchanged" | "missing_upstream";
+export type PlanStatus = "new" | "changed" | "unchanged" | "missing_upstream" | "added" | "updated";

@@ -5,6 +5,10 @@
  */
 export type PlanSummary = { fetched: number, new: number, changed: number, unchanged: number, missing_upstream: number, 
 /**
+ * Rows of this list written by an earlier "Add Selected": created, and updated.
+ */
+added: number, updated: number, 
+/**
  * Whether this was an incremental pull (only records changed since the last one).
  */
 incremental: boolean, notes: Array<string>, };

@@ -5,6 +5,8 @@ export type ToastInput = {
   message: string;
   /** Reverses the change; its promise's rejection message replaces the toast's text. */
   undo?: () => Promise<unknown>;
+  /** A way onward from the toast (e.g. "Open Records"); pressing it also dismisses the toast. */
+  action?: { label: string; run: () => void };
   tone?: "ok" | "error";
 };
 
@@ -98,6 +100,19 @@ function ToastView({ toast, onUndo, onDismiss }: { toast: Toast; onUndo: () => v
           onClick={onUndo}
         >
           {toast.undoing ? "Undoing…" : "Undo"}
+        </button>
+      ) : null}
+      {toast.action ? (
+        <button
+          type="button"
+          className="btn btn-small btn-secondary"
+          data-testid="toast-action"
+          onClick={() => {
+            toast.action?.run();
+            onDismiss();
+          }}
+        >
+          {toast.action.label}
         </button>
       ) : null}
       <button type="button" className="toast-close" aria-label="Dismiss" data-testid="toast-dismiss" onClick={onDismiss}>

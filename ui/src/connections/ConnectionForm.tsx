@@ -1,9 +1,10 @@
-import { useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 
 import { Modal } from "../components/Modal";
 import {
   cancelWebexSignIn,
   createConnection,
+  saveAndTestConnection,
   updateConnection,
   webexSignIn,
   type ApiError,
@@ -28,6 +29,8 @@ import {
   type TextField,
   type WebexMethod,
 } from "./kinds";
+import { TestResult, type TestState } from "./TestResult";
+import "./ConnectionForm.css";
 
 export const STORED_PLACEHOLDER = "Stored in the keyring — leave blank to keep";
 export const NEW_HOST_PLACEHOLDER = "Enter it again for the new server";
@@ -45,7 +48,8 @@ type Props = {
   /** The connection being edited, or null to add a new one. */
   connection: Connection | null;
   onCancel: () => void;
-  onSaved: (connection: Connection, andTest: boolean) => void;
+  /** The connection was saved (the dialog closes). */
+  onSaved: (connection: Connection) => void;
 };
 
 type Errors = Partial<Record<"name" | TextField | SecretKind, string>>;
@@ -64,7 +68,11 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
   const [secrets, setSecrets] = useState<Partial<Record<SecretKind, string>>>({});
   const [errors, setErrors] = useState<Errors>({});
   const [formError, setFormError] = useState<ApiError | null>(null);
-  const [saving, setSaving] = useState<null | "save" | "test" | "sign-in">(null);
+  const [saving, setSaving] = useState<null | "save" | "test" | "anyway" | "sign-in">(null);
+  // "Save and test": its result, shown here. A passed test saved the connection (`saved`); a
+  // failed one saved nothing, and the admin fixes the form or chooses Save anyway.
+  const [tested, setTested] = useState<{ state: TestState; saved: Connection | null } | null>(null);
+  const resultRef = useRef<HTMLDivElement>(null);
   const [webexMethod, setWebexMethod] = useState<WebexMethod>(() => webexMethodOf(connection));
   // The saved connection a later Save updates (set once an Integration was saved to sign in).
   const [target, setTarget] = useState<Connection | null>(connection);
@@ -135,18 +143,60 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
     return target ? updateConnection(target.id, draft) : createConnection(draft);
   }
 
-  async function save(andTest: boolean) {
+  /** An error about one field is shown at that field (scrolled to and focused), others below. */
+  function showError(error: ApiError) {
+    const input = error.field
+      ? document.querySelector<HTMLElement>(`[data-field-key="${error.field}"]`)
+      : null;
+    if (!error.field || !input) {
+      setFormError(error);
+      return;
+    }
+    setErrors((current) => ({ ...current, [error.field as keyof Errors]: error.message }));
+    input.scrollIntoView?.({ block: "center" });
+    input.focus();
+  }
+
+  async function save() {
     if (saving || !checked()) return;
-    setSaving(andTest ? "test" : "save");
+    setSaving("save");
     try {
       const saved = await persist();
       setSaving(null);
-      onSaved(saved, andTest);
+      onSaved(saved);
     } catch (error) {
       setSaving(null);
-      setFormError(error as ApiError);
+      showError(error as ApiError);
     }
   }
+
+  /** Tests the form as typed; saved when the test passes, or when the admin chose Save anyway. */
+  async function saveAndTest(keepIfFailed: boolean) {
+    if (saving || !checked()) return;
+    setSaving(keepIfFailed ? "anyway" : "test");
+    setTested(null);
+    try {
+      const result = await saveAndTestConnection(target?.id ?? null, buildDraft(), keepIfFailed);
+      setSaving(null);
+      if (result.connection && (keepIfFailed || !result.outcome)) {
+        onSaved(result.connection);
+      } else if (result.connection && result.outcome) {
+        setTarget(result.connection);
+        setSecrets({});
+        setTested({ state: { status: "ok", outcome: result.outcome }, saved: result.connection });
+      } else if (result.error) {
+        setTested({ state: { status: "failed", error: result.error }, saved: null });
+      }
+    } catch (error) {
+      setSaving(null);
+      showError(error as ApiError);
+    }
+  }
+
+  // The result appears at the foot of the form, next to the buttons: bring it into view.
+  useEffect(() => {
+    if (tested) resultRef.current?.scrollIntoView?.({ block: "nearest" });
+  }, [tested]);
 
   /** Saves the Integration, then signs it in through the system browser. */
   async function signIn() {
@@ -159,13 +209,13 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
       setSecrets({});
     } catch (error) {
       setSaving(null);
-      setFormError(error as ApiError);
+      showError(error as ApiError);
       return;
     }
     try {
       await webexSignIn(saved.id);
       setSaving(null);
-      onSaved(saved, false);
+      onSaved(saved);
     } catch (error) {
       setSaving(null);
       if ((error as ApiError).code !== "cancelled") setFormError(error as ApiError);
@@ -177,17 +227,27 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
     if (saving === "sign-in") {
       void cancelWebexSignIn().catch(() => undefined);
       if (target) {
-        onSaved(target, false);
+        onSaved(target);
         return;
       }
+    }
+    // Saved by a passing test: closing is done.
+    if (tested?.saved) {
+      onSaved(tested.saved);
+      return;
     }
     onCancel();
   }
 
   function onSubmit(event: FormEvent) {
     event.preventDefault();
-    void save(false);
+    if (tested?.saved) onSaved(tested.saved);
+    else if (tested?.state.status === "failed") void saveAndTest(true);
+    else void save();
   }
+
+  const failed = tested?.state.status === "failed";
+  const passed = tested?.saved != null;
 
   function clearError(key: keyof Errors) {
     if (errors[key]) setErrors((current) => ({ ...current, [key]: undefined }));
@@ -375,34 +435,67 @@ export function ConnectionForm({ connection, onCancel, onSaved }: Props) {
               {formError.message}
             </div>
           ) : null}
+
+          {tested ? (
+            <div className="form-test-result" ref={resultRef} data-testid="form-test-result">
+              <TestResult name={name.trim() || spec.label} state={tested.state} />
+              {failed ? (
+                <p className="field-hint" data-testid="form-test-hint">
+                  Nothing was saved. Fix the settings and choose Save and test again, or choose
+                  Save anyway to keep the connection as it is.
+                </p>
+              ) : (
+                <p className="field-hint">Saved.</p>
+              )}
+            </div>
+          ) : null}
         </div>
 
         <footer className="modal-footer">
-          <button
-            type="button"
-            className="btn btn-secondary"
-            data-testid="cancel-connection"
-            onClick={close}
-          >
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="btn btn-secondary"
-            data-testid="save-and-test-connection"
-            disabled={saving !== null}
-            onClick={() => void save(true)}
-          >
-            {saving === "test" ? "Saving…" : "Save and test"}
-          </button>
-          <button
-            type="submit"
-            className="btn btn-primary"
-            data-testid="save-connection"
-            disabled={saving !== null}
-          >
-            {saving === "save" ? "Saving…" : "Save"}
-          </button>
+          {passed ? (
+            <button type="submit" className="btn btn-primary" data-testid="connection-done">
+              Done
+            </button>
+          ) : (
+            <>
+              <button
+                type="button"
+                className="btn btn-secondary"
+                data-testid="cancel-connection"
+                onClick={close}
+              >
+                Cancel
+              </button>
+              <button
+                type="button"
+                className="btn btn-secondary"
+                data-testid="save-and-test-connection"
+                disabled={saving !== null}
+                onClick={() => void saveAndTest(false)}
+              >
+                {saving === "test" ? "Testing…" : failed ? "Test again" : "Save and test"}
+              </button>
+              {failed ? (
+                <button
+                  type="submit"
+                  className="btn btn-primary"
+                  data-testid="save-anyway"
+                  disabled={saving !== null}
+                >
+                  {saving === "anyway" ? "Saving…" : "Save anyway"}
+                </button>
+              ) : (
+                <button
+                  type="submit"
+                  className="btn btn-primary"
+                  data-testid="save-connection"
+                  disabled={saving !== null}
+                >
+                  {saving === "save" ? "Saving…" : "Save"}
+                </button>
+              )}
+            </>
+          )}
         </footer>
       </form>
     </Modal>

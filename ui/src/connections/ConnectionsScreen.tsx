@@ -9,8 +9,10 @@ import {
   type ApiError,
   type Connection,
 } from "../platform";
+import type { ScreenId } from "../screens";
 import { ConnectionForm } from "./ConnectionForm";
 import { endpointOf, formatLocal, formatWhen, kindLabel, webexCredentialLabel } from "./kinds";
+import { StartHere, startHereDismissed } from "./StartHere";
 import { TestResult, type TestState } from "./TestResult";
 
 type ListState =
@@ -20,7 +22,12 @@ type ListState =
 
 type FormState = { mode: "add" } | { mode: "edit"; connection: Connection } | null;
 
-export function ConnectionsScreen() {
+type Props = {
+  /** Opens another screen (the Start here steps). */
+  onNavigate?: (screen: ScreenId) => void;
+};
+
+export function ConnectionsScreen({ onNavigate }: Props = {}) {
   const [list, setList] = useState<ListState>({ status: "loading" });
   const [form, setForm] = useState<FormState>(null);
   const [testing, setTesting] = useState<Record<string, boolean>>({});
@@ -28,6 +35,7 @@ export function ConnectionsScreen() {
   const [demoBusy, setDemoBusy] = useState(false);
   const [demoError, setDemoError] = useState<ApiError | null>(null);
   const [deleteTarget, setDeleteTarget] = useState<Connection | null>(null);
+  const [startHereHidden, setStartHereHidden] = useState(startHereDismissed);
   const mounted = useRef(true);
 
   useEffect(() => {
@@ -87,19 +95,21 @@ export function ConnectionsScreen() {
     }
   }
 
-  function onSaved(saved: Connection, andTest: boolean) {
+  function onSaved(saved: Connection) {
     setForm(null);
-    if (andTest) {
-      void load(true).then(() => runTest(saved.id));
-    } else {
-      // An edit may have changed what a previous test result was about.
-      setResults((current) => {
-        const next = { ...current };
-        delete next[saved.id];
-        return next;
-      });
-      void load(true);
-    }
+    // An edit may have changed what a previous test result was about (a test run in the dialog
+    // is recorded on the connection: its Last test shows it).
+    setResults((current) => {
+      const next = { ...current };
+      delete next[saved.id];
+      return next;
+    });
+    void load(true);
+  }
+
+  async function testAll() {
+    if (list.status !== "ready") return;
+    for (const connection of list.connections) await runTest(connection.id);
   }
 
   function onDeleted(id: string) {
@@ -275,6 +285,7 @@ export function ConnectionsScreen() {
   }
 
   const hasRows = list.status === "ready" && list.connections.length > 0;
+  const anyTesting = Object.values(testing).some(Boolean);
 
   return (
     <section className="screen" aria-labelledby="screen-title">
@@ -298,6 +309,16 @@ export function ConnectionsScreen() {
           </div>
         ) : null}
       </header>
+
+      {hasRows && !startHereHidden ? (
+        <StartHere
+          connections={list.status === "ready" ? list.connections : []}
+          testing={anyTesting}
+          onTestAll={() => void testAll()}
+          onNavigate={onNavigate}
+          onDismiss={() => setStartHereHidden(true)}
+        />
+      ) : null}
 
       {body}
 

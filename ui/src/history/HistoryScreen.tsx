@@ -1,6 +1,5 @@
 import { Fragment, useCallback, useEffect, useRef, useState } from "react";
 
-import { ENTITY_SPECS } from "../entities";
 import { formatChange, formatCount, formatDateTime, formatDuration } from "../format";
 import {
   listRuns,
@@ -9,6 +8,14 @@ import {
   type AuditEntry,
   type SyncRun,
 } from "../platform";
+import {
+  AUDIT_ACTION_LABELS,
+  ENTITY_LABELS,
+  RUN_KIND_LABELS,
+  runPhases,
+  runSource,
+  runStatusLabel,
+} from "./labels";
 
 type ListState =
   | { status: "loading" }
@@ -22,19 +29,6 @@ type AuditState =
 
 /** More entries than this are summarised rather than put in the DOM. */
 export const AUDIT_DISPLAY_LIMIT = 1000;
-
-const KIND_LABELS: Record<string, string> = {
-  pull: "Pull",
-  import: "Import",
-  auto_sync: "Auto-sync",
-  passwords: "Set passwords",
-};
-
-const ACTION_LABELS: Record<string, string> = {
-  created: "Created",
-  updated: "Updated",
-  flagged_missing: "Flagged missing",
-};
 
 const STATUS_CLASSES: Record<string, string> = {
   succeeded: "badge-ok",
@@ -154,7 +148,8 @@ export function HistoryScreen() {
             {runs.map((run) => {
               const id = String(run.id);
               const isSelected = id === selectedId;
-              const label = `${KIND_LABELS[run.kind] ?? run.kind} of ${formatDateTime(run.started_at)}`;
+              const label = `${RUN_KIND_LABELS[run.kind]} of ${formatDateTime(run.started_at)}`;
+              const phases = runPhases(run);
               return (
                 <Fragment key={id}>
                   <tr
@@ -166,20 +161,20 @@ export function HistoryScreen() {
                     <td className="nowrap run-cell">
                       <span className="run-started">{formatDateTime(run.started_at)}</span>
                       <span className="muted run-what">
-                        {KIND_LABELS[run.kind] ?? run.kind}
+                        <span data-testid="run-kind">{RUN_KIND_LABELS[run.kind]}</span>
                         {" · "}
-                        {run.entity ? ENTITY_SPECS[run.entity].label : "—"}
+                        <span data-testid="run-entity">{run.entity ? ENTITY_LABELS[run.entity] : "—"}</span>
                       </span>
                     </td>
-                    <td className="cell-fill" title={run.connection_name}>
-                      {run.connection_name}
+                    <td className="cell-fill" data-testid="run-source" title={runSource(run)}>
+                      {runSource(run)}
                     </td>
                     <td>
                       <span
                         className={`badge ${STATUS_CLASSES[run.status] ?? "badge-neutral"}`}
                         data-testid="run-status"
                       >
-                        {run.status}
+                        {runStatusLabel(run.status)}
                       </span>
                     </td>
                     <td className="num col-medium">{formatCount(run.fetched)}</td>
@@ -187,7 +182,7 @@ export function HistoryScreen() {
                     <td className="num">{formatCount(run.updated)}</td>
                     <td className="num col-wide">{formatCount(run.unchanged)}</td>
                     <td className="num col-wide">{formatCount(run.missing_upstream)}</td>
-                    <td className="num nowrap">
+                    <td className="num nowrap" title={phases ?? undefined}>
                       {run.duration_ms === null ? "—" : formatDuration(run.duration_ms)}
                     </td>
                     <td className="col-actions">
@@ -253,7 +248,8 @@ export function HistoryScreen() {
 }
 
 function AuditPanel({ run, audit }: { run: SyncRun; audit: AuditState }) {
-  const title = `Changes of the ${(KIND_LABELS[run.kind] ?? run.kind).toLowerCase()} of ${formatDateTime(run.started_at)}`;
+  const title = `Changes of the ${RUN_KIND_LABELS[run.kind].toLowerCase()} of ${formatDateTime(run.started_at)}`;
+  const phases = runPhases(run);
   let content;
   if (audit.status === "loading") {
     content = (
@@ -287,7 +283,7 @@ function AuditPanel({ run, audit }: { run: SyncRun; audit: AuditState }) {
               <tr key={`${entry.record_id}-${index}`} data-testid="audit-row" data-id={entry.record_id}>
                 <td className="cell-mono">{entry.record_id}</td>
                 <td>{entry.name}</td>
-                <td>{ACTION_LABELS[entry.action] ?? entry.action}</td>
+                <td>{AUDIT_ACTION_LABELS[entry.action]}</td>
                 <td>
                   {entry.changes.length === 0 ? (
                     <span className="muted">—</span>
@@ -325,6 +321,11 @@ function AuditPanel({ run, audit }: { run: SyncRun; audit: AuditState }) {
         {title}
       </h2>
       <RunFacts run={run} />
+      {phases ? (
+        <p className="muted" data-testid="run-phases">
+          {phases[0].toUpperCase() + phases.slice(1)}.
+        </p>
+      ) : null}
       {content}
     </section>
   );
@@ -333,9 +334,10 @@ function AuditPanel({ run, audit }: { run: SyncRun; audit: AuditState }) {
 /** Every figure of the run, including those the list leaves out in a narrow window. */
 function RunFacts({ run }: { run: SyncRun }) {
   const facts: Array<[string, string]> = [
-    ["Connection", run.connection_name],
-    ["Entity", run.entity ? ENTITY_SPECS[run.entity].label : "—"],
-    ["Status", run.status],
+    ["Kind", RUN_KIND_LABELS[run.kind]],
+    ["Source", runSource(run)],
+    ["Entity", run.entity ? ENTITY_LABELS[run.entity] : "—"],
+    ["Status", runStatusLabel(run.status)],
     ["Fetched", formatCount(run.fetched)],
     ["Created", formatCount(run.created)],
     ["Updated", formatCount(run.updated)],

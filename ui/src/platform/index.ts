@@ -7,6 +7,7 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type { ApiError } from "../bindings/ApiError";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { Connection } from "../bindings/Connection";
+import type { SaveAndTest } from "../bindings/SaveAndTest";
 import type { ConnectionDraft } from "../bindings/ConnectionDraft";
 import type { ApplyResult } from "../bindings/ApplyResult";
 import type { AuditEntry } from "../bindings/AuditEntry";
@@ -43,6 +44,7 @@ import type { UserImportSummary } from "../bindings/UserImportSummary";
 export type { ApiError } from "../bindings/ApiError";
 export type { AppInfo } from "../bindings/AppInfo";
 export type { Connection } from "../bindings/Connection";
+export type { SaveAndTest } from "../bindings/SaveAndTest";
 export type { ConnectionDraft } from "../bindings/ConnectionDraft";
 export type { ConnectionKind } from "../bindings/ConnectionKind";
 export type { ConnectionSettings } from "../bindings/ConnectionSettings";
@@ -69,6 +71,8 @@ export type { PasswordsSet } from "../bindings/PasswordsSet";
 export type { UserRef } from "../bindings/UserRef";
 export type { SyncPlan } from "../bindings/SyncPlan";
 export type { SyncRun } from "../bindings/SyncRun";
+export type { RunKind } from "../bindings/RunKind";
+export type { AuditAction } from "../bindings/AuditAction";
 export type { AccountMatch } from "../bindings/AccountMatch";
 export type { MapCheck } from "../bindings/MapCheck";
 export type { MappingActionResult } from "../bindings/MappingActionResult";
@@ -118,7 +122,13 @@ export function isCancelled(error: ApiError): boolean {
 
 /** Turns whatever a command rejected with into an `ApiError`. */
 export function toApiError(reason: unknown): ApiError {
-  if (isApiError(reason)) return { code: reason.code, message: reason.message };
+  if (isApiError(reason)) {
+    // An error about one form field names it: the form shows it there.
+    const field = (reason as { field?: unknown }).field;
+    return typeof field === "string" && field
+      ? { code: reason.code, message: reason.message, field }
+      : { code: reason.code, message: reason.message };
+  }
   if (typeof reason === "string") {
     return { code: "internal", message: reason || "Unknown error." };
   }
@@ -176,6 +186,19 @@ export function createConnection(draft: ConnectionDraft): Promise<Connection> {
 /** Secrets that are absent or empty in `draft` keep their stored value. */
 export function updateConnection(id: string, draft: ConnectionDraft): Promise<Connection> {
   return call<Connection>("update_connection", { id, draft });
+}
+
+/**
+ * "Save and test": tests the draft (`id` null for a new connection) and saves it when the test
+ * passes, or when `keepIfFailed` (the admin chose "Save anyway"). A draft with a wrong field is
+ * rejected with an `ApiError` whose `field` names it.
+ */
+export function saveAndTestConnection(
+  id: string | null,
+  draft: ConnectionDraft,
+  keepIfFailed: boolean,
+): Promise<SaveAndTest> {
+  return call<SaveAndTest>("save_and_test_connection", { id, draft, keepIfFailed });
 }
 
 export async function deleteConnection(id: string): Promise<void> {

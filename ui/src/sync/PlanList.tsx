@@ -4,6 +4,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import type { PlanRow, PlanStatus } from "../platform";
 import { formatChange } from "../format";
 import { revealWhenTruncated } from "../components/truncation";
+import "./PlanList.css";
 
 export const PLAN_ROW_HEIGHT = 36;
 
@@ -12,11 +13,20 @@ export const STATUS_LABELS: Record<PlanStatus, string> = {
   changed: "Changed",
   unchanged: "Unchanged",
   missing_upstream: "Missing upstream",
+  added: "Added",
+  updated: "Updated",
 };
+
+/** What an earlier Add Selected of this list did to a row. */
+export type WrittenStatus = Extract<PlanStatus, "added" | "updated">;
 
 type Props = {
   /** The rows to show (already filtered). */
   rows: readonly PlanRow[];
+  /** The list scrolls back to the top when this changes (a new plan or filter), not otherwise. */
+  resetKey: string;
+  /** Rows written by an earlier Add Selected: shown as such, not selectable. */
+  written: ReadonlyMap<string, WrittenStatus>;
   /** Checked ids; read on every render, so the parent re-renders on change. */
   selected: ReadonlySet<string>;
   onToggle: (row: PlanRow) => void;
@@ -27,7 +37,16 @@ type Props = {
 };
 
 /** Only the rows in view (plus a few) are in the DOM, so 100,000 rows stay smooth. */
-export function PlanList({ rows, selected, onToggle, detailLabel, disabled, emptyText }: Props) {
+export function PlanList({
+  rows,
+  resetKey,
+  written,
+  selected,
+  onToggle,
+  detailLabel,
+  disabled,
+  emptyText,
+}: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -38,10 +57,10 @@ export function PlanList({ rows, selected, onToggle, detailLabel, disabled, empt
     useFlushSync: false,
   });
 
-  // A new filter shows a new list: start it from the top.
+  // A new filter shows a new list: start it from the top. Rows marked written keep their place.
   useEffect(() => {
     virtualizer.scrollToOffset(0);
-  }, [rows, virtualizer]);
+  }, [resetKey, virtualizer]);
 
   return (
     <div
@@ -83,6 +102,8 @@ export function PlanList({ rows, selected, onToggle, detailLabel, disabled, empt
             {virtualizer.getVirtualItems().map((item) => {
               const row = rows[item.index];
               const missing = row.status === "missing_upstream";
+              const done = written.get(row.id);
+              const status = done ?? row.status;
               return (
                 <div
                   key={item.key}
@@ -93,7 +114,7 @@ export function PlanList({ rows, selected, onToggle, detailLabel, disabled, empt
                   aria-rowindex={item.index + 2}
                   data-testid="plan-row"
                   data-id={row.id}
-                  data-status={row.status}
+                  data-status={status}
                   style={{ height: PLAN_ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
                 >
                   <span className="vcell cell-check" role="cell">
@@ -101,10 +122,14 @@ export function PlanList({ rows, selected, onToggle, detailLabel, disabled, empt
                       type="checkbox"
                       data-testid="plan-row-checkbox"
                       aria-label={`Select ${row.name}`}
-                      checked={!missing && selected.has(row.id)}
-                      disabled={disabled || missing}
+                      checked={!missing && !done && selected.has(row.id)}
+                      disabled={disabled || missing || done !== undefined}
                       title={
-                        missing ? "No longer in CXone — flagged, never written by a sync" : undefined
+                        missing
+                          ? "No longer in CXone — flagged, never written by a sync"
+                          : done
+                            ? "Already written to the store from this list"
+                            : undefined
                       }
                       onChange={() => onToggle(row)}
                     />
@@ -136,7 +161,7 @@ export function PlanList({ rows, selected, onToggle, detailLabel, disabled, empt
                     {row.id}
                   </span>
                   <span className="vcell" role="cell">
-                    <StatusBadge row={row} />
+                    <StatusBadge row={row} status={status} />
                   </span>
                 </div>
               );
@@ -148,20 +173,22 @@ export function PlanList({ rows, selected, onToggle, detailLabel, disabled, empt
   );
 }
 
-function StatusBadge({ row }: { row: PlanRow }) {
+function StatusBadge({ row, status }: { row: PlanRow; status: PlanStatus }) {
   const title =
-    row.status === "changed" && row.changes.length > 0
+    (status === "changed" || status === "updated") && row.changes.length > 0
       ? row.changes.map(formatChange).join("\n")
-      : row.status === "missing_upstream"
+      : status === "missing_upstream"
         ? "No longer returned by CXone. It is flagged, never deleted."
-        : undefined;
+        : status === "added"
+          ? "Added to the store from this list."
+          : undefined;
   return (
     <span
-      className={`badge badge-status badge-${row.status.replace("_", "-")}`}
+      className={`badge badge-status badge-${status.replace("_", "-")}`}
       data-testid="plan-status"
       title={title}
     >
-      {STATUS_LABELS[row.status]}
+      {STATUS_LABELS[status]}
     </span>
   );
 }

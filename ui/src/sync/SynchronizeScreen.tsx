@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useId, useMemo, useReducer, useRef, useState } from "react";
 
 import { ProgressBar } from "../components/ProgressBar";
+import { useToasts } from "../components/Toasts";
 import { ENTITY_ORDER, ENTITY_SPECS } from "../entities";
 import { formatCount } from "../format";
 import { useCancellableJob } from "../jobs/useCancellableJob";
@@ -22,7 +23,8 @@ import {
   type Selection,
   type SyncPlan,
 } from "../platform";
-import { PlanList, STATUS_LABELS } from "./PlanList";
+import type { ScreenId } from "../screens";
+import { PlanList, STATUS_LABELS, type WrittenStatus } from "./PlanList";
 import { progressText } from "./progress";
 
 type ConnectionsState =
@@ -34,19 +36,40 @@ type Op = "fetch" | "apply";
 /** What the running job is: the label of `useCancellableJob`. */
 type Job = { op: Op; entity: Entity };
 type FetchRequest = { connectionId: string; entity: Entity; full: boolean };
-type StatusFilter = "all" | PlanStatus;
+type StatusFilter = "all" | Exclude<PlanStatus, WrittenStatus>;
 
 const STATUS_FILTERS: StatusFilter[] = ["all", "new", "changed", "unchanged", "missing_upstream"];
 
 const ignore = () => {};
 
 type Props = {
-  /** Opens another screen (used to point at Connections). */
-  onNavigate?: (screen: "connections") => void;
+  /** Opens another screen (Connections when there is none; Records after Add Selected). */
+  onNavigate?: (screen: ScreenId) => void;
 };
+
+/**
+ * The rows an Add Selected wrote, as the core marks them in the plan it keeps: a new row is now
+ * added, a changed one updated; neither can be picked again (unchanged rows stay as they were).
+ */
+export function markWritten(
+  rows: readonly PlanRow[],
+  ids: ReadonlySet<string>,
+  written: ReadonlyMap<string, WrittenStatus>,
+): Map<string, WrittenStatus> {
+  const next = new Map(written);
+  for (const row of rows) {
+    if (!ids.has(row.id) || next.has(row.id)) continue;
+    if (row.status === "new") next.set(row.id, "added");
+    else if (row.status === "changed") next.set(row.id, "updated");
+  }
+  return next;
+}
+
+const NO_WRITTEN: ReadonlyMap<string, WrittenStatus> = new Map();
 
 export function SynchronizeScreen({ onNavigate }: Props) {
   const ids = useId();
+  const toasts = useToasts();
   const [connections, setConnections] = useState<ConnectionsState>({ status: "loading" });
   const [connectionId, setConnectionId] = useState("");
   const [full, setFull] = useState(true);
@@ -59,6 +82,9 @@ export function SynchronizeScreen({ onNavigate }: Props) {
   const [logError, setLogError] = useState<string | null>(null);
   const [query, setQuery] = useState("");
   const [statusFilter, setStatusFilter] = useState<StatusFilter>("all");
+  // Rows of this plan written by an earlier Add Selected (the plan keeps its fetched statuses,
+  // which the filter uses, so a written row stays where it was, shown as added).
+  const [written, setWritten] = useState<ReadonlyMap<string, WrittenStatus>>(NO_WRITTEN);
   // The selection lives in a mutable Set (cheap for 100,000 ids); `bump` re-renders.
   const selectedRef = useRef(new Set<string>());
   const [, bump] = useReducer((n: number) => n + 1, 0);
@@ -112,6 +138,7 @@ export function SynchronizeScreen({ onNavigate }: Props) {
           setLogError(null);
           setQuery("");
           setStatusFilter("all");
+          setWritten(NO_WRITTEN);
           clearSelection();
           setLastRequest(request);
           return fetchPlan(request.connectionId, request.entity, request.full, onProgress);
@@ -146,13 +173,20 @@ export function SynchronizeScreen({ onNavigate }: Props) {
       unchanged: 0,
       missing_upstream: 0,
     };
-    let selectable = 0;
     for (const row of rows) {
-      counts[row.status] += 1;
-      if (row.status !== "missing_upstream") selectable += 1;
+      if (row.status in counts) counts[row.status as StatusFilter] += 1;
     }
-    return { rows, haystacks, counts, selectable };
+    return { rows, haystacks, counts };
   }, [plan]);
+
+  const isSelectable = useCallback(
+    (row: PlanRow) => row.status !== "missing_upstream" && !written.has(row.id),
+    [written],
+  );
+  const selectable = useMemo(
+    () => planIndex.rows.filter(isSelectable).length,
+    [planIndex, isSelectable],
+  );
 
   const needle = query.trim().toLowerCase();
   const filterActive = needle !== "" || statusFilter !== "all";
@@ -173,7 +207,7 @@ export function SynchronizeScreen({ onNavigate }: Props) {
   const selectedCount = selected.size;
 
   function toggle(row: PlanRow) {
-    if (row.status === "missing_upstream") return;
+    if (!isSelectable(row)) return;
     if (selected.has(row.id)) selected.delete(row.id);
     else selected.add(row.id);
     bump();
@@ -181,13 +215,14 @@ export function SynchronizeScreen({ onNavigate }: Props) {
 
   function selectAll() {
     for (const row of visibleRows) {
-      if (row.status !== "missing_upstream") selected.add(row.id);
+      if (isSelectable(row)) selected.add(row.id);
     }
     bump();
   }
 
   function buildSelection(): Selection {
-    if (!filterActive && selected.size === planIndex.selectable) return { kind: "all" };
+    // "All" is every row not written yet, as the core counts it.
+    if (!filterActive && selected.size === selectable) return { kind: "all" };
     // Plan order, so the backend writes (and the audit lists) rows as they were shown.
     return { kind: "ids", ids: planIndex.rows.filter((r) => selected.has(r.id)).map((r) => r.id) };
   }
@@ -195,6 +230,7 @@ export function SynchronizeScreen({ onNavigate }: Props) {
   async function addSelected() {
     if (!plan || selected.size === 0) return;
     const applying = plan;
+    const chosen = new Set(selected);
     const outcome = await run(
       (onProgress) => {
         setFailure(null);
@@ -205,13 +241,18 @@ export function SynchronizeScreen({ onNavigate }: Props) {
       { op: "apply", entity: applying.entity },
     );
     if (outcome.status === "refused") return;
-    // An applied plan is gone from the backend: nothing left to discard.
-    if (outcome.status === "done") planIdRef.current = null;
     if (!mounted.current) return;
     if (outcome.status === "done") {
-      setResult({ entity: applying.entity, result: outcome.value });
-      setPlan(null);
+      // The plan stays (the core keeps it too): the written rows show as added, the filter and
+      // the scroll position stay, and another batch can be added without fetching again.
+      const value = outcome.value;
+      setResult({ entity: applying.entity, result: value });
+      setWritten((current) => markWritten(applying.rows, chosen, current));
       clearSelection();
+      toasts.show({
+        message: addedMessage(applying.entity, value),
+        action: onNavigate ? { label: "Open Records", run: () => onNavigate("records") } : undefined,
+      });
     } else if (outcome.status === "cancelled") {
       setCancelled(true);
     } else {
@@ -436,6 +477,12 @@ export function SynchronizeScreen({ onNavigate }: Props) {
               <span>Unchanged {formatCount(plan.summary.unchanged)}</span>
               <span aria-hidden="true"> · </span>
               <span>Missing upstream {formatCount(plan.summary.missing_upstream)}</span>
+              {written.size > 0 ? (
+                <>
+                  <span aria-hidden="true"> · </span>
+                  <span data-testid="plan-written">Written {formatCount(written.size)}</span>
+                </>
+              ) : null}
               <span className="badge badge-neutral plan-kind">
                 {plan.summary.incremental ? "Incremental" : "Full pull"}
               </span>
@@ -516,6 +563,8 @@ export function SynchronizeScreen({ onNavigate }: Props) {
 
           <PlanList
             rows={visibleRows}
+            resetKey={`${plan.plan_id}\u0000${statusFilter}\u0000${needle}`}
+            written={written}
             selected={selected}
             onToggle={toggle}
             detailLabel={ENTITY_SPECS[plan.entity].detailLabel}
@@ -532,6 +581,15 @@ export function SynchronizeScreen({ onNavigate }: Props) {
       ) : null}
     </section>
   );
+}
+
+/** "Added 3 users to the store", "Added 2 and updated 1 campaigns in the store". */
+export function addedMessage(entity: Entity, result: ApplyResult): string {
+  const noun = ENTITY_SPECS[entity].noun;
+  const created = formatCount(result.created);
+  if (result.updated === 0) return `Added ${created} ${noun} to the store.`;
+  if (result.created === 0) return `Updated ${formatCount(result.updated)} ${noun} in the store.`;
+  return `Added ${created} and updated ${formatCount(result.updated)} ${noun} in the store.`;
 }
 
 function ApplyResultPanel({

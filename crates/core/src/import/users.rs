@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, Row};
 
 use super::rules::{ExistingUser, Licence, Lookup, UserValues};
 use super::validate::Role;
-use crate::model::{Entity, FieldChange};
+use crate::model::{AuditAction, Entity, FieldChange};
 use crate::store::runs;
 use crate::{Error, Result};
 
@@ -184,7 +184,7 @@ impl<'c> UserWriter<'c> {
                 other => other.into(),
             })?;
         let record_id = self.conn.last_insert_rowid();
-        runs::insert_audit(self.conn, self.run_id, record_id, "created", &[], &self.now)?;
+        runs::insert_audit(self.conn, self.run_id, record_id, AuditAction::Created, &[], &self.now)?;
         self.written.created += 1;
         Ok(())
     }
@@ -207,7 +207,14 @@ impl<'c> UserWriter<'c> {
                 values.licence.as_str(),
                 values.role.map_or("", Role::as_str),
             ])?;
-        runs::insert_audit(self.conn, self.run_id, record_id, "updated", changes, &self.now)?;
+        runs::insert_audit(
+            self.conn,
+            self.run_id,
+            record_id,
+            AuditAction::Updated,
+            changes,
+            &self.now,
+        )?;
         self.written.updated += 1;
         Ok(())
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::mapping::names;
 use crate::mapping::rules::{self, MappingMethod, MappingRow, MappingState, MappingStatus};
-use crate::model::FieldChange;
+use crate::model::{AuditAction, RunKind};
 use crate::store::mappings::{mapping_states, platform_str, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
@@ -277,23 +277,22 @@ fn change(
     let states = mapping_states(&tx, platform)?;
     let decided = decide(&tx, &states)?;
     let start = RunStart {
-        kind: "manual_mapping",
+        kind: RunKind::ManualMapping,
         entity: None,
         connection_id: None,
         connection_name: platform_str(platform),
         started_at: &now,
     };
     let run_id = runs::insert_run(&tx, &start)?;
+    let accounts = stored_accounts_in(&tx, platform)?;
+    let name = |id: &str| accounts.iter().find(|a| a.id == id).map(|a| a.name.clone());
     let mut users = Vec::with_capacity(decided.len());
     for (record_id, new) in decided {
         let old = states.get(&record_id).cloned().unwrap_or_default();
         save_state(&tx, platform, record_id, &new, &now)?;
-        let change = FieldChange {
-            field: format!("{} mapping{audit_field}", platform_str(platform)),
-            old: rules::describe_state(&old),
-            new: rules::describe_state(&new),
-        };
-        runs::insert_audit(&tx, run_id, record_id, "mapping", &[change], &now)?;
+        let mut change = rules::mapping_change(platform, &old, &new, &name);
+        change.field.push_str(audit_field);
+        runs::insert_audit(&tx, run_id, record_id, AuditAction::Mapping, &[change], &now)?;
         users.push(UserChange {
             record_id,
             before: old,
@@ -621,11 +620,11 @@ mod tests {
         );
         // Audited like any change: one run with a row per user, marked as an undo.
         let last = &store.list_runs(1).unwrap()[0];
-        assert_eq!(last.kind, "manual_mapping");
+        assert_eq!(last.kind, RunKind::ManualMapping);
         let audit = store.run_audit(last.id).unwrap();
         assert_eq!(audit.len(), 2);
         assert!(
-            audit.iter().all(|a| a.changes[0].field == "ringcentral mapping (undo)"),
+            audit.iter().all(|a| a.changes[0].field == "RingCentral account (undo)"),
             "{audit:?}"
         );
     }

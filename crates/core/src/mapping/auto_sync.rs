@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::connections::Connections;
 use crate::mapping::rules::{self, AutoSyncCounts, MappingUser};
-use crate::model::{ConnectionKind, FieldChange};
+use crate::model::{AuditAction, ConnectionKind, RunKind};
 use crate::progress::{self, Progress};
 use crate::store::mappings::{mapping_states, platform_str, save_accounts, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
@@ -132,7 +132,7 @@ async fn record_failure(
         Err(_) => (None, platform_connection.to_owned()),
     };
     let start = RunStart {
-        kind: "auto_sync",
+        kind: RunKind::AutoSync,
         entity: None,
         connection_id: id.as_deref(),
         connection_name: &name,
@@ -216,7 +216,7 @@ pub fn match_and_write(
     let (decided, counts) = rules::auto_sync(users, accounts, &current);
     let now = now_rfc3339();
     let start = RunStart {
-        kind: "auto_sync",
+        kind: RunKind::AutoSync,
         entity: None,
         connection_id: Some(source.connection_id),
         connection_name: source.connection_name,
@@ -224,6 +224,8 @@ pub fn match_and_write(
     };
     let run_id = runs::insert_run(&tx, &start)?;
     save_accounts(&tx, platform, accounts, &now)?;
+    let names: HashMap<&str, &str> = accounts.iter().map(|a| (a.id.as_str(), a.name.as_str())).collect();
+    let name = |id: &str| names.get(id).map(|n| (*n).to_owned());
     let mut changed = 0;
     for (user, state) in &decided {
         let old = current.get(user).cloned().unwrap_or_default();
@@ -232,12 +234,8 @@ pub fn match_and_write(
         }
         save_state(&tx, platform, *user, state, &now)?;
         if old.status != state.status || old.account_id != state.account_id || old.flag != state.flag {
-            let change = FieldChange {
-                field: format!("{} mapping", platform_str(platform)),
-                old: rules::describe_state(&old),
-                new: rules::describe_state(state),
-            };
-            runs::insert_audit(&tx, run_id, *user, "mapping", &[change], &now)?;
+            let change = rules::mapping_change(platform, &old, state, &name);
+            runs::insert_audit(&tx, run_id, *user, AuditAction::Mapping, &[change], &now)?;
             changed += 1;
         }
     }
@@ -443,7 +441,7 @@ pub async fn pull_directory(
     let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
     let tx = guard.write_tx()?;
     let start = RunStart {
-        kind: "directory_pull",
+        kind: RunKind::DirectoryPull,
         entity: None,
         connection_id: Some(&connection.id),
         connection_name: &connection.name,

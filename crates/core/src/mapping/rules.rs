@@ -322,16 +322,43 @@ fn decide(
     }
 }
 
-/// A state in a few words for the audit: `mapped_auto → 62264000011`, `unmapped_no_match`.
-pub fn describe_state(state: &MappingState) -> Option<String> {
+/// The audit row of a user's mapping change, as History shows it: the platform's account before
+/// and after, by name and id, or why the user has none ("Not mapped: no account has this email").
+/// `account_name` finds an account's name by id (None for an account no longer listed).
+pub fn mapping_change(
+    platform: crate::vendor::directory::Platform,
+    old: &MappingState,
+    new: &MappingState,
+    account_name: &dyn Fn(&str) -> Option<String>,
+) -> crate::model::FieldChange {
+    crate::model::FieldChange {
+        field: format!("{} account", platform.label()),
+        old: describe_state(old, account_name),
+        new: describe_state(new, account_name),
+    }
+}
+
+/// A state in a few words for the audit: "Ana Ruiz (62264000011), mapped by Auto Sync",
+/// "Not mapped: several accounts have this email". None when the user had no state yet.
+pub fn describe_state(state: &MappingState, account_name: &dyn Fn(&str) -> Option<String>) -> Option<String> {
     let status = state.status?;
-    let name = serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    Some(match &state.account_id {
-        Some(id) => format!("{name} → {id}"),
-        None => name,
+    let account = state.account_id.as_deref().map(|id| match account_name(id) {
+        Some(name) => format!("{name} ({id})"),
+        None => format!("account {id}"),
+    });
+    let how = match status {
+        MappingStatus::MappedAuto => "mapped by Auto Sync",
+        MappingStatus::MappedManual => "mapped by hand",
+        MappingStatus::UnmappedNoMatch => "Not mapped: no account has this email",
+        MappingStatus::UnmappedMultiple => "Not mapped: several accounts have this email",
+        MappingStatus::UnmappedInUse => "Not mapped: the matching account is mapped to another user",
+        MappingStatus::UnmappedOnlyInactive => "Not mapped: only an inactive account has this email",
+        MappingStatus::UnmappedByAdmin => "Unmapped by an administrator",
+        MappingStatus::SkippedNoPermission => "Skipped: the user's security profile does not allow mapping",
+    };
+    Some(match (status.is_mapped(), account) {
+        (true, Some(account)) => format!("{account}, {how}"),
+        _ => how.to_owned(),
     })
 }
 

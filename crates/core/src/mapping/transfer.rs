@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::mapping::admin;
 use crate::mapping::rules::{self, MappingRow, MappingStatus};
+use crate::model::{AuditAction, RunKind};
 use crate::spreadsheet::{escape_formula, unescape_formula};
 use crate::store::mappings::{mapping_states, platform_str, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
@@ -253,7 +254,7 @@ pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) ->
         .filter_map(|(user, s)| Some((s.account_id.as_deref()?, *user)))
         .collect();
     let start = RunStart {
-        kind: "mapping_import",
+        kind: RunKind::MappingImport,
         entity: None,
         connection_id: None,
         connection_name: platform_str(platform),
@@ -279,12 +280,8 @@ pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) ->
         let old = states.get(&record_id).cloned().unwrap_or_default();
         let new = rules::map_manually(account, &old);
         save_state(&tx, platform, record_id, &new, &now)?;
-        let change = crate::model::FieldChange {
-            field: format!("{} mapping", platform_str(platform)),
-            old: rules::describe_state(&old),
-            new: rules::describe_state(&new),
-        };
-        runs::insert_audit(&tx, run_id, record_id, "mapping", &[change], &now)?;
+        let change = rules::mapping_change(platform, &old, &new, &|id| accounts.get(id).map(|a| a.name.clone()));
+        runs::insert_audit(&tx, run_id, record_id, AuditAction::Mapping, &[change], &now)?;
         done += 1;
     }
     let counts = RunCounts {

@@ -26,6 +26,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0005_import.sql"),
     include_str!("migrations/0006_job_locks.sql"),
     include_str!("migrations/0007_passwords.sql"),
+    include_str!("migrations/0008_run_phases.sql"),
 ];
 
 /// The schema version this build writes.

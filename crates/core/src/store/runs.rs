@@ -5,7 +5,8 @@ use std::time::Instant;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{now_rfc3339, Store};
-use crate::model::{AuditEntry, Entity, FieldChange, SyncRun};
+use crate::model::{AuditAction, AuditEntry, Entity, FieldChange, RunKind, SyncRun};
+use crate::vendor::directory::Platform;
 use crate::{Error, Result};
 
 /// The counts a finished run records.
@@ -21,7 +22,7 @@ pub struct RunCounts {
 /// Who and what a run is about.
 #[derive(Debug, Clone)]
 pub struct RunStart<'a> {
-    pub kind: &'a str,
+    pub kind: RunKind,
     pub entity: Option<Entity>,
     pub connection_id: Option<&'a str>,
     pub connection_name: &'a str,
@@ -34,7 +35,7 @@ pub fn insert_run(conn: &Connection, start: &RunStart<'_>) -> Result<i64> {
          VALUES (?1, ?2, ?3, ?4, ?5, 'running')",
     )?
     .execute(params![
-        start.kind,
+        start.kind.as_str(),
         start.entity.map(Entity::as_str),
         start.connection_id,
         start.connection_name,
@@ -75,13 +76,20 @@ pub fn insert_audit(
     conn: &Connection,
     run_id: i64,
     record_id: i64,
-    action: &str,
+    action: AuditAction,
     changes: &[FieldChange],
     at: &str,
 ) -> Result<()> {
     let changes = serde_json::to_string(changes).map_err(|e| crate::Error::Internal(e.to_string()))?;
     conn.prepare_cached("INSERT INTO audit (run_id, record_id, action, changes, at) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![run_id, record_id, action, changes, at])?;
+        .execute(params![run_id, record_id, action.as_str(), changes, at])?;
+    Ok(())
+}
+
+/// A pull's two phases (see `SyncRun::fetch_ms`), recorded beside its duration.
+pub fn set_run_phases(conn: &Connection, run_id: i64, fetch_ms: i64, write_ms: i64) -> Result<()> {
+    conn.prepare_cached("UPDATE sync_runs SET fetch_ms = ?2, write_ms = ?3 WHERE id = ?1")?
+        .execute(params![run_id, fetch_ms, write_ms])?;
     Ok(())
 }
 
@@ -105,12 +113,25 @@ pub fn set_watermark(
     Ok(())
 }
 
+/// Runs about one platform's mappings (not a connection's) keep the platform's name.
+fn run_platform(kind: RunKind, connection_name: &str) -> Option<Platform> {
+    if !matches!(kind, RunKind::ManualMapping | RunKind::MappingImport) {
+        return None;
+    }
+    [Platform::Ringcentral, Platform::Webex]
+        .into_iter()
+        .find(|p| super::mappings::platform_str(*p) == connection_name)
+}
+
 fn run_from_row(row: &Row<'_>) -> rusqlite::Result<SyncRun> {
+    let kind = RunKind::parse(&row.get::<_, String>(1)?);
+    let connection_name: String = row.get(3)?;
     Ok(SyncRun {
         id: row.get(0)?,
-        kind: row.get(1)?,
+        kind,
         entity: row.get::<_, Option<String>>(2)?.as_deref().and_then(Entity::parse),
-        connection_name: row.get(3)?,
+        platform: run_platform(kind, &connection_name),
+        connection_name,
         started_at: row.get(4)?,
         finished_at: row.get(5)?,
         duration_ms: row.get(6)?,
@@ -121,6 +142,8 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<SyncRun> {
         unchanged: row.get(11)?,
         missing_upstream: row.get(12)?,
         error: row.get(13)?,
+        fetch_ms: row.get(14)?,
+        write_ms: row.get(15)?,
     })
 }
 
@@ -138,7 +161,7 @@ impl Store {
         let recorded = insert_run(&self.conn, start)
             .and_then(|id| finish_run(&self.conn, id, status, counts, elapsed, Some(&error.to_string())));
         if let Err(e) = recorded {
-            tracing::warn!(error = %e, kind = start.kind, "the failed run could not be recorded");
+            tracing::warn!(error = %e, kind = start.kind.as_str(), "the failed run could not be recorded");
         }
     }
 
@@ -169,7 +192,7 @@ impl Store {
     pub fn list_runs(&self, limit: u32) -> Result<Vec<SyncRun>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, kind, entity, connection_name, started_at, finished_at, duration_ms, status, fetched, created,
-                    updated, unchanged, missing_upstream, error
+                    updated, unchanged, missing_upstream, error, fetch_ms, write_ms
              FROM sync_runs ORDER BY id DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit], run_from_row)?;
@@ -183,10 +206,18 @@ impl Store {
         )?;
         let rows = stmt.query_map([run_id], |row| {
             let changes: String = row.get(3)?;
+            let action: String = row.get(2)?;
             Ok(AuditEntry {
                 record_id: row.get(0)?,
                 name: row.get(1)?,
-                action: row.get(2)?,
+                // The table's CHECK allows only these.
+                action: AuditAction::parse(&action).ok_or_else(|| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        2,
+                        rusqlite::types::Type::Text,
+                        format!("unknown audit action {action:?}").into(),
+                    )
+                })?,
                 changes: serde_json::from_str(&changes).unwrap_or_default(),
                 at: row.get(4)?,
             })

@@ -102,6 +102,8 @@ pub(super) fn compare(
         last_poll_time: None,
         started_at: String::new(),
         started: Instant::now(),
+        fetch_ms: 0,
+        batches: 0,
         records,
         missing,
         existing_ids,

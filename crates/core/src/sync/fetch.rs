@@ -8,7 +8,7 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::connections::Connections;
-use crate::model::{Connection, ConnectionSettings, Entity, PlanStatus};
+use crate::model::{Connection, ConnectionSettings, Entity, PlanStatus, RunKind};
 use crate::progress::{self, Progress};
 use crate::store::runs::{RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
@@ -65,7 +65,7 @@ pub(super) fn record_fetch_failure(
         .map(|c| c.name)
         .unwrap_or_else(|_| connection.to_owned());
     let start = RunStart {
-        kind: "pull",
+        kind: RunKind::Pull,
         entity: Some(entity),
         connection_id: None,
         connection_name: &name,
@@ -136,6 +136,7 @@ pub(super) async fn fetch_and_compare(
         ));
     }
     Ok(PreparedPlan {
+        fetch_ms: started.elapsed().as_millis() as i64,
         business_unit_id,
         last_poll_time: outcome.last_poll_time,
         started_at: started_at.to_owned(),

@@ -11,6 +11,7 @@ mod session;
 mod stream;
 mod writer;
 
+use apply::mark_written;
 pub use apply::{apply, record_failed_apply};
 pub use export::export_records;
 pub use fetch::prepare;
@@ -48,6 +49,11 @@ pub struct PreparedPlan {
     last_poll_time: Option<String>,
     started_at: String,
     started: Instant,
+    /// How long the fetch and compare took (a run's duration is this plus its write, never the
+    /// time the list waited for the admin).
+    fetch_ms: i64,
+    /// How many "Add Selected" of this list succeeded.
+    batches: u32,
     /// The fetched record behind each plan row (None for missing-upstream rows).
     records: Vec<Option<FetchedRecord>>,
     /// Store row ids of the records missing upstream, to flag.
@@ -56,6 +62,14 @@ pub struct PreparedPlan {
     existing_ids: HashMap<usize, Stored>,
     /// Incremental pulls: stored records CXone reported no change for (not listed as rows).
     untouched: u32,
+}
+
+/// A pull's two phases, for its run's duration.
+#[derive(Debug, Clone, Copy)]
+struct Phases {
+    fetch_ms: i64,
+    /// When the write began.
+    writing: Instant,
 }
 
 fn lock(store: &Arc<Mutex<Store>>) -> std::sync::MutexGuard<'_, Store> {

@@ -1,12 +1,13 @@
 //! The Synchronize session the app and `ccsync pull` share: fetched plans wait here for the
 //! admin's selection ("Add Selected"), an apply runs off the async threads, a failed or cancelled
-//! apply is recorded in History, and a written plan is dropped (it no longer matches the store).
+//! apply is recorded in History. A written plan stays, its written rows marked added or updated
+//! (no longer selectable), so the admin can add more of the same list in another batch.
 //! The fetch and the apply each have their own cancel button: nothing else stops them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{apply, prepare, record_failed_apply, PreparedPlan, PullOptions};
+use super::{apply, mark_written, prepare, record_failed_apply, PreparedPlan, PullOptions};
 use crate::cancel::CancelSlot;
 use crate::connections::Connections;
 use crate::model::{ApplyResult, Entity, Selection, SyncPlan};
@@ -16,7 +17,7 @@ use crate::{Error, Result};
 pub struct PullSession {
     connections: Connections,
     /// Fetched plans waiting for a selection, by plan id.
-    plans: Mutex<HashMap<String, Arc<PreparedPlan>>>,
+    plans: Mutex<HashMap<String, Arc<Mutex<PreparedPlan>>>>,
     fetching: CancelSlot,
     applying: CancelSlot,
 }
@@ -31,7 +32,7 @@ impl PullSession {
         }
     }
 
-    fn plans(&self) -> MutexGuard<'_, HashMap<String, Arc<PreparedPlan>>> {
+    fn plans(&self) -> MutexGuard<'_, HashMap<String, Arc<Mutex<PreparedPlan>>>> {
         self.plans.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
@@ -46,12 +47,14 @@ impl PullSession {
         let cancel = self.fetching.begin();
         let prepared = prepare(&self.connections, connection, entity, options, progress, &cancel).await?;
         let plan = prepared.plan.clone();
-        self.plans().insert(plan.plan_id.clone(), Arc::new(prepared));
+        self.plans()
+            .insert(plan.plan_id.clone(), Arc::new(Mutex::new(prepared)));
         Ok(plan)
     }
 
     /// Writes the selected rows of a waiting plan in one transaction (on a blocking thread). A
-    /// failure or a cancel is a run in History; success drops the plan.
+    /// failure or a cancel is a run in History; success marks the written rows in the plan, which
+    /// keeps waiting for another batch until it is discarded.
     pub async fn apply(&self, plan_id: &str, selection: Selection, progress: Arc<dyn Progress>) -> Result<ApplyResult> {
         let cancel = self.applying.begin();
         let prepared = self.plans().get(plan_id).cloned().ok_or_else(|| {
@@ -59,22 +62,23 @@ impl PullSession {
         })?;
         let store = self.connections.store_handle();
         let result = tokio::task::spawn_blocking(move || {
+            // One batch of a list at a time.
+            let mut prepared = prepared.lock().unwrap_or_else(|p| p.into_inner());
+            let writing = std::time::Instant::now();
             // Not while a pull of the same connection and entity writes (a cron job's, say).
             let job = super::lock(&store).acquire_job(
                 &crate::store::locks::pull_lock_name(&prepared.connection.id, prepared.plan.entity),
                 &format!("Add Selected of {}", prepared.plan.entity.label()),
             );
             let result = job.and_then(|_job| apply(&store, &prepared, &selection, progress.as_ref(), &cancel));
-            if let Err(error) = &result {
-                record_failed_apply(&store, &prepared, error);
+            match &result {
+                Ok(_) => mark_written(&mut prepared, &selection)?,
+                Err(error) => record_failed_apply(&store, &prepared, writing, error),
             }
             result
         })
         .await
         .map_err(|e| Error::Internal(format!("the write stopped unexpectedly: {e}")))?;
-        if result.is_ok() {
-            self.plans().remove(plan_id);
-        }
         result
     }
 

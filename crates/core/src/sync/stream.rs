@@ -10,7 +10,7 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::connections::Connections;
-use crate::model::{ApplyResult, Connection, Entity, PlanSummary};
+use crate::model::{ApplyResult, Connection, Entity, PlanSummary, RunKind};
 use crate::progress::Progress;
 use crate::store::records::Existing;
 use crate::store::runs::RunStart;
@@ -279,7 +279,7 @@ fn stage_and_write(
     let writing = Instant::now();
     let tx = guard.write_tx()?;
     let start = RunStart {
-        kind: "pull",
+        kind: RunKind::Pull,
         entity: Some(entity),
         connection_id: Some(&connection.id),
         connection_name: &connection.name,
@@ -302,7 +302,12 @@ fn stage_and_write(
     writer.counts.fetched = summary.fetched;
     writer.counts.unchanged = summary.unchanged;
     writer.counts.missing_upstream = summary.missing_upstream;
-    let result = writer.finish(&connection.id, last_poll_time.as_deref(), started)?;
+    // Streamed: pages are compared as they arrive; the fetch phase ends when the last one is in.
+    let phases = super::Phases {
+        fetch_ms: writing.duration_since(started).as_millis() as i64,
+        writing,
+    };
+    let result = writer.finish(&connection.id, last_poll_time.as_deref(), phases)?;
     tx.commit()?;
     // How long other processes' writes waited for this pull, at most.
     tracing::info!(

@@ -1,17 +1,15 @@
 //! The one writer of synchronized records: creations, updates and missing-upstream flags inside
 //! one transaction, each with its audit row, and the run's `sync_runs` row.
 
-use std::time::Instant;
-
 use rusqlite::{params, OptionalExtension};
 
-use crate::model::{ApplyResult, Entity, FieldChange};
+use crate::model::{ApplyResult, AuditAction, Entity, FieldChange};
 use crate::store::now_rfc3339;
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::vendor::cxone::records::FetchedRecord;
 use crate::{Error, Result};
 
-use super::missing_upstream_change;
+use super::{missing_upstream_change, Phases};
 
 /// A stored record as it was when compared: an update applies only if it is still so.
 #[derive(Debug, Clone, Copy)]
@@ -99,7 +97,7 @@ impl<'t> Writer<'t> {
             self.tx,
             self.run_id,
             self.tx.last_insert_rowid(),
-            "created",
+            AuditAction::Created,
             &[],
             &self.now,
         )?;
@@ -216,7 +214,7 @@ impl<'t> Writer<'t> {
             old: Some(format!("import:{email_key}")),
             new: Some(record.id.clone()),
         };
-        runs::insert_audit(self.tx, self.run_id, row_id, "created", &[change], &self.now)?;
+        runs::insert_audit(self.tx, self.run_id, row_id, AuditAction::Created, &[change], &self.now)?;
         self.counts.created += 1;
         Ok(true)
     }
@@ -245,7 +243,7 @@ impl<'t> Writer<'t> {
         if updated == 0 {
             return Err(Error::Stale(self.entity.label()));
         }
-        runs::insert_audit(self.tx, self.run_id, row_id, "updated", changes, &self.now)?;
+        runs::insert_audit(self.tx, self.run_id, row_id, AuditAction::Updated, changes, &self.now)?;
         self.counts.updated += 1;
         Ok(())
     }
@@ -259,7 +257,14 @@ impl<'t> Writer<'t> {
             .execute(params![row_id, self.now])?;
         if flagged > 0 {
             let change = missing_upstream_change(true);
-            runs::insert_audit(self.tx, self.run_id, row_id, "flagged_missing", &[change], &self.now)?;
+            runs::insert_audit(
+                self.tx,
+                self.run_id,
+                row_id,
+                AuditAction::FlaggedMissing,
+                &[change],
+                &self.now,
+            )?;
         }
         Ok(())
     }
@@ -269,13 +274,15 @@ impl<'t> Writer<'t> {
         self,
         connection_id: &str,
         last_poll_time: Option<&str>,
-        started: Instant,
+        phases: Phases,
     ) -> Result<ApplyResult> {
         if let Some(poll) = last_poll_time {
             runs::set_watermark(self.tx, connection_id, self.entity, self.business_unit_id, poll)?;
         }
-        let duration = started.elapsed().as_millis() as i64;
+        let write_ms = phases.writing.elapsed().as_millis() as i64;
+        let duration = phases.fetch_ms + write_ms;
         runs::finish_run(self.tx, self.run_id, "succeeded", &self.counts, duration, None)?;
+        runs::set_run_phases(self.tx, self.run_id, phases.fetch_ms, write_ms)?;
         tracing::info!(
             run_id = self.run_id,
             entity = self.entity.as_str(),

@@ -17,6 +17,16 @@ pub enum Platform {
     Webex,
 }
 
+impl Platform {
+    /// The platform's name as people write it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Platform::Ringcentral => "RingCentral",
+            Platform::Webex => "Webex",
+        }
+    }
+}
+
 /// One account on an external platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExternalAccount {

@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::import::rules::{Action, Checked};
 use crate::import::users::{self, UserWriter};
-use crate::model::Entity;
+use crate::model::{Entity, RunKind};
 use crate::progress::{event, Progress};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
@@ -40,7 +40,7 @@ impl Job {
         let run_id = runs::insert_run(
             &tx,
             &RunStart {
-                kind: "import",
+                kind: RunKind::Import,
                 entity: Some(Entity::Users),
                 connection_id: None,
                 connection_name: &file,
