@@ -123,6 +123,8 @@ export function installBackend(
     open_log_folder: () => null,
     discard_plan: () => null,
     cancel_sync: () => null,
+    get_autostart: () => false,
+    set_autostart: (args) => args.enabled,
     ...events.handlers,
     ...options.handlers,
   };
