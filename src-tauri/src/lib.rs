@@ -577,10 +577,7 @@ pub fn run() {
             }
         })
         .setup(move |app| {
-            // Without a tray, closing the window quits (as with no schedule on).
-            if let Err(error) = tray::install(app.handle()) {
-                tracing::warn!(%error, "no tray icon: closing the window will quit CC Sync");
-            }
+            tray::try_install(app.handle());
             let database_path = ccsync_core::paths::database_path(None)?;
             let problem = match tauri::async_runtime::block_on(AppState::start(want_demo)) {
                 Ok(state) => {

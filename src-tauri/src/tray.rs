@@ -26,8 +26,20 @@ pub struct Tray {
     told: AtomicBool,
 }
 
+/// Builds the tray icon. Without one, closing the window quits (as with no schedule on): on a
+/// Linux desktop without libayatana-appindicator the tray library panics, which is caught here.
+pub fn try_install(app: &AppHandle) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| install(app))) {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::warn!(%error, "no tray icon: closing the window will quit CC Sync"),
+        Err(_) => tracing::warn!(
+            "no tray icon (the system tray library could not be loaded): closing the window will quit CC Sync"
+        ),
+    }
+}
+
 /// Builds the tray icon, hidden until a schedule is on.
-pub fn install(app: &AppHandle) -> tauri::Result<()> {
+fn install(app: &AppHandle) -> tauri::Result<()> {
     let open = MenuItem::with_id(app, "open", "Open CC Sync", true, None::<&str>)?;
     let run = MenuItem::with_id(app, "run", "Run Auto Sync now", true, None::<&str>)?;
     let next = MenuItem::with_id(app, "next", "No Auto Sync scheduled", false, None::<&str>)?;

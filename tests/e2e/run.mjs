@@ -757,6 +757,14 @@ async function traySuite() {
       assert(/tray/.test(told.body), `notice: ${told.body}`);
     });
 
+    await test("Run Auto Sync now in the tray menu runs it, and its failure is a notification", async () => {
+      assert(item, "no tray item (an earlier step failed)");
+      trayTool("click", item.service, item.path, "Run Auto Sync now");
+      const notice = await services.next("notification", (n) => n.summary === "Auto Sync failed — RingCentral");
+      assert(/RingCentral connection/.test(notice.body), `body: ${notice.body}`);
+      assert(appPid() === pid, "CC Sync stopped");
+    });
+
     await test("Open CC Sync in the tray menu shows the window again", async () => {
       assert(item, "no tray item (an earlier step failed)");
       trayTool("click", item.service, item.path, "Open CC Sync");
