@@ -31,6 +31,8 @@ fn main() {
         "search_accounts",
         "get_schedule",
         "set_schedule",
+        "get_autostart",
+        "set_autostart",
         "export_mappings",
         "plan_mapping_import",
         "commit_mapping_import",

@@ -2,6 +2,7 @@
 //! ccsync-core; if a command grows past a few lines, it belongs there.
 
 mod state;
+mod tray;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ use ccsync_core::ApiError;
 use secrecy::{ExposeSecret, SecretString};
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
+use tauri_plugin_autostart::{MacosLauncher, ManagerExt};
 use tauri_plugin_dialog::{DialogExt, FilePath};
 use tauri_plugin_opener::OpenerExt;
 
@@ -299,8 +301,36 @@ fn get_schedule(state: State<'_, AppState>, platform: Platform) -> CommandResult
 }
 
 #[tauri::command(async)]
-fn set_schedule(state: State<'_, AppState>, platform: Platform, schedule: Schedule) -> CommandResult<ScheduleInfo> {
-    Ok(schedule::set_schedule(&state.store(), platform, &schedule)?)
+fn set_schedule(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    platform: Platform,
+    schedule: Schedule,
+) -> CommandResult<ScheduleInfo> {
+    let info = schedule::set_schedule(&state.store(), platform, &schedule)?;
+    tray::refresh(&app);
+    Ok(info)
+}
+
+/// Whether CC Sync starts at login (the system's own record: a login item, an autostart entry).
+#[tauri::command(async)]
+fn get_autostart(app: tauri::AppHandle) -> CommandResult<bool> {
+    app.autolaunch().is_enabled().map_err(|e| autostart_error("read", &e))
+}
+
+/// Turns Start at login on or off; the state afterwards, as the system has it.
+#[tauri::command(async)]
+fn set_autostart(app: tauri::AppHandle, enabled: bool) -> CommandResult<bool> {
+    let launcher = app.autolaunch();
+    let changed = if enabled { launcher.enable() } else { launcher.disable() };
+    changed.map_err(|e| autostart_error("changed", &e))?;
+    launcher.is_enabled().map_err(|e| autostart_error("read", &e))
+}
+
+fn autostart_error(what: &str, error: &dyn std::fmt::Display) -> ApiError {
+    ApiError::from(ccsync_core::Error::Internal(format!(
+        "the Start at login setting could not be {what} ({error})"
+    )))
 }
 
 #[tauri::command(async)]
@@ -482,10 +512,18 @@ fn remember(chosen: &ChosenPaths, picked: impl Iterator<Item = FilePath>) -> Vec
         .collect()
 }
 
-/// Makes the app's state available to the commands and starts the schedules.
+/// Makes the app's state available to the commands and starts the schedules (which keep running
+/// while the window is closed to the tray).
 fn serve(app: &tauri::AppHandle, state: AppState) {
-    tauri::async_runtime::spawn(state.mapping.clone().run_schedules());
+    let handle = app.clone();
+    tauri::async_runtime::spawn(
+        state
+            .mapping
+            .clone()
+            .run_schedules(move |event| tray::on_schedule_event(&handle, event)),
+    );
     app.manage(state);
+    tray::refresh(app);
 }
 
 fn store_problem(database_path: &Path, error: &ccsync_core::Error) -> StoreProblem {
@@ -562,16 +600,30 @@ pub fn run() {
     }
     state::start_logging();
     let want_demo = std::env::args().any(|a| a == "--demo") || std::env::var("CCSYNC_DEMO").is_ok_and(|v| v == "1");
+    // Started at login: straight to the tray when a schedule is on.
+    let background = std::env::args().any(|a| a == tray::BACKGROUND_ARG);
 
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            MacosLauncher::LaunchAgent,
+            Some(vec![tray::BACKGROUND_ARG]),
+        ))
         .manage(Arc::new(ChosenPaths::default()))
         // Files dropped on the window are files the admin chose.
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
                 allow_dropped(window.state::<Arc<ChosenPaths>>().inner(), paths);
             }
+            // A schedule is on: the window hides and CC Sync keeps running in the tray.
+            tauri::WindowEvent::CloseRequested { api, .. } if tray::keeps_running(window.app_handle()) => {
+                api.prevent_close();
+                let _ = window.hide();
+                tray::closed_to_tray(window.app_handle());
+            }
+            _ => {}
         })
         .on_webview_event(|webview, event| {
             if let tauri::WebviewEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
@@ -579,6 +631,7 @@ pub fn run() {
             }
         })
         .setup(move |app| {
+            tray::try_install(app.handle());
             let database_path = ccsync_core::paths::database_path(None)?;
             let problem = match tauri::async_runtime::block_on(AppState::start(want_demo)) {
                 Ok(state) => {
@@ -588,6 +641,13 @@ pub fn run() {
                 // The window still opens, and says what happened and what can be done.
                 Err(error) => Some(store_problem(&database_path, &error)),
             };
+            // The window starts hidden; it stays so only when started at login with a schedule on.
+            let schedule_on = app
+                .try_state::<AppState>()
+                .is_some_and(|state| schedule::overview(&state.store()).is_ok_and(|o| o.any_on()));
+            if !(background && schedule_on) {
+                tray::show_window(app.handle());
+            }
             app.manage(Startup {
                 database_path,
                 problem: std::sync::Mutex::new(problem),
@@ -635,6 +695,8 @@ pub fn run() {
             set_permission_gate,
             get_schedule,
             set_schedule,
+            get_autostart,
+            set_autostart,
             export_mappings,
             plan_mapping_import,
             commit_mapping_import,

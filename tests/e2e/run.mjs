@@ -236,6 +236,7 @@ async function suite() {
   await importSuite();
   await layoutSuite();
   await damagedStoreSuite();
+  await traySuite();
 }
 
 // A real drop from the desktop: a GTK drag source (drag_source.py) offers the files, and xdotool
@@ -768,9 +769,10 @@ async function waitForText(xpath, pattern, timeout = 10000) {
   throw new Error(`${xpath}: "${text}" does not match ${pattern}`);
 }
 
+// This binary only (by its full path), so another checkout's app running on the machine does not count.
 function appRunning() {
   try {
-    execFileSync("pgrep", ["-x", basename(application)], { stdio: "ignore" });
+    execFileSync("pgrep", ["-f", `^${application}( |$)`], { stdio: "ignore" });
     return true;
   } catch {
     return false;
@@ -808,6 +810,191 @@ async function damagedStoreSuite() {
     assert(keptMain.length === 1, `set aside: ${kept.join(", ")}`);
     assert(readFileSync(join(folder, keptMain[0]), "utf8") === garbage, "the damaged file is kept byte for byte");
   });
+}
+
+// ---------- Working in the background: Start at login, the tray, notifications ----------
+// Last: it ends with Quit from the tray, so no app is left for a later step.
+
+const trayHelper = join(here, "tray.py");
+
+function trayTool(...args) {
+  return execFileSync("/usr/bin/python3", [trayHelper, ...args], { encoding: "utf8", timeout: 15000 });
+}
+
+/** The pid of this suite's app (matched by its full path: other apps may run on the machine). */
+function appPid() {
+  try {
+    return Number(execFileSync("pgrep", ["-f", `^${application}`], { encoding: "utf8" }).split("\n")[0]);
+  } catch {
+    return null;
+  }
+}
+
+/** The app's visible top-level windows (X ids). */
+function visibleAppWindows(pid) {
+  try {
+    return execFileSync("xdotool", ["search", "--onlyvisible", "--pid", String(pid), "--name", "^CC Sync$"], {
+      encoding: "utf8",
+      timeout: 10000,
+    })
+      .split("\n")
+      .filter(Boolean);
+  } catch {
+    return []; // xdotool exits 1 when nothing matches
+  }
+}
+
+/** A tray host's side of the desktop: a StatusNotifierWatcher and a notification server. */
+function startTrayServices() {
+  const child = spawn("/usr/bin/python3", [trayHelper, "services"], { stdio: ["ignore", "pipe", "inherit"] });
+  const events = [];
+  let buffered = "";
+  child.stdout.on("data", (chunk) => {
+    buffered += chunk;
+    const lines = buffered.split("\n");
+    buffered = lines.pop();
+    for (const line of lines) if (line.trim()) events.push(JSON.parse(line));
+  });
+  return {
+    events,
+    async next(kind, predicate = () => true, timeout = 20000) {
+      const deadline = Date.now() + timeout;
+      while (Date.now() < deadline) {
+        const found = events.find((e) => e.event === kind && predicate(e));
+        if (found) return found;
+        if (child.exitCode !== null) throw new Error(`tray.py services exited (${child.exitCode})`);
+        await sleep(100);
+      }
+      throw new Error(`no ${kind} within ${timeout} ms; seen: ${JSON.stringify(events)}`);
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await new Promise((done) => (child.exitCode !== null ? done() : child.once("exit", done)));
+      }
+    },
+  };
+}
+
+async function traySuite() {
+  const autostartDir = join(process.env.XDG_CONFIG_HOME ?? join(process.env.HOME, ".config"), "autostart");
+  const autostartEntries = () => (existsSync(autostartDir) ? readdirSync(autostartDir) : []);
+
+  await test("Start at login: the switch writes and removes the system's autostart entry, and shows it", async () => {
+    await session.click(await session.waitFor(byTestId("nav-user-mapping")));
+    const where = await session.text(await session.waitFor(byTestId("schedule-where")));
+    assert(/open or in the tray/.test(where) && /cron or Task Scheduler/.test(where), `where: ${where}`);
+    const command = await session.property(await session.waitFor(byTestId("schedule-cli-command")), "textContent");
+    assert(command === "ccsync map auto --platform ringcentral", `command: ${command}`);
+    const toggle = await session.waitFor(`${byTestId("autostart-switch")}[not(@disabled)]`);
+    assert((await session.property(toggle, "checked")) === false, "Start at login is on in a fresh HOME");
+    assert(autostartEntries().length === 0, `autostart entries before: ${autostartEntries()}`);
+    await session.click(toggle);
+    const deadline = Date.now() + 10000;
+    while (autostartEntries().length === 0 && Date.now() < deadline) await sleep(100);
+    const [entry] = autostartEntries();
+    assert(entry, "no autostart entry was written");
+    const desktop = readFileSync(join(autostartDir, entry), "utf8");
+    assert(desktop.includes(application) && desktop.includes("--background"), `autostart entry: ${desktop}`);
+    await session.waitFor(`${byTestId("autostart-switch")}[not(@disabled)]`);
+    assert((await session.property(toggle, "checked")) === true, "the switch does not show it on");
+    assert((await invoke("get_autostart")) === true, "the system does not have it on");
+    await session.click(toggle);
+    while (autostartEntries().length > 0 && Date.now() < deadline + 10000) await sleep(100);
+    assert(autostartEntries().length === 0, `autostart entries after turning it off: ${autostartEntries()}`);
+    assert((await invoke("get_autostart")) === false, "the system still has it on");
+  });
+
+  let services;
+  let item;
+  let pid;
+  try {
+    await test("a scheduled Auto Sync that fails shows a desktop notification with the sentence", async () => {
+      await session.delete();
+      session = undefined;
+      const deadline = Date.now() + 15000;
+      while (appPid() !== null && Date.now() < deadline) await sleep(100);
+      assert(appPid() === null, "the app is still running after its session ended");
+      services = startTrayServices();
+      await services.next("ready");
+      // Set long ago, so the first look at the schedules finds a run due; no RingCentral
+      // connection exists in this (new) database, so the run fails.
+      trayTool("schedule", paths.database_path, "ringcentral", JSON.stringify({ kind: "every_minutes", minutes: 30 }), "2020-01-01T00:00:00Z");
+      session = await Session.create(base, application);
+      pid = appPid();
+      assert(pid, "the app is not running");
+      const notice = await services.next("notification", (n) => n.summary.startsWith("Scheduled Auto Sync failed"), 30000);
+      assert(notice.summary === "Scheduled Auto Sync failed — RingCentral", `summary: ${notice.summary}`);
+      assert(/RingCentral connection/.test(notice.body), `body: ${notice.body}`);
+      // The window says it too.
+      await session.click(await session.waitFor(byTestId("nav-user-mapping")));
+      const error = await session.text(await session.waitFor(byTestId("schedule-last-error")));
+      assert(error.includes(notice.body), `the screen says: ${error}`);
+    });
+
+    await test("with a schedule on, CC Sync has a tray icon: Open, Run Auto Sync now, the next run, Quit", async () => {
+      assert(services && pid, "no app with tray services (the previous step failed)");
+      const registered = await services.next("item");
+      const deadline = Date.now() + 15000;
+      for (;;) {
+        item = { ...registered, ...JSON.parse(trayTool("item", registered.service, registered.path)) };
+        if (item.Status === "Active" || Date.now() > deadline) break;
+        await sleep(200);
+      }
+      assert(item.Status === "Active", `tray item: ${JSON.stringify(item)}`);
+      const labels = item.items.filter((i) => i.type !== "separator" && i.visible).map((i) => i.label);
+      assert(labels[0] === "Open CC Sync" && labels[1] === "Run Auto Sync now" && labels.at(-1) === "Quit", `menu: ${labels}`);
+      const next = item.items.find((i) => i.label.startsWith("Next Auto Sync"));
+      assert(next && /\(RingCentral\)$/.test(next.label) && !next.enabled, `next run item: ${JSON.stringify(next)}`);
+    });
+
+    await test("closing the window with a schedule on keeps CC Sync running in the tray", async () => {
+      assert(item, "no tray item (the previous step failed)");
+      const windows = visibleAppWindows(pid);
+      assert(windows.length === 1, `visible windows: ${windows}`);
+      // What a window manager sends when the window's close button is clicked.
+      trayTool("close", windows[0]);
+      const deadline = Date.now() + 10000;
+      while (visibleAppWindows(pid).length > 0 && Date.now() < deadline) await sleep(100);
+      assert(visibleAppWindows(pid).length === 0, "the window is still shown");
+      await sleep(1500);
+      assert(appPid() === pid, "CC Sync stopped when its window closed");
+      const still = JSON.parse(trayTool("item", item.service, item.path));
+      assert(still.Status === "Active", `tray item after closing: ${JSON.stringify(still)}`);
+      const told = await services.next("notification", (n) => n.summary === "CC Sync is still running");
+      assert(/tray/.test(told.body), `notice: ${told.body}`);
+    });
+
+    await test("Run Auto Sync now in the tray menu runs it, and its failure is a notification", async () => {
+      assert(item, "no tray item (an earlier step failed)");
+      trayTool("click", item.service, item.path, "Run Auto Sync now");
+      const notice = await services.next("notification", (n) => n.summary === "Auto Sync failed — RingCentral");
+      assert(/RingCentral connection/.test(notice.body), `body: ${notice.body}`);
+      assert(appPid() === pid, "CC Sync stopped");
+    });
+
+    await test("Open CC Sync in the tray menu shows the window again", async () => {
+      assert(item, "no tray item (an earlier step failed)");
+      trayTool("click", item.service, item.path, "Open CC Sync");
+      const deadline = Date.now() + 10000;
+      while (visibleAppWindows(pid).length === 0 && Date.now() < deadline) await sleep(100);
+      assert(visibleAppWindows(pid).length === 1, "the window did not come back");
+      await session.waitFor(byTestId("schedule-panel"));
+    });
+
+    await test("Quit in the tray menu ends CC Sync", async () => {
+      assert(item, "no tray item (an earlier step failed)");
+      trayTool("click", item.service, item.path, "Quit");
+      const deadline = Date.now() + 15000;
+      while (appPid() !== null && Date.now() < deadline) await sleep(100);
+      assert(appPid() === null, "CC Sync is still running after Quit");
+    });
+  } finally {
+    await services?.stop();
+    // Whatever failed above, no app may be left running.
+    const left = appPid();
+    if (left !== null) process.kill(left, "SIGTERM");
+  }
 }
 
 const planRows = `//*[@data-testid="plan-row"]`;

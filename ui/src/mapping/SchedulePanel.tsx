@@ -1,6 +1,8 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 
 import { formatDateTime } from "../format";
+import { AutostartSwitch } from "./AutostartSwitch";
+import "./SchedulePanel.css";
 import { webexCredentialLabel } from "../connections/kinds";
 import {
   getSchedule,
@@ -29,6 +31,11 @@ const KINDS: Kind[] = ["off", "every_minutes", "hourly", "daily"];
 
 /** How often the panel re-reads the schedule (a scheduled run may have failed meanwhile). */
 export const SCHEDULE_POLL_MS = 60_000;
+
+/** The command a system scheduler runs for Auto Sync when the app is not running. */
+export function cliCommand(platform: Platform): string {
+  return `ccsync map auto --platform ${platform}`;
+}
 
 type Props = {
   platform: Platform;
@@ -297,6 +304,15 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
           "Loading schedule…"
         )}
       </p>
+      <p className="muted schedule-where" data-testid="schedule-where">
+        Schedules run in the app while it is open or in the tray: closing the window with a schedule
+        on keeps CC Sync in the tray until you choose Quit there. For runs when the app is not running,
+        use the <code>ccsync</code> command line with cron or Task Scheduler:{" "}
+        <code className="schedule-command" data-testid="schedule-cli-command" title={cliCommand(platform)}>
+          {cliCommand(platform)}
+        </code>
+      </p>
+      <AutostartSwitch />
     </section>
   );
 }

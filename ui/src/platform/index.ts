@@ -412,6 +412,16 @@ export function setSchedule(platform: Platform, schedule: Schedule): Promise<Sch
   return call<ScheduleInfo>("set_schedule", { platform, schedule });
 }
 
+/** Whether CC Sync starts at login, as the system has it (a login item, an autostart entry). */
+export function getAutostart(): Promise<boolean> {
+  return call<boolean>("get_autostart");
+}
+
+/** Turns Start at login on or off; resolves to the state afterwards. */
+export function setAutostart(enabled: boolean): Promise<boolean> {
+  return call<boolean>("set_autostart", { enabled });
+}
+
 /** Writes the mappings of `platform` to a CSV file; resolves to the number of rows. */
 export function exportMappings(platform: Platform, path: string): Promise<number> {
   return call<number>("export_mappings", { platform, path });

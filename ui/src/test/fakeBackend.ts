@@ -126,6 +126,8 @@ export function installBackend(
     discard_plan: () => null,
     cancel_sync: () => null,
     list_runs: () => [],
+    get_autostart: () => false,
+    set_autostart: (args) => args.enabled,
     ...events.handlers,
     ...options.handlers,
   };

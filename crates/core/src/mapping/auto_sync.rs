@@ -268,7 +268,7 @@ pub fn match_and_write(
 }
 
 /// The platform's name as the screens write it.
-fn platform_label(platform: Platform) -> &'static str {
+pub(crate) fn platform_label(platform: Platform) -> &'static str {
     match platform {
         Platform::Ringcentral => "RingCentral",
         Platform::Webex => "Webex",
@@ -375,6 +375,16 @@ impl Runner {
     /// tests need no waiting). The run counts as done even when it fails: a failing run is not
     /// retried at every tick.
     pub async fn run_if_due(&self, platform: Platform, now: time::OffsetDateTime) -> Result<Option<AutoSyncResult>> {
+        self.scheduled_run(platform, now).await?.transpose()
+    }
+
+    /// As [`Runner::run_if_due`], telling a run that failed (`Ok(Some(Err(…)))`, recorded with the
+    /// schedule) from a look at the schedule that failed (`Err`, tried again at the next tick).
+    pub async fn scheduled_run(
+        &self,
+        platform: Platform,
+        now: time::OffsetDateTime,
+    ) -> Result<Option<Result<AutoSyncResult>>> {
         let due = {
             let store = self.connections.store_handle();
             let store = store.lock().unwrap_or_else(|p| p.into_inner());
@@ -410,7 +420,7 @@ impl Runner {
             &stamp,
             error.as_deref(),
         )?;
-        result.map(Some)
+        Ok(Some(result))
     }
 }
 

@@ -132,6 +132,14 @@ fn saved_schedule(store: &Store, platform: Platform) -> Result<Option<SavedSched
     }))
 }
 
+impl SavedSchedule {
+    /// The next run: reckoned from the last run, or from when the schedule was set.
+    fn next_run(&self, offset: UtcOffset) -> Option<OffsetDateTime> {
+        let from = self.last_run.as_deref().and_then(parse_timestamp).or(self.created)?;
+        self.schedule.next_after(from, offset)
+    }
+}
+
 /// The platform's schedule, with its last and next run.
 pub fn schedule_info(store: &Store, platform: Platform) -> Result<ScheduleInfo> {
     let Some(saved) = saved_schedule(store, platform)? else {
@@ -142,9 +150,8 @@ pub fn schedule_info(store: &Store, platform: Platform) -> Result<ScheduleInfo> 
             last_error: None,
         });
     };
-    let from = saved.last_run.as_deref().and_then(parse_timestamp).or(saved.created);
-    let next_run = from
-        .and_then(|f| saved.schedule.next_after(f, local_offset()))
+    let next_run = saved
+        .next_run(local_offset())
         .and_then(|n| n.format(&time::format_description::well_known::Rfc3339).ok());
     Ok(ScheduleInfo {
         schedule: saved.schedule,
@@ -182,6 +189,89 @@ pub fn is_due(store: &Store, platform: Platform, now: time::OffsetDateTime) -> R
         now,
         local_offset(),
     ))
+}
+
+/// Every platform that can have a schedule.
+pub const PLATFORMS: [Platform; 2] = [Platform::Ringcentral, Platform::Webex];
+
+/// Which schedules are on and which run comes next, over every platform: whether the app keeps
+/// running in the tray when its window closes, and what the tray's menu says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overview {
+    /// The platforms whose schedule is on.
+    pub on: Vec<Platform>,
+    /// The soonest next run among them (UTC), and its platform.
+    pub next: Option<(Platform, OffsetDateTime)>,
+}
+
+impl Overview {
+    pub fn any_on(&self) -> bool {
+        !self.on.is_empty()
+    }
+
+    /// [`Overview::next_run_label`] now, in the local time zone the schedules use.
+    pub fn next_run_label_now(&self) -> String {
+        self.next_run_label(OffsetDateTime::now_utc(), local_offset())
+    }
+
+    /// The tray menu's line about the next run, in local time (`offset`): "Next Auto Sync: 14:30
+    /// (RingCentral)", with the day when it is not today, "due now" when its time has come (it
+    /// starts at the schedule loop's next look).
+    pub fn next_run_label(&self, now: OffsetDateTime, offset: UtcOffset) -> String {
+        let Some((platform, at)) = self.next else {
+            return "No Auto Sync scheduled".to_owned();
+        };
+        let name = crate::mapping::auto_sync::platform_label(platform);
+        if at <= now {
+            return format!("Next Auto Sync: due now ({name})");
+        }
+        let (at, now) = (at.to_offset(offset), now.to_offset(offset));
+        let when = if at.date() == now.date() {
+            at.format(time::macros::format_description!("[hour]:[minute]"))
+        } else {
+            at.format(time::macros::format_description!(
+                "[weekday repr:short] [day padding:none] [month repr:short], [hour]:[minute]"
+            ))
+        };
+        format!("Next Auto Sync: {} ({name})", when.unwrap_or_default())
+    }
+}
+
+/// Whether any schedule is on, and the soonest next run.
+pub fn overview(store: &Store) -> Result<Overview> {
+    let offset = local_offset();
+    let mut overview = Overview::default();
+    for platform in PLATFORMS {
+        let Some(saved) = saved_schedule(store, platform)? else {
+            continue;
+        };
+        if saved.schedule == Schedule::Off {
+            continue;
+        }
+        overview.on.push(platform);
+        if let Some(at) = saved.next_run(offset) {
+            let sooner = match overview.next {
+                Some((_, soonest)) => at < soonest,
+                None => true,
+            };
+            if sooner {
+                overview.next = Some((platform, at));
+            }
+        }
+    }
+    Ok(overview)
+}
+
+/// The desktop notification of an Auto Sync that failed away from the window (`scheduled`, or
+/// started from the tray): its title and the error's sentence.
+pub fn failure_notice(platform: Platform, scheduled: bool, error: &Error) -> (String, String) {
+    let platform = crate::mapping::auto_sync::platform_label(platform);
+    let title = if scheduled {
+        format!("Scheduled Auto Sync failed — {platform}")
+    } else {
+        format!("Auto Sync failed — {platform}")
+    };
+    (title, error.to_string())
 }
 
 /// Records that the scheduled run ran at `at`, and its error sentence if it failed.
@@ -271,5 +361,102 @@ mod tests {
             datetime!(2030-01-01 00:00 UTC),
             UTC
         ));
+    }
+}
+
+#[cfg(test)]
+mod overview_tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("ccsync.sqlite3")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn no_schedule_is_on_in_a_new_store() {
+        let (_dir, store) = store();
+        let overview = overview(&store).unwrap();
+        assert!(!overview.any_on());
+        assert_eq!(overview.next, None);
+        assert_eq!(
+            overview.next_run_label(datetime!(2026-11-21 10:00 UTC), UtcOffset::UTC),
+            "No Auto Sync scheduled"
+        );
+    }
+
+    #[test]
+    fn the_soonest_next_run_over_every_platform_whose_schedule_is_on() {
+        let (_dir, store) = store();
+        set_schedule(&store, Platform::Ringcentral, &Schedule::EveryMinutes { minutes: 30 }).unwrap();
+        set_schedule(&store, Platform::Webex, &Schedule::Hourly).unwrap();
+        record_scheduled_run(&store, Platform::Ringcentral, "2026-11-21T10:00:00Z", None).unwrap();
+        record_scheduled_run(&store, Platform::Webex, "2026-11-21T10:15:00Z", Some("Webex said no.")).unwrap();
+
+        let both = overview(&store).unwrap();
+        assert!(both.any_on());
+        assert_eq!(both.on, vec![Platform::Ringcentral, Platform::Webex]);
+        assert_eq!(
+            both.next,
+            Some((Platform::Ringcentral, datetime!(2026-11-21 10:30 UTC)))
+        );
+
+        // RingCentral off: Webex's run is the next, and RingCentral no longer counts as on.
+        set_schedule(&store, Platform::Ringcentral, &Schedule::Off).unwrap();
+        let webex = overview(&store).unwrap();
+        assert_eq!(webex.on, vec![Platform::Webex]);
+        assert_eq!(webex.next, Some((Platform::Webex, datetime!(2026-11-21 11:15 UTC))));
+
+        set_schedule(&store, Platform::Webex, &Schedule::Off).unwrap();
+        assert_eq!(overview(&store).unwrap(), Overview::default());
+    }
+
+    #[test]
+    fn a_schedule_that_never_ran_counts_from_when_it_was_set() {
+        let (_dir, store) = store();
+        let before = OffsetDateTime::now_utc();
+        set_schedule(&store, Platform::Webex, &Schedule::EveryMinutes { minutes: 15 }).unwrap();
+        let (platform, at) = overview(&store).unwrap().next.unwrap();
+        assert_eq!(platform, Platform::Webex);
+        let from_now = at - before;
+        assert!(
+            from_now > Duration::minutes(14) && from_now <= Duration::minutes(15) + Duration::seconds(5),
+            "{from_now}"
+        );
+    }
+
+    #[test]
+    fn the_tray_line_says_when_in_local_time() {
+        let paris = UtcOffset::from_hms(1, 0, 0).unwrap();
+        let now = datetime!(2026-11-21 10:00 UTC);
+        let at = |next| Overview {
+            on: vec![Platform::Ringcentral],
+            next: Some((Platform::Ringcentral, next)),
+        };
+        assert_eq!(
+            at(datetime!(2026-11-21 13:30 UTC)).next_run_label(now, paris),
+            "Next Auto Sync: 14:30 (RingCentral)"
+        );
+        // 23:30 UTC is already tomorrow in Paris.
+        assert_eq!(
+            at(datetime!(2026-11-21 23:30 UTC)).next_run_label(now, paris),
+            "Next Auto Sync: Sun 22 Nov, 00:30 (RingCentral)"
+        );
+        assert_eq!(
+            at(now).next_run_label(now, paris),
+            "Next Auto Sync: due now (RingCentral)"
+        );
+    }
+
+    #[test]
+    fn a_failed_run_becomes_a_notice_with_its_sentence() {
+        let error = Error::InvalidInput("Add a RingCentral connection under Connections.".into());
+        let (title, body) = failure_notice(Platform::Ringcentral, true, &error);
+        assert_eq!(title, "Scheduled Auto Sync failed — RingCentral");
+        assert_eq!(body, "Add a RingCentral connection under Connections.");
+        let (title, _) = failure_notice(Platform::Webex, false, &error);
+        assert_eq!(title, "Auto Sync failed — Webex");
     }
 }

@@ -11,8 +11,9 @@ use crate::connections::Connections;
 use crate::mapping::admin::{self, ChangeResult, MapCheck, MappingChange};
 use crate::mapping::auto_sync::{AutoSyncResult, Runner};
 use crate::mapping::rules::{AccountMatch, MappingRow};
+use crate::mapping::schedule;
 use crate::mapping::search::AccountIndex;
-use crate::progress::Progress;
+use crate::progress::{NoProgress, Progress};
 use crate::vendor::directory::Platform;
 use crate::{Error, Result};
 
@@ -176,22 +177,61 @@ impl MappingSession {
         self.indexes.lock().unwrap().remove(&platform);
     }
 
-    /// Runs due schedules, forever; started once with the app.
-    pub async fn run_schedules(self: Arc<Self>) {
+    /// Runs Auto Sync now for every platform whose schedule is on (the tray's "Run Auto Sync
+    /// now"), one after the other; each platform's outcome.
+    pub async fn run_scheduled_now(&self) -> Result<Vec<(Platform, Result<AutoSyncResult>)>> {
+        let on = {
+            let store = self.connections.store_handle();
+            let store = store.lock().unwrap_or_else(|p| p.into_inner());
+            schedule::overview(&store)?.on
+        };
+        let mut outcomes = Vec::with_capacity(on.len());
+        for platform in on {
+            outcomes.push((platform, self.run_now(platform, &NoProgress).await));
+        }
+        Ok(outcomes)
+    }
+
+    /// Runs due schedules, forever; started once with the app. `on_event` hears of each look at
+    /// the schedules and of each scheduled run that failed (the app shows those as notifications).
+    pub async fn run_schedules(self: Arc<Self>, on_event: impl Fn(ScheduleEvent<'_>) + Send + 'static) {
         loop {
-            for platform in [Platform::Ringcentral, Platform::Webex] {
-                match self.runner.run_if_due(platform, time::OffsetDateTime::now_utc()).await {
-                    Ok(Some(result)) => {
+            for platform in schedule::PLATFORMS {
+                match self
+                    .runner
+                    .scheduled_run(platform, time::OffsetDateTime::now_utc())
+                    .await
+                {
+                    Ok(Some(Ok(result))) => {
                         self.forget_index(platform);
                         tracing::info!(run_id = result.run_id, ?platform, "scheduled Auto Sync done");
                     }
+                    Ok(Some(Err(error))) => {
+                        self.forget_index(platform);
+                        tracing::warn!(%error, ?platform, "scheduled Auto Sync failed");
+                        on_event(ScheduleEvent::Failed {
+                            platform,
+                            error: &error,
+                        });
+                    }
                     Ok(None) => {}
-                    Err(error) => tracing::warn!(%error, ?platform, "scheduled Auto Sync failed"),
+                    // Reading the schedule failed (a busy store): nothing ran, the next tick tries again.
+                    Err(error) => tracing::warn!(%error, ?platform, "the Auto Sync schedule could not be read"),
                 }
             }
+            on_event(ScheduleEvent::Checked);
             tokio::time::sleep(TICK).await;
         }
     }
+}
+
+/// What the schedule loop tells the app.
+#[derive(Debug)]
+pub enum ScheduleEvent<'a> {
+    /// A scheduled run ended in an error (recorded with the schedule, which the screen shows).
+    Failed { platform: Platform, error: &'a Error },
+    /// The schedules were looked at; a run may have moved the next one.
+    Checked,
 }
 
 #[cfg(test)]

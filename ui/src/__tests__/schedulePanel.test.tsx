@@ -1,0 +1,95 @@
+// The schedule panel's word on where schedules run, and its Start at login switch.
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+
+import { SchedulePanel } from "../mapping/SchedulePanel";
+import { apiError, deferred, installBackend, scheduleInfo, type Handler } from "../test/fakeBackend";
+
+function setup(handlers: Record<string, Handler> = {}) {
+  return installBackend({
+    handlers: { get_schedule: () => scheduleInfo({ schedule: { kind: "hourly" } }), ...handlers },
+  });
+}
+
+describe("Schedule panel: where schedules run", () => {
+  it("says schedules run in the app or its tray, and shows the command for cron or Task Scheduler", async () => {
+    setup();
+    const { rerender } = render(<SchedulePanel platform="ringcentral" refreshKey={0} />);
+    const where = await screen.findByTestId("schedule-where");
+    expect(where).toHaveTextContent("Schedules run in the app while it is open or in the tray");
+    expect(where).toHaveTextContent("when the app is not running");
+    expect(where).toHaveTextContent("cron or Task Scheduler");
+    expect(within(where).getByTestId("schedule-cli-command")).toHaveTextContent(
+      "ccsync map auto --platform ringcentral",
+    );
+
+    rerender(<SchedulePanel platform="webex" refreshKey={0} />);
+    expect(screen.getByTestId("schedule-cli-command")).toHaveTextContent("ccsync map auto --platform webex");
+    expect(screen.getByTestId("schedule-cli-command")).toHaveAttribute(
+      "title",
+      "ccsync map auto --platform webex",
+    );
+  });
+});
+
+describe("Schedule panel: Start at login", () => {
+  it("shows the system's state, and is disabled until it is known", async () => {
+    const answer = deferred<boolean>();
+    setup({ get_autostart: () => answer.promise });
+    render(<SchedulePanel platform="ringcentral" refreshKey={0} />);
+    const toggle = await screen.findByTestId("autostart-switch");
+    expect(toggle).toBeDisabled();
+    answer.resolve(true);
+    await waitFor(() => expect(toggle).toBeEnabled());
+    expect(toggle).toBeChecked();
+    expect(toggle).toHaveAttribute("role", "switch");
+    expect(toggle).toHaveAccessibleName("Start CC Sync at login");
+  });
+
+  it("turns it on and shows what the system answered", async () => {
+    const user = userEvent.setup();
+    // The system keeps its own state: the switch shows the answer, not the click.
+    let system = false;
+    const backend = setup({
+      get_autostart: () => system,
+      set_autostart: (args) => {
+        system = args.enabled as boolean;
+        return system;
+      },
+    });
+    render(<SchedulePanel platform="ringcentral" refreshKey={0} />);
+    const toggle = await screen.findByTestId("autostart-switch");
+    await waitFor(() => expect(toggle).toBeEnabled());
+    expect(toggle).not.toBeChecked();
+
+    await user.click(toggle);
+    await waitFor(() => expect(toggle).toBeChecked());
+    expect(backend.callsTo("set_autostart").map((c) => c.args)).toEqual([{ enabled: true }]);
+
+    await user.click(toggle);
+    await waitFor(() => expect(toggle).not.toBeChecked());
+    expect(backend.callsTo("set_autostart").map((c) => c.args)).toEqual([{ enabled: true }, { enabled: false }]);
+  });
+
+  it("keeps the state and says why when the system refuses", async () => {
+    const user = userEvent.setup();
+    const refusal = apiError(
+      "internal",
+      "Internal error: the Start at login setting could not be changed (Permission denied). Please report it with the log file.",
+    );
+    setup({
+      get_autostart: () => false,
+      set_autostart: () => {
+        throw refusal;
+      },
+    });
+    render(<SchedulePanel platform="ringcentral" refreshKey={0} />);
+    const toggle = await screen.findByTestId("autostart-switch");
+    await waitFor(() => expect(toggle).toBeEnabled());
+    await user.click(toggle);
+    expect(await screen.findByTestId("autostart-error")).toHaveTextContent(refusal.message);
+    expect(toggle).not.toBeChecked();
+    expect(toggle).toBeEnabled();
+  });
+});
