@@ -3,4 +3,4 @@
 /**
  * What a History run was.
  */
-export type RunKind = "pull" | "import" | "auto_sync" | "directory_pull" | "manual_mapping" | "mapping_import" | "other";
+export type RunKind = "pull" | "import" | "auto_sync" | "directory_pull" | "manual_mapping" | "mapping_import" | "passwords" | "other";
