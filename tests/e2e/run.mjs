@@ -678,7 +678,7 @@ async function mappingSuite() {
     // History has the undo, like any change.
     const runs = await invoke("list_runs");
     const audit = await invoke("run_audit", { runId: runs[0].id });
-    assert(audit.some((a) => a.changes.some((c) => c.field === "ringcentral mapping (undo)")), `audit: ${JSON.stringify(audit)}`);
+    assert(audit.some((a) => a.changes.some((c) => c.field === "RingCentral account (undo)")), `audit: ${JSON.stringify(audit)}`);
 
     await session.type(search, " ");
     await session.selectOption(await session.waitFor(byTestId("mapping-status-filter")), "all");
@@ -882,6 +882,7 @@ async function traySuite() {
 
   await test("Start at login: the switch writes and removes the system's autostart entry, and shows it", async () => {
     await session.click(await session.waitFor(byTestId("nav-user-mapping")));
+    await setMappingSettings(true);
     const where = await session.text(await session.waitFor(byTestId("schedule-where")));
     assert(/open or in the tray/.test(where) && /cron or Task Scheduler/.test(where), `where: ${where}`);
     const command = await session.property(await session.waitFor(byTestId("schedule-cli-command")), "textContent");

@@ -6,6 +6,8 @@ export type EntitySpec = {
   label: string;
   /** Plural noun used in sentences ("Fetching 3,000 of 10,000 users…"). */
   noun: string;
+  /** The noun for one ("Added 1 user"). */
+  singular: string;
   /** The local group the records are written to. */
   group: string;
   /** Header of the `detail` column. */
@@ -19,6 +21,7 @@ export const ENTITY_SPECS: Record<Entity, EntitySpec> = {
     entity: "users",
     label: "Users",
     noun: "users",
+    singular: "user",
     group: "Call Center Agents",
     detailLabel: "Email",
     csvName: "cc-agents.csv",
@@ -27,6 +30,7 @@ export const ENTITY_SPECS: Record<Entity, EntitySpec> = {
     entity: "campaigns",
     label: "Campaigns",
     noun: "campaigns",
+    singular: "campaign",
     group: "CC Campaigns",
     detailLabel: "Detail",
     csvName: "cc-campaigns.csv",
@@ -35,6 +39,7 @@ export const ENTITY_SPECS: Record<Entity, EntitySpec> = {
     entity: "dispositions",
     label: "Dispositions",
     noun: "dispositions",
+    singular: "disposition",
     group: "CC Dispositions",
     detailLabel: "Detail",
     csvName: "cc-dispositions.csv",
@@ -43,6 +48,7 @@ export const ENTITY_SPECS: Record<Entity, EntitySpec> = {
     entity: "agent_statuses",
     label: "Agent Statuses",
     noun: "agent statuses",
+    singular: "agent status",
     group: "CC Agent Status",
     detailLabel: "Detail",
     csvName: "cc-agent-statuses.csv",

@@ -652,4 +652,21 @@ describe("Start here", () => {
     expect(screen.queryByTestId("start-here")).not.toBeInTheDocument();
     window.localStorage.clear();
   });
+
+  it("leaves once every step is done", async () => {
+    window.localStorage.clear();
+    installBackend({
+      connections: [{ ...connection({ id: "c1", name: "Demo tenant" }), last_test: { ok: true, message: "Connected.", at: "2024-05-02T10:00:00Z" } }],
+      handlers: {
+        list_runs: () => [
+          syncRun({ kind: "pull", entity: "users", status: "succeeded" }),
+          syncRun({ kind: "auto_sync", entity: null, status: "succeeded" }),
+          syncRun({ kind: "import", entity: "users", status: "succeeded" }),
+        ],
+      },
+    });
+    render(<ConnectionsScreen />);
+    await screen.findAllByTestId("connection-row");
+    await waitFor(() => expect(screen.queryByTestId("start-here")).not.toBeInTheDocument());
+  });
 });

@@ -351,7 +351,7 @@ describe("Synchronize: selecting and applying", () => {
     await user.click(screen.getByTestId("add-selected"));
 
     const toast = await screen.findByTestId("toast");
-    expect(toast).toHaveTextContent("Added 1 users to the store.");
+    expect(toast).toHaveTextContent("Added 1 user to the store.");
     // Still filtered, the added row in place, shown as added and not selectable.
     expect(screen.getByTestId("plan-filter")).toHaveValue("example.com");
     expect(screen.getByTestId("status-chip-new")).toHaveAttribute("aria-pressed", "true");

@@ -110,6 +110,9 @@ export function StartHere({ connections, testing, onTestAll, onNavigate, onDismi
     onDismiss();
   }
 
+  // The path is walked: the card would only take room from the connections list.
+  if (STEPS.every((step) => done.has(step.id))) return null;
+
   return (
     <section className="card start-here" aria-labelledby="start-here-title" data-testid="start-here">
       <header className="start-here-header">

@@ -5,7 +5,6 @@ import { formatCount, formatDateTime } from "../format";
 import type { MappingRow } from "../platform";
 import { statusGroup, statusKey, statusLabel } from "./mapping";
 import { revealWhenTruncated } from "../components/truncation";
-import "./mappingTable.css";
 
 export const MAPPING_ROW_HEIGHT = 52;
 

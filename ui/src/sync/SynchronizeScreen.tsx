@@ -583,13 +583,14 @@ export function SynchronizeScreen({ onNavigate }: Props) {
   );
 }
 
-/** "Added 3 users to the store", "Added 2 and updated 1 campaigns in the store". */
+/** "Added 3 users to the store", "Added 1 user…", "Added 2 and updated 1 campaigns in the store". */
 export function addedMessage(entity: Entity, result: ApplyResult): string {
-  const noun = ENTITY_SPECS[entity].noun;
+  const spec = ENTITY_SPECS[entity];
+  const noun = (count: number) => (count === 1 ? spec.singular : spec.noun);
   const created = formatCount(result.created);
-  if (result.updated === 0) return `Added ${created} ${noun} to the store.`;
-  if (result.created === 0) return `Updated ${formatCount(result.updated)} ${noun} in the store.`;
-  return `Added ${created} and updated ${formatCount(result.updated)} ${noun} in the store.`;
+  if (result.updated === 0) return `Added ${created} ${noun(result.created)} to the store.`;
+  if (result.created === 0) return `Updated ${formatCount(result.updated)} ${noun(result.updated)} in the store.`;
+  return `Added ${created} and updated ${formatCount(result.updated)} ${spec.noun} in the store.`;
 }
 
 function ApplyResultPanel({
