@@ -1,4 +1,4 @@
-import { render, screen, within } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
@@ -21,7 +21,8 @@ describe("App shell", () => {
       "Records",
       "History",
     ]);
-    expect(await screen.findByTestId("app-version")).toHaveTextContent("0.3.1");
+    // The version element is there at once; its text arrives with app_info.
+    await waitFor(() => expect(screen.getByTestId("app-version")).toHaveTextContent("0.3.1"));
     expect(screen.getByText("/home/admin/.local/share/cc-sync/cc-sync.db")).toBeInTheDocument();
     expect(screen.queryByTestId("keyring-banner")).not.toBeInTheDocument();
   });
