@@ -491,22 +491,14 @@ async function importSuite() {
   });
 }
 
-// The GTK save dialog CC Sync opens (its title is "Save File"), once it shows.
+// The GTK save dialog CC Sync opens, once it shows.
 async function waitForSaveDialog() {
   const deadline = Date.now() + 15000;
   while (Date.now() < deadline) {
-    try {
-      const out = execFileSync("xdotool", ["search", "--onlyvisible", "--name", "^Save File$"], {
-        encoding: "utf8",
-        timeout: 10000,
-      });
-      const found = out.split("\n").filter(Boolean);
-      if (found.length > 0) {
-        await sleep(500); // let it take keyboard input
-        return found[0];
-      }
-    } catch {
-      // xdotool exits 1 when nothing matches
+    const [found] = saveDialogs();
+    if (found) {
+      await sleep(500); // let it take keyboard input
+      return found;
     }
     await sleep(200);
   }
