@@ -13,6 +13,7 @@ pub mod mapping;
 pub mod model;
 pub mod passwords;
 pub mod paths;
+pub mod platform;
 pub mod progress;
 pub mod secrets;
 pub mod spreadsheet;
