@@ -10,7 +10,7 @@ use crate::model::{
     Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SaveAndTest, SecretKind, TestOutcome,
     WebexCredential,
 };
-use crate::platform::Platform;
+use crate::os::Os;
 use crate::secrets::{self, SecretKey, SecretStore};
 use crate::store::Store;
 use crate::vendor::cxone::{self, CxoneCredentials};
@@ -580,7 +580,7 @@ impl Connections {
             {
                 Some(value) => {
                     // Checked for every secret before any is stored: none is half-saved.
-                    secrets::check_storable(Platform::current(), secret, value)?;
+                    secrets::check_storable(Os::current(), secret, value)?;
                     values.push((secret, SecretString::from(value.to_owned())))
                 }
                 None if require_all && !(self.env_overrides && secrets::from_env(kind, secret).is_some()) => {

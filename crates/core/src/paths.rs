@@ -15,7 +15,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::platform::Platform;
+use crate::os::Os;
 use crate::{Error, Result};
 
 pub const DB_ENV: &str = "CCSYNC_DB";
@@ -35,17 +35,17 @@ pub struct Folders {
     pub logs: PathBuf,
 }
 
-/// The folders for `platform`, from the user's home folder and the environment (`env` looks a
+/// The folders for `os`, from the user's home folder and the environment (`env` looks a
 /// variable up). An XDG variable counts only when it is an absolute path, as the XDG spec says.
-pub fn folders_for(platform: Platform, home: Option<&Path>, env: impl Fn(&str) -> Option<OsString>) -> Result<Folders> {
+pub fn folders_for(os: Os, home: Option<&Path>, env: impl Fn(&str) -> Option<OsString>) -> Result<Folders> {
     let home = || {
         home.map(Path::to_path_buf).ok_or_else(|| {
             Error::Internal("the operating system reports no home folder, so there is nowhere to keep data".into())
         })
     };
     let set = |name: &str| env(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    Ok(match platform {
-        Platform::Linux => {
+    Ok(match os {
+        Os::Linux => {
             let xdg = |name: &str, default: &str| -> Result<PathBuf> {
                 match set(name).filter(|p| p.is_absolute()) {
                     Some(path) => Ok(path),
@@ -57,14 +57,14 @@ pub fn folders_for(platform: Platform, home: Option<&Path>, env: impl Fn(&str) -
                 logs: xdg("XDG_STATE_HOME", ".local/state")?.join(XDG_FOLDER).join("logs"),
             }
         }
-        Platform::MacOs => {
+        Os::MacOs => {
             let library = home()?.join("Library");
             Folders {
                 data: library.join("Application Support").join(APP_FOLDER),
                 logs: library.join("Logs").join(APP_FOLDER),
             }
         }
-        Platform::Windows => {
+        Os::Windows => {
             let local = match set("LOCALAPPDATA") {
                 Some(path) => path,
                 None => home()?.join("AppData").join("Local"),
@@ -81,7 +81,7 @@ pub fn folders_for(platform: Platform, home: Option<&Path>, env: impl Fn(&str) -
 /// The folders on this machine.
 fn folders() -> Result<Folders> {
     let base = directories::BaseDirs::new();
-    folders_for(Platform::current(), base.as_ref().map(|b| b.home_dir()), |name| {
+    folders_for(Os::current(), base.as_ref().map(|b| b.home_dir()), |name| {
         std::env::var_os(name)
     })
 }
@@ -119,26 +119,26 @@ mod tests {
     #[test]
     fn linux_follows_xdg_and_keeps_the_existing_folders() {
         let home = Path::new("/home/amy");
-        let defaults = folders_for(Platform::Linux, Some(home), env(&[])).unwrap();
+        let defaults = folders_for(Os::Linux, Some(home), env(&[])).unwrap();
         // Where every earlier Linux build kept them: existing databases are found.
         assert_eq!(defaults.data, Path::new("/home/amy/.local/share/ccsync"));
         assert_eq!(defaults.logs, Path::new("/home/amy/.local/state/ccsync/logs"));
 
         let custom = env(&[("XDG_DATA_HOME", "/data/amy"), ("XDG_STATE_HOME", "/state/amy")]);
-        let folders = folders_for(Platform::Linux, Some(home), custom).unwrap();
+        let folders = folders_for(Os::Linux, Some(home), custom).unwrap();
         assert_eq!(folders.data, Path::new("/data/amy/ccsync"));
         assert_eq!(folders.logs, Path::new("/state/amy/ccsync/logs"));
 
         // Relative or empty XDG values are ignored, as the spec says.
         let odd = env(&[("XDG_DATA_HOME", "relative/data"), ("XDG_STATE_HOME", "")]);
-        assert_eq!(folders_for(Platform::Linux, Some(home), odd).unwrap(), defaults);
+        assert_eq!(folders_for(Os::Linux, Some(home), odd).unwrap(), defaults);
     }
 
     #[test]
     fn macos_uses_application_support_and_library_logs() {
         // XDG variables (set by some shells on macOS too) do not move anything there.
         let vars = env(&[("XDG_DATA_HOME", "/Users/amy/.xdg"), ("LOCALAPPDATA", "/nowhere")]);
-        let folders = folders_for(Platform::MacOs, Some(Path::new("/Users/amy")), vars).unwrap();
+        let folders = folders_for(Os::MacOs, Some(Path::new("/Users/amy")), vars).unwrap();
         assert_eq!(
             folders.data,
             Path::new("/Users/amy/Library/Application Support/CC Sync")
@@ -153,13 +153,13 @@ mod tests {
             ("LOCALAPPDATA", r"C:\Users\amy\AppData\Local"),
             ("XDG_DATA_HOME", r"C:\xdg"),
         ]);
-        let folders = folders_for(Platform::Windows, Some(Path::new(r"C:\Users\amy")), vars).unwrap();
+        let folders = folders_for(Os::Windows, Some(Path::new(r"C:\Users\amy")), vars).unwrap();
         let local = Path::new(r"C:\Users\amy\AppData\Local");
         assert_eq!(folders.data, local.join("CC Sync"));
         assert_eq!(folders.logs, local.join("CC Sync").join("logs"));
 
         // Without LOCALAPPDATA, the folder Windows puts it in by default.
-        let folders = folders_for(Platform::Windows, Some(Path::new(r"C:\Users\amy")), env(&[])).unwrap();
+        let folders = folders_for(Os::Windows, Some(Path::new(r"C:\Users\amy")), env(&[])).unwrap();
         assert_eq!(
             folders.data,
             Path::new(r"C:\Users\amy").join("AppData").join("Local").join("CC Sync")
@@ -168,13 +168,13 @@ mod tests {
 
     #[test]
     fn no_home_is_a_sentence_unless_nothing_needs_it() {
-        for platform in [Platform::Linux, Platform::MacOs] {
-            let error = folders_for(platform, None, env(&[])).unwrap_err();
+        for os in [Os::Linux, Os::MacOs] {
+            let error = folders_for(os, None, env(&[])).unwrap_err();
             assert!(error.to_string().contains("no home folder"), "{error}");
         }
         let set = env(&[("XDG_DATA_HOME", "/d"), ("XDG_STATE_HOME", "/s")]);
-        assert!(folders_for(Platform::Linux, None, set).is_ok());
+        assert!(folders_for(Os::Linux, None, set).is_ok());
         let set = env(&[("LOCALAPPDATA", r"C:\Local")]);
-        assert!(folders_for(Platform::Windows, None, set).is_ok());
+        assert!(folders_for(Os::Windows, None, set).is_ok());
     }
 }

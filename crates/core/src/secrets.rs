@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::model::{ConnectionKind, SecretKind};
-use crate::platform::Platform;
+use crate::os::Os;
 use crate::{Error, Result};
 
 /// The keyring service name every CC Sync secret is filed under. With the account name below, an
@@ -21,13 +21,13 @@ pub const KEYRING_SERVICE: &str = "CC Sync";
 /// a credential comes near.
 pub const WINDOWS_SECRET_BYTES: usize = 2560;
 
-/// Refuses, before anything is stored, a secret the keyring on `platform` cannot hold, naming the
+/// Refuses, before anything is stored, a secret the keyring on `os` cannot hold, naming the
 /// limit. Real credentials fit (a RingCentral JWT credential is about 1,000 characters, a Webex
 /// token about 100): a longer value is almost always a paste of more than the secret, so it is
 /// refused rather than split over several entries.
-pub fn check_storable(platform: Platform, kind: SecretKind, value: &str) -> Result<()> {
-    match platform {
-        Platform::Windows => {
+pub fn check_storable(os: Os, kind: SecretKind, value: &str) -> Result<()> {
+    match os {
+        Os::Windows => {
             let bytes = value.encode_utf16().count() * 2;
             if bytes > WINDOWS_SECRET_BYTES {
                 let error = Error::InvalidInput(format!(
@@ -41,7 +41,7 @@ pub fn check_storable(platform: Platform, kind: SecretKind, value: &str) -> Resu
             }
             Ok(())
         }
-        Platform::Linux | Platform::MacOs => Ok(()),
+        Os::Linux | Os::MacOs => Ok(()),
     }
 }
 
@@ -100,7 +100,7 @@ impl SecretStore for KeyringStore {
     }
 
     fn set(&self, key: &SecretKey, value: &SecretString) -> Result<()> {
-        check_storable(Platform::current(), key.kind, value.expose_secret())?;
+        check_storable(Os::current(), key.kind, value.expose_secret())?;
         Self::entry(key)?
             .set_password(value.expose_secret())
             .map_err(keyring_error)
@@ -211,8 +211,8 @@ mod tests {
     fn windows_refuses_a_secret_over_its_credential_limit_and_names_it() {
         let fits = "e".repeat(1280);
         let too_long = "e".repeat(1281);
-        assert!(check_storable(Platform::Windows, SecretKind::JwtCredential, &fits).is_ok());
-        let error = check_storable(Platform::Windows, SecretKind::JwtCredential, &too_long).unwrap_err();
+        assert!(check_storable(Os::Windows, SecretKind::JwtCredential, &fits).is_ok());
+        let error = check_storable(Os::Windows, SecretKind::JwtCredential, &too_long).unwrap_err();
         assert!(
             matches!(
                 &error,
@@ -231,10 +231,10 @@ mod tests {
         );
         // UTF-16 counts: 1,000 characters outside the BMP take 4,000 bytes.
         let wide = "\u{1F511}".repeat(700);
-        assert!(check_storable(Platform::Windows, SecretKind::RefreshToken, &wide).is_err());
+        assert!(check_storable(Os::Windows, SecretKind::RefreshToken, &wide).is_err());
         // The other keyrings hold it.
-        for platform in [Platform::Linux, Platform::MacOs] {
-            assert!(check_storable(platform, SecretKind::JwtCredential, &too_long.repeat(10)).is_ok());
+        for os in [Os::Linux, Os::MacOs] {
+            assert!(check_storable(os, SecretKind::JwtCredential, &too_long.repeat(10)).is_ok());
         }
     }
 

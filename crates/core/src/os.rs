@@ -1,48 +1,46 @@
-//! The rules that differ between Windows, macOS and Linux, as pure functions of a [`Platform`], so
+//! The rules that differ between Windows, macOS and Linux, as pure functions of an [`Os`], so
 //! each is unit-tested on every platform's terms from any machine. The real code passes
-//! [`Platform::current`].
+//! [`Os::current`].
 
 /// The desktop a rule is applied for. Other Unixes follow the Linux (freedesktop) rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Platform {
+pub enum Os {
     Linux,
     MacOs,
     Windows,
 }
 
-impl Platform {
+impl Os {
     /// The platform this build runs on.
-    pub const fn current() -> Platform {
+    pub const fn current() -> Os {
         if cfg!(windows) {
-            Platform::Windows
+            Os::Windows
         } else if cfg!(target_os = "macos") {
-            Platform::MacOs
+            Os::MacOs
         } else {
-            Platform::Linux
+            Os::Linux
         }
     }
 
     /// The characters that separate folders in a path: Windows accepts both slashes.
     fn separators(self) -> &'static [char] {
         match self {
-            Platform::Windows => &['\\', '/'],
-            Platform::Linux | Platform::MacOs => &['/'],
+            Os::Windows => &['\\', '/'],
+            Os::Linux | Os::MacOs => &['/'],
         }
     }
 }
 
-/// The last part of `path` as written on `platform` (`C:\Users\amy\users.csv`,
+/// The last part of `path` as written on `os` (`C:\Users\amy\users.csv`,
 /// `\\server\share\users.csv`, `\\?\C:\users.csv` and `/home/amy/users.csv` all give `users.csv`);
 /// `path` itself when it has no separator. For naming a file to the admin and checking its type.
-pub fn file_name(platform: Platform, path: &str) -> &str {
-    let separators = platform.separators();
+pub fn file_name(os: Os, path: &str) -> &str {
+    let separators = os.separators();
     let trimmed = path.trim_end_matches(separators);
     let last = trimmed.rsplit(separators).next().unwrap_or(trimmed);
     // `C:users.csv` (relative to drive C's current folder) names `users.csv`.
-    let last = match (platform, last.split_once(':')) {
-        (Platform::Windows, Some((drive, rest)))
-            if drive.len() == 1 && drive.chars().all(|c| c.is_ascii_alphabetic()) =>
-        {
+    let last = match (os, last.split_once(':')) {
+        (Os::Windows, Some((drive, rest))) if drive.len() == 1 && drive.chars().all(|c| c.is_ascii_alphabetic()) => {
             rest
         }
         _ => last,
@@ -56,8 +54,8 @@ pub fn file_name(platform: Platform, path: &str) -> &str {
 
 /// The extension of `path`'s file name (`csv` for `C:\data\users.CSV` gives `CSV`), without the
 /// dot; none for `.hidden`, `users` or `users.`.
-pub fn extension(platform: Platform, path: &str) -> Option<&str> {
-    let name = file_name(platform, path);
+pub fn extension(os: Os, path: &str) -> Option<&str> {
+    let name = file_name(os, path);
     match name.rfind('.') {
         Some(dot) if dot > 0 && dot + 1 < name.len() => Some(&name[dot + 1..]),
         _ => None,
@@ -106,7 +104,7 @@ mod tests {
 
     #[test]
     fn windows_paths_name_their_file_in_every_shape() {
-        let w = Platform::Windows;
+        let w = Os::Windows;
         for path in [
             r"C:\Users\amy\Documents\users.csv",
             r"C:/Users/amy/Documents/users.csv",
@@ -134,15 +132,15 @@ mod tests {
 
     #[test]
     fn unix_paths_split_only_on_slashes() {
-        for platform in [Platform::Linux, Platform::MacOs] {
-            assert_eq!(file_name(platform, "/home/amy/users.csv"), "users.csv");
-            assert_eq!(extension(platform, "/home/amy/users.final.csv"), Some("csv"));
+        for os in [Os::Linux, Os::MacOs] {
+            assert_eq!(file_name(os, "/home/amy/users.csv"), "users.csv");
+            assert_eq!(extension(os, "/home/amy/users.final.csv"), Some("csv"));
             // A backslash and a colon are ordinary characters in a Unix file name.
-            assert_eq!(file_name(platform, r"/tmp/a\b.csv"), r"a\b.csv");
-            assert_eq!(file_name(platform, "/tmp/C:users.csv"), "C:users.csv");
-            assert_eq!(extension(platform, "/home/amy/.csv"), None);
-            assert_eq!(extension(platform, "/home/amy.d/users"), None);
-            assert_eq!(file_name(platform, "/"), "/");
+            assert_eq!(file_name(os, r"/tmp/a\b.csv"), r"a\b.csv");
+            assert_eq!(file_name(os, "/tmp/C:users.csv"), "C:users.csv");
+            assert_eq!(extension(os, "/home/amy/.csv"), None);
+            assert_eq!(extension(os, "/home/amy.d/users"), None);
+            assert_eq!(file_name(os, "/"), "/");
         }
     }
 
