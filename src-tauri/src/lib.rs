@@ -464,19 +464,23 @@ fn export_users(state: State<'_, AppState>, chosen: State<'_, Arc<ChosenPaths>>,
     Ok(ccsync_core::import::export::export_users(&state.store(), &path)?)
 }
 
-/// Asks where to save a CSV file (the choice is remembered as one the window may write).
+/// Asks where to save a CSV file (the choice is remembered as one the window may write). The
+/// suggested name is made valid on Windows; the dialog starts where `save_dialog_folder` says.
 #[tauri::command(async)]
 fn choose_save_path(
     app: tauri::AppHandle,
     chosen: State<'_, Arc<ChosenPaths>>,
     default_name: String,
 ) -> Option<String> {
-    let picked = app
+    let mut dialog = app
         .dialog()
         .file()
-        .set_file_name(default_name)
-        .add_filter("CSV file", &["csv"])
-        .blocking_save_file();
+        .set_file_name(ccsync_core::os::safe_file_name(&default_name, "export.csv"))
+        .add_filter("CSV file", &["csv"]);
+    if let Some(folder) = chosen.save_dialog_folder() {
+        dialog = dialog.set_directory(folder);
+    }
+    let picked = dialog.blocking_save_file();
     remember(&chosen, picked.into_iter()).pop()
 }
 

@@ -7,15 +7,35 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::os::Os;
 use crate::{Error, Result};
 
 #[derive(Default)]
-pub struct ChosenPaths(Mutex<HashSet<PathBuf>>);
+pub struct ChosenPaths {
+    paths: Mutex<HashSet<PathBuf>>,
+    /// The folder of the file chosen last, where the next Save dialog starts on Linux.
+    last_folder: Mutex<Option<PathBuf>>,
+}
 
 impl ChosenPaths {
     /// The admin chose `path` (a dialog returned it, or it was dropped on the window).
     pub fn allow(&self, path: impl Into<PathBuf>) {
-        self.lock().insert(normalize(&path.into()));
+        let path = normalize(&path.into());
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            *self.last_folder.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(folder.to_owned());
+        }
+        self.lock().insert(path);
+    }
+
+    /// Where a Save dialog should open on this machine (see [`save_dialog_folder`]).
+    pub fn save_dialog_folder(&self) -> Option<PathBuf> {
+        let last = self
+            .last_folder
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        let documents = directories::UserDirs::new().and_then(|dirs| dirs.document_dir().map(Path::to_path_buf));
+        save_dialog_folder(Os::current(), last, documents).filter(|folder| folder.is_dir())
     }
 
     /// `path`, when the admin chose it; else an error that says how to choose it.
@@ -32,7 +52,18 @@ impl ChosenPaths {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<PathBuf>> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.paths.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The folder a Save dialog opens in, or none to let the OS choose. Windows and macOS remember
+/// the folder each app last saved to (across runs) and start in Documents the first time: setting
+/// a folder would undo that, so they choose. The GTK dialog on Linux remembers nothing and starts
+/// in the working folder, so it gets the folder of the file chosen last, else Documents.
+pub fn save_dialog_folder(os: Os, last_folder: Option<PathBuf>, documents: Option<PathBuf>) -> Option<PathBuf> {
+    match os {
+        Os::Windows | Os::MacOs => None,
+        Os::Linux => last_folder.or(documents),
     }
 }
 
@@ -74,5 +105,28 @@ mod tests {
         assert!(chosen
             .check(&format!("{}/../../etc/passwd", dir.path().display()))
             .is_err());
+    }
+
+    #[test]
+    fn save_dialogs_start_in_the_last_folder_or_documents_on_linux_only() {
+        let documents = Some(PathBuf::from("/home/amy/Documents"));
+        let last = Some(PathBuf::from("/srv/exports"));
+        assert_eq!(save_dialog_folder(Os::Linux, None, documents.clone()), documents);
+        assert_eq!(save_dialog_folder(Os::Linux, last.clone(), documents.clone()), last);
+        assert_eq!(save_dialog_folder(Os::Linux, None, None), None);
+        for os in [Os::Windows, Os::MacOs] {
+            assert_eq!(
+                save_dialog_folder(os, last.clone(), documents.clone()),
+                None,
+                "{os:?} remembers its own"
+            );
+        }
+
+        // The folder of the file chosen last is remembered.
+        let dir = tempfile::tempdir().unwrap();
+        let chosen = ChosenPaths::default();
+        chosen.allow(dir.path().join("users.csv"));
+        let remembered = chosen.last_folder.lock().unwrap().clone();
+        assert_eq!(remembered, Some(dir.path().canonicalize().unwrap()));
     }
 }

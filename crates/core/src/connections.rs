@@ -10,6 +10,7 @@ use crate::model::{
     Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, SaveAndTest, SecretKind, TestOutcome,
     WebexCredential,
 };
+use crate::os::Os;
 use crate::secrets::{self, SecretKey, SecretStore};
 use crate::store::Store;
 use crate::vendor::cxone::{self, CxoneCredentials};
@@ -577,7 +578,11 @@ impl Connections {
                 .map(|v| v.expose_secret().trim())
                 .filter(|v| !v.is_empty())
             {
-                Some(value) => values.push((secret, SecretString::from(value.to_owned()))),
+                Some(value) => {
+                    // Checked for every secret before any is stored: none is half-saved.
+                    secrets::check_storable(Os::current(), secret, value)?;
+                    values.push((secret, SecretString::from(value.to_owned())))
+                }
                 None if require_all && !(self.env_overrides && secrets::from_env(kind, secret).is_some()) => {
                     first_missing.get_or_insert(secret.as_str());
                     missing.push(secret.label())

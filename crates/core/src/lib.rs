@@ -11,6 +11,7 @@ pub mod import;
 pub mod logging;
 pub mod mapping;
 pub mod model;
+pub mod os;
 pub mod passwords;
 pub mod paths;
 pub mod progress;

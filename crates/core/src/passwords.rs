@@ -39,7 +39,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{AuditAction, Entity, FieldChange, RunKind};
-use crate::spreadsheet::escape_formula;
+use crate::spreadsheet::{self, escape_formula};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
 use crate::{Error, Result};
@@ -341,11 +341,9 @@ fn write_file(path: &Path, targets: &[Target], passwords: &[SecretString]) -> Re
             .map(|t| t.key.id.len() + t.name.len() + t.email.len() + 200)
             .sum::<usize>(),
     );
-    bytes.extend_from_slice("\u{feff}".as_bytes());
+    bytes.extend_from_slice(spreadsheet::UTF8_BOM.as_bytes());
     {
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut bytes);
+        let mut writer = spreadsheet::csv_writer().from_writer(&mut bytes);
         writer
             .write_record([
                 "CXone ID",

@@ -8,10 +8,42 @@ use std::sync::{Arc, Mutex};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::model::{ConnectionKind, SecretKind};
+use crate::os::Os;
 use crate::{Error, Result};
 
-/// The keyring service name every CC Sync secret is filed under.
+/// The keyring service name every CC Sync secret is filed under. With the account name below, an
+/// entry reads `CC Sync` / `<connection id>/client_secret` in Keychain Access and Seahorse, and
+/// `<connection id>/client_secret.CC Sync` in Windows Credential Manager.
 pub const KEYRING_SERVICE: &str = "CC Sync";
+
+/// Windows Credential Manager keeps at most 2,560 bytes per secret, and `keyring` stores text
+/// there as UTF-16: 1,280 characters of ASCII. macOS Keychain and the Secret Service have no limit
+/// a credential comes near.
+pub const WINDOWS_SECRET_BYTES: usize = 2560;
+
+/// Refuses, before anything is stored, a secret the keyring on `os` cannot hold, naming the
+/// limit. Real credentials fit (a RingCentral JWT credential is about 1,000 characters, a Webex
+/// token about 100): a longer value is almost always a paste of more than the secret, so it is
+/// refused rather than split over several entries.
+pub fn check_storable(os: Os, kind: SecretKind, value: &str) -> Result<()> {
+    match os {
+        Os::Windows => {
+            let bytes = value.encode_utf16().count() * 2;
+            if bytes > WINDOWS_SECRET_BYTES {
+                let error = Error::InvalidInput(format!(
+                    "The {} is {} characters long, more than Windows Credential Manager can keep \
+                     (1,280 characters, 2,560 bytes). Check that you pasted only the {}.",
+                    kind.label(),
+                    value.chars().count(),
+                    kind.label()
+                ));
+                return Err(error.in_field(kind.as_str()));
+            }
+            Ok(())
+        }
+        Os::Linux | Os::MacOs => Ok(()),
+    }
+}
 
 /// Which secret of which connection. Keyed by the connection id, so renaming keeps the secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -68,6 +100,7 @@ impl SecretStore for KeyringStore {
     }
 
     fn set(&self, key: &SecretKey, value: &SecretString) -> Result<()> {
+        check_storable(Os::current(), key.kind, value.expose_secret())?;
         Self::entry(key)?
             .set_password(value.expose_secret())
             .map_err(keyring_error)
@@ -91,8 +124,9 @@ fn keyring_error(error: keyring::Error) -> Error {
         keyring::Error::PlatformFailure(inner) => Error::KeyringUnavailable {
             detail: format!("the system keyring service did not answer: {inner}"),
         },
+        // `limit` counts bytes for a Windows secret and characters for names.
         keyring::Error::TooLong(field, limit) => Error::InvalidInput(format!(
-            "The {field} is too long for the system keyring (at most {limit} characters)."
+            "The {field} is too long for the system keyring (its limit is {limit})."
         )),
         keyring::Error::Invalid(field, reason) => {
             Error::InvalidInput(format!("The keyring rejected the {field}: {reason}."))
@@ -167,4 +201,47 @@ pub fn from_env(kind: ConnectionKind, secret: SecretKind) -> Option<SecretString
         .ok()
         .filter(|v| !v.is_empty())
         .map(SecretString::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_refuses_a_secret_over_its_credential_limit_and_names_it() {
+        let fits = "e".repeat(1280);
+        let too_long = "e".repeat(1281);
+        assert!(check_storable(Os::Windows, SecretKind::JwtCredential, &fits).is_ok());
+        let error = check_storable(Os::Windows, SecretKind::JwtCredential, &too_long).unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                Error::InField {
+                    field: "jwt_credential",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        let text = error.to_string();
+        assert!(text.contains("JWT credential is 1281 characters long"), "{text}");
+        assert!(
+            text.contains("Windows Credential Manager") && text.contains("2,560 bytes"),
+            "{text}"
+        );
+        // UTF-16 counts: 1,000 characters outside the BMP take 4,000 bytes.
+        let wide = "\u{1F511}".repeat(700);
+        assert!(check_storable(Os::Windows, SecretKind::RefreshToken, &wide).is_err());
+        // The other keyrings hold it.
+        for os in [Os::Linux, Os::MacOs] {
+            assert!(check_storable(os, SecretKind::JwtCredential, &too_long.repeat(10)).is_ok());
+        }
+    }
+
+    #[test]
+    fn entry_names_stay_those_existing_users_have() {
+        let key = SecretKey::new("3f0c1a2b-0000-4000-8000-000000000001", SecretKind::ClientSecret);
+        assert_eq!(KEYRING_SERVICE, "CC Sync");
+        assert_eq!(key.account(), "3f0c1a2b-0000-4000-8000-000000000001/client_secret");
+    }
 }

@@ -10,8 +10,23 @@
 //!   an apostrophe would reach the directory with it;
 //! - a cell that already starts with an apostrophe in front of something escapable gets one more,
 //!   so that reading it back ([`unescape_formula`]) gives exactly what was written.
+//!
+//! Every such CSV is also written the same way on every OS ([`csv_writer`]): CRLF line ends (RFC
+//! 4180, and what Excel on Windows expects) and, in UTF-8, a leading [`UTF8_BOM`] (without it
+//! Excel reads the file in the local code page and garbles accented names).
 
 use std::borrow::Cow;
+
+/// The byte-order mark every UTF-8 CSV CC Sync writes starts with.
+pub const UTF8_BOM: &str = "\u{feff}";
+
+/// The CSV writer settings every file CC Sync writes starts from: CRLF line ends on every OS (the
+/// `csv` crate's default is LF). Callers add a delimiter or quoting of their own.
+pub fn csv_writer() -> csv::WriterBuilder {
+    let mut builder = csv::WriterBuilder::new();
+    builder.terminator(csv::Terminator::CRLF);
+    builder
+}
 
 /// The signs that start a formula, ASCII and full-width.
 const FORMULA_SIGNS: [char; 8] = ['=', '+', '-', '@', '＝', '＋', '－', '＠'];

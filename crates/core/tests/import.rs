@@ -526,7 +526,7 @@ fn an_error_file_keeps_every_field_and_its_own_error_file_imports_too() {
     let again = dir.path().join("errors-2.csv");
     second.write_errors(&again).unwrap();
     let text = std::fs::read_to_string(&again).unwrap();
-    assert!(text.starts_with('\u{feff}'), "UTF-8 with a BOM");
+    assert_bom_and_crlf(&text, 2);
     assert_eq!(
         text.trim_start_matches('\u{feff}').lines().next(),
         Some("Row,Error,Email,Last Name,Standard Agent,Premium Agent"),
@@ -788,6 +788,7 @@ fn exported_users_are_formula_safe_with_full_width_signs_and_keep_e164_phones() 
     let out = dir.path().join("users.csv");
     assert_eq!(export::export_users(&store, &out).unwrap(), 2);
     let text = std::fs::read_to_string(&out).unwrap();
+    assert_bom_and_crlf(&text, 3);
     assert_formula_safe(&text);
     for escaped in [
         "'＝HYPERLINK",
@@ -841,6 +842,14 @@ fn the_error_file_escapes_its_header_row_and_its_error_column_and_reads_back() {
     let again = plan_with(&store, &out, &options).unwrap();
     assert_eq!(again.headers(), ["Row", "Error", "Email", "=Phone", "＋Note"]);
     assert_eq!(again.summary().invalid, 1);
+}
+
+/// A CSV as Excel on Windows expects it, on every OS: UTF-8 with a BOM, `lines` lines, each ended
+/// by CRLF.
+fn assert_bom_and_crlf(text: &str, lines: usize) {
+    let body = text.strip_prefix('\u{feff}').expect("UTF-8 with a BOM");
+    assert_eq!(body.matches("\r\n").count(), lines, "{body:?}");
+    assert_eq!(body.matches('\n').count(), lines, "CRLF line ends only: {body:?}");
 }
 
 /// The error file's rows as cells, its BOM (if any) removed.

@@ -58,10 +58,17 @@ export function formatFileFormat(format: UserImportFileFormat): string {
   return parts.filter((p) => p !== "").join(" · ");
 }
 
-/** "/home/admin/users.csv" → "users.csv" (either separator). */
+/**
+ * The file name at the end of a path as any OS writes it: "/home/admin/users.csv",
+ * "C:\Users\admin\users.csv", "\\server\share\users.csv", "\\?\C:\users.csv" and "C:users.csv" all
+ * give "users.csv" (the rule of ccsync-core's `os::file_name` for Windows; a backslash in a Linux file
+ * name is rare enough to read as a separator too). The path itself when nothing is left.
+ */
 export function baseName(path: string): string {
-  const parts = path.split(/[\\/]/);
-  return parts[parts.length - 1] || path;
+  const trimmed = path.replace(/[\\/]+$/, "");
+  const last = trimmed.split(/[\\/]/).pop() ?? "";
+  const name = last.replace(/^[A-Za-z]:/, "");
+  return name || path;
 }
 
 /** "users.final.csv" → "users.final". */

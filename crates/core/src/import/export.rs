@@ -8,7 +8,7 @@ use std::path::Path;
 use super::rules::Licence;
 use super::users::load_users_ordered;
 use super::validate::Role;
-use crate::spreadsheet::escape_formula;
+use crate::spreadsheet::{csv_writer, escape_formula, UTF8_BOM};
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -28,10 +28,8 @@ pub fn export_users(store: &Store, path: &Path) -> Result<usize> {
     let io_error = |e| Error::io_at(path, e);
     let file = std::fs::File::create(path).map_err(io_error)?;
     let mut out = BufWriter::new(file);
-    out.write_all(b"\xEF\xBB\xBF").map_err(io_error)?;
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
+    out.write_all(UTF8_BOM.as_bytes()).map_err(io_error)?;
+    let mut writer = csv_writer().from_writer(out);
     let csv_error = |e: csv::Error| Error::Internal(format!("writing {}: {e}", path.display()));
     writer.write_record(HEADERS).map_err(csv_error)?;
     let mut count = 0;

@@ -2,9 +2,10 @@
 //! committed or discarded.
 
 use std::collections::VecDeque;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+use crate::os::{self, Os};
 
 /// The extensions CC Sync reads.
 pub const EXTENSIONS: [&str; 4] = ["csv", "txt", "tsv", "xlsx"];
@@ -27,9 +28,7 @@ impl ImportQueue {
     pub fn enqueue(&mut self, paths: &[String]) {
         self.refused.clear();
         for path in paths {
-            let readable = Path::new(path)
-                .extension()
-                .and_then(|e| e.to_str())
+            let readable = os::extension(Os::current(), path)
                 .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)));
             if !readable {
                 self.refused.push(not_importable(path));
@@ -56,9 +55,7 @@ impl ImportQueue {
 
 /// Why a dropped file is refused, naming it as the admin knows it (its file name).
 fn not_importable(path: &str) -> String {
-    let name = Path::new(path)
-        .file_name()
-        .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned());
+    let name = os::file_name(Os::current(), path);
     format!("{name} is not a CSV file; save it as CSV (UTF-8) and drop it again.")
 }
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::mapping::admin;
 use crate::mapping::rules::{self, MappingRow, MappingStatus};
 use crate::model::{AuditAction, RunKind};
-use crate::spreadsheet::{escape_formula, unescape_formula};
+use crate::spreadsheet::{self, escape_formula, unescape_formula};
 use crate::store::mappings::{mapping_states, platform_str, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
@@ -297,9 +297,9 @@ pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) ->
 /// Writes the platform's mappings as CSV (one row per CXone user): what `import` will read back.
 pub fn export_mappings(store: &Store, platform: Platform, path: &Path) -> Result<usize> {
     let rows = admin::list_rows(store, platform)?;
-    let mut bytes = Vec::from("\u{feff}".as_bytes());
+    let mut bytes = Vec::from(spreadsheet::UTF8_BOM.as_bytes());
     {
-        let mut writer = csv::Writer::from_writer(&mut bytes);
+        let mut writer = spreadsheet::csv_writer().from_writer(&mut bytes);
         let err = |e: csv::Error| Error::Internal(format!("writing CSV: {e}"));
         writer
             .write_record([
@@ -397,6 +397,14 @@ mod tests {
         let path = dir.path().join("mappings.csv");
         assert_eq!(export_mappings(&store, Platform::Ringcentral, &path).unwrap(), 3);
         let text = std::fs::read_to_string(&path).unwrap();
+        // What Excel on Windows expects, written the same on every OS.
+        let body = text.strip_prefix('\u{feff}').expect("UTF-8 with a BOM");
+        assert_eq!(body.matches("\r\n").count(), 4, "{body:?}");
+        assert_eq!(
+            body.matches('\n').count(),
+            body.matches("\r\n").count(),
+            "CRLF line ends only"
+        );
         for escaped in [
             "'-dash@example.com",
             "'-7",

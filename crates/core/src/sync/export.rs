@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::model::Entity;
-use crate::spreadsheet::escape_formula;
+use crate::spreadsheet::{csv_writer, escape_formula, UTF8_BOM};
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -12,9 +12,9 @@ use crate::{Error, Result};
 pub fn export_records(store: &Store, entity: Entity, path: &Path) -> Result<usize> {
     let records = store.list_records(entity)?;
     let detail = if entity == Entity::Users { "Email" } else { "Detail" };
-    let mut bytes = Vec::from("\u{feff}".as_bytes());
+    let mut bytes = Vec::from(UTF8_BOM.as_bytes());
     {
-        let mut writer = csv::Writer::from_writer(&mut bytes);
+        let mut writer = csv_writer().from_writer(&mut bytes);
         let write_err = |e: csv::Error| Error::Internal(format!("writing CSV: {e}"));
         writer
             .write_record([
@@ -82,6 +82,14 @@ mod tests {
         let path = dir.path().join("records.csv");
         assert_eq!(export_records(&store, Entity::Users, &path).unwrap(), names.len());
         let text = std::fs::read_to_string(&path).unwrap();
+        // What Excel on Windows expects, written the same on every OS.
+        let body = text.strip_prefix('\u{feff}').expect("UTF-8 with a BOM");
+        assert_eq!(body.matches("\r\n").count(), names.len() + 1, "{body:?}");
+        assert_eq!(
+            body.matches('\n').count(),
+            body.matches("\r\n").count(),
+            "CRLF line ends only"
+        );
         let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         let written: Vec<&str> = rows.iter().map(|r| &r[1]).collect();

@@ -11,7 +11,7 @@ use crate::import::rules::Action;
 use crate::{Error, Result};
 
 use super::Job;
-use crate::spreadsheet::escape_formula;
+use crate::spreadsheet::{self, escape_formula};
 
 impl Job {
     /// Writes the invalid rows to `out`: `Row`, `Error`, then the original columns, in the file's own
@@ -23,10 +23,9 @@ impl Job {
                 "The error file would replace the file being imported; choose another name.".into(),
             ));
         }
-        let mut writer = csv::WriterBuilder::new()
+        let mut writer = spreadsheet::csv_writer()
             .delimiter(self.format.delimiter)
             .flexible(true)
-            .terminator(csv::Terminator::CRLF)
             .from_writer(Vec::new());
         let csv_error = |e: csv::Error| Error::Internal(format!("writing the error file: {e}"));
         // `Row` (the row's number in this file, the one its messages use) and `Error` come first, so
