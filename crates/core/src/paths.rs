@@ -6,11 +6,15 @@
 //! |---|---|---|
 //! | Linux | `$XDG_DATA_HOME/ccsync` (`~/.local/share/ccsync`) | `$XDG_STATE_HOME/ccsync/logs` (`~/.local/state/ccsync/logs`) |
 //! | macOS | `~/Library/Application Support/CC Sync` | `~/Library/Logs/CC Sync` |
-//! | Windows | `%LOCALAPPDATA%\CC Sync` | `%LOCALAPPDATA%\CC Sync\logs` |
+//! | Windows | `%LOCALAPPDATA%\com.ccsync.desktop` | `%LOCALAPPDATA%\com.ccsync.desktop\logs` |
 //!
 //! Windows keeps both in the *local* app-data folder, not the roaming one: a roaming profile is
 //! copied over the network at sign-in and sign-out, which a live SQLite database with its WAL file
-//! must not be, and the database is a cache that a pull rebuilds anyway.
+//! must not be, and the database is a cache that a pull rebuilds anyway. The folder is named by the
+//! app's identifier, not "CC Sync": the per-user installer puts the program itself in
+//! `%LOCALAPPDATA%\CC Sync`, which a reinstall or uninstall rewrites, while the identifier folder is
+//! the one Tauri keeps the window's own data in and the uninstaller's "Delete the application data"
+//! box removes.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -21,8 +25,10 @@ use crate::{Error, Result};
 pub const DB_ENV: &str = "CCSYNC_DB";
 pub const LOG_DIR_ENV: &str = "CCSYNC_LOG_DIR";
 const DB_FILE: &str = "ccsync.sqlite3";
-/// The folder name on macOS and Windows, where folders are named as people read them.
+/// The folder name on macOS, where folders are named as people read them.
 const APP_FOLDER: &str = "CC Sync";
+/// The folder name on Windows: the app's identifier (see the module comment).
+pub const WINDOWS_FOLDER: &str = "com.ccsync.desktop";
 /// The folder name on Linux, where XDG folders are lower-case words.
 const XDG_FOLDER: &str = "ccsync";
 
@@ -69,7 +75,7 @@ pub fn folders_for(os: Os, home: Option<&Path>, env: impl Fn(&str) -> Option<OsS
                 Some(path) => path,
                 None => home()?.join("AppData").join("Local"),
             };
-            let data = local.join(APP_FOLDER);
+            let data = local.join(WINDOWS_FOLDER);
             Folders {
                 logs: data.join("logs"),
                 data,
@@ -155,14 +161,16 @@ mod tests {
         ]);
         let folders = folders_for(Os::Windows, Some(Path::new(r"C:\Users\amy")), vars).unwrap();
         let local = Path::new(r"C:\Users\amy\AppData\Local");
-        assert_eq!(folders.data, local.join("CC Sync"));
-        assert_eq!(folders.logs, local.join("CC Sync").join("logs"));
+        assert_eq!(folders.data, local.join("com.ccsync.desktop"));
+        assert_eq!(folders.logs, local.join("com.ccsync.desktop").join("logs"));
+        // Never the folder the per-user installer puts the program in.
+        assert_ne!(folders.data, local.join("CC Sync"));
 
         // Without LOCALAPPDATA, the folder Windows puts it in by default.
         let folders = folders_for(Os::Windows, Some(Path::new(r"C:\Users\amy")), env(&[])).unwrap();
         assert_eq!(
             folders.data,
-            Path::new(r"C:\Users\amy").join("AppData").join("Local").join("CC Sync")
+            Path::new(r"C:\Users\amy").join("AppData").join("Local").join("com.ccsync.desktop")
         );
     }
 
