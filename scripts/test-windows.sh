@@ -105,13 +105,16 @@ ccsync_exe() {
   TMPDIR="$work/tmp" HOME="$work/home" WINEPREFIX="$prefix" "$wine" "$work/bin/ccsync.exe" "$@"
 }
 
-step "cargo clippy -D warnings --target $triple (whole workspace, all targets)"
+step "prerequisites (Rust target, mingw, wine64, ui/dist)"
 if ! rustup target list --installed | grep -qx "$triple"; then
   fail "the Rust target $triple is missing: run scripts/install-deps.sh (rustup target add $triple)"
 fi
 command -v x86_64-w64-mingw32-gcc >/dev/null || fail "mingw is missing: run scripts/install-deps.sh (gcc-mingw-w64-x86-64)"
 [ -x "$wine" ] || fail "$wine is missing: run scripts/install-deps.sh (wine64)"
 [ -f ui/dist/index.html ] || fail "ui/dist is missing: run npm --prefix ui run build first (the app embeds it)"
+step_done
+
+step "cargo clippy -D warnings --target $triple (whole workspace, all targets)"
 cargo clippy --workspace --all-targets --target "$triple" "${features[@]}" -- -D warnings
 step_done
 
