@@ -14,6 +14,13 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-rec
   xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools imagemagick xdotool procps python3-gi gir1.2-gtk-3.0 \
   >/dev/null
 
+# Windows from Linux (scripts/test-windows.sh): mingw links the Windows .exe (and compiles the C
+# that ring needs); wine64 alone runs console programs (/usr/lib/wine/wine64 and wineserver64,
+# with libwine); neither `wine` (the /usr/bin wrappers) nor 32-bit Wine is needed.
+echo "==> Windows cross-build and Wine"
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  gcc-mingw-w64-x86-64 wine64 python3 >/dev/null
+
 echo "==> Node.js (20 or newer)"
 if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
   curl -fsSL https://deb.nodesource.com/setup_20.x | $SUDO bash -
@@ -27,6 +34,10 @@ if ! command -v cargo >/dev/null 2>&1; then
   . "$HOME/.cargo/env"
 fi
 rustup component add clippy rustfmt >/dev/null 2>&1 || true
+# The Windows target, for scripts/test-windows.sh.
+if ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+  rustup target add x86_64-pc-windows-gnu
+fi
 
 echo "==> tauri-driver (WebDriver bridge for the end-to-end tests)"
 if ! command -v tauri-driver >/dev/null 2>&1; then

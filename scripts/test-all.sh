@@ -34,6 +34,8 @@ stage "cargo clippy -D warnings" cargo clippy --workspace --all-targets "${featu
 stage "Rust tests (real gnome-keyring)" \
   env CCSYNC_TEST_KEYRING=1 scripts/headless-session.sh cargo test --workspace "${features[@]}"
 stage "build the app and the CLI" cargo build -p ccsync-desktop -p ccsync "${features[@]}"
+# Windows: clippy for x86_64-pc-windows-gnu, then the Windows ccsync.exe smoke-tested under Wine.
+stage "Windows: clippy + CLI under Wine" scripts/test-windows.sh
 stage "end-to-end (WebDriver, real app)" scripts/e2e.sh "$root/target/debug/ccsync-desktop"
 
 echo

@@ -287,10 +287,16 @@ async fn a_pull_killed_midway_leaves_every_row_as_it_was_and_its_lock_is_taken_o
         setup.wait_for_requests(AGENTS_PATH, 4, &mut pull);
         let pid = pull.pid();
         let mut child = pull.0.take().unwrap();
-        child.kill().unwrap(); // SIGKILL
+        child.kill().unwrap(); // SIGKILL on Unix, TerminateProcess on Windows
         let status = child.wait().unwrap();
-        use std::os::unix::process::ExitStatusExt;
-        assert_eq!(status.signal(), Some(9), "{status}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            assert_eq!(status.signal(), Some(9), "{status}");
+        }
+        // Rust's Child::kill on Windows is TerminateProcess with exit code 1.
+        #[cfg(windows)]
+        assert_eq!(status.code(), Some(1), "{status}");
 
         let check: String = rusqlite::Connection::open(setup.db())
             .unwrap()
