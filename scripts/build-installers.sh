@@ -33,14 +33,18 @@ case "$triple" in *windows*) exe=".exe" ;; esac
 mkdir -p src-tauri/binaries
 
 # Builds the release CLI for one triple and copies it where Tauri looks for the external binary.
+# Selecting the app package too (and the feature `tauri build` adds) resolves the shared crates
+# (tokio, serde, time, url…) with the app's features, so `tauri build` reuses them instead of
+# compiling most of the graph a second time.
 build_cli() {
   local t="$1"
+  local cli=(cargo build --release -p ccsync -p ccsync-desktop --features tauri/custom-protocol --bin ccsync)
   echo "==> Building the release CLI for $t"
   if [ "$t" = "$host" ] && [ -z "$target" ]; then
-    cargo build --release -p ccsync
+    "${cli[@]}"
     cp "$target_dir/release/ccsync$exe" "src-tauri/binaries/ccsync-$t$exe"
   else
-    cargo build --release -p ccsync --target "$t"
+    "${cli[@]}" --target "$t"
     cp "$target_dir/$t/release/ccsync$exe" "src-tauri/binaries/ccsync-$t$exe"
   fi
 }

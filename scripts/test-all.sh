@@ -35,6 +35,8 @@ stage "Rust tests (real gnome-keyring)" \
   env CCSYNC_TEST_KEYRING=1 scripts/headless-session.sh cargo test --workspace "${features[@]}"
 stage "build the app and the CLI" cargo build -p ccsync-desktop -p ccsync "${features[@]}"
 stage "end-to-end (WebDriver, real app)" scripts/e2e.sh "$root/target/debug/ccsync-desktop"
+# The release .deb installed with apt-get; the installed ccsync and ccsync-desktop run, then it is removed.
+stage "install smoke test (.deb, .rpm)" scripts/test-install.sh
 
 echo
 echo "==> Summary"
