@@ -176,16 +176,16 @@ package_name="$(dpkg-deb -f "$deb" Package)"
 inspect_deb() {
   dpkg-deb -I "$deb" | sed -n '/ Package:/,$p'
   local files
-  files="$(dpkg-deb -c "$deb" | awk '{print $6}')"
-  echo "    in /usr/bin: $(echo "$files" | sed -n 's|^\./usr/bin/||p' | tr '\n' ' ')"
-  for file in ./usr/bin/ccsync ./usr/bin/ccsync-desktop; do
-    grep -qx "$file" <<<"$files" || fail "the .deb has no ${file#.}"
+  files="$(dpkg-deb -c "$deb" | awk '{sub(/^\.\//, "", $6); print "/" $6}')"
+  echo "    in /usr/bin: $(sed -n 's|^/usr/bin/\(.\)|\1|p' <<<"$files" | tr '\n' ' ')"
+  for file in /usr/bin/ccsync /usr/bin/ccsync-desktop; do
+    grep -qx "$file" <<<"$files" || fail "the .deb has no $file"
   done
   [[ "$(dpkg-deb -f "$deb" Depends)" == *libayatana-appindicator3-1* ]] ||
     fail "the .deb does not depend on the tray library"
   [[ "$(dpkg-deb -f "$deb" Recommends)" == *gnome-keyring* ]] ||
     fail "the .deb does not recommend a Secret Service provider"
-  [ "$(dpkg-deb -f "$deb" Description | wc -l)" -gt 2 ] || fail "the .deb has a one-line description"
+  [ "$(dpkg-deb -f "$deb" Description | wc -l)" -ge 2 ] || fail "the .deb has a one-line description"
 }
 
 # No rpm tool here: read the file list, requirements and recommendations from the RPM header.
