@@ -37,6 +37,8 @@ stage "build the app and the CLI" cargo build -p ccsync-desktop -p ccsync "${fea
 # Windows: clippy for x86_64-pc-windows-gnu, then the Windows ccsync.exe smoke-tested under Wine.
 stage "Windows: clippy + CLI under Wine" scripts/test-windows.sh
 stage "end-to-end (WebDriver, real app)" scripts/e2e.sh "$root/target/debug/ccsync-desktop"
+# The release .deb installed with apt-get; the installed ccsync and ccsync-desktop run, then it is removed.
+stage "install smoke test (.deb, .rpm)" scripts/test-install.sh
 
 echo
 echo "==> Summary"
