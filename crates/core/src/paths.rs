@@ -170,7 +170,10 @@ mod tests {
         let folders = folders_for(Os::Windows, Some(Path::new(r"C:\Users\amy")), env(&[])).unwrap();
         assert_eq!(
             folders.data,
-            Path::new(r"C:\Users\amy").join("AppData").join("Local").join("com.ccsync.desktop")
+            Path::new(r"C:\Users\amy")
+                .join("AppData")
+                .join("Local")
+                .join("com.ccsync.desktop")
         );
     }
 
