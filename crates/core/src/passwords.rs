@@ -425,14 +425,7 @@ fn store_hashes(
         updated: targets.len() as u32,
         ..RunCounts::default()
     };
-    runs::finish_run(
-        &tx,
-        run_id,
-        "succeeded",
-        &counts,
-        started.elapsed().as_millis() as i64,
-        None,
-    )?;
+    runs::finish_succeeded(&tx, run_id, &counts, started)?;
     tx.commit()?;
     Ok(run_id)
 }

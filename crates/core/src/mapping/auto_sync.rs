@@ -245,14 +245,7 @@ pub fn match_and_write(
         unchanged: decided.len() as u32 - changed,
         ..RunCounts::default()
     };
-    runs::finish_run(
-        &tx,
-        run_id,
-        "succeeded",
-        &run_counts,
-        source.started.elapsed().as_millis() as i64,
-        None,
-    )?;
+    runs::finish_succeeded(&tx, run_id, &run_counts, source.started)?;
     tx.commit()?;
     tracing::info!(
         run_id,
@@ -463,14 +456,7 @@ pub async fn pull_directory(
         fetched: accounts.len() as u32,
         ..RunCounts::default()
     };
-    runs::finish_run(
-        &tx,
-        run_id,
-        "succeeded",
-        &counts,
-        started.elapsed().as_millis() as i64,
-        None,
-    )?;
+    runs::finish_succeeded(&tx, run_id, &counts, started)?;
     tx.commit()?;
     Ok(DirectoryPull {
         platform,

@@ -44,6 +44,18 @@ pub fn insert_run(conn: &Connection, start: &RunStart<'_>) -> Result<i64> {
     Ok(conn.last_insert_rowid())
 }
 
+/// Marks a run succeeded with its counts, timed from `started` (the common ending of every job).
+pub fn finish_succeeded(conn: &Connection, run_id: i64, counts: &RunCounts, started: Instant) -> Result<()> {
+    finish_run(
+        conn,
+        run_id,
+        "succeeded",
+        counts,
+        started.elapsed().as_millis() as i64,
+        None,
+    )
+}
+
 pub fn finish_run(
     conn: &Connection,
     run_id: i64,

@@ -96,14 +96,7 @@ impl Job {
             unchanged: self.summary.unchanged as u32,
             missing_upstream: 0,
         };
-        runs::finish_run(
-            &tx,
-            run_id,
-            "succeeded",
-            &counts,
-            started.elapsed().as_millis() as i64,
-            None,
-        )?;
+        runs::finish_succeeded(&tx, run_id, &counts, started)?;
         tx.commit()?;
         progress.report(event("writing", total, Some(total)));
         tracing::info!(
