@@ -13,11 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ccsync_core::connections::Connections;
 use ccsync_core::model::*;
 use ccsync_core::progress::NoProgress;
-use ccsync_core::secrets::MemoryStore;
-use ccsync_core::store::Store;
 use ccsync_core::sync::{self, PullOptions};
 use ccsync_core::vendor::cxone::admin::FetchOptions;
 use ccsync_core::vendor::directory::{Directory, ExternalAccount};
@@ -26,6 +23,7 @@ use ccsync_core::vendor::ringcentral::{RingCentralCredentials, RingCentralDirect
 use ccsync_core::vendor::webex::{WebexCredentials, WebexDirectory};
 use ccsync_core::{Error, ErrorCode};
 use ccsync_emulator::{demo, Emulator, Fault, FaultRule, Shape, TenantConfig};
+use common::{fixture, Fixture};
 use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -112,30 +110,6 @@ impl Trap {
             0,
             "a connection reached the other host"
         );
-    }
-}
-
-struct Fixture {
-    emulator: Emulator,
-    connections: Connections,
-    store: Arc<Mutex<Store>>,
-    _dir: tempfile::TempDir,
-}
-
-async fn fixture(tenant: TenantConfig) -> Fixture {
-    let emulator = Emulator::start(tenant).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("ccsync.sqlite3")).unwrap()));
-    let connections = Connections::new(store.clone(), Arc::new(MemoryStore::default())).unwrap();
-    connections
-        .create(common::cxone_draft("Tenant", emulator.base_url()))
-        .await
-        .unwrap();
-    Fixture {
-        emulator,
-        connections,
-        store,
-        _dir: dir,
     }
 }
 

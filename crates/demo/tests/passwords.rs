@@ -3,17 +3,15 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use ccsync_core::connections::Connections;
 use ccsync_core::model::{Entity, Selection};
 use ccsync_core::passwords::{self, UserRef};
 use ccsync_core::progress::NoProgress;
-use ccsync_core::secrets::MemoryStore;
 use ccsync_core::store::Store;
 use ccsync_core::sync::{self, PullOptions};
 use ccsync_core::vendor::retry::RetryPolicy;
-use ccsync_emulator::{Emulator, TenantConfig};
+use ccsync_emulator::TenantConfig;
 use tokio_util::sync::CancellationToken;
 
 /// What the password columns of one user hold.
@@ -48,14 +46,12 @@ async fn pulls_that_update_or_adopt_a_user_keep_the_password() {
         ..TenantConfig::demo(5)
     };
     let unit = tenant.business_unit_id as i64;
-    let emulator = Emulator::start(tenant).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("ccsync.sqlite3")).unwrap()));
-    let connections = Connections::new(store.clone(), Arc::new(MemoryStore::default())).unwrap();
-    connections
-        .create(common::cxone_draft("Tenant", emulator.base_url()))
-        .await
-        .unwrap();
+    let common::Fixture {
+        emulator,
+        connections,
+        store,
+        dir,
+    } = common::fixture(tenant).await;
 
     // A user a CSV import created before CXone had them (the last agent, by email).
     let (imported_email, adopted_id) =

@@ -17,34 +17,11 @@ use ccsync_core::sync::{self, PullOptions, PullSession};
 use ccsync_core::vendor::cxone::admin::FetchOptions;
 use ccsync_core::vendor::retry::RetryPolicy;
 use ccsync_core::ErrorCode;
-use ccsync_emulator::{demo, Emulator, Fault, FaultRule, Shape, TenantConfig};
+use ccsync_emulator::{demo, Fault, FaultRule, Shape, TenantConfig};
+use common::{fixture, Fixture};
 use tokio_util::sync::CancellationToken;
 
 const AGENTS_PATH: &str = "/inContactAPI/services/v34.0/agents";
-
-struct Fixture {
-    emulator: Emulator,
-    connections: Connections,
-    store: Arc<Mutex<Store>>,
-    dir: tempfile::TempDir,
-}
-
-async fn fixture(tenant: TenantConfig) -> Fixture {
-    let emulator = Emulator::start(tenant).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("ccsync.sqlite3")).unwrap()));
-    let connections = Connections::new(store.clone(), Arc::new(MemoryStore::default())).unwrap();
-    connections
-        .create(common::cxone_draft("Tenant", emulator.base_url()))
-        .await
-        .unwrap();
-    Fixture {
-        emulator,
-        connections,
-        store,
-        dir,
-    }
-}
 
 fn tenant(agents: usize, shape: Shape) -> TenantConfig {
     TenantConfig {

@@ -1,9 +1,41 @@
 //! What several test files of this crate share.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
+use ccsync_core::connections::Connections;
 use ccsync_core::model::{ConnectionDraft, ConnectionSettings, SecretKind};
-use ccsync_emulator::demo;
+use ccsync_core::secrets::MemoryStore;
+use ccsync_core::store::Store;
+use ccsync_emulator::{demo, Emulator, TenantConfig};
+
+/// An emulator, a store in a temporary folder, and a CXone connection "Tenant" to the emulator.
+// Each test file is its own crate and not every one uses every part of this module.
+#[allow(dead_code)]
+pub struct Fixture {
+    pub emulator: Emulator,
+    pub connections: Connections,
+    pub store: Arc<Mutex<Store>>,
+    pub dir: tempfile::TempDir,
+}
+
+#[allow(dead_code)]
+pub async fn fixture(tenant: TenantConfig) -> Fixture {
+    let emulator = Emulator::start(tenant).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("ccsync.sqlite3")).unwrap()));
+    let connections = Connections::new(store.clone(), Arc::new(MemoryStore::default())).unwrap();
+    connections
+        .create(cxone_draft("Tenant", emulator.base_url()))
+        .await
+        .unwrap();
+    Fixture {
+        emulator,
+        connections,
+        store,
+        dir,
+    }
+}
 
 /// A CXone connection to an emulator at `url`, with the demo tenant's credentials.
 pub fn cxone_draft(name: &str, url: &str) -> ConnectionDraft {
