@@ -179,13 +179,24 @@ impl Connections {
     pub async fn test(&self, id_or_name: &str) -> Result<TestOutcome> {
         let connection = self.store().find_connection(id_or_name)?;
         let result = self.run_test(&connection).await;
-        let (ok, message) = match &result {
-            Ok(outcome) => (true, outcome.summary.clone()),
-            Err(error) => (false, error.to_string()),
-        };
-        tracing::info!(id = %connection.id, ok, "connection tested");
-        self.store().record_connection_test(&connection.id, ok, &message)?;
+        tracing::info!(id = %connection.id, ok = result.is_ok(), "connection tested");
+        self.record_test(&connection.id, &result)?;
         result
+    }
+
+    /// Keeps a test's outcome on the connection, and the business unit a CXone test signed in to.
+    fn record_test(&self, id: &str, result: &Result<TestOutcome>) -> Result<()> {
+        let store = self.store();
+        match result {
+            Ok(outcome) => {
+                store.record_connection_test(id, true, &outcome.summary)?;
+                if let Some((unit, name)) = &outcome.business_unit {
+                    store.set_connection_business_unit(id, *unit, name.as_deref())?;
+                }
+            }
+            Err(error) => store.record_connection_test(id, false, &error.to_string())?,
+        }
+        Ok(())
     }
 
     async fn run_test(&self, connection: &Connection) -> Result<TestOutcome> {
@@ -251,11 +262,7 @@ impl Connections {
             draft.secrets.remove(&SecretKind::RefreshToken);
         }
         let saved = self.update(&existing.id, draft).await?;
-        let (ok, message) = match &result {
-            Ok(outcome) => (true, outcome.summary.clone()),
-            Err(error) => (false, error.to_string()),
-        };
-        self.store().record_connection_test(&saved.id, ok, &message)?;
+        self.record_test(&saved.id, &result)?;
         let saved = self.find(&saved.id).await?;
         Ok(match result {
             Ok(outcome) => SaveAndTest::passed(saved, outcome),
@@ -362,6 +369,9 @@ impl Connections {
             access_key_secret: secrets.remove(&SecretKind::AccessKeySecret).expect("resolved"),
         };
         let session = crate::vendor::cxone::session::CxoneSession::connect(self.http.clone(), creds, policy).await?;
+        // Every sign-in tells which business unit the connection's users belong to.
+        self.store()
+            .set_connection_business_unit(&connection.id, session.business_unit_id, None)?;
         Ok((connection, session))
     }
 

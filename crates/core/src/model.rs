@@ -254,6 +254,10 @@ pub struct Fact {
 pub struct TestOutcome {
     pub summary: String,
     pub facts: Vec<Fact>,
+    /// CXone: the business unit signed in to (number, name when readable), kept on the connection.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub business_unit: Option<(i64, Option<String>)>,
 }
 
 /// What "Save and test" did. The test passed (`outcome`) or failed (`error`); `connection` is

@@ -1,5 +1,6 @@
 //! User Mapping: link each CXone user to their account on RingCentral or Webex.
 //!
+//! - [`links`]: business units and the platform connection each is mapped to.
 //! - [`rules`]: the pure Auto Sync rules (match by email, the states a mapping can be in).
 //! - [`admin`]: the admin's actions on one user (Map User, Unmap, Retry) and the table's rows.
 //! - [`search`]: the type-ahead account search behind Map User.
@@ -10,6 +11,7 @@
 
 pub mod admin;
 pub mod auto_sync;
+pub mod links;
 pub mod names;
 pub mod rules;
 pub mod schedule;

@@ -27,6 +27,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0006_job_locks.sql"),
     include_str!("migrations/0007_passwords.sql"),
     include_str!("migrations/0008_run_phases.sql"),
+    include_str!("migrations/0009_business_units.sql"),
 ];
 
 /// The schema version this build writes.

@@ -195,6 +195,7 @@ pub async fn test_connection(client: &reqwest::Client, creds: &RingCentralCreden
             account.map(|a| format!(" (account {a})")).unwrap_or_default()
         ),
         facts,
+        business_unit: None,
     })
 }
 

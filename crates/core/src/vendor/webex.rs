@@ -79,6 +79,7 @@ pub async fn test_connection(client: &reqwest::Client, creds: &WebexCredentials)
     Ok(TestOutcome {
         summary: format!("Signed in to Webex as {name}."),
         facts,
+        business_unit: None,
     })
 }
 
