@@ -398,6 +398,7 @@ fn store_hashes(
             connection_id: None,
             connection_name: "",
             started_at,
+            link_id: None,
         },
     )?;
     for (n, target) in targets.iter().enumerate() {

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use crate::mapping::links::MappingLink;
 use crate::mapping::names;
 use crate::mapping::rules::{self, MappingMethod, MappingRow, MappingState, MappingStatus};
 use crate::model::{AuditAction, RunKind};
-use crate::store::mappings::{mapping_states, platform_str, save_state};
+use crate::store::mappings::{held_elsewhere, mapping_states, platform_str, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
 use crate::vendor::directory::{ExternalAccount, Platform};
@@ -24,8 +25,17 @@ const ROW_SQL: &str = "
            m.updated_at
     FROM records r
     LEFT JOIN mappings m ON m.user_record_id = r.id AND m.platform = ?1
-    LEFT JOIN external_accounts a ON a.platform = ?1 AND a.account_id = m.account_id
-    WHERE r.entity = 'users'";
+    LEFT JOIN external_accounts a ON a.connection_id = ?2 AND a.account_id = m.account_id
+    WHERE r.entity = 'users' AND r.business_unit_id = ?3";
+
+/// [`ROW_SQL`]'s parameters for `link`.
+fn row_params(link: &MappingLink) -> (&'static str, &str, i64) {
+    (
+        platform_str(link.platform),
+        &link.external_connection_id,
+        link.unit_key(),
+    )
+}
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MappingRow> {
     let status: Option<String> = r.get(4)?;
@@ -51,46 +61,51 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MappingRow> {
     })
 }
 
-/// Every stored CXone user with where it stands on `platform`.
-pub fn list_rows(store: &Store, platform: Platform) -> Result<Vec<MappingRow>> {
-    list_rows_in(store.conn(), platform)
+/// Every stored CXone user of the link's business unit with where it stands on its platform.
+pub fn list_rows(store: &Store, link: &MappingLink) -> Result<Vec<MappingRow>> {
+    list_rows_in(store.conn(), link)
 }
 
 /// [`list_rows`] on `conn` (a write transaction's, to decide inside it).
-pub(crate) fn list_rows_in(conn: &Connection, platform: Platform) -> Result<Vec<MappingRow>> {
+pub(crate) fn list_rows_in(conn: &Connection, link: &MappingLink) -> Result<Vec<MappingRow>> {
     let mut stmt = conn.prepare_cached(&format!("{ROW_SQL} ORDER BY r.name COLLATE NOCASE, r.id"))?;
-    let rows = stmt.query_map([platform_str(platform)], row)?;
+    let rows = stmt.query_map(row_params(link), row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The same rows in no particular order, for lookups (a mapping import), without the sort.
-pub(crate) fn rows_unordered(conn: &Connection, platform: Platform) -> Result<Vec<MappingRow>> {
+pub(crate) fn rows_unordered(conn: &Connection, link: &MappingLink) -> Result<Vec<MappingRow>> {
     let mut stmt = conn.prepare_cached(ROW_SQL)?;
-    let rows = stmt.query_map([platform_str(platform)], row)?;
+    let rows = stmt.query_map(row_params(link), row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn one_row(conn: &Connection, platform: Platform, record_id: i64) -> Result<MappingRow> {
+fn one_row(conn: &Connection, link: &MappingLink, record_id: i64) -> Result<MappingRow> {
     conn.query_row(
-        &format!("{ROW_SQL} AND r.id = ?2"),
-        params![platform_str(platform), record_id],
+        &format!("{ROW_SQL} AND r.id = ?4"),
+        params![
+            platform_str(link.platform),
+            link.external_connection_id,
+            link.unit_key(),
+            record_id
+        ],
         row,
     )
     .optional()?
     .ok_or_else(|| Error::NotFound("That CXone user is not in the store any more. Reload the list.".into()))
 }
 
-/// The platform's accounts as last listed by Auto Sync.
-pub fn stored_accounts(store: &Store, platform: Platform) -> Result<Vec<ExternalAccount>> {
-    stored_accounts_in(store.conn(), platform)
+/// The accounts of the link's platform connection as last listed by Auto Sync.
+pub fn stored_accounts(store: &Store, link: &MappingLink) -> Result<Vec<ExternalAccount>> {
+    stored_accounts_in(store.conn(), link)
 }
 
 /// [`stored_accounts`] on `conn` (a write transaction's, to decide inside it).
-pub(crate) fn stored_accounts_in(conn: &Connection, platform: Platform) -> Result<Vec<ExternalAccount>> {
+pub(crate) fn stored_accounts_in(conn: &Connection, link: &MappingLink) -> Result<Vec<ExternalAccount>> {
     let mut stmt = conn.prepare_cached(
-            "SELECT account_id, name, emails, active, raw FROM external_accounts WHERE platform = ?1 AND missing_since IS NULL",
+            "SELECT account_id, name, emails, active, raw FROM external_accounts WHERE connection_id = ?1 AND missing_since IS NULL",
         )?;
-    let rows = stmt.query_map([platform_str(platform)], |r| {
+    let rows = stmt.query_map([&link.external_connection_id], |r| {
         let emails: String = r.get(2)?;
         Ok(ExternalAccount {
             id: r.get(0)?,
@@ -117,7 +132,7 @@ pub struct UserChange {
 /// What one Map User, Unmap, Retry or Undo changed, kept by the app for the toast's Undo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MappingChange {
-    pub platform: Platform,
+    pub link: MappingLink,
     /// The user acted on first; Map User of an account someone else held also unmaps that user.
     pub users: Vec<UserChange>,
 }
@@ -178,8 +193,8 @@ fn account_label(account: &ExternalAccount) -> String {
 }
 
 /// [`account_label`] of a stored account by id (its id when no longer listed).
-fn account_label_by_id(conn: &Connection, platform: Platform, account_id: &str) -> Result<String> {
-    Ok(stored_accounts_in(conn, platform)?
+fn account_label_by_id(conn: &Connection, link: &MappingLink, account_id: &str) -> Result<String> {
+    Ok(stored_accounts_in(conn, link)?
         .iter()
         .find(|a| a.id == account_id)
         .map(account_label)
@@ -189,12 +204,12 @@ fn account_label_by_id(conn: &Connection, platform: Platform, account_id: &str) 
 /// The guard's facts and sentence, decided on `conn`; with the other holder's record id.
 fn check_in(
     conn: &Connection,
-    platform: Platform,
+    link: &MappingLink,
     record_id: i64,
     account_id: &str,
 ) -> Result<(MapCheck, ExternalAccount, Option<i64>)> {
-    let user = one_row(conn, platform, record_id)?;
-    let account = stored_accounts_in(conn, platform)?
+    let user = one_row(conn, link, record_id)?;
+    let account = stored_accounts_in(conn, link)?
         .into_iter()
         .find(|a| a.id == account_id)
         .ok_or_else(|| {
@@ -202,7 +217,20 @@ fn check_in(
                 "That account is not in the last list from the platform. Run Auto Sync to refresh it.".into(),
             )
         })?;
-    let holder = mapping_states(conn, platform)?
+    // An account is mapped to one user, whichever business unit: one held by another unit's user
+    // is not this unit's to take (its admin unmaps it there).
+    if let Some(other) = held_elsewhere(conn, link)?
+        .into_iter()
+        .find(|h| h.account_id == account_id)
+    {
+        return Err(Error::InvalidInput(format!(
+            "{} ({}) is mapped to {}. An account is mapped to one user only, whichever business unit they are in: unmap it there first. Nothing was changed.",
+            account_label(&account),
+            platform_label(link.platform),
+            other.holder
+        )));
+    }
+    let holder = mapping_states(conn, link)?
         .into_iter()
         .find(|(other, s)| {
             *other != record_id
@@ -211,7 +239,7 @@ fn check_in(
         })
         .map(|(other, _)| other);
     let mapped_to = holder.map(|other| {
-        one_row(conn, platform, other)
+        one_row(conn, link, other)
             .map(|r| r.name)
             .unwrap_or_else(|_| "another user".into())
     });
@@ -241,7 +269,7 @@ fn check_in(
         format!(
             "Check before mapping {} to {label} ({}): {}.",
             user.name,
-            platform_label(platform),
+            platform_label(link.platform),
             join_and(&reasons)
         )
     });
@@ -259,8 +287,8 @@ fn check_in(
 }
 
 /// What Map User's guard says about linking `record_id` to `account_id`, before mapping.
-pub fn check_map(store: &Store, platform: Platform, record_id: i64, account_id: &str) -> Result<MapCheck> {
-    Ok(check_in(store.conn(), platform, record_id, account_id)?.0)
+pub fn check_map(store: &Store, link: &MappingLink, record_id: i64, account_id: &str) -> Result<MapCheck> {
+    Ok(check_in(store.conn(), link, record_id, account_id)?.0)
 }
 
 /// Writes `decide`'s new states with an audit row each under one `sync_runs` row, in one
@@ -268,29 +296,31 @@ pub fn check_map(store: &Store, platform: Platform, record_id: i64, account_id: 
 /// whichever process wrote them last.
 fn change(
     store: &mut Store,
-    platform: Platform,
+    link: &MappingLink,
     audit_field: &str,
     decide: impl FnOnce(&Connection, &HashMap<i64, MappingState>) -> Result<Vec<(i64, MappingState)>>,
 ) -> Result<Vec<UserChange>> {
     let now = now_rfc3339();
+    let label = link.label();
     let tx = store.write_tx()?;
-    let states = mapping_states(&tx, platform)?;
+    let states = mapping_states(&tx, link)?;
     let decided = decide(&tx, &states)?;
     let start = RunStart {
         kind: RunKind::ManualMapping,
         entity: None,
-        connection_id: None,
-        connection_name: platform_str(platform),
+        connection_id: Some(&link.external_connection_id),
+        connection_name: &label,
         started_at: &now,
+        link_id: Some(link.id),
     };
     let run_id = runs::insert_run(&tx, &start)?;
-    let accounts = stored_accounts_in(&tx, platform)?;
+    let accounts = stored_accounts_in(&tx, link)?;
     let name = |id: &str| accounts.iter().find(|a| a.id == id).map(|a| a.name.clone());
     let mut users = Vec::with_capacity(decided.len());
     for (record_id, new) in decided {
         let old = states.get(&record_id).cloned().unwrap_or_default();
-        save_state(&tx, platform, record_id, &new, &now)?;
-        let mut change = rules::mapping_change(platform, &old, &new, &name);
+        save_state(&tx, link, record_id, &new, &now)?;
+        let mut change = rules::mapping_change(link.platform, &old, &new, &name);
         change.field.push_str(audit_field);
         runs::insert_audit(&tx, run_id, record_id, AuditAction::Mapping, &[change], &now)?;
         users.push(UserChange {
@@ -315,15 +345,18 @@ fn change(
     Ok(users)
 }
 
-fn result(store: &Store, platform: Platform, users: Vec<UserChange>, message: String) -> Result<ChangeResult> {
+fn result(store: &Store, link: &MappingLink, users: Vec<UserChange>, message: String) -> Result<ChangeResult> {
     let rows = users
         .iter()
-        .map(|u| one_row(store.conn(), platform, u.record_id))
+        .map(|u| one_row(store.conn(), link, u.record_id))
         .collect::<Result<Vec<_>>>()?;
     Ok(ChangeResult {
         rows,
         message,
-        change: MappingChange { platform, users },
+        change: MappingChange {
+            link: link.clone(),
+            users,
+        },
     })
 }
 
@@ -333,15 +366,15 @@ fn result(store: &Store, platform: Platform, users: Vec<UserChange>, message: St
 /// [`check_map`]) unless `confirmed`; a confirmed account taken from someone else unmaps them.
 pub fn map_user(
     store: &mut Store,
-    platform: Platform,
+    link: &MappingLink,
     record_id: i64,
     account_id: &str,
     confirmed: bool,
 ) -> Result<ChangeResult> {
     let mut label = String::new();
     let mut released = None;
-    let users = change(store, platform, "", |conn, states| {
-        let (check, account, holder) = check_in(conn, platform, record_id, account_id)?;
+    let users = change(store, link, "", |conn, states| {
+        let (check, account, holder) = check_in(conn, link, record_id, account_id)?;
         if let (Some(sentence), false) = (&check.confirm, confirmed) {
             return Err(Error::NeedsConfirmation(format!("{sentence} Nothing was changed.")));
         }
@@ -359,49 +392,49 @@ pub fn map_user(
         }
         Ok(decided)
     })?;
-    let user = one_row(store.conn(), platform, record_id)?.name;
-    let mut message = format!("Mapped {user} to {label} ({}).", platform_label(platform));
+    let user = one_row(store.conn(), link, record_id)?.name;
+    let mut message = format!("Mapped {user} to {label} ({}).", platform_label(link.platform));
     if let Some(other) = released {
         message.push_str(&format!(" {other} is now unmapped."));
     }
-    result(store, platform, users, message)
+    result(store, link, users, message)
 }
 
-pub fn unmap_user(store: &mut Store, platform: Platform, record_id: i64) -> Result<ChangeResult> {
-    let users = change(store, platform, "", |_, states| {
+pub fn unmap_user(store: &mut Store, link: &MappingLink, record_id: i64) -> Result<ChangeResult> {
+    let users = change(store, link, "", |_, states| {
         Ok(vec![(
             record_id,
             rules::unmap(&states.get(&record_id).cloned().unwrap_or_default()),
         )])
     })?;
-    let user = one_row(store.conn(), platform, record_id)?.name;
+    let user = one_row(store.conn(), link, record_id)?.name;
     let message = match users[0].before.account_id.as_deref() {
         Some(id) => format!(
             "Unmapped {user} from {} ({}).",
-            account_label_by_id(store.conn(), platform, id)?,
-            platform_label(platform)
+            account_label_by_id(store.conn(), link, id)?,
+            platform_label(link.platform)
         ),
         None => format!(
             "Unmapped {user} ({}); Auto Sync will leave the user alone.",
-            platform_label(platform)
+            platform_label(link.platform)
         ),
     };
-    result(store, platform, users, message)
+    result(store, link, users, message)
 }
 
-pub fn retry_user(store: &mut Store, platform: Platform, record_id: i64) -> Result<ChangeResult> {
-    let users = change(store, platform, "", |_, states| {
+pub fn retry_user(store: &mut Store, link: &MappingLink, record_id: i64) -> Result<ChangeResult> {
+    let users = change(store, link, "", |_, states| {
         let mut state = rules::retry(&states.get(&record_id).cloned().unwrap_or_default());
         // Shown as "not yet attempted" until the next Auto Sync.
         state.detail = "Will be tried again on the next Auto Sync.".into();
         Ok(vec![(record_id, state)])
     })?;
-    let user = one_row(store.conn(), platform, record_id)?.name;
+    let user = one_row(store.conn(), link, record_id)?.name;
     let message = format!(
         "{user} will be tried again on the next {} Auto Sync.",
-        platform_label(platform)
+        platform_label(link.platform)
     );
-    result(store, platform, users, message)
+    result(store, link, users, message)
 }
 
 /// Reverses `change` exactly: every user it touched gets back the state it had before (status,
@@ -410,24 +443,24 @@ pub fn retry_user(store: &mut Store, platform: Platform, record_id: i64) -> Resu
 /// state or its `updated_at` differs from what the change wrote (Auto Sync ran, another process
 /// or action changed it) — or when an account it would map again is now mapped to someone else.
 pub fn undo(store: &mut Store, change: &MappingChange) -> Result<ChangeResult> {
-    let platform = change.platform;
+    let link = &change.link;
     let touched: Vec<i64> = change.users.iter().map(|u| u.record_id).collect();
-    let users = self::change(store, platform, " (undo)", |conn, states| {
+    let users = self::change(store, link, " (undo)", |conn, states| {
         for user in &change.users {
             let current = states.get(&user.record_id).cloned().unwrap_or_default();
             let written_at: Option<String> = conn
                 .query_row(
                     "SELECT updated_at FROM mappings WHERE platform = ?1 AND user_record_id = ?2",
-                    params![platform_str(platform), user.record_id],
+                    params![platform_str(link.platform), user.record_id],
                     |r| r.get(0),
                 )
                 .optional()?;
             if current != user.after || written_at.as_deref() != Some(user.written_at.as_str()) {
-                let name = one_row(conn, platform, user.record_id)?.name;
+                let name = one_row(conn, link, user.record_id)?.name;
                 return Err(Error::StaleUndo(format!(
                     "{name}'s {} mapping changed since (Auto Sync or another change wrote it{}); nothing was undone. \
                      Check the row and change it by hand if needed.",
-                    platform_label(platform),
+                    platform_label(link.platform),
                     written_at.map(|at| format!(" at {at}")).unwrap_or_default()
                 )));
             }
@@ -446,27 +479,42 @@ pub fn undo(store: &mut Store, change: &MappingChange) -> Result<ChangeResult> {
                     && s.status.is_some_and(MappingStatus::is_mapped)
                     && s.account_id.as_deref() == Some(account)
             });
+            if let Some(other) = held_elsewhere(conn, link)?
+                .into_iter()
+                .find(|h| h.account_id == account)
+            {
+                let name = one_row(conn, link, user.record_id)?.name;
+                return Err(Error::StaleUndo(format!(
+                    "{} is now mapped to {}, so {name} cannot get it back; nothing was undone.",
+                    account_label_by_id(conn, link, account)?,
+                    other.holder
+                )));
+            }
             if let Some((other, _)) = holder {
-                let name = one_row(conn, platform, user.record_id)?.name;
-                let holder = one_row(conn, platform, *other)?.name;
+                let name = one_row(conn, link, user.record_id)?.name;
+                let holder = one_row(conn, link, *other)?.name;
                 return Err(Error::StaleUndo(format!(
                     "{} is now mapped to {holder}, so {name} cannot get it back; nothing was undone.",
-                    account_label_by_id(conn, platform, account)?
+                    account_label_by_id(conn, link, account)?
                 )));
             }
         }
         Ok(change.users.iter().map(|u| (u.record_id, u.before.clone())).collect())
     })?;
-    let user = one_row(store.conn(), platform, users[0].record_id)?;
+    let user = one_row(store.conn(), link, users[0].record_id)?;
     let now = match (&user.status, &user.account_id) {
         (Some(s), Some(id)) if s.is_mapped() => {
-            format!("mapped to {}", account_label_by_id(store.conn(), platform, id)?)
+            format!("mapped to {}", account_label_by_id(store.conn(), link, id)?)
         }
         (None, _) => "not yet attempted".to_owned(),
         _ => "unmapped".to_owned(),
     };
-    let message = format!("Undone: {} is {now} again ({}).", user.name, platform_label(platform));
-    result(store, platform, users, message)
+    let message = format!(
+        "Undone: {} is {now} again ({}).",
+        user.name,
+        platform_label(link.platform)
+    );
+    result(store, link, users, message)
 }
 
 #[cfg(test)]

@@ -4,15 +4,17 @@
 //! transaction.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::connections::Connections;
+use crate::mapping::links::{self, MappingLink};
 use crate::mapping::rules::{self, AutoSyncCounts, MappingUser};
-use crate::model::{AuditAction, ConnectionKind, RunKind};
+use crate::model::{AuditAction, RunKind};
 use crate::progress::{self, Progress};
-use crate::store::mappings::{mapping_states, platform_str, save_accounts, save_state};
+use crate::store::mappings::{held_elsewhere, mapping_states, platform_str, save_accounts, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
 use crate::vendor::cxone::profiles::{self, security_profiles};
@@ -95,83 +97,89 @@ impl AutoSyncOptions {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AutoSyncResult {
     pub platform: Platform,
+    /// The mapping link it ran for.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub link_id: i64,
     #[serde(flatten)]
     pub counts: AutoSyncCounts,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub run_id: i64,
 }
 
-/// One Auto Sync run. A run that fails or is cancelled before it writes is recorded too (a failed
-/// or cancelled `sync_runs` row with the sentence), so History shows it and not only the log.
+/// One Auto Sync run for `link`. A run that fails or is cancelled before it writes is recorded
+/// too (a failed or cancelled `sync_runs` row with the sentence), so History shows it and not
+/// only the log.
 pub async fn run(
     connections: &Connections,
-    platform_connection: &str,
+    link: &MappingLink,
     options: &AutoSyncOptions,
     progress: &dyn Progress,
     cancel: &CancellationToken,
 ) -> Result<AutoSyncResult> {
     let started = std::time::Instant::now();
     let started_at = now_rfc3339();
-    let result = run_once(connections, platform_connection, options, progress, cancel).await;
+    let result = run_once(connections, link, options, progress, cancel).await;
     if let Err(error) = &result {
-        record_failure(connections, platform_connection, &started_at, started, error).await;
+        let label = link.label();
+        let start = RunStart {
+            kind: RunKind::AutoSync,
+            entity: None,
+            connection_id: Some(&link.external_connection_id),
+            connection_name: &label,
+            started_at: &started_at,
+            link_id: Some(link.id),
+        };
+        let store = connections.store_handle();
+        store.lock().unwrap_or_else(|p| p.into_inner()).record_failed_run(
+            &start,
+            &RunCounts::default(),
+            started,
+            error,
+        );
     }
     result
 }
 
-/// Writes the `sync_runs` row of a run that ended in `error` before writing anything.
-async fn record_failure(
-    connections: &Connections,
-    platform_connection: &str,
-    started_at: &str,
-    started: std::time::Instant,
-    error: &Error,
-) {
-    let (id, name) = match connections.find(platform_connection).await {
-        Ok(connection) => (Some(connection.id), connection.name),
-        Err(_) => (None, platform_connection.to_owned()),
-    };
-    let start = RunStart {
-        kind: RunKind::AutoSync,
-        entity: None,
-        connection_id: id.as_deref(),
-        connection_name: &name,
-        started_at,
-    };
-    let store = connections.store_handle();
-    store
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .record_failed_run(&start, &RunCounts::default(), started, error);
-}
-
 async fn run_once(
     connections: &Connections,
-    platform_connection: &str,
+    link: &MappingLink,
     options: &AutoSyncOptions,
     progress: &dyn Progress,
     cancel: &CancellationToken,
 ) -> Result<AutoSyncResult> {
     let started = std::time::Instant::now();
     let started_at = now_rfc3339();
-    let (connection, directory) = connections
-        .directory(platform_connection, options.retry.clone())
+    let (_, directory) = connections
+        .directory(&link.external_connection_id, options.retry.clone())
         .await?;
-    let platform = directory.platform();
     let store = connections.store_handle();
-    // One Auto Sync per platform across processes (the app's and a cron job's): held to the end.
-    let _job = store.lock().unwrap_or_else(|p| p.into_inner()).acquire_job(
-        &crate::store::locks::auto_sync_lock_name(platform),
-        &format!("Auto Sync for {}", platform_label(platform)),
-    )?;
-    let mut users = store.lock().unwrap_or_else(|p| p.into_inner()).mapping_users()?;
+    // One Auto Sync per link across processes (the app's and a cron job's): held to the end.
+    let _job = store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .acquire_job(&crate::store::locks::auto_sync_lock_name(link.id), &job_name(link))?;
+    // A unit never signed in to yet: signing in tells its number (and so which users are its own).
+    let link = &match link.business_unit_id {
+        Some(_) => link.clone(),
+        None => {
+            connections
+                .cxone_session(&link.cxone_connection_id, RetryPolicy::default())
+                .await?;
+            let store = store.lock().unwrap_or_else(|p| p.into_inner());
+            links::get(&store, link.id)?
+        }
+    };
+    let mut users = store.lock().unwrap_or_else(|p| p.into_inner()).mapping_users(link)?;
     if users.is_empty() {
-        return Err(Error::InvalidInput(
-            "There are no CXone users to map yet. Pull them first: Synchronize → Users, or `ccsync pull users`.".into(),
-        ));
+        return Err(Error::InvalidInput(format!(
+            "There are no CXone users of business unit {} to map yet. Pull them first: Synchronize → Users (connection \"{}\"), or `ccsync pull users --connection \"{}\"`.",
+            link.business_unit,
+            cxone_name(connections, link).await,
+            cxone_name(connections, link).await,
+        )));
     }
     if options.gate.enabled {
-        let allowed = mappable_profiles(connections, &options.gate.permission_key, cancel).await?;
+        let allowed = mappable_profiles(connections, link, &options.gate.permission_key, cancel).await?;
         for (user, profile) in &mut users {
             user.can_map = profile.as_ref().is_some_and(|p| allowed.contains(p));
         }
@@ -185,45 +193,63 @@ async fn run_once(
     }
     let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
     let source = RunSource {
-        connection_id: &connection.id,
-        connection_name: &connection.name,
         started_at: &started_at,
         started,
     };
-    match_and_write(&mut guard, platform, &users, &accounts, &source)
+    match_and_write(&mut guard, link, &users, &accounts, &source)
 }
 
-/// Who a run is for and since when.
+/// "Auto Sync for RingCentral — Demo Contact Center (4600002)": what the job lock tells another process.
+fn job_name(link: &MappingLink) -> String {
+    format!(
+        "Auto Sync for {} — {}",
+        platform_label(link.platform),
+        link.business_unit
+    )
+}
+
+async fn cxone_name(connections: &Connections, link: &MappingLink) -> String {
+    connections
+        .find(&link.cxone_connection_id)
+        .await
+        .map(|c| c.name)
+        .unwrap_or_else(|_| link.business_unit.clone())
+}
+
+/// Since when a run goes.
 pub struct RunSource<'a> {
-    pub connection_id: &'a str,
-    pub connection_name: &'a str,
     pub started_at: &'a str,
     pub started: std::time::Instant,
 }
 
 /// Applies the rules to `users` and `accounts` and writes the accounts, every changed mapping with
-/// its audit row, and the run — in one transaction. The mapping states are read inside it
-/// (`BEGIN IMMEDIATE`), so a manual mapping another process made a moment ago is seen and kept.
+/// its audit row, and the run — in one transaction. The mapping states (and the accounts other
+/// units hold on the same platform connection) are read inside it (`BEGIN IMMEDIATE`), so a manual
+/// mapping another process made a moment ago is seen and kept.
 pub fn match_and_write(
     store: &mut Store,
-    platform: Platform,
+    link: &MappingLink,
     users: &[MappingUser],
     accounts: &[ExternalAccount],
     source: &RunSource<'_>,
 ) -> Result<AutoSyncResult> {
+    let platform = link.platform;
     let tx = store.write_tx()?;
-    let current = mapping_states(&tx, platform)?;
-    let (decided, counts) = rules::auto_sync(users, accounts, &current);
+    let current = mapping_states(&tx, link)?;
+    let others = held_elsewhere(&tx, link)?;
+    let (decided, counts) = rules::auto_sync_in_unit(users, accounts, &current, &others);
     let now = now_rfc3339();
+    let label = link.label();
     let start = RunStart {
         kind: RunKind::AutoSync,
         entity: None,
-        connection_id: Some(source.connection_id),
-        connection_name: source.connection_name,
+        connection_id: Some(&link.external_connection_id),
+        connection_name: &label,
         started_at: source.started_at,
+        link_id: Some(link.id),
     };
     let run_id = runs::insert_run(&tx, &start)?;
-    save_accounts(&tx, platform, accounts, &now)?;
+    save_accounts(&tx, &link.external_connection_id, platform, accounts, &now)?;
     let names: HashMap<&str, &str> = accounts.iter().map(|a| (a.id.as_str(), a.name.as_str())).collect();
     let name = |id: &str| names.get(id).map(|n| (*n).to_owned());
     let mut changed = 0;
@@ -232,7 +258,7 @@ pub fn match_and_write(
         if &old == state {
             continue;
         }
-        save_state(&tx, platform, *user, state, &now)?;
+        save_state(&tx, link, *user, state, &now)?;
         if old.status != state.status || old.account_id != state.account_id || old.flag != state.flag {
             let change = rules::mapping_change(platform, &old, state, &name);
             runs::insert_audit(&tx, run_id, *user, AuditAction::Mapping, &[change], &now)?;
@@ -249,12 +275,14 @@ pub fn match_and_write(
     tx.commit()?;
     tracing::info!(
         run_id,
+        link = link.id,
         platform = platform_str(platform),
         mapped = counts.mapped,
         "auto sync done"
     );
     Ok(AutoSyncResult {
         platform,
+        link_id: link.id,
         counts,
         run_id,
     })
@@ -268,47 +296,17 @@ pub(crate) fn platform_label(platform: Platform) -> &'static str {
     }
 }
 
-/// The one connection of `platform`'s kind (the demo tenant's included).
-pub async fn platform_connection(connections: &Connections, platform: Platform) -> Result<String> {
-    connections
-        .only_of_kind(match platform {
-            Platform::Ringcentral => ConnectionKind::Ringcentral,
-            Platform::Webex => ConnectionKind::Webex,
-        })
-        .await
-}
-
-/// The security profiles that carry the map permission, read from the CXone connection the users
-/// came from.
+/// The security profiles that carry the map permission, read from the link's own CXone
+/// connection: profile ids belong to a business unit.
 async fn mappable_profiles(
     connections: &Connections,
+    link: &MappingLink,
     permission_key: &str,
     cancel: &CancellationToken,
 ) -> Result<HashSet<String>> {
-    // The connection the users came from: the last one that pulled users, else the only one.
-    let last_puller = connections
-        .store_handle()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .last_user_pull_connection()?;
-    let cxone_connections: Vec<_> = connections
-        .list()
-        .await?
-        .into_iter()
-        .filter(|c| c.settings.kind() == ConnectionKind::Cxone)
-        .collect();
-    let cxone = cxone_connections
-        .iter()
-        .find(|c| Some(&c.id) == last_puller.as_ref())
-        .or(cxone_connections.first())
-        .cloned()
-        .ok_or_else(|| {
-            Error::NoConnection(
-                "The permission gate reads security profiles from CXone, and there is no CXone connection. Add one, or turn the gate off on the User Mapping screen (or `ccsync map settings --permission-gate off`)."
-                    .into(),
-            )
-        })?;
-    let (_, session) = connections.cxone_session(&cxone.id, RetryPolicy::default()).await?;
+    let (cxone, session) = connections
+        .cxone_session(&link.cxone_connection_id, RetryPolicy::default())
+        .await?;
     let profiles = security_profiles(&session, profiles::PAGE_SIZE, cancel).await?;
     let allowed: HashSet<String> = profiles
         .iter()
@@ -329,76 +327,83 @@ async fn mappable_profiles(
     Ok(allowed)
 }
 
-/// Runs Auto Sync for the app and its schedule: one run per platform at a time (a second is
-/// refused, not queued), and a scheduled run only when due at the given time.
+/// Runs Auto Sync for the app and its schedule: one run per link at a time (a second is refused,
+/// not queued), and a scheduled run only when due at the given time.
 pub struct Runner {
     connections: Connections,
-    running: HashMap<Platform, tokio::sync::Mutex<()>>,
+    running: std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Runner {
     pub fn new(connections: Connections) -> Runner {
-        let running = [Platform::Ringcentral, Platform::Webex]
-            .into_iter()
-            .map(|p| (p, tokio::sync::Mutex::new(())))
-            .collect();
-        Runner { connections, running }
+        Runner {
+            connections,
+            running: std::sync::Mutex::new(HashMap::new()),
+        }
     }
 
-    /// Runs now with the saved settings; refused while a run of the same platform goes on.
+    /// Runs the link's Auto Sync now with the saved settings; refused while one of the same link goes on.
     pub async fn run_now(
         &self,
-        platform: Platform,
+        link_id: i64,
         progress: &dyn Progress,
         cancel: &CancellationToken,
     ) -> Result<AutoSyncResult> {
-        let _running = self.running[&platform].try_lock().map_err(|_| {
-            Error::InvalidInput("Auto Sync is already running for this platform; wait for it to finish.".into())
+        let slot = self
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(link_id)
+            .or_default()
+            .clone();
+        let _running = slot.try_lock().map_err(|_| {
+            Error::InvalidInput(
+                "Auto Sync is already running for this business unit and platform; wait for it to finish.".into(),
+            )
         })?;
-        let connection = platform_connection(&self.connections, platform).await?;
-        let options = {
+        let (link, options) = {
             let store = self.connections.store_handle();
             let store = store.lock().unwrap_or_else(|p| p.into_inner());
-            AutoSyncOptions::from_settings(&store)?
+            (links::get(&store, link_id)?, AutoSyncOptions::from_settings(&store)?)
         };
-        run(&self.connections, &connection, &options, progress, cancel).await
+        run(&self.connections, &link, &options, progress, cancel).await
     }
 
-    /// Runs the platform's scheduled Auto Sync if it is due at `now` (the clock is passed in, so
+    /// Runs the link's scheduled Auto Sync if it is due at `now` (the clock is passed in, so
     /// tests need no waiting). The run counts as done even when it fails: a failing run is not
     /// retried at every tick.
-    pub async fn run_if_due(&self, platform: Platform, now: time::OffsetDateTime) -> Result<Option<AutoSyncResult>> {
-        self.scheduled_run(platform, now).await?.transpose()
+    pub async fn run_if_due(&self, link_id: i64, now: time::OffsetDateTime) -> Result<Option<AutoSyncResult>> {
+        self.scheduled_run(link_id, now).await?.transpose()
     }
 
     /// As [`Runner::run_if_due`], telling a run that failed (`Ok(Some(Err(…)))`, recorded with the
     /// schedule) from a look at the schedule that failed (`Err`, tried again at the next tick).
     pub async fn scheduled_run(
         &self,
-        platform: Platform,
+        link_id: i64,
         now: time::OffsetDateTime,
     ) -> Result<Option<Result<AutoSyncResult>>> {
         let due = {
             let store = self.connections.store_handle();
             let store = store.lock().unwrap_or_else(|p| p.into_inner());
-            crate::mapping::schedule::is_due(&store, platform, now)?
+            crate::mapping::schedule::is_due(&store, link_id, now)?
         };
         if !due {
             return Ok(None);
         }
-        // Another process (a cron `ccsync map auto`) runs this platform's Auto Sync: the scheduled
+        // Another process (a cron `ccsync map auto`) runs this link's Auto Sync: the scheduled
         // run waits for it — still due, it is tried again at the next tick — instead of failing.
         let holder = {
             let store = self.connections.store_handle();
             let store = store.lock().unwrap_or_else(|p| p.into_inner());
-            store.job_holder(&crate::store::locks::auto_sync_lock_name(platform))?
+            store.job_holder(&crate::store::locks::auto_sync_lock_name(link_id))?
         };
         if let Some(holder) = holder {
-            tracing::info!(?platform, holder = %holder.describe(), "scheduled Auto Sync waits for the running one");
+            tracing::info!(link_id, holder = %holder.describe(), "scheduled Auto Sync waits for the running one");
             return Ok(None);
         }
         let result = self
-            .run_now(platform, &crate::progress::NoProgress, &CancellationToken::new())
+            .run_now(link_id, &crate::progress::NoProgress, &CancellationToken::new())
             .await;
         let stamp = now
             .format(&time::format_description::well_known::Rfc3339)
@@ -409,7 +414,7 @@ impl Runner {
         let error = result.as_ref().err().map(ToString::to_string);
         crate::mapping::schedule::record_scheduled_run(
             &store.lock().unwrap_or_else(|p| p.into_inner()),
-            platform,
+            link_id,
             &stamp,
             error.as_deref(),
         )?;
@@ -449,9 +454,10 @@ pub async fn pull_directory(
         connection_id: Some(&connection.id),
         connection_name: &connection.name,
         started_at: &started_at,
+        link_id: None,
     };
     let run_id = runs::insert_run(&tx, &start)?;
-    save_accounts(&tx, platform, &accounts, &now_rfc3339())?;
+    save_accounts(&tx, &connection.id, platform, &accounts, &now_rfc3339())?;
     let counts = RunCounts {
         fetched: accounts.len() as u32,
         ..RunCounts::default()

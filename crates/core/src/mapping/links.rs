@@ -195,7 +195,10 @@ pub fn link(store: &Store, cxone_connection: &str, external_connection: &str) ->
 /// Links each unit that has no link for a platform to that platform's only connection.
 fn link_the_obvious(store: &Store, connections: &[Connection]) -> Result<()> {
     let existing = list(store)?;
-    for cxone in connections.iter().filter(|c| c.settings.kind() == ConnectionKind::Cxone) {
+    for cxone in connections
+        .iter()
+        .filter(|c| c.settings.kind() == ConnectionKind::Cxone)
+    {
         for platform in [Platform::Ringcentral, Platform::Webex] {
             if existing
                 .iter()
@@ -221,7 +224,10 @@ pub fn units(store: &Store) -> Result<Vec<BusinessUnit>> {
     link_the_obvious(store, &connections)?;
     let links = list(store)?;
     let mut units = Vec::new();
-    for cxone in connections.iter().filter(|c| c.settings.kind() == ConnectionKind::Cxone) {
+    for cxone in connections
+        .iter()
+        .filter(|c| c.settings.kind() == ConnectionKind::Cxone)
+    {
         let unit = store.connection_business_unit(&cxone.id)?;
         let users: u32 = match unit {
             Some((id, _)) => store.conn().query_row(
@@ -234,7 +240,11 @@ pub fn units(store: &Store) -> Result<Vec<BusinessUnit>> {
         units.push(BusinessUnit {
             cxone_connection_id: cxone.id.clone(),
             connection_name: cxone.name.clone(),
-            label: unit_label(&cxone.name, unit.as_ref().map(|u| u.0), unit.as_ref().and_then(|u| u.1.as_deref())),
+            label: unit_label(
+                &cxone.name,
+                unit.as_ref().map(|u| u.0),
+                unit.as_ref().and_then(|u| u.1.as_deref()),
+            ),
             business_unit_id: unit.map(|u| u.0),
             users,
             links: links
@@ -401,5 +411,47 @@ impl Store {
             params![connection_id, id, name],
         )?;
         Ok(())
+    }
+}
+
+/// Stores with business units and links, for tests of this crate and the others.
+#[doc(hidden)]
+pub mod testing {
+    use super::*;
+    use crate::model::{ConnectionSettings, WebexCredential};
+
+    /// Links business unit `unit` (a CXone connection "Unit <unit>", made if missing, that signed
+    /// in to it) to the platform connection named `external` (made if missing, pointing nowhere).
+    pub fn unit_link(store: &Store, unit: i64, platform: Platform, external: &str) -> MappingLink {
+        let cxone_id = format!("cxone-{unit}");
+        if store.get_connection(&cxone_id).unwrap().is_none() {
+            let settings = ConnectionSettings::Cxone {
+                auth_url: "https://cxone.invalid".into(),
+                client_id: "client".into(),
+                access_key_id: "key".into(),
+                campaigns_from_skills: false,
+            };
+            store
+                .insert_connection(&cxone_id, &format!("Unit {unit}"), &settings, false)
+                .unwrap();
+            store.set_connection_business_unit(&cxone_id, unit, None).unwrap();
+        }
+        let external_id = external.to_lowercase().replace(' ', "-");
+        if store.get_connection(&external_id).unwrap().is_none() {
+            let settings = match platform {
+                Platform::Ringcentral => ConnectionSettings::Ringcentral {
+                    server_url: "https://ringcentral.invalid".into(),
+                    client_id: "client".into(),
+                },
+                Platform::Webex => ConnectionSettings::Webex {
+                    api_url: "https://webex.invalid".into(),
+                    credential: WebexCredential::PersonalToken,
+                },
+            };
+            store
+                .insert_connection(&external_id, external, &settings, false)
+                .unwrap();
+        }
+        link(store, &cxone_id, &external_id).unwrap()
     }
 }

@@ -18,6 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use crate::store::mappings::HeldElsewhere;
 use crate::vendor::directory::ExternalAccount;
 
 /// Where a user stands on one platform.
@@ -113,6 +114,18 @@ pub fn auto_sync(
     accounts: &[ExternalAccount],
     current: &HashMap<i64, MappingState>,
 ) -> (Vec<(i64, MappingState)>, AutoSyncCounts) {
+    auto_sync_in_unit(users, accounts, current, &[])
+}
+
+/// [`auto_sync`] for one business unit whose platform connection also serves other units: the
+/// accounts their users hold (`held_elsewhere`) are in use here — an account is mapped to one
+/// user, whichever unit that user is in.
+pub fn auto_sync_in_unit(
+    users: &[MappingUser],
+    accounts: &[ExternalAccount],
+    current: &HashMap<i64, MappingState>,
+    held_elsewhere: &[HeldElsewhere],
+) -> (Vec<(i64, MappingState)>, AutoSyncCounts) {
     let mut by_email: HashMap<String, Vec<&ExternalAccount>> = HashMap::new();
     for account in accounts {
         let keys: BTreeSet<String> = account.emails.iter().filter_map(|e| email_key(e)).collect();
@@ -121,7 +134,11 @@ pub fn auto_sync(
         }
     }
     let present: HashMap<&str, &ExternalAccount> = accounts.iter().map(|a| (a.id.as_str(), a)).collect();
-    let names: HashMap<i64, &str> = users.iter().map(|u| (u.record_id, u.name.as_str())).collect();
+    let names: HashMap<i64, &str> = users
+        .iter()
+        .map(|u| (u.record_id, u.name.as_str()))
+        .chain(held_elsewhere.iter().map(|h| (h.record_id, h.holder.as_str())))
+        .collect();
     // Accounts already linked, and to whom: kept mappings claim theirs first.
     // Accounts held before anyone is decided: by the mappings this run keeps (so an account a
     // changed user releases is free for everyone, whatever the order), and by users not in this run.
@@ -133,6 +150,7 @@ pub fn auto_sync(
             None => state.status.is_some_and(MappingStatus::is_mapped),
         })
         .filter_map(|(user, s)| Some((s.account_id.clone()?, *user)))
+        .chain(held_elsewhere.iter().map(|h| (h.account_id.clone(), h.record_id)))
         .collect();
 
     let mut counts = AutoSyncCounts::default();

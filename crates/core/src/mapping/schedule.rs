@@ -1,16 +1,15 @@
 //! When Auto Sync runs by itself: the schedule rules (pure: the clock is passed in, so tests need
-//! no sleeping), and each platform's saved schedule in the store.
+//! no sleeping), and each mapping link's saved schedule in the store.
 
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime, Time, UtcOffset};
 
-use crate::store::mappings::platform_str;
+use crate::mapping::links::MappingLink;
 use crate::store::{now_rfc3339, Store};
-use crate::vendor::directory::Platform;
 use crate::{Error, Result};
 
-/// An Auto Sync schedule, per platform.
+/// An Auto Sync schedule, per mapping link (business unit and platform).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -101,7 +100,7 @@ pub fn due(
         .is_some_and(|next| next <= now)
 }
 
-/// A platform's saved schedule: what it is, when it was set, when it last ran.
+/// A link's saved schedule: what it is, when it was set, when it last ran.
 struct SavedSchedule {
     schedule: Schedule,
     created: Option<time::OffsetDateTime>,
@@ -116,12 +115,12 @@ fn local_offset() -> time::UtcOffset {
     time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC)
 }
 
-fn saved_schedule(store: &Store, platform: Platform) -> Result<Option<SavedSchedule>> {
+fn saved_schedule(store: &Store, link_id: i64) -> Result<Option<SavedSchedule>> {
     let found: Option<(String, String, Option<String>)> = store
         .conn()
         .query_row(
-            "SELECT schedule, created_at, last_run FROM auto_sync_schedules WHERE platform = ?1",
-            [platform_str(platform)],
+            "SELECT schedule, created_at, last_run FROM auto_sync_schedules WHERE link_id = ?1",
+            [link_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
@@ -140,9 +139,9 @@ impl SavedSchedule {
     }
 }
 
-/// The platform's schedule, with its last and next run.
-pub fn schedule_info(store: &Store, platform: Platform) -> Result<ScheduleInfo> {
-    let Some(saved) = saved_schedule(store, platform)? else {
+/// The link's schedule, with its last and next run.
+pub fn schedule_info(store: &Store, link_id: i64) -> Result<ScheduleInfo> {
+    let Some(saved) = saved_schedule(store, link_id)? else {
         return Ok(ScheduleInfo {
             schedule: Schedule::Off,
             last_run: None,
@@ -157,28 +156,30 @@ pub fn schedule_info(store: &Store, platform: Platform) -> Result<ScheduleInfo> 
         schedule: saved.schedule,
         last_run: saved.last_run,
         next_run,
-        last_error: store.setting(&last_error_key(platform))?.filter(|e| !e.is_empty()),
+        last_error: store.setting(&last_error_key(link_id))?.filter(|e| !e.is_empty()),
     })
 }
 
-pub fn set_schedule(store: &Store, platform: Platform, schedule: &Schedule) -> Result<ScheduleInfo> {
+/// Saves the link's schedule (refused for a link that is gone).
+pub fn set_schedule(store: &Store, link_id: i64, schedule: &Schedule) -> Result<ScheduleInfo> {
     schedule.validate()?;
+    crate::mapping::links::get(store, link_id)?;
     let json = serde_json::to_string(schedule).map_err(|e| Error::Internal(e.to_string()))?;
     store.conn().execute(
-        "INSERT INTO auto_sync_schedules (platform, schedule, created_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (platform) DO UPDATE SET schedule = excluded.schedule, created_at = excluded.created_at",
-        params![platform_str(platform), json, now_rfc3339()],
+        "INSERT INTO auto_sync_schedules (link_id, schedule, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (link_id) DO UPDATE SET schedule = excluded.schedule, created_at = excluded.created_at",
+        params![link_id, json, now_rfc3339()],
     )?;
-    schedule_info(store, platform)
+    schedule_info(store, link_id)
 }
 
-/// Whether the platform's scheduled Auto Sync is due at `now` (one catch-up run after a miss).
-pub fn is_due(store: &Store, platform: Platform, now: time::OffsetDateTime) -> Result<bool> {
+/// Whether the link's scheduled Auto Sync is due at `now` (one catch-up run after a miss).
+pub fn is_due(store: &Store, link_id: i64, now: time::OffsetDateTime) -> Result<bool> {
     let Some(SavedSchedule {
         schedule,
         created: Some(created),
         last_run,
-    }) = saved_schedule(store, platform)?
+    }) = saved_schedule(store, link_id)?
     else {
         return Ok(false);
     };
@@ -191,17 +192,15 @@ pub fn is_due(store: &Store, platform: Platform, now: time::OffsetDateTime) -> R
     ))
 }
 
-/// Every platform that can have a schedule.
-pub const PLATFORMS: [Platform; 2] = [Platform::Ringcentral, Platform::Webex];
-
-/// Which schedules are on and which run comes next, over every platform: whether the app keeps
+/// Which schedules are on and which run comes next, over every link: whether the app keeps
 /// running in the tray when its window closes, and what the tray's menu says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Overview {
-    /// The platforms whose schedule is on.
-    pub on: Vec<Platform>,
-    /// The soonest next run among them (UTC), and its platform.
-    pub next: Option<(Platform, OffsetDateTime)>,
+    /// The links whose schedule is on.
+    pub on: Vec<i64>,
+    /// The soonest next run among them (UTC), and what it is for ("RingCentral", with the
+    /// business unit when there are several).
+    pub next: Option<(String, OffsetDateTime)>,
 }
 
 impl Overview {
@@ -218,10 +217,10 @@ impl Overview {
     /// (RingCentral)", with the day when it is not today, "due now" when its time has come (it
     /// starts at the schedule loop's next look).
     pub fn next_run_label(&self, now: OffsetDateTime, offset: UtcOffset) -> String {
-        let Some((platform, at)) = self.next else {
+        let Some((name, at)) = &self.next else {
             return "No Auto Sync scheduled".to_owned();
         };
-        let name = crate::mapping::auto_sync::platform_label(platform);
+        let at = *at;
         if at <= now {
             return format!("Next Auto Sync: due now ({name})");
         }
@@ -241,31 +240,46 @@ impl Overview {
 pub fn overview(store: &Store) -> Result<Overview> {
     let offset = local_offset();
     let mut overview = Overview::default();
-    for platform in PLATFORMS {
-        let Some(saved) = saved_schedule(store, platform)? else {
+    let links = crate::mapping::links::list(store)?;
+    let several_units = links
+        .iter()
+        .any(|l| l.cxone_connection_id != links[0].cxone_connection_id);
+    for link in &links {
+        let Some(saved) = saved_schedule(store, link.id)? else {
             continue;
         };
         if saved.schedule == Schedule::Off {
             continue;
         }
-        overview.on.push(platform);
+        overview.on.push(link.id);
         if let Some(at) = saved.next_run(offset) {
-            let sooner = match overview.next {
-                Some((_, soonest)) => at < soonest,
+            let sooner = match &overview.next {
+                Some((_, soonest)) => at < *soonest,
                 None => true,
             };
             if sooner {
-                overview.next = Some((platform, at));
+                overview.next = Some((target_label(link, several_units), at));
             }
         }
     }
     Ok(overview)
 }
 
+/// What a schedule is for, as the tray and notifications say it: "RingCentral", or with several
+/// business units "RingCentral, Demo Contact Center (4600002)".
+pub fn target_label(link: &MappingLink, several_units: bool) -> String {
+    let platform = crate::mapping::auto_sync::platform_label(link.platform);
+    if several_units {
+        format!("{platform}, {}", link.business_unit)
+    } else {
+        platform.to_owned()
+    }
+}
+
 /// The desktop notification of an Auto Sync that failed away from the window (`scheduled`, or
-/// started from the tray): its title and the error's sentence.
-pub fn failure_notice(platform: Platform, scheduled: bool, error: &Error) -> (String, String) {
-    let platform = crate::mapping::auto_sync::platform_label(platform);
+/// started from the tray): its title and the error's sentence. `target` from [`target_label`].
+pub fn failure_notice(target: &str, scheduled: bool, error: &Error) -> (String, String) {
+    let platform = target;
     let title = if scheduled {
         format!("Scheduled Auto Sync failed — {platform}")
     } else {
@@ -275,22 +289,24 @@ pub fn failure_notice(platform: Platform, scheduled: bool, error: &Error) -> (St
 }
 
 /// Records that the scheduled run ran at `at`, and its error sentence if it failed.
-pub fn record_scheduled_run(store: &Store, platform: Platform, at: &str, error: Option<&str>) -> Result<()> {
+pub fn record_scheduled_run(store: &Store, link_id: i64, at: &str, error: Option<&str>) -> Result<()> {
     store.conn().execute(
-        "UPDATE auto_sync_schedules SET last_run = ?2 WHERE platform = ?1",
-        params![platform_str(platform), at],
+        "UPDATE auto_sync_schedules SET last_run = ?2 WHERE link_id = ?1",
+        params![link_id, at],
     )?;
-    store.set_setting(&last_error_key(platform), error.unwrap_or(""))
+    store.set_setting(&last_error_key(link_id), error.unwrap_or(""))
 }
 
-/// Where the last scheduled run's error is kept (a setting, so no migration is needed).
-fn last_error_key(platform: Platform) -> String {
-    format!("mapping.schedule.{}.last_error", platform_str(platform))
+/// Where the last scheduled run's error is kept (a setting; migration 0009 moved the per-platform ones).
+fn last_error_key(link_id: i64) -> String {
+    format!("mapping.schedule.link.{link_id}.last_error")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mapping::links::testing::unit_link;
+    use crate::vendor::directory::Platform;
     use time::macros::datetime;
 
     const UTC: UtcOffset = UtcOffset::UTC;
@@ -388,38 +404,64 @@ mod overview_tests {
     }
 
     #[test]
-    fn the_soonest_next_run_over_every_platform_whose_schedule_is_on() {
+    fn the_soonest_next_run_over_every_link_whose_schedule_is_on() {
         let (_dir, store) = store();
-        set_schedule(&store, Platform::Ringcentral, &Schedule::EveryMinutes { minutes: 30 }).unwrap();
-        set_schedule(&store, Platform::Webex, &Schedule::Hourly).unwrap();
-        record_scheduled_run(&store, Platform::Ringcentral, "2026-11-21T10:00:00Z", None).unwrap();
-        record_scheduled_run(&store, Platform::Webex, "2026-11-21T10:15:00Z", Some("Webex said no.")).unwrap();
+        let rc = unit_link(&store, 4600001, Platform::Ringcentral, "RC").id;
+        let webex = unit_link(&store, 4600001, Platform::Webex, "Webex").id;
+        set_schedule(&store, rc, &Schedule::EveryMinutes { minutes: 30 }).unwrap();
+        set_schedule(&store, webex, &Schedule::Hourly).unwrap();
+        record_scheduled_run(&store, rc, "2026-11-21T10:00:00Z", None).unwrap();
+        record_scheduled_run(&store, webex, "2026-11-21T10:15:00Z", Some("Webex said no.")).unwrap();
+        assert_eq!(
+            schedule_info(&store, webex).unwrap().last_error.as_deref(),
+            Some("Webex said no.")
+        );
+        assert_eq!(schedule_info(&store, rc).unwrap().last_error, None);
 
         let both = overview(&store).unwrap();
         assert!(both.any_on());
-        assert_eq!(both.on, vec![Platform::Ringcentral, Platform::Webex]);
-        assert_eq!(
-            both.next,
-            Some((Platform::Ringcentral, datetime!(2026-11-21 10:30 UTC)))
-        );
+        assert_eq!(both.on, vec![rc, webex]);
+        // One business unit: the tray names the platform only.
+        assert_eq!(both.next, Some(("RingCentral".into(), datetime!(2026-11-21 10:30 UTC))));
 
         // RingCentral off: Webex's run is the next, and RingCentral no longer counts as on.
-        set_schedule(&store, Platform::Ringcentral, &Schedule::Off).unwrap();
-        let webex = overview(&store).unwrap();
-        assert_eq!(webex.on, vec![Platform::Webex]);
-        assert_eq!(webex.next, Some((Platform::Webex, datetime!(2026-11-21 11:15 UTC))));
+        set_schedule(&store, rc, &Schedule::Off).unwrap();
+        let only_webex = overview(&store).unwrap();
+        assert_eq!(only_webex.on, vec![webex]);
+        assert_eq!(only_webex.next, Some(("Webex".into(), datetime!(2026-11-21 11:15 UTC))));
 
-        set_schedule(&store, Platform::Webex, &Schedule::Off).unwrap();
+        // A second unit's schedule is its own, and with two units the unit is named.
+        let west = unit_link(&store, 4600002, Platform::Webex, "Webex West").id;
+        set_schedule(&store, west, &Schedule::EveryMinutes { minutes: 5 }).unwrap();
+        record_scheduled_run(&store, west, "2026-11-21T10:00:00Z", None).unwrap();
+        let two = overview(&store).unwrap();
+        assert_eq!(two.on, vec![webex, west]);
+        assert_eq!(
+            two.next,
+            Some(("Webex, Unit 4600002 (4600002)".into(), datetime!(2026-11-21 10:05 UTC)))
+        );
+        assert_eq!(schedule_info(&store, webex).unwrap().schedule, Schedule::Hourly);
+
+        set_schedule(&store, webex, &Schedule::Off).unwrap();
+        set_schedule(&store, west, &Schedule::Off).unwrap();
         assert_eq!(overview(&store).unwrap(), Overview::default());
+    }
+
+    #[test]
+    fn a_schedule_for_a_link_that_is_gone_is_refused() {
+        let (_dir, store) = store();
+        let error = set_schedule(&store, 99, &Schedule::Hourly).unwrap_err();
+        assert!(error.to_string().contains("link is gone"), "{error}");
     }
 
     #[test]
     fn a_schedule_that_never_ran_counts_from_when_it_was_set() {
         let (_dir, store) = store();
+        let webex = unit_link(&store, 4600001, Platform::Webex, "Webex").id;
         let before = OffsetDateTime::now_utc();
-        set_schedule(&store, Platform::Webex, &Schedule::EveryMinutes { minutes: 15 }).unwrap();
-        let (platform, at) = overview(&store).unwrap().next.unwrap();
-        assert_eq!(platform, Platform::Webex);
+        set_schedule(&store, webex, &Schedule::EveryMinutes { minutes: 15 }).unwrap();
+        let (target, at) = overview(&store).unwrap().next.unwrap();
+        assert_eq!(target, "Webex");
         let from_now = at - before;
         assert!(
             from_now > Duration::minutes(14) && from_now <= Duration::minutes(15) + Duration::seconds(5),
@@ -432,8 +474,8 @@ mod overview_tests {
         let paris = UtcOffset::from_hms(1, 0, 0).unwrap();
         let now = datetime!(2026-11-21 10:00 UTC);
         let at = |next| Overview {
-            on: vec![Platform::Ringcentral],
-            next: Some((Platform::Ringcentral, next)),
+            on: vec![1],
+            next: Some(("RingCentral".to_owned(), next)),
         };
         assert_eq!(
             at(datetime!(2026-11-21 13:30 UTC)).next_run_label(now, paris),
@@ -453,10 +495,10 @@ mod overview_tests {
     #[test]
     fn a_failed_run_becomes_a_notice_with_its_sentence() {
         let error = Error::InvalidInput("Add a RingCentral connection under Connections.".into());
-        let (title, body) = failure_notice(Platform::Ringcentral, true, &error);
+        let (title, body) = failure_notice("RingCentral", true, &error);
         assert_eq!(title, "Scheduled Auto Sync failed — RingCentral");
         assert_eq!(body, "Add a RingCentral connection under Connections.");
-        let (title, _) = failure_notice(Platform::Webex, false, &error);
-        assert_eq!(title, "Auto Sync failed — Webex");
+        let (title, _) = failure_notice("Webex, West (4600002)", false, &error);
+        assert_eq!(title, "Auto Sync failed — Webex, West (4600002)");
     }
 }

@@ -9,8 +9,10 @@ use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use super::admin::{list_rows, stored_accounts};
 use super::rules::{AccountMatch, MappingStatus};
+use crate::mapping::links::MappingLink;
+use crate::store::mappings::held_elsewhere;
 use crate::store::Store;
-use crate::vendor::directory::{ExternalAccount, Platform};
+use crate::vendor::directory::ExternalAccount;
 use crate::Result;
 
 /// Accounts in memory for Map User's search: ranked by name and email as the administrator types.
@@ -65,14 +67,21 @@ impl AccountIndex {
         AccountIndex { accounts, haystacks }
     }
 
-    pub fn load(store: &Store, platform: Platform) -> Result<AccountIndex> {
-        let rows = list_rows(store, platform)?;
+    /// The accounts of the link's platform connection, each with the user holding it: one of the
+    /// link's unit, or of another unit the same connection serves.
+    pub fn load(store: &Store, link: &MappingLink) -> Result<AccountIndex> {
+        let rows = list_rows(store, link)?;
         let holders: std::collections::HashMap<String, (i64, String)> = rows
             .into_iter()
             .filter(|r| r.status.is_some_and(MappingStatus::is_mapped))
             .filter_map(|r| Some((r.account_id?, (r.record_id, r.name))))
+            .chain(
+                held_elsewhere(store.conn(), link)?
+                    .into_iter()
+                    .map(|h| (h.account_id, (h.record_id, h.holder))),
+            )
             .collect();
-        let accounts = stored_accounts(store, platform)?
+        let accounts = stored_accounts(store, link)?
             .into_iter()
             .map(|a| {
                 let holder = holders.get(&a.id).cloned();

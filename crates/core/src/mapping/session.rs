@@ -1,5 +1,5 @@
 //! The User Mapping session the app holds: Auto Sync through the [`Runner`] (one run at a time
-//! per platform, scheduled runs ticking in the background), Map User's search index, kept
+//! per mapping link, scheduled runs ticking in the background), Map User's search index, kept
 //! until the accounts or the mappings change, and the last admin changes, for their Undo.
 
 use std::collections::{HashMap, VecDeque};
@@ -10,11 +10,11 @@ use crate::cancel::CancelSlot;
 use crate::connections::Connections;
 use crate::mapping::admin::{self, ChangeResult, MapCheck, MappingChange};
 use crate::mapping::auto_sync::{AutoSyncResult, Runner};
+use crate::mapping::links::{self, MappingLink};
 use crate::mapping::rules::{AccountMatch, MappingRow};
 use crate::mapping::schedule;
 use crate::mapping::search::AccountIndex;
 use crate::progress::{NoProgress, Progress};
-use crate::vendor::directory::Platform;
 use crate::{Error, Result};
 
 /// How many recent changes keep their Undo.
@@ -40,9 +40,11 @@ const TICK: Duration = Duration::from_secs(30);
 pub struct MappingSession {
     connections: Connections,
     runner: Runner,
-    indexes: Mutex<HashMap<Platform, Arc<AccountIndex>>>,
-    /// Each platform's Auto Sync has its own cancel button.
-    cancels: HashMap<Platform, CancelSlot>,
+    /// Map User's search index per link. Any change drops them all: a link's index also knows
+    /// which accounts other units hold on the same platform connection.
+    indexes: Mutex<HashMap<i64, Arc<AccountIndex>>>,
+    /// Each link's Auto Sync has its own cancel button.
+    cancels: Mutex<HashMap<i64, CancelSlot>>,
     /// The last changes by id, oldest first, for Undo.
     changes: Mutex<(u64, VecDeque<(u64, MappingChange)>)>,
 }
@@ -53,40 +55,45 @@ impl MappingSession {
             runner: Runner::new(connections.clone()),
             connections,
             indexes: Mutex::new(HashMap::new()),
-            cancels: [Platform::Ringcentral, Platform::Webex]
-                .into_iter()
-                .map(|platform| (platform, CancelSlot::default()))
-                .collect(),
+            cancels: Mutex::new(HashMap::new()),
             changes: Mutex::new((0, VecDeque::new())),
         })
+    }
+
+    fn link(&self, link_id: i64) -> Result<MappingLink> {
+        let store = self.connections.store_handle();
+        let store = store.lock().unwrap_or_else(|p| p.into_inner());
+        links::get(&store, link_id)
     }
 
     /// Map User ([`admin::map_user`]: refused without `confirmed` when the guard has something to say).
     pub fn map_user(
         &self,
-        platform: Platform,
+        link_id: i64,
         record_id: i64,
         account_id: &str,
         confirmed: bool,
     ) -> Result<MappingActionResult> {
-        self.act(platform, |store| {
-            admin::map_user(store, platform, record_id, account_id, confirmed)
-        })
+        let link = self.link(link_id)?;
+        self.act(|store| admin::map_user(store, &link, record_id, account_id, confirmed))
     }
 
     /// What Map User's guard says before mapping ([`admin::check_map`]).
-    pub fn check_map(&self, platform: Platform, record_id: i64, account_id: &str) -> Result<MapCheck> {
+    pub fn check_map(&self, link_id: i64, record_id: i64, account_id: &str) -> Result<MapCheck> {
+        let link = self.link(link_id)?;
         let store = self.connections.store_handle();
         let store = store.lock().unwrap_or_else(|p| p.into_inner());
-        admin::check_map(&store, platform, record_id, account_id)
+        admin::check_map(&store, &link, record_id, account_id)
     }
 
-    pub fn unmap_user(&self, platform: Platform, record_id: i64) -> Result<MappingActionResult> {
-        self.act(platform, |store| admin::unmap_user(store, platform, record_id))
+    pub fn unmap_user(&self, link_id: i64, record_id: i64) -> Result<MappingActionResult> {
+        let link = self.link(link_id)?;
+        self.act(|store| admin::unmap_user(store, &link, record_id))
     }
 
-    pub fn retry_user(&self, platform: Platform, record_id: i64) -> Result<MappingActionResult> {
-        self.act(platform, |store| admin::retry_user(store, platform, record_id))
+    pub fn retry_user(&self, link_id: i64, record_id: i64) -> Result<MappingActionResult> {
+        let link = self.link(link_id)?;
+        self.act(|store| admin::retry_user(store, &link, record_id))
     }
 
     /// Reverses the change `undo_id` names ([`admin::undo`]: refused if its rows changed since).
@@ -102,7 +109,7 @@ impl MappingSession {
                     .into(),
             )
         })?;
-        let result = self.act(change.platform, |store| admin::undo(store, &change))?;
+        let result = self.act(|store| admin::undo(store, &change))?;
         self.changes
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -111,15 +118,11 @@ impl MappingSession {
         Ok(result)
     }
 
-    /// Runs one admin change on the store, forgets the search index, keeps the change for Undo.
-    fn act(
-        &self,
-        platform: Platform,
-        run: impl FnOnce(&mut crate::store::Store) -> Result<ChangeResult>,
-    ) -> Result<MappingActionResult> {
+    /// Runs one admin change on the store, forgets the search indexes, keeps the change for Undo.
+    fn act(&self, run: impl FnOnce(&mut crate::store::Store) -> Result<ChangeResult>) -> Result<MappingActionResult> {
         let store = self.connections.store_handle();
         let done = run(&mut store.lock().unwrap_or_else(|p| p.into_inner()));
-        self.forget_index(platform);
+        self.forget_indexes();
         let done = done?;
         let mut changes = self.changes.lock().unwrap_or_else(|p| p.into_inner());
         changes.0 += 1;
@@ -135,59 +138,64 @@ impl MappingSession {
         })
     }
 
-    /// Runs Auto Sync now; refused while one of the same platform runs (scheduled or not).
-    pub async fn run_now(&self, platform: Platform, progress: &dyn Progress) -> Result<AutoSyncResult> {
-        let cancel = self.cancels[&platform].begin();
-        let result = self.runner.run_now(platform, progress, &cancel).await;
-        self.forget_index(platform);
+    /// Runs the link's Auto Sync now; refused while one of the same link runs (scheduled or not).
+    pub async fn run_now(&self, link_id: i64, progress: &dyn Progress) -> Result<AutoSyncResult> {
+        let cancel = self
+            .cancels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(link_id)
+            .or_default()
+            .begin();
+        let result = self.runner.run_now(link_id, progress, &cancel).await;
+        self.forget_indexes();
         result
     }
 
-    /// Stops the platform's Auto Sync in progress (nothing is written by a cancelled run).
-    pub fn cancel(&self, platform: Platform) {
-        self.cancels[&platform].cancel();
+    /// Stops the link's Auto Sync in progress (nothing is written by a cancelled run).
+    pub fn cancel(&self, link_id: i64) {
+        if let Some(slot) = self.cancels.lock().unwrap_or_else(|p| p.into_inner()).get(&link_id) {
+            slot.cancel();
+        }
     }
 
-    /// Map User's search for `for_user` (free, active accounts first: [`AccountIndex::search_for`]).
-    pub fn search(
-        &self,
-        platform: Platform,
-        query: &str,
-        limit: usize,
-        for_user: Option<i64>,
-    ) -> Result<Vec<AccountMatch>> {
-        let cached = self.indexes.lock().unwrap().get(&platform).cloned();
+    /// Map User's search for `for_user` among the link's accounts (free, active accounts first:
+    /// [`AccountIndex::search_for`]).
+    pub fn search(&self, link_id: i64, query: &str, limit: usize, for_user: Option<i64>) -> Result<Vec<AccountMatch>> {
+        let cached = self.indexes.lock().unwrap().get(&link_id).cloned();
         let index = match cached {
             Some(index) => index,
             None => {
+                let link = self.link(link_id)?;
                 let store = self.connections.store_handle();
                 let index = Arc::new(AccountIndex::load(
                     &store.lock().unwrap_or_else(|p| p.into_inner()),
-                    platform,
+                    &link,
                 )?);
-                self.indexes.lock().unwrap().insert(platform, index.clone());
+                self.indexes.lock().unwrap().insert(link_id, index.clone());
                 index
             }
         };
         Ok(index.search_for(query, limit, for_user))
     }
 
-    /// Drops the search index after the accounts or the mappings changed.
-    pub fn forget_index(&self, platform: Platform) {
-        self.indexes.lock().unwrap().remove(&platform);
+    /// Drops the search indexes after accounts or mappings changed.
+    pub fn forget_indexes(&self) {
+        self.indexes.lock().unwrap().clear();
     }
 
-    /// Runs Auto Sync now for every platform whose schedule is on (the tray's "Run Auto Sync
-    /// now"), one after the other; each platform's outcome.
-    pub async fn run_scheduled_now(&self) -> Result<Vec<(Platform, Result<AutoSyncResult>)>> {
-        let on = {
+    /// Runs Auto Sync now for every link whose schedule is on (the tray's "Run Auto Sync now"),
+    /// one after the other; each one's outcome, named as [`schedule::target_label`] names it.
+    pub async fn run_scheduled_now(&self) -> Result<Vec<(String, Result<AutoSyncResult>)>> {
+        let (on, targets) = {
             let store = self.connections.store_handle();
             let store = store.lock().unwrap_or_else(|p| p.into_inner());
-            schedule::overview(&store)?.on
+            (schedule::overview(&store)?.on, schedule_targets(&store)?)
         };
         let mut outcomes = Vec::with_capacity(on.len());
-        for platform in on {
-            outcomes.push((platform, self.run_now(platform, &NoProgress).await));
+        for link_id in on {
+            let target = targets.get(&link_id).cloned().unwrap_or_default();
+            outcomes.push((target, self.run_now(link_id, &NoProgress).await));
         }
         Ok(outcomes)
     }
@@ -196,40 +204,65 @@ impl MappingSession {
     /// the schedules and of each scheduled run that failed (the app shows those as notifications).
     pub async fn run_schedules(self: Arc<Self>, on_event: impl Fn(ScheduleEvent<'_>) + Send + 'static) {
         loop {
-            for platform in schedule::PLATFORMS {
-                match self
-                    .runner
-                    .scheduled_run(platform, time::OffsetDateTime::now_utc())
-                    .await
-                {
-                    Ok(Some(Ok(result))) => {
-                        self.forget_index(platform);
-                        tracing::info!(run_id = result.run_id, ?platform, "scheduled Auto Sync done");
+            let targets = {
+                let store = self.connections.store_handle();
+                let store = store.lock().unwrap_or_else(|p| p.into_inner());
+                schedule_targets(&store)
+            };
+            match targets {
+                Ok(targets) => {
+                    for (link_id, target) in targets {
+                        self.scheduled_run(link_id, &target, &on_event).await;
                     }
-                    Ok(Some(Err(error))) => {
-                        self.forget_index(platform);
-                        tracing::warn!(%error, ?platform, "scheduled Auto Sync failed");
-                        on_event(ScheduleEvent::Failed {
-                            platform,
-                            error: &error,
-                        });
-                    }
-                    Ok(None) => {}
-                    // Reading the schedule failed (a busy store): nothing ran, the next tick tries again.
-                    Err(error) => tracing::warn!(%error, ?platform, "the Auto Sync schedule could not be read"),
                 }
+                // Reading the links failed (a busy store): nothing ran, the next tick tries again.
+                Err(error) => tracing::warn!(%error, "the Auto Sync schedules could not be read"),
             }
             on_event(ScheduleEvent::Checked);
             tokio::time::sleep(TICK).await;
         }
     }
+
+    async fn scheduled_run(&self, link_id: i64, target: &str, on_event: &impl Fn(ScheduleEvent<'_>)) {
+        match self
+            .runner
+            .scheduled_run(link_id, time::OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(Some(Ok(result))) => {
+                self.forget_indexes();
+                tracing::info!(run_id = result.run_id, link_id, "scheduled Auto Sync done");
+            }
+            Ok(Some(Err(error))) => {
+                self.forget_indexes();
+                tracing::warn!(%error, link_id, "scheduled Auto Sync failed");
+                on_event(ScheduleEvent::Failed { target, error: &error });
+            }
+            Ok(None) => {}
+            // Reading the schedule failed (a busy store): nothing ran, the next tick tries again.
+            Err(error) => tracing::warn!(%error, link_id, "the Auto Sync schedule could not be read"),
+        }
+    }
+}
+
+/// Every link with what the tray and notifications call it.
+fn schedule_targets(store: &crate::store::Store) -> Result<std::collections::BTreeMap<i64, String>> {
+    let links = links::list(store)?;
+    let several_units = links
+        .iter()
+        .any(|l| l.cxone_connection_id != links[0].cxone_connection_id);
+    Ok(links
+        .iter()
+        .map(|l| (l.id, schedule::target_label(l, several_units)))
+        .collect())
 }
 
 /// What the schedule loop tells the app.
 #[derive(Debug)]
 pub enum ScheduleEvent<'a> {
     /// A scheduled run ended in an error (recorded with the schedule, which the screen shows).
-    Failed { platform: Platform, error: &'a Error },
+    /// `target` says which: "RingCentral", with the business unit when there are several.
+    Failed { target: &'a str, error: &'a Error },
     /// The schedules were looked at; a run may have moved the next one.
     Checked,
 }

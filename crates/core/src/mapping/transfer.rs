@@ -11,13 +11,13 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::mapping::admin;
+use crate::mapping::links::MappingLink;
 use crate::mapping::rules::{self, MappingRow, MappingStatus};
 use crate::model::{AuditAction, RunKind};
 use crate::spreadsheet::{self, escape_formula, unescape_formula};
-use crate::store::mappings::{mapping_states, platform_str, save_state};
+use crate::store::mappings::{held_elsewhere, mapping_states, platform_str, save_state};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
-use crate::vendor::directory::Platform;
 use crate::{Error, Result};
 
 /// What an import row will do.
@@ -76,7 +76,7 @@ fn squash(header: &str) -> String {
 }
 
 /// Reads the file and plans every row against the store. Nothing is written.
-pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<ImportSummary> {
+pub fn plan(store: &Store, link: &MappingLink, reader: impl Read) -> Result<ImportSummary> {
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -98,8 +98,8 @@ pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<Impo
     };
     let platform_col = column(PLATFORM_HEADERS);
 
-    let rows = admin::rows_unordered(store.conn(), platform)?;
-    let accounts = admin::stored_accounts(store, platform)?;
+    let rows = admin::rows_unordered(store.conn(), link)?;
+    let accounts = admin::stored_accounts(store, link)?;
     // Every key (id or email) with all it names: a key that names two is ambiguous, not a guess.
     // Each map is sized once and hashed with FNV (short keys): the plan is linear in the rows.
     let mut user_by_key: FnvHashMap<String, Vec<&MappingRow>> =
@@ -127,6 +127,10 @@ pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<Impo
         .iter()
         .filter(|r| r.status.is_some_and(MappingStatus::is_mapped))
         .filter_map(|r| Some((r.account_id.as_deref()?, r)))
+        .collect();
+    let elsewhere: FnvHashMap<String, String> = held_elsewhere(store.conn(), link)?
+        .into_iter()
+        .map(|h| (h.account_id, h.holder))
         .collect();
 
     let mut summary = ImportSummary::default();
@@ -158,15 +162,18 @@ pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<Impo
         let found_account = account_by_key
             .get(&account)
             .or_else(|| rules::email_key(&account).and_then(|k| account_by_key.get(&k)));
-        row.message = if !wanted_platform.is_empty() && squash(&wanted_platform) != platform_str(platform) {
+        row.message = if !wanted_platform.is_empty() && squash(&wanted_platform) != platform_str(link.platform) {
             format!(
                 "Platform \"{wanted_platform}\" is not the one being imported ({}).",
-                platform_str(platform)
+                platform_str(link.platform)
             )
         } else if user.is_empty() {
             "The CXone user is empty.".into()
         } else if found_user.is_none() {
-            format!("No CXone user \"{user}\" in the store; pull users first.")
+            format!(
+                "No CXone user \"{user}\" in business unit {}; pull its users first, or import the file for the user's own business unit.",
+                link.business_unit
+            )
         } else if account.is_empty() {
             // An exported unmapped user: nothing to map.
             row.action = ImportAction::Unchanged;
@@ -196,6 +203,11 @@ pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<Impo
                 row.message = format!("The same CXone user is on line {first} too.");
             } else if let Some(first) = accounts_seen.insert(account.id.clone(), line) {
                 row.message = format!("The same account is on line {first} too.");
+            } else if let Some(holder) = elsewhere.get(account.id.as_str()) {
+                row.message = format!(
+                    "{} is mapped to {holder}; an account is mapped to one user only, whichever business unit.",
+                    account.name
+                );
             } else if let Some(holder) = holders
                 .get(account.id.as_str())
                 .filter(|h| h.record_id != user_row.record_id)
@@ -226,7 +238,7 @@ pub fn plan(store: &Store, platform: Platform, reader: impl Read) -> Result<Impo
 
 /// Applies a plan: every "map" row becomes a manual mapping, in one transaction. Refused when any
 /// row is invalid (fix the file, or remove those rows, and import again).
-pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) -> Result<u32> {
+pub fn commit(store: &mut Store, link: &MappingLink, summary: &ImportSummary) -> Result<u32> {
     if summary.invalid > 0 {
         return Err(Error::InvalidInput(format!(
             "{} row(s) are invalid; nothing was imported. Fix them (see the dry run) and import again.",
@@ -234,31 +246,34 @@ pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) ->
         )));
     }
     let now = now_rfc3339();
+    let label = link.label();
     // Decided inside the write transaction, on the store as it is now (another process may have
     // mapped someone since the dry run).
     let tx = store.write_tx()?;
-    let accounts: HashMap<String, crate::vendor::directory::ExternalAccount> =
-        admin::stored_accounts_in(&tx, platform)?
-            .into_iter()
-            .map(|a| (a.id.clone(), a))
-            .collect();
-    let users: HashSet<i64> = admin::rows_unordered(&tx, platform)?
+    let accounts: HashMap<String, crate::vendor::directory::ExternalAccount> = admin::stored_accounts_in(&tx, link)?
+        .into_iter()
+        .map(|a| (a.id.clone(), a))
+        .collect();
+    let users: HashSet<i64> = admin::rows_unordered(&tx, link)?
         .into_iter()
         .map(|r| r.record_id)
         .collect();
-    let states = mapping_states(&tx, platform)?;
+    let states = mapping_states(&tx, link)?;
     // Who holds each account now: a mapping made elsewhere since the dry run is never overwritten.
+    let elsewhere = held_elsewhere(&tx, link)?;
     let holders: HashMap<&str, i64> = states
         .iter()
         .filter(|(_, s)| s.status.is_some_and(MappingStatus::is_mapped))
         .filter_map(|(user, s)| Some((s.account_id.as_deref()?, *user)))
+        .chain(elsewhere.iter().map(|h| (h.account_id.as_str(), h.record_id)))
         .collect();
     let start = RunStart {
         kind: RunKind::MappingImport,
         entity: None,
-        connection_id: None,
-        connection_name: platform_str(platform),
+        connection_id: Some(&link.external_connection_id),
+        connection_name: &label,
         started_at: &now,
+        link_id: Some(link.id),
     };
     let run_id = runs::insert_run(&tx, &start)?;
     let mut done = 0u32;
@@ -279,8 +294,10 @@ pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) ->
         }
         let old = states.get(&record_id).cloned().unwrap_or_default();
         let new = rules::map_manually(account, &old);
-        save_state(&tx, platform, record_id, &new, &now)?;
-        let change = rules::mapping_change(platform, &old, &new, &|id| accounts.get(id).map(|a| a.name.clone()));
+        save_state(&tx, link, record_id, &new, &now)?;
+        let change = rules::mapping_change(link.platform, &old, &new, &|id| {
+            accounts.get(id).map(|a| a.name.clone())
+        });
         runs::insert_audit(&tx, run_id, record_id, AuditAction::Mapping, &[change], &now)?;
         done += 1;
     }
@@ -295,8 +312,8 @@ pub fn commit(store: &mut Store, platform: Platform, summary: &ImportSummary) ->
 }
 
 /// Writes the platform's mappings as CSV (one row per CXone user): what `import` will read back.
-pub fn export_mappings(store: &Store, platform: Platform, path: &Path) -> Result<usize> {
-    let rows = admin::list_rows(store, platform)?;
+pub fn export_mappings(store: &Store, link: &MappingLink, path: &Path) -> Result<usize> {
+    let rows = admin::list_rows(store, link)?;
     let mut bytes = Vec::from(spreadsheet::UTF8_BOM.as_bytes());
     {
         let mut writer = spreadsheet::csv_writer().from_writer(&mut bytes);
@@ -311,6 +328,7 @@ pub fn export_mappings(store: &Store, platform: Platform, path: &Path) -> Result
                 "Account id",
                 "Status",
                 "Detail",
+                "Business unit",
             ])
             .map_err(err)?;
         for r in &rows {
@@ -324,11 +342,12 @@ pub fn export_mappings(store: &Store, platform: Platform, path: &Path) -> Result
                 r.email.as_str(),
                 &r.user_id,
                 &r.name,
-                platform_str(platform),
+                platform_str(link.platform),
                 r.account_email.as_deref().unwrap_or(""),
                 r.account_id.as_deref().unwrap_or(""),
                 status.as_deref().unwrap_or("not_attempted"),
                 &r.detail,
+                &link.business_unit,
             ];
             writer
                 .write_record(cells.iter().map(|c| escape_formula(c).into_owned()))

@@ -136,9 +136,9 @@ pub fn pull_lock_name(connection_id: &str, entity: crate::model::Entity) -> Stri
     format!("pull:{connection_id}:{}", entity.as_str())
 }
 
-/// The lock name of Auto Sync: one at a time per platform.
-pub fn auto_sync_lock_name(platform: crate::vendor::directory::Platform) -> String {
-    format!("auto_sync:{}", super::mappings::platform_str(platform))
+/// The lock name of Auto Sync: one at a time per mapping link (business unit and platform).
+pub fn auto_sync_lock_name(link_id: i64) -> String {
+    format!("auto_sync:link:{link_id}")
 }
 
 impl Store {

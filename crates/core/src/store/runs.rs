@@ -27,19 +27,22 @@ pub struct RunStart<'a> {
     pub connection_id: Option<&'a str>,
     pub connection_name: &'a str,
     pub started_at: &'a str,
+    /// The mapping link an Auto Sync or a mapping change ran for.
+    pub link_id: Option<i64>,
 }
 
 pub fn insert_run(conn: &Connection, start: &RunStart<'_>) -> Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO sync_runs (kind, entity, connection_id, connection_name, started_at, status)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'running')",
+        "INSERT INTO sync_runs (kind, entity, connection_id, connection_name, started_at, status, link_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6)",
     )?
     .execute(params![
         start.kind.as_str(),
         start.entity.map(Entity::as_str),
         start.connection_id,
         start.connection_name,
-        start.started_at
+        start.started_at,
+        start.link_id
     ])?;
     Ok(conn.last_insert_rowid())
 }

@@ -35,6 +35,7 @@ pub fn apply(
         connection_id: Some(&prepared.connection.id),
         connection_name: &prepared.connection.name,
         started_at: &prepared.started_at,
+        link_id: None,
     };
     let mut writer = Writer::begin(&tx, &start, prepared.business_unit_id)?;
     writer.counts.fetched = plan.summary.fetched;
@@ -98,6 +99,7 @@ pub fn record_failed_apply(store: &Mutex<Store>, prepared: &PreparedPlan, writin
         connection_id: Some(&prepared.connection.id),
         connection_name: &prepared.connection.name,
         started_at: &prepared.started_at,
+        link_id: None,
     };
     let counts = RunCounts {
         fetched: prepared.plan.summary.fetched,

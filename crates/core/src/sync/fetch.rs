@@ -70,6 +70,7 @@ pub(super) fn record_fetch_failure(
         connection_id: None,
         connection_name: &name,
         started_at,
+        link_id: None,
     };
     store.record_failed_run(&start, &RunCounts::default(), started, error);
 }

@@ -284,6 +284,7 @@ fn stage_and_write(
         connection_id: Some(&connection.id),
         connection_name: &connection.name,
         started_at,
+        link_id: None,
     };
     let mut writer = Writer::begin(&tx, &start, business_unit_id)?;
     writer.create_staged()?;

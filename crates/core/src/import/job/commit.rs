@@ -45,6 +45,7 @@ impl Job {
                 connection_id: None,
                 connection_name: &file,
                 started_at: &now,
+                link_id: None,
             },
         )?;
         let mut writer = UserWriter::new(&tx, run_id, now);

@@ -319,6 +319,10 @@ pub async fn test_connection(client: &reqwest::Client, creds: &CxoneCredentials)
     Ok(TestOutcome {
         summary: format!("Connected to business unit {bu_label} at {api}."),
         facts,
-        business_unit: token.claims.business_unit().and_then(|n| n.parse().ok()).map(|n| (n, bu_name)),
+        business_unit: token
+            .claims
+            .business_unit()
+            .and_then(|n| n.parse().ok())
+            .map(|n| (n, bu_name)),
     })
 }
