@@ -336,6 +336,7 @@ fn a_database_held_by_another_writer_gives_a_sentence_not_database_is_locked() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ccsync.sqlite3");
     let mut store = Store::open(&path).unwrap();
+    let link = ccsync_core::mapping::links::testing::unit_link(&store, 1, Platform::Ringcentral, "RC");
     store.set_busy_timeout(std::time::Duration::from_millis(200)).unwrap();
     // The other process: a connection of its own, holding a write transaction.
     let other = rusqlite::Connection::open(&path).unwrap();
@@ -343,7 +344,7 @@ fn a_database_held_by_another_writer_gives_a_sentence_not_database_is_locked() {
 
     let failures = [
         store.set_setting("some.key", "value").unwrap_err(),
-        admin::unmap_user(&mut store, Platform::Ringcentral, 1).unwrap_err(),
+        admin::unmap_user(&mut store, &link, 1).unwrap_err(),
         store
             .acquire_job("auto_sync:ringcentral", "Auto Sync for RingCentral")
             .unwrap_err(),

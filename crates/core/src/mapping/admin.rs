@@ -521,15 +521,28 @@ pub fn undo(store: &mut Store, change: &MappingChange) -> Result<ChangeResult> {
 mod tests {
     use super::*;
     use crate::mapping::auto_sync::{match_and_write, RunSource};
+    use crate::mapping::links::testing::unit_link;
     use crate::store::mappings::save_accounts;
     use crate::ErrorCode;
 
-    const RC: Platform = Platform::Ringcentral;
+    /// The link `store_with` makes: business unit 1 (its users) to the RingCentral connection "RC".
+    fn rc() -> MappingLink {
+        MappingLink {
+            id: 1,
+            platform: Platform::Ringcentral,
+            cxone_connection_id: "cxone-1".into(),
+            business_unit: "Unit 1 (1)".into(),
+            business_unit_id: Some(1),
+            external_connection_id: "rc".into(),
+            external_connection_name: "RC".into(),
+        }
+    }
 
     /// A store with these users (name, email) as records 1, 2, … and these accounts
     /// (id, name, email, active).
     fn store_with(dir: &tempfile::TempDir, users: &[(&str, &str)], accounts: &[(&str, &str, &str, bool)]) -> Store {
         let mut store = Store::open(&dir.path().join("ccsync.sqlite3")).unwrap();
+        assert_eq!(unit_link(&store, 1, Platform::Ringcentral, "RC"), rc());
         let tx = store.conn_mut().transaction().unwrap();
         for (i, (name, email)) in users.iter().enumerate() {
             tx.execute(
@@ -540,7 +553,7 @@ mod tests {
             )
             .unwrap();
         }
-        save_accounts(&tx, RC, &accounts_of(accounts), "now").unwrap();
+        save_accounts(&tx, "rc", Platform::Ringcentral, &accounts_of(accounts), "now").unwrap();
         tx.commit().unwrap();
         store
     }
@@ -559,18 +572,21 @@ mod tests {
     }
 
     fn auto_sync(store: &mut Store, accounts: &[(&str, &str, &str, bool)]) {
-        let users: Vec<_> = store.mapping_users().unwrap().into_iter().map(|(u, _)| u).collect();
+        let users: Vec<_> = store
+            .mapping_users(&rc())
+            .unwrap()
+            .into_iter()
+            .map(|(u, _)| u)
+            .collect();
         let source = RunSource {
-            connection_id: "c",
-            connection_name: "Demo RingCentral",
             started_at: "now",
             started: std::time::Instant::now(),
         };
-        match_and_write(store, RC, &users, &accounts_of(accounts), &source).unwrap();
+        match_and_write(store, &rc(), &users, &accounts_of(accounts), &source).unwrap();
     }
 
     fn state(store: &Store, user: i64) -> MappingState {
-        store.mapping_states(RC).unwrap().remove(&user).unwrap_or_default()
+        store.mapping_states(&rc()).unwrap().remove(&user).unwrap_or_default()
     }
 
     fn runs(store: &Store) -> usize {
@@ -600,10 +616,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = demo(&dir);
         // Hiroshi holds the inactive account (mapped by hand), Ana has none yet.
-        map_user(&mut store, RC, 2, "hiroshi-old", true).unwrap();
-        let before = (list_rows(&store, RC).unwrap(), runs(&store));
+        map_user(&mut store, &rc(), 2, "hiroshi-old", true).unwrap();
+        let before = (list_rows(&store, &rc()).unwrap(), runs(&store));
 
-        let check = check_map(&store, RC, 1, "hiroshi-old").unwrap();
+        let check = check_map(&store, &rc(), 1, "hiroshi-old").unwrap();
         assert!(!check.active && !check.names_resemble);
         assert_eq!(check.mapped_to.as_deref(), Some("Hiroshi Silva"));
         let sentence = check.confirm.clone().unwrap();
@@ -612,11 +628,11 @@ mod tests {
             "Check before mapping Ana Silva to hiroshi.old@example.com (RingCentral): it is inactive, its name does \
              not resemble Ana Silva and it is mapped to Hiroshi Silva (mapping it here unmaps Hiroshi Silva)."
         );
-        let refused = map_user(&mut store, RC, 1, "hiroshi-old", false).unwrap_err();
+        let refused = map_user(&mut store, &rc(), 1, "hiroshi-old", false).unwrap_err();
         assert_eq!(refused.code(), ErrorCode::ConfirmationRequired);
         assert!(refused.to_string().starts_with(&sentence), "{refused}");
         assert_eq!(
-            (list_rows(&store, RC).unwrap(), runs(&store)),
+            (list_rows(&store, &rc()).unwrap(), runs(&store)),
             before,
             "nothing was written"
         );
@@ -627,14 +643,14 @@ mod tests {
             &[("Hiroshi Silva", "h@example.com")],
             ACCOUNTS,
         );
-        let check = check_map(&inactive_only, RC, 1, "hiroshi-old").unwrap();
+        let check = check_map(&inactive_only, &rc(), 1, "hiroshi-old").unwrap();
         assert_eq!(
             check.confirm.as_deref(),
             Some("Check before mapping Hiroshi Silva to hiroshi.old@example.com (RingCentral): it is inactive.")
         );
         // A free, active account of a resembling name needs no confirmation.
-        assert_eq!(check_map(&store, RC, 1, "ana-2").unwrap().confirm, None);
-        let mapped = map_user(&mut store, RC, 1, "ana-2", false).unwrap();
+        assert_eq!(check_map(&store, &rc(), 1, "ana-2").unwrap().confirm, None);
+        let mapped = map_user(&mut store, &rc(), 1, "ana-2", false).unwrap();
         assert_eq!(mapped.message, "Mapped Ana Silva to asilva@example.com (RingCentral).");
         assert_eq!(mapped.rows[0].status, Some(MappingStatus::MappedManual));
     }
@@ -647,7 +663,7 @@ mod tests {
         let (ana, hiroshi) = (state(&store, 1), state(&store, 2));
         assert_eq!(hiroshi.status, Some(MappingStatus::MappedAuto));
 
-        let taken = map_user(&mut store, RC, 1, "hiroshi", true).unwrap();
+        let taken = map_user(&mut store, &rc(), 1, "hiroshi", true).unwrap();
         assert_eq!(
             taken.message,
             "Mapped Ana Silva to hiroshi.silva@example.com (RingCentral). Hiroshi Silva is now unmapped."
@@ -681,7 +697,7 @@ mod tests {
     fn undo_of_a_first_map_leaves_the_user_not_yet_attempted() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = demo(&dir);
-        let mapped = map_user(&mut store, RC, 1, "ana", false).unwrap();
+        let mapped = map_user(&mut store, &rc(), 1, "ana", false).unwrap();
         let undone = undo(&mut store, &mapped.change).unwrap();
         assert_eq!(state(&store, 1), MappingState::default());
         assert_eq!(undone.rows[0].status, None);
@@ -692,9 +708,9 @@ mod tests {
     fn undo_of_a_remap_gives_back_the_previous_account() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = demo(&dir);
-        map_user(&mut store, RC, 1, "ana", false).unwrap();
+        map_user(&mut store, &rc(), 1, "ana", false).unwrap();
         let before = state(&store, 1);
-        let remapped = map_user(&mut store, RC, 1, "ana-2", false).unwrap();
+        let remapped = map_user(&mut store, &rc(), 1, "ana-2", false).unwrap();
         undo(&mut store, &remapped.change).unwrap();
         assert_eq!(state(&store, 1), before);
         assert_eq!(before.status, Some(MappingStatus::MappedManual));
@@ -708,7 +724,7 @@ mod tests {
         auto_sync(&mut store, ACCOUNTS);
         let before = state(&store, 1);
         assert_eq!(before.status, Some(MappingStatus::MappedAuto));
-        let unmapped = unmap_user(&mut store, RC, 1).unwrap();
+        let unmapped = unmap_user(&mut store, &rc(), 1).unwrap();
         assert_eq!(
             unmapped.message,
             "Unmapped Ana Silva from ana.silva@example.com (RingCentral)."
@@ -730,7 +746,7 @@ mod tests {
             (before.status, before.attempts),
             (Some(MappingStatus::UnmappedNoMatch), 2)
         );
-        let unmapped = unmap_user(&mut store, RC, 1).unwrap();
+        let unmapped = unmap_user(&mut store, &rc(), 1).unwrap();
         undo(&mut store, &unmapped.change).unwrap();
         assert_eq!(state(&store, 1), before);
     }
@@ -740,10 +756,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = demo(&dir);
         auto_sync(&mut store, ACCOUNTS);
-        unmap_user(&mut store, RC, 1).unwrap();
+        unmap_user(&mut store, &rc(), 1).unwrap();
         let before = state(&store, 1);
         assert_eq!(before.blocked_account.as_deref(), Some("ana"));
-        let retried = retry_user(&mut store, RC, 1).unwrap();
+        let retried = retry_user(&mut store, &rc(), 1).unwrap();
         assert_eq!(retried.rows[0].status, None);
         assert_eq!(
             retried.message,
@@ -762,10 +778,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = demo(&dir);
         auto_sync(&mut store, ACCOUNTS);
-        let retried = retry_user(&mut store, RC, 1).unwrap();
+        let retried = retry_user(&mut store, &rc(), 1).unwrap();
         // Auto Sync maps the retried user again before the admin clicks Undo.
         auto_sync(&mut store, ACCOUNTS);
-        let after_sync = (list_rows(&store, RC).unwrap(), runs(&store));
+        let after_sync = (list_rows(&store, &rc()).unwrap(), runs(&store));
         let refused = undo(&mut store, &retried.change).unwrap_err();
         assert_eq!(refused.code(), ErrorCode::Stale);
         assert!(
@@ -775,7 +791,7 @@ mod tests {
             "{refused}"
         );
         assert_eq!(
-            (list_rows(&store, RC).unwrap(), runs(&store)),
+            (list_rows(&store, &rc()).unwrap(), runs(&store)),
             after_sync,
             "nothing was written"
         );
@@ -785,8 +801,8 @@ mod tests {
     fn undo_is_refused_when_the_row_was_rewritten_even_to_the_same_state() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = demo(&dir);
-        let first = map_user(&mut store, RC, 1, "ana", false).unwrap();
-        let second = map_user(&mut store, RC, 1, "ana", false).unwrap();
+        let first = map_user(&mut store, &rc(), 1, "ana", false).unwrap();
+        let second = map_user(&mut store, &rc(), 1, "ana", false).unwrap();
         assert_eq!(first.change.users[0].after, second.change.users[0].after);
         assert_eq!(undo(&mut store, &first.change).unwrap_err().code(), ErrorCode::Stale);
         // The latest change can still be undone.
@@ -797,9 +813,9 @@ mod tests {
     fn undo_of_an_unmap_is_refused_when_the_account_went_to_someone_else() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = demo(&dir);
-        map_user(&mut store, RC, 1, "ana", false).unwrap();
-        let unmapped = unmap_user(&mut store, RC, 1).unwrap();
-        map_user(&mut store, RC, 2, "ana", true).unwrap();
+        map_user(&mut store, &rc(), 1, "ana", false).unwrap();
+        let unmapped = unmap_user(&mut store, &rc(), 1).unwrap();
+        map_user(&mut store, &rc(), 2, "ana", true).unwrap();
         let refused = undo(&mut store, &unmapped.change).unwrap_err();
         assert_eq!(refused.code(), ErrorCode::Stale);
         assert_eq!(

@@ -305,8 +305,6 @@ fn last_error_key(link_id: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapping::links::testing::unit_link;
-    use crate::vendor::directory::Platform;
     use time::macros::datetime;
 
     const UTC: UtcOffset = UtcOffset::UTC;
@@ -383,6 +381,8 @@ mod tests {
 #[cfg(test)]
 mod overview_tests {
     use super::*;
+    use crate::mapping::links::testing::unit_link;
+    use crate::vendor::directory::Platform;
     use time::macros::datetime;
 
     fn store() -> (tempfile::TempDir, Store) {

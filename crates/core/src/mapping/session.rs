@@ -270,16 +270,18 @@ pub enum ScheduleEvent<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mapping::links::testing::unit_link;
     use crate::secrets::MemoryStore;
     use crate::store::mappings::save_accounts;
     use crate::store::Store;
-    use crate::vendor::directory::ExternalAccount;
+    use crate::vendor::directory::{ExternalAccount, Platform};
     use crate::ErrorCode;
 
     #[test]
     fn a_change_is_undone_once_by_its_id() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("ccsync.sqlite3")).unwrap();
+        let link = unit_link(&store, 1, Platform::Ringcentral, "RC");
         let tx = store.conn_mut().transaction().unwrap();
         tx.execute(
             "INSERT INTO records (id, entity, business_unit_id, cxone_id, name, detail, email_key, is_active,
@@ -295,12 +297,12 @@ mod tests {
             active: true,
             raw: "{}".into(),
         };
-        save_accounts(&tx, Platform::Ringcentral, &[account], "now").unwrap();
+        save_accounts(&tx, "rc", Platform::Ringcentral, &[account], "now").unwrap();
         tx.commit().unwrap();
         let store = Arc::new(Mutex::new(store));
         let session = MappingSession::new(Connections::new(store, Arc::new(MemoryStore::default())).unwrap());
 
-        let mapped = session.map_user(Platform::Ringcentral, 1, "rc-1", false).unwrap();
+        let mapped = session.map_user(link.id, 1, "rc-1", false).unwrap();
         assert_eq!(mapped.message, "Mapped Ana Silva to ana@example.com (RingCentral).");
         let undone = session.undo(mapped.undo_id).unwrap();
         assert_eq!(undone.rows[0].status, None);

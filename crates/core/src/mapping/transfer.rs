@@ -362,12 +362,19 @@ pub fn export_mappings(store: &Store, link: &MappingLink, path: &Path) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mapping::links::testing::unit_link;
     use crate::store::mappings::save_accounts;
-    use crate::vendor::directory::ExternalAccount;
+    use crate::vendor::directory::{ExternalAccount, Platform};
+
+    /// The link `store_with` makes: business unit 1 to the RingCentral connection "RC".
+    fn rc(store: &Store) -> MappingLink {
+        unit_link(store, 1, Platform::Ringcentral, "RC")
+    }
 
     /// A store with these users (CXone id, name, email) and accounts (id, name, email).
     fn store_with(dir: &tempfile::TempDir, users: &[(&str, &str, &str)], accounts: &[(&str, &str, &str)]) -> Store {
         let mut store = Store::open(&dir.path().join("ccsync.sqlite3")).unwrap();
+        rc(&store);
         let tx = store.conn_mut().transaction().unwrap();
         for (id, name, email) in users {
             tx.execute(
@@ -388,7 +395,7 @@ mod tests {
                 raw: "{}".into(),
             })
             .collect();
-        save_accounts(&tx, Platform::Ringcentral, &accounts, "now").unwrap();
+        save_accounts(&tx, "rc", Platform::Ringcentral, &accounts, "now").unwrap();
         tx.commit().unwrap();
         store
     }
@@ -408,13 +415,14 @@ mod tests {
                 ("acc-2", "－Minus", "=eq@example.com"),
             ],
         );
+        let link = rc(&store);
         let csv = "CXone user id,Account id\n-7,@acc\n8,acc-2\n";
-        let plan = plan(&store, Platform::Ringcentral, csv.as_bytes()).unwrap();
+        let plan = plan(&store, &link, csv.as_bytes()).unwrap();
         assert_eq!((plan.map, plan.invalid), (2, 0), "{:?}", plan.rows);
-        assert_eq!(commit(&mut store, Platform::Ringcentral, &plan).unwrap(), 2);
+        assert_eq!(commit(&mut store, &link, &plan).unwrap(), 2);
 
         let path = dir.path().join("mappings.csv");
-        assert_eq!(export_mappings(&store, Platform::Ringcentral, &path).unwrap(), 3);
+        assert_eq!(export_mappings(&store, &link, &path).unwrap(), 3);
         let text = std::fs::read_to_string(&path).unwrap();
         // What Excel on Windows expects, written the same on every OS.
         let body = text.strip_prefix('\u{feff}').expect("UTF-8 with a BOM");
@@ -436,7 +444,7 @@ mod tests {
         ] {
             assert!(text.contains(escaped), "{escaped} in {text}");
         }
-        let again = super::plan(&store, Platform::Ringcentral, text.as_bytes()).unwrap();
+        let again = super::plan(&store, &link, text.as_bytes()).unwrap();
         assert_eq!(
             (again.map, again.invalid, again.unchanged),
             (0, 0, 3),
