@@ -433,3 +433,25 @@ fn the_link_goes_to_the_connection_the_last_auto_sync_used_when_there_were_sever
     // Without a watermark, the one unit the users carry is the connection's.
     assert_eq!(store.connection_business_unit("cx").unwrap(), Some((4600001, None)));
 }
+
+#[test]
+fn deleting_a_connection_removes_its_links_and_schedules_but_keeps_the_mappings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(&dir);
+    let a = unit_link(&store, UNIT_A, Platform::Ringcentral, "RC East");
+    add_user(&store, 1, UNIT_A, "Ana Silva", "ana@example.com");
+    auto_sync(&mut store, &a, &[account("e-ana", "Ana Silva", "ana@example.com")]);
+    schedule::set_schedule(&store, a.id, &Schedule::Hourly).unwrap();
+
+    assert!(store.delete_connection("rc-east").unwrap());
+    assert!(links::list(&store).unwrap().is_empty());
+    assert_eq!(dump(&store, "SELECT COUNT(*) FROM auto_sync_schedules"), ["0"]);
+    assert_eq!(
+        dump(&store, "SELECT user_record_id, account_id, link_id FROM mappings"),
+        ["1|e-ana|NULL"]
+    );
+    // Linked again (to a new connection of the same account), the mapping shows again.
+    let again = unit_link(&store, UNIT_A, Platform::Ringcentral, "RC East");
+    let row = &admin::list_rows(&store, &again).unwrap()[0];
+    assert_eq!(row.account_id.as_deref(), Some("e-ana"));
+}

@@ -190,19 +190,6 @@ impl Store {
             .optional()?)
     }
 
-    /// The connection that last pulled users successfully (whose security profiles apply to them).
-    pub fn last_user_pull_connection(&self) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT connection_id FROM sync_runs WHERE kind = 'pull' AND entity = 'users' AND status = 'succeeded'
-                   AND connection_id IS NOT NULL ORDER BY id DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?)
-    }
-
     /// Runs, newest first.
     pub fn list_runs(&self, limit: u32) -> Result<Vec<SyncRun>> {
         let mut stmt = self.conn.prepare_cached(
