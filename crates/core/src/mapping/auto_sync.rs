@@ -171,11 +171,11 @@ async fn run_once(
     };
     let mut users = store.lock().unwrap_or_else(|p| p.into_inner()).mapping_users(link)?;
     if users.is_empty() {
+        let cxone = cxone_name(connections, link).await;
         return Err(Error::InvalidInput(format!(
-            "There are no CXone users of business unit {} to map yet. Pull them first: Synchronize → Users (connection \"{}\"), or `ccsync pull users --connection \"{}\"`.",
-            link.business_unit,
-            cxone_name(connections, link).await,
-            cxone_name(connections, link).await,
+            "There are no CXone users of business unit {} to map yet. Pull them first: Synchronize → Users \
+             (connection \"{cxone}\"), or `ccsync pull users --connection \"{cxone}\"`.",
+            link.business_unit
         )));
     }
     if options.gate.enabled {
