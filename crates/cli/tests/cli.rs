@@ -675,6 +675,23 @@ async fn two_business_units_are_chosen_with_business_unit_or_connection() {
             ok(&[
                 "connection",
                 "add",
+                "ringcentral",
+                "--name",
+                &format!("RC {unit}"),
+                "--server-url",
+                url,
+                "--client-id",
+                demo::RINGCENTRAL_CLIENT_ID,
+            ]);
+            if unit == "A" {
+                // One RingCentral connection and no business unit yet: its accounts are not ambiguous.
+                let pulled = ok(&["directory", "pull", "--platform", "ringcentral"]);
+                let listed = a.with_data(|d| d.ringcentral.accounts.len());
+                assert_eq!(pulled["accounts"].as_u64(), Some(listed as u64), "{pulled}");
+            }
+            ok(&[
+                "connection",
+                "add",
                 "cxone",
                 "--name",
                 &format!("Unit {unit}"),
@@ -684,17 +701,6 @@ async fn two_business_units_are_chosen_with_business_unit_or_connection() {
                 demo::CXONE_CLIENT_ID,
                 "--access-key-id",
                 demo::CXONE_ACCESS_KEY_ID,
-            ]);
-            ok(&[
-                "connection",
-                "add",
-                "ringcentral",
-                "--name",
-                &format!("RC {unit}"),
-                "--server-url",
-                url,
-                "--client-id",
-                demo::RINGCENTRAL_CLIENT_ID,
             ]);
             ok(&[
                 "pull",

@@ -476,7 +476,8 @@ pub fn link_named(store: &Store, business_unit: Option<&str>, external_connectio
 
 /// The platform connection whose accounts a directory pull refreshes: the one named by
 /// `external_connection` when no unit is named (accounts belong to the connection, whichever
-/// units it serves), else the resolved link's.
+/// units it serves), the platform's only connection when nothing is named, else the resolved
+/// link's.
 pub fn directory_connection(
     store: &Store,
     platform: Platform,
@@ -495,6 +496,16 @@ pub fn directory_connection(
                 )));
             }
             Ok(found.id)
+        }
+        (None, None) => {
+            let mut of_platform = store
+                .list_connections()?
+                .into_iter()
+                .filter(|c| c.settings.kind() == kind_of(platform));
+            match (of_platform.next(), of_platform.next()) {
+                (Some(only), None) => Ok(only.id),
+                _ => Ok(resolve(store, platform, None, None)?.external_connection_id),
+            }
         }
         _ => Ok(resolve(store, platform, business_unit, external_connection)?.external_connection_id),
     }
