@@ -266,12 +266,15 @@ pub(crate) fn tempfile_dir() -> Result<std::path::PathBuf> {
 /// and accounts (no network: the directories' listing is measured by the pull benchmarks' kin).
 pub async fn run_map(users: usize, accounts: usize, output: &Output) -> Result<()> {
     use ccsync_core::mapping::auto_sync::{match_and_write, RunSource};
+    use ccsync_core::mapping::links;
     use ccsync_core::mapping::rules::{self, MappingUser};
     use ccsync_core::mapping::search::AccountIndex;
     use ccsync_core::vendor::directory::{ExternalAccount, Platform};
 
     let dir = tempfile_dir()?;
     let mut store = Store::open(&dir.join("bench-map.sqlite3"))?;
+    // The users are business unit 1's, linked to one RingCentral connection.
+    let link = links::testing::unit_link(&store, 1, Platform::Ringcentral, "Bench RingCentral");
     // Users in the store, as a pull leaves them; accounts as a directory lists them: most share an
     // email with a user (some in another case), some share one between two accounts.
     let now = ccsync_core::store::now_rfc3339();
@@ -307,24 +310,22 @@ pub async fn run_map(users: usize, accounts: usize, output: &Output) -> Result<(
         })
         .collect();
     generated.shrink_to_fit();
-    let mapping_users: Vec<MappingUser> = store.mapping_users()?.into_iter().map(|(u, _)| u).collect();
+    let mapping_users: Vec<MappingUser> = store.mapping_users(&link)?.into_iter().map(|(u, _)| u).collect();
 
     let started = Instant::now();
-    let current = store.mapping_states(Platform::Ringcentral)?;
+    let current = store.mapping_states(&link)?;
     let _ = rules::auto_sync(&mapping_users, &generated, &current);
     let matching_ms = ms(started);
 
     let started = Instant::now();
     let source = RunSource {
-        connection_id: "bench",
-        connection_name: "Bench",
         started_at: &now,
         started,
     };
-    let result = match_and_write(&mut store, Platform::Ringcentral, &mapping_users, &generated, &source)?;
+    let result = match_and_write(&mut store, &link, &mapping_users, &generated, &source)?;
     let auto_sync_ms = ms(started);
 
-    let index = AccountIndex::load(&store, Platform::Ringcentral)?;
+    let index = AccountIndex::load(&store, &link)?;
     let queries = [
         "a",
         "ac",

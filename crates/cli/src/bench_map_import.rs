@@ -6,6 +6,7 @@
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
+use ccsync_core::mapping::links::{self, MappingLink};
 use ccsync_core::mapping::transfer;
 use ccsync_core::store::mappings::save_accounts;
 use ccsync_core::store::Store;
@@ -16,7 +17,9 @@ use serde_json::json;
 use crate::bench::{append_row, mb, ms, peak_rss_mb, reset_peak_rss, tempfile_dir};
 use crate::output::Output;
 
-fn seed(store: &mut Store, rows: usize) -> Result<()> {
+/// The users are business unit 1's, linked to a RingCentral connection whose accounts they are.
+fn seed(store: &mut Store, rows: usize) -> Result<MappingLink> {
+    let link = links::testing::unit_link(store, 1, Platform::Ringcentral, "Bench RingCentral");
     let now = ccsync_core::store::now_rfc3339();
     let tx = store.conn_mut().transaction()?;
     {
@@ -39,9 +42,15 @@ fn seed(store: &mut Store, rows: usize) -> Result<()> {
             raw: "{}".into(),
         })
         .collect();
-    save_accounts(&tx, Platform::Ringcentral, &accounts, &now)?;
+    save_accounts(
+        &tx,
+        &link.external_connection_id,
+        Platform::Ringcentral,
+        &accounts,
+        &now,
+    )?;
     tx.commit()?;
-    Ok(())
+    Ok(link)
 }
 
 fn check(what: &str, got: u32, wanted: usize) -> Result<()> {
@@ -55,7 +64,7 @@ fn check(what: &str, got: u32, wanted: usize) -> Result<()> {
 pub fn run(rows: usize, record: Option<std::path::PathBuf>, output: &Output) -> Result<()> {
     let dir = tempfile_dir()?;
     let mut store = Store::open(&dir.join("bench-map-import.sqlite3"))?;
-    seed(&mut store, rows)?;
+    let link = seed(&mut store, rows)?;
     let file = dir.join("mappings.csv");
     {
         let mut out = BufWriter::new(std::fs::File::create(&file)?);
@@ -69,12 +78,12 @@ pub fn run(rows: usize, record: Option<std::path::PathBuf>, output: &Output) -> 
     reset_peak_rss();
     let started = Instant::now();
     let reader = std::io::BufReader::new(std::fs::File::open(&file)?);
-    let plan = transfer::plan(&store, Platform::Ringcentral, reader)?;
+    let plan = transfer::plan(&store, &link, reader)?;
     let dry_run_ms = ms(started);
     let peak = peak_rss_mb();
     check("rows to map", plan.map, rows)?;
     let started = Instant::now();
-    let mapped = transfer::commit(&mut store, Platform::Ringcentral, &plan)?;
+    let mapped = transfer::commit(&mut store, &link, &plan)?;
     let commit_ms = ms(started);
     check("rows mapped", mapped, rows)?;
     drop(store);

@@ -1,9 +1,8 @@
-//! `ccsync directory pull`: refresh a platform's accounts without mapping anyone.
+//! `ccsync directory pull`: refresh a platform connection's accounts without mapping anyone.
 
 use ccsync_core::connections::Connections;
-use ccsync_core::mapping::auto_sync;
+use ccsync_core::mapping::{auto_sync, links};
 use ccsync_core::progress::NoProgress;
-use ccsync_core::vendor::directory::Platform;
 use ccsync_core::Result;
 use tokio_util::sync::CancellationToken;
 
@@ -11,22 +10,23 @@ use crate::output::Output;
 
 #[derive(clap::Subcommand)]
 pub enum DirectoryCommand {
-    /// List the platform's accounts and store them (gone ones are flagged, never deleted).
+    /// List a RingCentral or Webex connection's accounts and store them (gone ones are flagged,
+    /// never deleted): the connection named by --connection, else the one the business unit is
+    /// linked to.
     Pull {
-        #[arg(long, value_parser = crate::map::parse_platform)]
-        platform: Platform,
-        /// The platform connection (name or id); optional when there is only one.
-        #[arg(long)]
-        connection: Option<String>,
+        #[command(flatten)]
+        link: crate::map::LinkArgs,
     },
 }
 
 pub async fn run(command: DirectoryCommand, connections: &Connections, output: &Output) -> Result<()> {
-    let DirectoryCommand::Pull { platform, connection } = command;
-    let connection = match connection {
-        Some(name) => name,
-        None => auto_sync::platform_connection(connections, platform).await?,
-    };
+    let DirectoryCommand::Pull { link } = command;
+    let connection = links::directory_connection(
+        &connections.store_handle().lock().unwrap_or_else(|p| p.into_inner()),
+        link.platform,
+        link.business_unit.as_deref(),
+        link.connection.as_deref(),
+    )?;
     let pulled = auto_sync::pull_directory(connections, &connection, &NoProgress, &CancellationToken::new()).await?;
     output.value(&pulled, || {
         format!(

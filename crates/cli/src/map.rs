@@ -2,10 +2,12 @@
 //! Scheduler, scripts).
 
 use ccsync_core::connections::Connections;
-use ccsync_core::mapping::admin;
 use ccsync_core::mapping::auto_sync::{self, AutoSyncOptions, PermissionGate};
+use ccsync_core::mapping::links::{self, MappingLink};
 use ccsync_core::mapping::rules::{MappingRow, MappingStatus};
+use ccsync_core::mapping::{admin, transfer};
 use ccsync_core::progress::NoProgress;
+use ccsync_core::store::Store;
 use ccsync_core::vendor::directory::Platform;
 use ccsync_core::{Error, Result};
 use tokio_util::sync::CancellationToken;
@@ -20,20 +22,57 @@ pub fn parse_platform(value: &str) -> std::result::Result<Platform, String> {
     }
 }
 
+/// Which mapping link (a business unit and its platform connection) a command acts on.
+#[derive(clap::Args)]
+pub struct LinkArgs {
+    /// ringcentral or webex.
+    #[arg(long, value_parser = parse_platform)]
+    pub platform: Platform,
+    /// The business unit: its CXone connection's name or id, or the unit's name or number;
+    /// optional when there is only one (or when --connection serves only one).
+    #[arg(long, value_name = "NAME|ID")]
+    pub business_unit: Option<String>,
+    /// The platform connection (name or id); another way to say which unit when it serves one.
+    #[arg(long, value_name = "NAME|ID")]
+    pub connection: Option<String>,
+}
+
+impl LinkArgs {
+    pub fn resolve(&self, store: &Store) -> Result<MappingLink> {
+        links::resolve(
+            store,
+            self.platform,
+            self.business_unit.as_deref(),
+            self.connection.as_deref(),
+        )
+    }
+}
+
 #[derive(clap::Subcommand)]
 pub enum MapCommand {
-    /// Run Auto Sync: map every CXone user whose email matches exactly one active account.
+    /// Run Auto Sync for one business unit: map every CXone user of the unit whose email matches
+    /// exactly one active account of its platform connection.
     Auto {
-        /// ringcentral or webex.
-        #[arg(long, value_parser = parse_platform)]
-        platform: Platform,
-        /// The platform connection (name or id); optional when there is only one.
-        #[arg(long)]
-        connection: Option<String>,
+        #[command(flatten)]
+        link: LinkArgs,
         /// For this run only: skip users whose security profile lacks the map permission, or not
         /// (default: the saved setting, off unless changed with `ccsync map settings`).
         #[arg(long, value_parser = ["on", "off"])]
         permission_gate: Option<String>,
+    },
+    /// List the business units (CXone connections) and the RingCentral or Webex connection each
+    /// is linked to.
+    Links,
+    /// Link a business unit to a RingCentral or Webex connection (or change its link for that
+    /// platform): its users are then mapped to that connection's accounts.
+    Link {
+        /// The business unit: its CXone connection's name or id, or the unit's name or number;
+        /// optional when there is only one.
+        #[arg(long, value_name = "NAME|ID")]
+        business_unit: Option<String>,
+        /// The RingCentral or Webex connection (name or id).
+        #[arg(long, value_name = "NAME|ID")]
+        connection: String,
     },
     /// Show or change the permission gate and the security-profile permission key it looks for.
     Settings {
@@ -49,8 +88,8 @@ pub enum MapCommand {
     Set {
         cxone_user: String,
         account: String,
-        #[arg(long, value_parser = parse_platform)]
-        platform: Platform,
+        #[command(flatten)]
+        link: LinkArgs,
         /// Map even when the account is inactive, named differently, or mapped to someone else.
         #[arg(long)]
         confirm: bool,
@@ -58,29 +97,35 @@ pub enum MapCommand {
     /// Unmap a CXone user (email or agent id); Auto Sync will not re-link that pair.
     Unmap {
         cxone_user: String,
-        #[arg(long, value_parser = parse_platform)]
-        platform: Platform,
+        #[command(flatten)]
+        link: LinkArgs,
+    },
+    /// Let Auto Sync try a CXone user (email or agent id) again on its next run.
+    Retry {
+        cxone_user: String,
+        #[command(flatten)]
+        link: LinkArgs,
     },
     /// Import mappings from CSV (CXone user email or id, platform, account email or id): every row is
     /// checked first; nothing is written if any row is invalid.
     Import {
         file: std::path::PathBuf,
-        #[arg(long, value_parser = parse_platform)]
-        platform: Platform,
+        #[command(flatten)]
+        link: LinkArgs,
         /// Check the rows and say what would happen; write nothing.
         #[arg(long)]
         dry_run: bool,
     },
-    /// Write the mappings to a CSV file (what `import` reads back).
+    /// Write the business unit's mappings to a CSV file (what `import` reads back).
     Export {
         file: std::path::PathBuf,
-        #[arg(long, value_parser = parse_platform)]
-        platform: Platform,
+        #[command(flatten)]
+        link: LinkArgs,
     },
-    /// List the mappings.
+    /// List the business unit's mappings.
     List {
-        #[arg(long, value_parser = parse_platform)]
-        platform: Platform,
+        #[command(flatten)]
+        link: LinkArgs,
         /// Only these: mapped, unmapped, skipped, not-attempted, or an exact status such as unmapped_multiple.
         #[arg(long)]
         status: Option<String>,
@@ -89,42 +134,60 @@ pub enum MapCommand {
 
 pub async fn run(command: MapCommand, connections: &Connections, output: &Output) -> Result<()> {
     let store = connections.store_handle();
+    let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
     match command {
-        MapCommand::Auto {
-            platform,
-            connection,
-            permission_gate,
-        } => {
-            let connection = match connection {
-                Some(name) => name,
-                None => auto_sync::platform_connection(connections, platform).await?,
+        MapCommand::Auto { link, permission_gate } => {
+            let (link, mut options) = {
+                let store = lock();
+                (link.resolve(&store)?, AutoSyncOptions::from_settings(&store)?)
             };
-            let mut options = AutoSyncOptions::from_settings(&store.lock().unwrap_or_else(|p| p.into_inner()))?;
             if let Some(gate) = permission_gate {
                 options.gate.enabled = gate == "on";
             }
-            let result = auto_sync::run(
-                connections,
-                &connection,
-                &options,
-                &NoProgress,
-                &CancellationToken::new(),
-            )
-            .await?;
+            let result = auto_sync::run(connections, &link, &options, &NoProgress, &CancellationToken::new()).await?;
             let c = &result.counts;
             output.value(&result, || {
                 format!(
-                    "Auto Sync: {} mapped, {} manual kept; unmapped: {} no match, {} multiple matches, {} account in use, {} only inactive; {} skipped (no permission). Run {}.",
-                    c.mapped, c.manual_kept, c.unmapped_no_match, c.unmapped_multiple, c.unmapped_in_use,
+                    "Auto Sync, {}: {} mapped, {} manual kept; unmapped: {} no match, {} multiple matches, {} account in use, {} only inactive; {} skipped (no permission). Run {}.",
+                    link.label(), c.mapped, c.manual_kept, c.unmapped_no_match, c.unmapped_multiple, c.unmapped_in_use,
                     c.unmapped_only_inactive, c.skipped_no_permission, result.run_id
                 )
             });
+        }
+        MapCommand::Links => {
+            let units = links::units(&lock())?;
+            output.value(&units, || {
+                let mut text = format!(
+                    "{:<24} {:<36} {:<12} {}",
+                    "CXONE CONNECTION", "BUSINESS UNIT", "PLATFORM", "CONNECTION"
+                );
+                for unit in &units {
+                    for platform in [Platform::Ringcentral, Platform::Webex] {
+                        let linked = unit.links.iter().find(|l| l.platform == platform);
+                        text.push_str(&format!(
+                            "\n{:<24} {:<36} {:<12} {}",
+                            unit.connection_name,
+                            unit.label,
+                            platform.label(),
+                            linked.map_or("— (not linked)", |l| l.external_connection_name.as_str())
+                        ));
+                    }
+                }
+                text
+            });
+        }
+        MapCommand::Link {
+            business_unit,
+            connection,
+        } => {
+            let link = links::link_named(&lock(), business_unit.as_deref(), &connection)?;
+            output.value(&link, || format!("Linked: {}.", link.label()));
         }
         MapCommand::Settings {
             permission_gate,
             permission_key,
         } => {
-            let store = store.lock().unwrap_or_else(|p| p.into_inner());
+            let store = lock();
             let mut gate = PermissionGate::load(&store)?;
             if let Some(on) = permission_gate {
                 gate.enabled = on == "on";
@@ -142,13 +205,14 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
         MapCommand::Set {
             cxone_user,
             account,
-            platform,
+            link,
             confirm,
         } => {
-            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
-            let user = find_user(&admin::list_rows(&store, platform)?, &cxone_user)?.record_id;
+            let mut store = lock();
+            let link = link.resolve(&store)?;
+            let user = find_user(&admin::list_rows(&store, &link)?, &cxone_user)?.record_id;
             let wanted = account.trim().to_lowercase();
-            let matching: Vec<String> = admin::stored_accounts(&store, platform)?
+            let matching: Vec<String> = admin::stored_accounts(&store, &link)?
                 .into_iter()
                 .filter(|a| a.id == account.trim() || a.emails.iter().any(|e| e.trim().to_lowercase() == wanted))
                 .map(|a| a.id)
@@ -162,10 +226,11 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
             }
             let account_id = matching.into_iter().next().ok_or_else(|| {
                 Error::NotFound(format!(
-                    "No account \"{account}\" in the last list; run `ccsync map auto` to refresh it."
+                    "No account \"{account}\" in the last list of \"{}\"; run `ccsync map auto` (or `ccsync directory pull`) to refresh it.",
+                    link.external_connection_name
                 ))
             })?;
-            let done = admin::map_user(&mut store, platform, user, &account_id, confirm).map_err(|e| match e {
+            let done = admin::map_user(&mut store, &link, user, &account_id, confirm).map_err(|e| match e {
                 Error::NeedsConfirmation(sentence) => {
                     Error::NeedsConfirmation(format!("{sentence} Add --confirm to map anyway."))
                 }
@@ -173,36 +238,42 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
             })?;
             output.value(&done.rows[0], || done.message.clone());
         }
-        MapCommand::Unmap { cxone_user, platform } => {
-            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
-            let user = find_user(&admin::list_rows(&store, platform)?, &cxone_user)?.record_id;
-            let done = admin::unmap_user(&mut store, platform, user)?;
+        MapCommand::Unmap { cxone_user, link } => {
+            let mut store = lock();
+            let link = link.resolve(&store)?;
+            let user = find_user(&admin::list_rows(&store, &link)?, &cxone_user)?.record_id;
+            let done = admin::unmap_user(&mut store, &link, user)?;
             output.value(&done.rows[0], || {
                 format!("{} Auto Sync will leave the pair alone.", done.message)
             });
         }
-        MapCommand::Import {
-            file,
-            platform,
-            dry_run,
-        } => {
+        MapCommand::Retry { cxone_user, link } => {
+            let mut store = lock();
+            let link = link.resolve(&store)?;
+            let user = find_user(&admin::list_rows(&store, &link)?, &cxone_user)?.record_id;
+            let done = admin::retry_user(&mut store, &link, user)?;
+            output.value(&done.rows[0], || done.message.clone());
+        }
+        MapCommand::Import { file, link, dry_run } => {
             let opened = std::fs::File::open(&file)
                 .map_err(|e| Error::InvalidInput(format!("{} cannot be opened: {e}.", file.display())))?;
-            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
-            let plan = ccsync_core::mapping::transfer::plan(&store, platform, std::io::BufReader::new(opened))?;
+            let mut store = lock();
+            let link = link.resolve(&store)?;
+            let plan = transfer::plan(&store, &link, std::io::BufReader::new(opened))?;
             // The plan is printed first, so a refused import shows which lines to fix.
             let refused = !dry_run && plan.invalid > 0;
             let imported = if dry_run || refused {
                 0
             } else {
-                ccsync_core::mapping::transfer::commit(&mut store, platform, &plan)?
+                transfer::commit(&mut store, &link, &plan)?
             };
             output.value(
-                &serde_json::json!({"dry_run": dry_run, "imported": imported, "plan": plan}),
+                &serde_json::json!({"dry_run": dry_run, "imported": imported, "link_id": link.id, "plan": plan}),
                 || {
                     let mut text = format!(
-                        "{}{} to map, {} unchanged, {} invalid.",
+                        "{}{}: {} to map, {} unchanged, {} invalid.",
                         if dry_run { "Dry run, nothing written: " } else { "" },
+                        link.label(),
                         plan.map,
                         plan.unchanged,
                         plan.invalid
@@ -210,7 +281,7 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
                     for row in plan
                         .rows
                         .iter()
-                        .filter(|r| r.action != ccsync_core::mapping::transfer::ImportAction::Unchanged)
+                        .filter(|r| r.action != transfer::ImportAction::Unchanged)
                     {
                         text.push_str(&format!("\n  line {}: {}", row.line, row.message));
                     }
@@ -224,21 +295,31 @@ pub async fn run(command: MapCommand, connections: &Connections, output: &Output
                 )));
             }
         }
-        MapCommand::Export { file, platform } => {
-            let written = ccsync_core::mapping::transfer::export_mappings(
-                &store.lock().unwrap_or_else(|p| p.into_inner()),
-                platform,
-                &file,
-            )?;
-            output.value(&serde_json::json!({"exported": written, "file": file}), || {
-                format!("Wrote {written} rows to {}.", file.display())
-            });
+        MapCommand::Export { file, link } => {
+            let store = lock();
+            let link = link.resolve(&store)?;
+            let written = transfer::export_mappings(&store, &link, &file)?;
+            output.value(
+                &serde_json::json!({"exported": written, "file": file, "link_id": link.id}),
+                || format!("Wrote {written} rows of {} to {}.", link.label(), file.display()),
+            );
         }
-        MapCommand::List { platform, status } => {
-            let rows = admin::list_rows(&store.lock().unwrap_or_else(|p| p.into_inner()), platform)?;
-            let rows: Vec<MappingRow> = rows.into_iter().filter(|r| keep(r, status.as_deref())).collect();
+        MapCommand::List { link, status } => {
+            let store = lock();
+            let link = link.resolve(&store)?;
+            let rows: Vec<MappingRow> = admin::list_rows(&store, &link)?
+                .into_iter()
+                .filter(|r| keep(r, status.as_deref()))
+                .collect();
             output.value(&rows, || {
-                let mut text = format!("{:<30} {:<36} {:<24} {}", "USER", "EMAIL", "STATUS", "ACCOUNT");
+                let mut text = format!(
+                    "{}\n{:<30} {:<36} {:<24} {}",
+                    link.label(),
+                    "USER",
+                    "EMAIL",
+                    "STATUS",
+                    "ACCOUNT"
+                );
                 for r in &rows {
                     let status = r.status.map(status_word).unwrap_or("not attempted");
                     text.push_str(&format!(

@@ -616,3 +616,216 @@ fn records_set_passwords_writes_the_file_and_stores_only_hashes() {
     let (_, none) = cli.run(&["records", "set-passwords", "--all-unset", "--out", &out_arg], false);
     assert_eq!(none["users"], 0);
 }
+
+/// Two business units (two emulators with different seeds), each with its own RingCentral
+/// connection: `map auto` without `--business-unit` is refused naming both units; with it (or
+/// with the `--connection` that serves one unit) it maps only that unit's users; `map links` lists
+/// both and `map link` links or re-points a unit.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_business_units_are_chosen_with_business_unit_or_connection() {
+    use ccsync_emulator::directory::Overlap;
+    let start = |seed| {
+        Emulator::start(TenantConfig {
+            agents: 80,
+            ..TenantConfig::demo(seed)
+        })
+    };
+    let (a, b) = (start(11).await.unwrap(), start(12).await.unwrap());
+    let (unit_a, unit_b) = (a.tenant().business_unit_id, b.tenant().business_unit_id);
+    let cli = Cli::new();
+    let run = |args: &[&str]| -> (Output, Value) {
+        let output = Command::new(env!("CARGO_BIN_EXE_ccsync"))
+            .arg("--db")
+            .arg(cli.dir.path().join("ccsync.sqlite3"))
+            .arg("--json")
+            .args(args)
+            .env("CCSYNC_LOG_DIR", cli.dir.path().join("logs"))
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/ccsync-cli-test")
+            .env_remove("DISPLAY")
+            .env_remove("CCSYNC_DB")
+            .envs([
+                ("CCSYNC_CXONE_CLIENT_SECRET", demo::CXONE_CLIENT_SECRET),
+                ("CCSYNC_CXONE_ACCESS_KEY_SECRET", demo::CXONE_ACCESS_KEY_SECRET),
+                ("CCSYNC_RINGCENTRAL_CLIENT_SECRET", demo::RINGCENTRAL_CLIENT_SECRET),
+                ("CCSYNC_RINGCENTRAL_JWT", demo::RINGCENTRAL_JWT),
+            ])
+            .output()
+            .unwrap();
+        let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+            panic!(
+                "{args:?}: stdout is not JSON: {}",
+                String::from_utf8_lossy(&output.stdout)
+            )
+        });
+        (output, json)
+    };
+    let ok = |args: &[&str]| {
+        let (output, json) = run(args);
+        assert!(output.status.success(), "{args:?}: {json}");
+        json
+    };
+    let refused = |args: &[&str]| {
+        let (output, json) = run(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {json}");
+        json["error"]["message"].as_str().unwrap().to_owned()
+    };
+    tokio::task::block_in_place(|| {
+        for (unit, emulator) in [("A", &a), ("B", &b)] {
+            let url = emulator.base_url();
+            ok(&[
+                "connection",
+                "add",
+                "ringcentral",
+                "--name",
+                &format!("RC {unit}"),
+                "--server-url",
+                url,
+                "--client-id",
+                demo::RINGCENTRAL_CLIENT_ID,
+            ]);
+            if unit == "A" {
+                // One RingCentral connection and no business unit yet: its accounts are not ambiguous.
+                let pulled = ok(&["directory", "pull", "--platform", "ringcentral"]);
+                let listed = a.with_data(|d| d.ringcentral.accounts.len());
+                assert_eq!(pulled["accounts"].as_u64(), Some(listed as u64), "{pulled}");
+            }
+            ok(&[
+                "connection",
+                "add",
+                "cxone",
+                "--name",
+                &format!("Unit {unit}"),
+                "--auth-url",
+                url,
+                "--client-id",
+                demo::CXONE_CLIENT_ID,
+                "--access-key-id",
+                demo::CXONE_ACCESS_KEY_ID,
+            ]);
+            ok(&[
+                "pull",
+                "users",
+                "--select",
+                "all",
+                "--full",
+                "--connection",
+                &format!("Unit {unit}"),
+            ]);
+        }
+        // Two units, two RingCentral connections, no link yet.
+        let listed = ok(&["map", "links"]);
+        let units = listed.as_array().unwrap();
+        assert_eq!(units.len(), 2, "{listed}");
+        assert!(
+            units.iter().all(|u| u["links"].as_array().unwrap().is_empty()),
+            "{listed}"
+        );
+        let label = |id: u64| {
+            let unit = units.iter().find(|u| u["business_unit_id"] == id).unwrap();
+            let label = unit["label"].as_str().unwrap().to_owned();
+            assert!(label.ends_with(&format!("({id})")), "{label}");
+            label
+        };
+        let message = refused(&["map", "auto", "--platform", "ringcentral"]);
+        assert!(
+            message.contains("several business units")
+                && message.contains(&label(unit_a))
+                && message.contains(&label(unit_b))
+                && message.contains("--business-unit"),
+            "{message}"
+        );
+        let message = refused(&["directory", "pull", "--platform", "ringcentral"]);
+        assert!(message.contains("several business units"), "{message}");
+        let message = refused(&["map", "auto", "--platform", "ringcentral", "--business-unit", "Unit A"]);
+        assert!(
+            message.contains("not linked") && message.contains("ccsync map link"),
+            "{message}"
+        );
+
+        // Link each unit (by connection name, by unit number) to its own RingCentral.
+        let linked = ok(&["map", "link", "--business-unit", "Unit A", "--connection", "RC A"]);
+        assert_eq!(
+            (
+                linked["business_unit"].as_str(),
+                linked["external_connection_name"].as_str()
+            ),
+            (Some(label(unit_a).as_str()), Some("RC A")),
+            "{linked}"
+        );
+        let unit_b_number = unit_b.to_string();
+        ok(&["map", "link", "--business-unit", &unit_b_number, "--connection", "RC B"]);
+        let listed = ok(&["map", "links"]);
+        let link_of = |unit: &str| {
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["connection_name"] == unit)
+                .unwrap()["links"][0]
+                .clone()
+        };
+        assert_eq!(link_of("Unit A")["external_connection_name"], "RC A", "{listed}");
+        assert_eq!(link_of("Unit B")["external_connection_name"], "RC B", "{listed}");
+
+        // Still ambiguous without a unit; with one, only that unit's users are mapped.
+        let message = refused(&["map", "auto", "--platform", "ringcentral"]);
+        assert!(
+            message.contains(&label(unit_a)) && message.contains(&label(unit_b)),
+            "{message}"
+        );
+        let counts = ok(&["map", "auto", "--platform", "ringcentral", "--business-unit", "Unit B"]);
+        let expected = b.with_data(|d| Overlap::of(&d.ringcentral, |_| true));
+        assert_eq!(counts["mapped"].as_u64(), Some(expected.single as u64), "{counts}");
+        assert_eq!(counts["link_id"], link_of("Unit B")["id"], "{counts}");
+        let rows_b = ok(&["map", "list", "--platform", "ringcentral", "--business-unit", "Unit B"]);
+        let rows_a = ok(&[
+            "map",
+            "list",
+            "--platform",
+            "ringcentral",
+            "--business-unit",
+            &label(unit_a),
+        ]);
+        assert_eq!(rows_b.as_array().unwrap().len(), 80);
+        assert_eq!(rows_a.as_array().unwrap().len(), 80);
+        assert!(
+            rows_a.as_array().unwrap().iter().all(|r| r["status"].is_null()),
+            "unit A untouched: {rows_a}"
+        );
+
+        // --connection alone names the unit it serves.
+        let counts = ok(&["map", "auto", "--platform", "ringcentral", "--connection", "RC A"]);
+        assert_eq!(counts["link_id"], link_of("Unit A")["id"], "{counts}");
+        let pulled = ok(&[
+            "directory",
+            "pull",
+            "--platform",
+            "ringcentral",
+            "--business-unit",
+            "Unit A",
+        ]);
+        assert_eq!(
+            pulled["accounts"].as_u64(),
+            Some(a.with_data(|d| d.ringcentral.accounts.len()) as u64)
+        );
+
+        // Re-pointed, A is served by RC B: naming RC B alone is ambiguous again, and a name that
+        // contradicts the unit's link is refused with the command that would change it.
+        let repointed = ok(&["map", "link", "--business-unit", "Unit A", "--connection", "RC B"]);
+        assert_eq!(repointed["external_connection_name"], "RC B", "{repointed}");
+        assert_eq!(repointed["id"], link_of("Unit A")["id"], "the same link, re-pointed");
+        let message = refused(&["map", "list", "--platform", "ringcentral", "--connection", "RC B"]);
+        assert!(message.contains("several business units"), "{message}");
+        let message = refused(&[
+            "map",
+            "list",
+            "--platform",
+            "ringcentral",
+            "--business-unit",
+            "Unit A",
+            "--connection",
+            "RC A",
+        ]);
+        assert!(message.contains("through \"RC B\", not \"RC A\""), "{message}");
+    });
+}

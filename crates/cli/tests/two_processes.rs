@@ -7,6 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use ccsync_core::mapping::admin;
+use ccsync_core::mapping::links::{self, MappingLink};
 use ccsync_core::mapping::rules::MappingStatus;
 use ccsync_core::store::Store;
 use ccsync_core::vendor::directory::Platform;
@@ -161,11 +162,17 @@ impl Drop for Running {
     }
 }
 
+/// The one business unit's RingCentral link (made by itself: one connection of each kind).
+fn rc_link(store: &Store) -> MappingLink {
+    links::resolve(store, Platform::Ringcentral, None, None).unwrap()
+}
+
 /// A user that Auto Sync maps by email (exactly one account has it) and an account nobody's
 /// email matches, from the store.
 fn matched_user_and_spare_account(store: &Store) -> (i64, String, String) {
-    let rows = admin::list_rows(store, Platform::Ringcentral).unwrap();
-    let accounts = admin::stored_accounts(store, Platform::Ringcentral).unwrap();
+    let link = rc_link(store);
+    let rows = admin::list_rows(store, &link).unwrap();
+    let accounts = admin::stored_accounts(store, &link).unwrap();
     let key = |e: &str| e.trim().to_lowercase();
     let holders = |email: &str| {
         accounts
@@ -213,7 +220,8 @@ async fn a_slow_cron_pull_leaves_the_app_free_to_map_a_user_at_once() {
         let (user, _, spare) = matched_user_and_spare_account(&store);
         let started = Instant::now();
         // Confirmed: the spare account belongs to someone else by name.
-        let row = admin::map_user(&mut store, Platform::Ringcentral, user, &spare, true)
+        let link = rc_link(&store);
+        let row = admin::map_user(&mut store, &link, user, &spare, true)
             .unwrap_or_else(|e| panic!("Map User failed during the pull: {e}"))
             .rows
             .remove(0);
@@ -229,7 +237,7 @@ async fn a_slow_cron_pull_leaves_the_app_free_to_map_a_user_at_once() {
         assert!(output.status.success(), "{}", describe(&output));
         let result: Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(result["fetched"].as_u64(), Some(300), "{result}");
-        let after = admin::list_rows(&store, Platform::Ringcentral).unwrap();
+        let after = admin::list_rows(&store, &rc_link(&store)).unwrap();
         let mapped = after.iter().find(|r| r.record_id == user).unwrap();
         assert_eq!(mapped.account_id.as_deref(), Some(spare.as_str()));
         assert!(store.job_locks().unwrap().is_empty(), "the pull released its lock");
@@ -353,7 +361,11 @@ async fn two_auto_syncs_from_two_processes_never_both_write() {
         let (user, by_email, spare) = matched_user_and_spare_account(&store);
         assert_ne!(by_email, spare);
         let started = Instant::now();
-        admin::map_user(&mut store, Platform::Ringcentral, user, &spare, true).unwrap();
+        let link = rc_link(&store);
+        // The run holds its link's lock (one business unit and platform), not the platform's.
+        let held: Vec<String> = store.job_locks().unwrap().into_iter().map(|l| l.name).collect();
+        assert_eq!(held, [ccsync_core::store::locks::auto_sync_lock_name(link.id)]);
+        admin::map_user(&mut store, &link, user, &spare, true).unwrap();
         assert!(started.elapsed() < Duration::from_secs(1));
         assert!(first.still_running());
 
@@ -361,7 +373,7 @@ async fn two_auto_syncs_from_two_processes_never_both_write() {
         assert!(output.status.success(), "{}", describe(&output));
         let counts: Value = serde_json::from_slice(&output.stdout).unwrap();
         assert!(counts["manual_kept"].as_u64().unwrap() >= 1, "{counts}");
-        let rows = admin::list_rows(&store, Platform::Ringcentral).unwrap();
+        let rows = admin::list_rows(&store, &rc_link(&store)).unwrap();
         let kept = rows.iter().find(|r| r.record_id == user).unwrap();
         assert_eq!(
             (kept.status, kept.account_id.as_deref()),

@@ -986,6 +986,9 @@ async fn auto_sync_and_a_fetch_do_not_cancel_each_other() {
     add_webex(&f).await;
     let pulls = Arc::new(PullSession::new(f.connections.clone()));
     let mapping = MappingSession::new(f.connections.clone());
+    let webex = ccsync_core::mapping::links::resolve(&f.store.lock().unwrap(), Platform::Webex, None, None)
+        .unwrap()
+        .id;
     // A slow fetch: each page of campaigns takes far longer than an Auto Sync of 400 users.
     f.emulator.set_faults(vec![FaultRule::always(
         "/inContactAPI/services/v34.0/campaigns",
@@ -1003,9 +1006,9 @@ async fn auto_sync_and_a_fetch_do_not_cancel_each_other() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     // Auto Sync runs to the end while the fetch goes on; cancelling Auto Sync (nothing running by
     // then) and starting another leave the fetch alone too.
-    let mapped = mapping.run_now(Platform::Webex, &NoProgress).await.unwrap();
+    let mapped = mapping.run_now(webex, &NoProgress).await.unwrap();
     assert!(mapped.counts.mapped > 0);
-    mapping.cancel(Platform::Webex);
+    mapping.cancel(webex);
     assert!(!fetch.is_finished(), "the fetch is slow enough to still be running");
     let plan = fetch.await.unwrap().unwrap();
     assert!(plan.summary.fetched > 0);
@@ -1021,7 +1024,7 @@ async fn auto_sync_and_a_fetch_do_not_cancel_each_other() {
     };
     let auto_sync = {
         let mapping = mapping.clone();
-        tokio::spawn(async move { mapping.run_now(Platform::Webex, &NoProgress).await })
+        tokio::spawn(async move { mapping.run_now(webex, &NoProgress).await })
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
     pulls.cancel();

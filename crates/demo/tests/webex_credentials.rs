@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use ccsync_core::connections::Connections;
 use ccsync_core::mapping::auto_sync::{self, AutoSyncOptions, PermissionGate, Runner};
+use ccsync_core::mapping::links::{self, MappingLink};
 use ccsync_core::mapping::schedule::{self, Schedule};
 use ccsync_core::model::*;
 use ccsync_core::progress::NoProgress;
@@ -32,6 +33,17 @@ struct Fixture {
     connections: Connections,
     secrets: MemoryStore,
     _dir: tempfile::TempDir,
+}
+
+/// The business unit's link to the Webex connection `webex` (name or id).
+fn link_to(connections: &Connections, webex: &str) -> MappingLink {
+    links::resolve(
+        &connections.store_handle().lock().unwrap(),
+        Platform::Webex,
+        None,
+        Some(webex),
+    )
+    .unwrap()
 }
 
 /// An emulator whose Webex access tokens last `ttl`, a store with the CXone users pulled, and the
@@ -191,7 +203,7 @@ async fn a_service_app_connection_keeps_working_across_several_expiries_with_the
         tokio::time::sleep(Duration::from_millis(1100)).await;
         let result = auto_sync::run(
             &f.connections,
-            "Webex",
+            &link_to(&f.connections, "Webex"),
             &gate_off(),
             &NoProgress,
             &CancellationToken::new(),
@@ -230,7 +242,7 @@ async fn an_integration_signs_in_through_the_browser_flow_and_stays_signed_in() 
     );
     let before = auto_sync::run(
         &f.connections,
-        "Webex sign-in",
+        &link_to(&f.connections, "Webex sign-in"),
         &gate_off(),
         &NoProgress,
         &CancellationToken::new(),
@@ -276,7 +288,7 @@ async fn an_integration_signs_in_through_the_browser_flow_and_stays_signed_in() 
     tokio::time::sleep(Duration::from_millis(1100)).await;
     auto_sync::run(
         &f.connections,
-        "Webex sign-in",
+        &link_to(&f.connections, "Webex sign-in"),
         &gate_off(),
         &NoProgress,
         &CancellationToken::new(),
@@ -328,18 +340,21 @@ async fn a_revoked_refresh_token_gives_a_sentence_and_a_failed_scheduled_run_sho
     assert!(!sentence.contains(demo::WEBEX_REFRESH_TOKEN) && !sentence.contains(demo::WEBEX_CLIENT_SECRET));
 
     let store = f.connections.store_handle();
-    schedule::set_schedule(&store.lock().unwrap(), Platform::Webex, &Schedule::Hourly).unwrap();
+    let link = link_to(&f.connections, &webex.id);
+    schedule::set_schedule(&store.lock().unwrap(), link.id, &Schedule::Hourly).unwrap();
     let runner = Runner::new(f.connections.clone());
     let now = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
-    let failed = runner.run_if_due(Platform::Webex, now).await.unwrap_err();
+    let failed = runner.run_if_due(link.id, now).await.unwrap_err();
     assert_eq!(failed.code(), ErrorCode::AuthFailed);
     assert_eq!(failed.to_string(), sentence);
 
     let run = store.lock().unwrap().list_runs(1).unwrap().remove(0);
     assert_eq!((run.kind.as_str(), run.status.as_str()), ("auto_sync", "failed"));
-    assert_eq!(run.connection_name, "Webex");
+    // History names the run by its link: the business unit → the Webex connection.
+    assert_eq!(run.connection_name, link.label());
+    assert!(run.connection_name.ends_with("→ Webex"), "{}", run.connection_name);
     assert_eq!(run.error.as_deref(), Some(sentence.as_str()));
-    let info = schedule::schedule_info(&store.lock().unwrap(), Platform::Webex).unwrap();
+    let info = schedule::schedule_info(&store.lock().unwrap(), link.id).unwrap();
     assert_eq!(info.last_error.as_deref(), Some(sentence.as_str()));
     assert!(info.last_run.is_some());
 
@@ -362,11 +377,11 @@ async fn a_revoked_refresh_token_gives_a_sentence_and_a_failed_scheduled_run_sho
         "the old credential's secrets go"
     );
     runner
-        .run_if_due(Platform::Webex, now + time::Duration::hours(2))
+        .run_if_due(link.id, now + time::Duration::hours(2))
         .await
         .unwrap()
         .expect("due");
-    let info = schedule::schedule_info(&store.lock().unwrap(), Platform::Webex).unwrap();
+    let info = schedule::schedule_info(&store.lock().unwrap(), link.id).unwrap();
     assert_eq!(info.last_error, None);
 }
 
@@ -422,7 +437,8 @@ async fn the_demo_tenants_webex_auto_sync_still_runs_after_its_first_access_toke
     .await
     .unwrap();
     let (options, cancel) = (gate_off(), CancellationToken::new());
-    let run = || auto_sync::run(&connections, &webex.id, &options, &NoProgress, &cancel);
+    let link = link_to(&connections, &webex.id);
+    let run = || auto_sync::run(&connections, &link, &options, &NoProgress, &cancel);
     let first = run().await.unwrap();
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let second = run().await.unwrap();
