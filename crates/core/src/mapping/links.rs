@@ -269,18 +269,7 @@ pub fn resolve(
 ) -> Result<MappingLink> {
     let units = units(store)?;
     let external = match external_connection {
-        Some(name) => {
-            let found = store.find_connection(name)?;
-            if found.settings.kind() != kind_of(platform) {
-                return Err(Error::InvalidInput(format!(
-                    "\"{}\" is a {} connection, not a {} one.",
-                    found.name,
-                    found.settings.kind().display_name(),
-                    platform.label()
-                )));
-            }
-            Some(found)
-        }
+        Some(name) => Some(platform_connection(store, platform, name)?),
         None => None,
     };
     let unit = match business_unit {
@@ -346,6 +335,20 @@ pub fn resolve(
             )))
         }
     }
+}
+
+/// The connection `name` (name or id), which must be one of `platform`.
+fn platform_connection(store: &Store, platform: Platform, name: &str) -> Result<Connection> {
+    let found = store.find_connection(name)?;
+    if found.settings.kind() != kind_of(platform) {
+        return Err(Error::InvalidInput(format!(
+            "\"{}\" is a {} connection, not a {} one.",
+            found.name,
+            found.settings.kind().display_name(),
+            platform.label()
+        )));
+    }
+    Ok(found)
 }
 
 fn several_units(units: &[BusinessUnit]) -> Error {
@@ -414,6 +417,50 @@ impl Store {
     }
 }
 
+/// Links the business unit named `business_unit` (read as [`resolve`] reads it; `None` when there
+/// is only one unit) to the platform connection `external_connection`: `ccsync map link`.
+pub fn link_named(store: &Store, business_unit: Option<&str>, external_connection: &str) -> Result<MappingLink> {
+    let units = units(store)?;
+    let unit = match (business_unit, units.as_slice()) {
+        (Some(wanted), _) => pick_unit(&units, wanted)?,
+        (None, [only]) => only,
+        (None, []) => {
+            return Err(Error::NoConnection(
+                "There is no CXone connection yet, so there is no business unit to link. Add one under Connections (or `ccsync connection add cxone …`)."
+                    .into(),
+            ))
+        }
+        (None, _) => return Err(several_units(&units)),
+    };
+    link(store, &unit.cxone_connection_id, external_connection)
+}
+
+/// The platform connection whose accounts a directory pull refreshes: the one named by
+/// `external_connection` when no unit is named (accounts belong to the connection, whichever
+/// units it serves), the platform's only connection when nothing is named, else the resolved
+/// link's.
+pub fn directory_connection(
+    store: &Store,
+    platform: Platform,
+    business_unit: Option<&str>,
+    external_connection: Option<&str>,
+) -> Result<String> {
+    match (business_unit, external_connection) {
+        (None, Some(name)) => Ok(platform_connection(store, platform, name)?.id),
+        (None, None) => {
+            let mut of_platform = store
+                .list_connections()?
+                .into_iter()
+                .filter(|c| c.settings.kind() == kind_of(platform));
+            match (of_platform.next(), of_platform.next()) {
+                (Some(only), None) => Ok(only.id),
+                _ => Ok(resolve(store, platform, None, None)?.external_connection_id),
+            }
+        }
+        _ => Ok(resolve(store, platform, business_unit, external_connection)?.external_connection_id),
+    }
+}
+
 /// Stores with business units and links, for tests of this crate and the others.
 #[doc(hidden)]
 pub mod testing {
@@ -453,60 +500,5 @@ pub mod testing {
                 .unwrap();
         }
         link(store, &cxone_id, &external_id).unwrap()
-    }
-}
-
-/// Links the business unit named `business_unit` (read as [`resolve`] reads it; `None` when there
-/// is only one unit) to the platform connection `external_connection`: `ccsync map link`.
-pub fn link_named(store: &Store, business_unit: Option<&str>, external_connection: &str) -> Result<MappingLink> {
-    let units = units(store)?;
-    let unit = match (business_unit, units.as_slice()) {
-        (Some(wanted), _) => pick_unit(&units, wanted)?,
-        (None, [only]) => only,
-        (None, []) => {
-            return Err(Error::NoConnection(
-                "There is no CXone connection yet, so there is no business unit to link. Add one under Connections (or `ccsync connection add cxone …`)."
-                    .into(),
-            ))
-        }
-        (None, _) => return Err(several_units(&units)),
-    };
-    link(store, &unit.cxone_connection_id, external_connection)
-}
-
-/// The platform connection whose accounts a directory pull refreshes: the one named by
-/// `external_connection` when no unit is named (accounts belong to the connection, whichever
-/// units it serves), the platform's only connection when nothing is named, else the resolved
-/// link's.
-pub fn directory_connection(
-    store: &Store,
-    platform: Platform,
-    business_unit: Option<&str>,
-    external_connection: Option<&str>,
-) -> Result<String> {
-    match (business_unit, external_connection) {
-        (None, Some(name)) => {
-            let found = store.find_connection(name)?;
-            if found.settings.kind() != kind_of(platform) {
-                return Err(Error::InvalidInput(format!(
-                    "\"{}\" is a {} connection, not a {} one.",
-                    found.name,
-                    found.settings.kind().display_name(),
-                    platform.label()
-                )));
-            }
-            Ok(found.id)
-        }
-        (None, None) => {
-            let mut of_platform = store
-                .list_connections()?
-                .into_iter()
-                .filter(|c| c.settings.kind() == kind_of(platform));
-            match (of_platform.next(), of_platform.next()) {
-                (Some(only), None) => Ok(only.id),
-                _ => Ok(resolve(store, platform, None, None)?.external_connection_id),
-            }
-        }
-        _ => Ok(resolve(store, platform, business_unit, external_connection)?.external_connection_id),
     }
 }
