@@ -30,18 +30,19 @@ CREATE INDEX mapping_links_external ON mapping_links (external_connection_id);
 
 -- Today's one pair per platform becomes the link of every CXone connection: the platform connection
 -- the last Auto Sync used, else the only (or first made) one of that platform.
+WITH platforms (platform) AS (VALUES ('ringcentral'), ('webex')),
+last_used (platform, connection_id) AS (
+    SELECT p.platform, (SELECT r.connection_id FROM sync_runs r JOIN connections e ON e.id = r.connection_id
+                        WHERE r.kind = 'auto_sync' AND e.kind = p.platform ORDER BY r.id DESC LIMIT 1)
+    FROM platforms p),
+ranked (platform, external_id, rank) AS (
+    SELECT u.platform, e.id,
+           ROW_NUMBER() OVER (PARTITION BY u.platform ORDER BY e.id IS u.connection_id DESC, e.created_at, e.id)
+    FROM last_used u JOIN connections e ON e.kind = u.platform)
 INSERT INTO mapping_links (cxone_connection_id, platform, external_connection_id, created_at)
-SELECT c.id, p.platform, (
-        SELECT e.id FROM connections e WHERE e.kind = p.platform
-        ORDER BY e.id = (SELECT r.connection_id FROM sync_runs r
-                         WHERE r.kind = 'auto_sync' AND r.connection_id IN
-                               (SELECT id FROM connections WHERE kind = p.platform)
-                         ORDER BY r.id DESC LIMIT 1) DESC,
-                 e.created_at, e.id
-        LIMIT 1),
-       strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-FROM connections c, (SELECT 'ringcentral' AS platform UNION ALL SELECT 'webex') p
-WHERE c.kind = 'cxone' AND EXISTS (SELECT 1 FROM connections e WHERE e.kind = p.platform);
+SELECT c.id, ranked.platform, ranked.external_id, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+FROM connections c JOIN ranked ON ranked.rank = 1
+WHERE c.kind = 'cxone';
 
 -- Which link a mapping was last written under (its user's unit and platform decide which link
 -- reads it; this tells whose account it holds when a platform connection serves several units).
