@@ -134,7 +134,8 @@ async fn start_emulator(tenant: TenantConfig, port: u16) -> Result<Emulator> {
 }
 
 /// Links the unit to its own RingCentral and Webex connections, for each platform it has no link
-/// for yet (a link the admin changed is kept).
+/// for yet (a link the admin changed is kept). A link refused (another CXone connection to the
+/// same unit holds that platform's link) is left to the admin: the demo still starts.
 fn link_unit(store: &ccsync_core::store::Store, unit: &DemoUnit) -> Result<()> {
     let existing = links::list(store)?;
     for (platform, external) in [
@@ -144,8 +145,11 @@ fn link_unit(store: &ccsync_core::store::Store, unit: &DemoUnit) -> Result<()> {
         let linked = existing
             .iter()
             .any(|l| l.cxone_connection_id == unit.cxone.id && l.platform == platform);
-        if !linked {
-            links::link(store, &unit.cxone.id, &external.id)?;
+        if linked {
+            continue;
+        }
+        if let Err(error) = links::link(store, &unit.cxone.id, &external.id) {
+            tracing::info!(%error, connection = %unit.cxone.name, "the demo unit was not linked");
         }
     }
     Ok(())

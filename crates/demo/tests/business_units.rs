@@ -399,3 +399,33 @@ async fn the_demo_slot_remakes_a_deleted_connection_of_either_unit() {
         .filter(|c| c.settings.kind() == ConnectionKind::Cxone)
         .all(|c| c.is_demo));
 }
+
+/// The admin's own CXone connection to the demo's first unit holds that unit's RingCentral link:
+/// the demo does not link its own connection too (`links::link` refuses a unit linked twice),
+/// and still starts.
+#[tokio::test]
+async fn a_unit_linked_through_the_admins_own_cxone_connection_is_left_so() {
+    let f = fixture();
+    let first = ccsync_demo::start(&f.connections).await.unwrap();
+    let copy = ConnectionDraft {
+        name: "My CXone".into(),
+        settings: first.units[0].cxone.settings.clone(),
+        secrets: BTreeMap::from([
+            (SecretKind::ClientSecret, demo::CXONE_CLIENT_SECRET.into()),
+            (SecretKind::AccessKeySecret, demo::CXONE_ACCESS_KEY_SECRET.into()),
+        ]),
+    };
+    let copy = f.connections.create(copy).await.unwrap();
+    f.connections.test(&copy.id).await.unwrap();
+    // Deleting the demo's RingCentral connection removes its link; the admin links their own.
+    f.connections.delete("Demo RingCentral").await.unwrap();
+    links::link(&f.store.lock().unwrap(), &copy.id, "Demo RingCentral West").unwrap();
+    drop(first);
+
+    let again = ccsync_demo::start(&f.connections).await.unwrap();
+    assert_eq!(again.units[0].ringcentral.name, "Demo RingCentral", "made again");
+    let mut expected = demo_links();
+    expected.remove(&link("Demo tenant", RC, "Demo RingCentral"));
+    expected.insert(link("My CXone", RC, "Demo RingCentral West"));
+    assert_eq!(f.links(), expected);
+}
