@@ -645,7 +645,7 @@ impl Connections {
         .await
     }
 
-    /// Points the demo connection at the emulator's current address (it gets a new port each start).
+    /// Points a demo connection at its emulator's current address (it may get a new port each start).
     pub fn repoint_demo(&self, connection: &Connection, base_url: &str) -> Result<Connection> {
         let mut settings = connection.settings.clone();
         match &mut settings {
@@ -657,13 +657,15 @@ impl Connections {
             .update_connection(&connection.id, &connection.name, &settings)
     }
 
-    /// The demo tenant's connection of `kind`, if it was made.
-    pub fn demo_connection(&self, kind: ConnectionKind) -> Result<Option<Connection>> {
+    /// The demo tenant's connections (of each of its business units), by name. The demo tells
+    /// its units' connections apart by their client IDs, as a user may have renamed them.
+    pub fn demo_connections(&self) -> Result<Vec<Connection>> {
         Ok(self
             .store()
             .list_connections()?
             .into_iter()
-            .find(|c| c.is_demo && c.settings.kind() == kind))
+            .filter(|c| c.is_demo)
+            .collect())
     }
 
     /// Saves secrets for an existing connection (the demo tenant puts back any that went missing).

@@ -464,9 +464,26 @@ async fn the_demo_tenant_creates_its_connections_that_test_green_and_survive_res
         .unwrap()
         .expect("a demo connection exists");
     let all = f.connections.list().await.unwrap();
-    assert_eq!(all.len(), 3, "CXone, RingCentral and Webex");
+    assert_eq!(
+        all.len(),
+        6,
+        "CXone, RingCentral and Webex, for each of the two business units"
+    );
     for connection in &all {
-        assert_eq!(connection.settings.base_url(), again.emulator.base_url());
+        let first_unit = again.units[0].cxone.id == connection.id
+            || again.units[0].ringcentral.id == connection.id
+            || again.units[0].webex.id == connection.id;
+        let emulator = if first_unit {
+            &again.emulator
+        } else {
+            &again.west_emulator
+        };
+        assert_eq!(
+            connection.settings.base_url(),
+            emulator.base_url(),
+            "{}",
+            connection.name
+        );
         f.connections.test(&connection.id).await.unwrap();
     }
     f.connections.test(&again.connection.id).await.unwrap();

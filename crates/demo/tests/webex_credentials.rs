@@ -413,7 +413,7 @@ async fn the_demo_tenants_webex_auto_sync_still_runs_after_its_first_access_toke
     )
     .await
     .unwrap();
-    let webex = connections.demo_connection(ConnectionKind::Webex).unwrap().unwrap();
+    let webex = tenant.units[0].webex.clone();
     assert!(matches!(
         webex.settings,
         ConnectionSettings::Webex {

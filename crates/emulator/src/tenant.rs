@@ -16,6 +16,29 @@ pub mod demo {
     /// The refresh token the demo Service App's authorization gave; rotated on every refresh.
     pub const WEBEX_REFRESH_TOKEN: &str = "demo-webex-refresh-token";
     pub const BUSINESS_UNIT_NAME: &str = "Demo Contact Center";
+
+    /// The demo tenant's second business unit ("West"): its own emulator, users, RingCentral and
+    /// Webex accounts, and client IDs, so its connections can be told from the first unit's.
+    pub mod west {
+        pub const SEED: u64 = 2;
+        pub const BUSINESS_UNIT_NAME: &str = "Demo Contact Center West";
+        /// Its agents' numbers start here: real CXone agent numbers are unique across units, and
+        /// the emails (which end in the number) then never equal the first unit's.
+        pub const FIRST_AGENT_ID: u64 = 30_150_000;
+        /// Added to the security profile ids: each unit has its own profiles.
+        pub const PROFILE_ID_OFFSET: u64 = 100;
+        pub const CXONE_CLIENT_ID: &str = "ccsync-demo-west-client";
+        pub const CXONE_CLIENT_SECRET: &str = "demo-west-client-secret-3Kp8";
+        pub const CXONE_ACCESS_KEY_ID: &str = "DEMO4WEST6KEY2ACCESS";
+        pub const CXONE_ACCESS_KEY_SECRET: &str = "demo+west/access=key==";
+        pub const RINGCENTRAL_CLIENT_ID: &str = "ccsync-demo-west-rc-client";
+        pub const RINGCENTRAL_CLIENT_SECRET: &str = "demo-west-rc-client-secret";
+        pub const RINGCENTRAL_JWT: &str = "eyJkZW1vIjoid2VzdCJ9.demo-west-jwt-credential";
+        pub const WEBEX_ACCESS_TOKEN: &str = "demo-west-webex-access-token";
+        pub const WEBEX_CLIENT_ID: &str = "Cdemo-west-webex-service-app";
+        pub const WEBEX_CLIENT_SECRET: &str = "demo-west-webex-client-secret";
+        pub const WEBEX_REFRESH_TOKEN: &str = "demo-west-webex-refresh-token";
+    }
 }
 
 /// Which generation of the Admin API's field names and envelopes to answer with.
@@ -60,6 +83,10 @@ pub struct TenantConfig {
     pub token_max_calls: Option<usize>,
     /// How many agents (users) the tenant has.
     pub agents: usize,
+    /// The first agent's number (the next ones count up from it).
+    pub first_agent_id: u64,
+    /// Added to every security profile id (a second business unit has profiles of its own).
+    pub profile_id_offset: u64,
     pub shape: Shape,
     /// The largest `top` a list honours (larger asks get this many).
     pub max_page_size: usize,
@@ -92,8 +119,39 @@ impl TenantConfig {
             token_ttl_secs: 3600,
             token_max_calls: None,
             agents: 250,
+            first_agent_id: FIRST_AGENT_ID,
+            profile_id_offset: 0,
             shape: Shape::V34,
             max_page_size: 10_000,
+        }
+    }
+}
+
+/// The first agent number of a tenant (the demo tenant's first business unit).
+const FIRST_AGENT_ID: u64 = 30_100_000;
+
+impl TenantConfig {
+    /// The demo tenant's second business unit for `seed` ([`demo::west::SEED`] in the app): its
+    /// own unit number and name, agents (numbered from [`demo::west::FIRST_AGENT_ID`]), security
+    /// profile ids and credentials.
+    pub fn demo_west(seed: u64) -> TenantConfig {
+        use demo::west;
+        TenantConfig {
+            business_unit_name: west::BUSINESS_UNIT_NAME.to_owned(),
+            first_agent_id: west::FIRST_AGENT_ID,
+            profile_id_offset: west::PROFILE_ID_OFFSET,
+            cxone_client_id: west::CXONE_CLIENT_ID.to_owned(),
+            cxone_client_secret: west::CXONE_CLIENT_SECRET.to_owned(),
+            access_key_id: west::CXONE_ACCESS_KEY_ID.to_owned(),
+            access_key_secret: west::CXONE_ACCESS_KEY_SECRET.to_owned(),
+            ringcentral_client_id: west::RINGCENTRAL_CLIENT_ID.to_owned(),
+            ringcentral_client_secret: west::RINGCENTRAL_CLIENT_SECRET.to_owned(),
+            ringcentral_jwt: west::RINGCENTRAL_JWT.to_owned(),
+            webex_token: west::WEBEX_ACCESS_TOKEN.to_owned(),
+            webex_client_id: west::WEBEX_CLIENT_ID.to_owned(),
+            webex_client_secret: west::WEBEX_CLIENT_SECRET.to_owned(),
+            webex_refresh_token: west::WEBEX_REFRESH_TOKEN.to_owned(),
+            ..TenantConfig::demo(seed)
         }
     }
 }

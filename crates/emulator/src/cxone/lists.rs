@@ -72,7 +72,8 @@ pub(crate) async fn security_profiles(call: AdminCall) -> Response {
     call.list(
         spec,
         |_| data::PROFILES.iter().collect(),
-        |_, (id, name, can_map)| {
+        |d, (id, name, can_map)| {
+            let id = id + d.profile_id_offset;
             let mut permissions = vec![json!({"permissionKey": "Agents", "optionKeys": ["View"]})];
             if *can_map {
                 permissions.push(json!({"permissionKey": data::MAP_PERMISSION_KEY, "optionKeys": ["Map"]}));

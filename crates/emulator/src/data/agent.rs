@@ -100,6 +100,7 @@ impl TenantData {
     /// An agent as the Admin API lists it (a borrowed struct: a list of 100,000 renders fast).
     pub fn agent_json(&self, agent: &Agent, shape: Shape) -> Box<RawValue> {
         let (profile_id, profile_name, _) = PROFILES[agent.profile];
+        let profile_id = profile_id + self.profile_id_offset;
         let user_id = agent.user_id.as_str();
         // Its own generator, so the fields above (drawn when the agent was made) never move.
         let mut rng =

@@ -143,6 +143,8 @@ pub struct TenantData {
     pub webex: crate::directory::SeededDirectory,
     next_agent_id: u64,
     seed: u64,
+    /// Added to [`PROFILES`]' ids (see [`TenantConfig::profile_id_offset`]).
+    pub(crate) profile_id_offset: u64,
 }
 
 impl TenantData {
@@ -156,8 +158,9 @@ impl TenantData {
             teams: Vec::new(),
             ringcentral: Default::default(),
             webex: Default::default(),
-            next_agent_id: 30_100_000,
+            next_agent_id: tenant.first_agent_id,
             seed: tenant.seed,
+            profile_id_offset: tenant.profile_id_offset,
         };
         for _ in 0..tenant.agents {
             let agent = data.make_agent(SEEDED_AT);

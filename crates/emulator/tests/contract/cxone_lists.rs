@@ -246,3 +246,25 @@ async fn teams_are_a_paged_list() {
     assert_eq!(names, ["Support Tier 2", "Billing", "Retention"]);
     assert_eq!(body["teams"][0]["teamId"], 11072);
 }
+
+/// A second business unit (the demo's West unit) has agents and security profiles of its own.
+#[tokio::test]
+async fn a_second_units_agents_and_profiles_have_their_own_ids() {
+    let west = ccsync_emulator::demo::west::FIRST_AGENT_ID;
+    let emulator = Emulator::start(TenantConfig {
+        first_agent_id: west,
+        profile_id_offset: ccsync_emulator::demo::west::PROFILE_ID_OFFSET,
+        ..TenantConfig::demo(2)
+    })
+    .await
+    .unwrap();
+    let token = cxone_token(&emulator).await;
+    let (_, all) = get(&emulator, &token, &format!("{ADMIN}/security-profiles")).await;
+    let ids: Vec<u64> = (all["profiles"].as_array().unwrap().iter())
+        .map(|p| p["securityProfileId"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [141, 142, 143, 144]);
+    let agents = all_agents(&emulator).await["agents"].as_array().unwrap().clone();
+    assert_eq!(agents[0]["agentId"], west);
+    assert!(agents.iter().all(|a| ids.contains(&a["profileId"].as_u64().unwrap())));
+}
