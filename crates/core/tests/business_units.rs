@@ -293,7 +293,20 @@ fn a_second_cxone_connection_to_a_linked_unit_is_refused() {
     // Another API user of the same business unit.
     let settings = store.get_connection(&a.cxone_connection_id).unwrap().unwrap().settings;
     store.insert_connection("twin", "Same unit", &settings, false).unwrap();
-    store.set_connection_business_unit("twin", UNIT_A, None).unwrap();
+    store
+        .set_connection_business_unit("twin", UNIT_A, Some("East"))
+        .unwrap();
+    store
+        .set_connection_business_unit(&a.cxone_connection_id, UNIT_A, Some("East"))
+        .unwrap();
+    let labels: Vec<String> = links::units(&store).unwrap().into_iter().map(|u| u.label).collect();
+    assert_eq!(
+        labels,
+        [
+            format!("East ({UNIT_A}) · Same unit"),
+            format!("East ({UNIT_A}) · Unit {UNIT_A}")
+        ]
+    );
     let refused = links::link(&store, "twin", "rc-east").unwrap_err();
     assert!(
         refused

@@ -254,6 +254,13 @@ pub fn units(store: &Store) -> Result<Vec<BusinessUnit>> {
                 .collect(),
         });
     }
+    // Two CXone connections to one unit (two API users) read the same; the connection tells them apart.
+    let labels: Vec<String> = units.iter().map(|u| u.label.clone()).collect();
+    for unit in &mut units {
+        if labels.iter().filter(|l| **l == unit.label).count() > 1 {
+            unit.label = format!("{} · {}", unit.label, unit.connection_name);
+        }
+    }
     Ok(units)
 }
 
