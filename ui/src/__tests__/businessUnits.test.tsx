@@ -341,6 +341,11 @@ describe("User Mapping: linking a business unit", () => {
     installBackend({ handlers: { mapping_units: () => [], get_permission_gate: () => permissionGate() } });
     render(<MappingScreen onNavigate={() => {}} />);
     expect(await screen.findByTestId("mapping-no-unit")).toHaveTextContent("No CXone connection yet");
+    // No link, so no schedule: where schedules run and Start at login are still offered.
+    const unlinked = screen.getByTestId("schedule-panel-unlinked");
+    expect(within(unlinked).getByTestId("schedule-cli-command")).toHaveTextContent("ccsync map auto --platform ringcentral");
+    expect(within(unlinked).getByTestId("autostart-switch")).toBeInTheDocument();
+    expect(screen.queryByTestId("schedule-panel")).not.toBeInTheDocument();
   });
 });
 

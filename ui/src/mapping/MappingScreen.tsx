@@ -35,7 +35,7 @@ import { LinkPicker } from "./LinkPicker";
 import { MapUserDialog } from "./MapUserDialog";
 import { MappingTable, type RowAction } from "./MappingTable";
 import { PermissionGatePanel } from "./PermissionGatePanel";
-import { SchedulePanel } from "./SchedulePanel";
+import { NoSchedulePanel, SchedulePanel } from "./SchedulePanel";
 import {
   COUNT_LABELS,
   COUNT_ORDER,
@@ -731,7 +731,9 @@ export function MappingScreen({ onNavigate }: Props) {
             businessUnit={unitList.length > 1 ? unit.connection_name : null}
             refreshKey={scheduleKey}
           />
-        ) : null}
+        ) : (
+          <NoSchedulePanel platform={platform} />
+        )}
         <PermissionGatePanel />
       </Disclosure>
 

@@ -316,14 +316,41 @@ export function SchedulePanel({ link, businessUnit, refreshKey }: Props) {
           "Loading schedule…"
         )}
       </p>
-      <p className="muted schedule-where" data-testid="schedule-where">
-        Schedules run in the app while it is open or in the tray: closing the window with a schedule
-        on keeps CC Sync in the tray until you choose Quit there. For runs when the app is not running,
-        use the <code>ccsync</code> command line with cron or Task Scheduler:{" "}
-        <code className="schedule-command" data-testid="schedule-cli-command" title={cliCommand(platform, businessUnit)}>
-          {cliCommand(platform, businessUnit)}
-        </code>
+      <ScheduleWhere command={cliCommand(platform, businessUnit)} />
+      <AutostartSwitch />
+    </section>
+  );
+}
+
+/** Where schedules run (the app, its tray, or the command line with a system scheduler). */
+function ScheduleWhere({ command }: { command: string }) {
+  return (
+    <p className="muted schedule-where" data-testid="schedule-where">
+      Schedules run in the app while it is open or in the tray: closing the window with a schedule
+      on keeps CC Sync in the tray until you choose Quit there. For runs when the app is not running,
+      use the <code>ccsync</code> command line with cron or Task Scheduler:{" "}
+      <code className="schedule-command" data-testid="schedule-cli-command" title={command}>
+        {command}
+      </code>
+    </p>
+  );
+}
+
+/**
+ * The schedule's place while the business unit has no link for the platform: nothing to schedule
+ * yet, but where schedules run and Start at login are still there.
+ */
+export function NoSchedulePanel({ platform }: { platform: Platform }) {
+  const ids = useId();
+  return (
+    <section className="card schedule-panel" data-testid="schedule-panel-unlinked" aria-labelledby={`${ids}-title`}>
+      <h2 id={`${ids}-title`} className="panel-title">
+        Auto Sync schedule — {PLATFORM_LABELS[platform]}
+      </h2>
+      <p className="muted">
+        A schedule belongs to a business unit and its {PLATFORM_LABELS[platform]} connection: link them first.
       </p>
+      <ScheduleWhere command={cliCommand(platform)} />
       <AutostartSwitch />
     </section>
   );
