@@ -535,18 +535,27 @@ const mappingRows = `//*[@data-testid="mapping-row"]`;
 
 async function openMapping() {
   await session.click(await session.waitFor(byTestId("nav-user-mapping")));
+  // With several business units (the suite has added CXone connections of its own), the demo's first.
+  if ((await businessUnits()).length > 1) await chooseUnit(await unitOf());
   await session.click(await session.waitFor(byTestId("platform-ringcentral")));
   await setMappingSettings(true);
 }
 
-/** The business units (`mapping_units`), the screen's default (the first) first. */
+/** The business units (`mapping_units`): one per CXone connection, the screen's default first. */
 async function businessUnits() {
   return invoke("mapping_units");
 }
 
-/** The id of a business unit's link for `platform`: the first unit's unless `unit` is given. */
+/** The business unit of the CXone connection `name` (the demo's first unit by default). */
+async function unitOf(name = "Demo tenant") {
+  const unit = (await businessUnits()).find((u) => u.connection_name === name);
+  assert(unit, `no business unit of the connection ${name}`);
+  return unit;
+}
+
+/** The id of a business unit's link for `platform`: the demo's first unit's unless `unit` is given. */
 async function linkOf(platform, unit = null) {
-  const chosen = unit ?? (await businessUnits())[0];
+  const chosen = unit ?? (await unitOf());
   const link = chosen?.links.find((l) => l.platform === platform);
   assert(link, `${chosen?.label ?? "no business unit"} has no ${platform} link`);
   return link.id;
@@ -605,13 +614,14 @@ async function mappingSuite() {
     await session.click(await session.waitFor(byTestId("add-selected")));
     await session.waitFor(byTestId("apply-result"), { timeout: 30000 });
 
-    await openMapping();
-    // With several business units the first is the default, and everything below is its link's.
+    // Nothing chosen yet: the first business unit is the default.
+    await session.click(await session.waitFor(byTestId("nav-user-mapping")));
     const units = await businessUnits();
     if (units.length > 1) {
       const shown = await session.property(await session.waitFor(byTestId("mapping-unit")), "value");
       assert(shown === units[0].cxone_connection_id, `the default business unit is ${shown}, not ${units[0].label}`);
     }
+    await openMapping();
     await session.click(await session.waitFor(byTestId("run-auto-sync")));
     const result = await session.text(await session.waitFor(byTestId("auto-sync-result"), { timeout: 60000 }));
     assert(/\d+/.test(result) && /mapped/i.test(result), `result: ${result}`);
@@ -793,9 +803,8 @@ async function businessUnitSuite() {
   let firstCounts;
 
   await test("a second business unit: choose it, pull its users, Run Auto Sync → its own counts", async () => {
-    const units = await businessUnits();
-    assert(units.length === 2, `business units: ${units.map((u) => u.label).join(", ")}`);
-    [first, west] = units;
+    first = await unitOf("Demo tenant");
+    west = await unitOf("Demo tenant West");
     assert(/^Demo Contact Center West/.test(west.label), `the second unit is ${west.label}`);
     assert(west.links.some((l) => l.platform === "ringcentral" && l.external_connection_name === "Demo RingCentral West"), `West's links: ${JSON.stringify(west.links)}`);
     firstRows = JSON.stringify(await invoke("list_mappings", { linkId: await linkOf("ringcentral", first) }));

@@ -275,19 +275,19 @@ export function ConnectionsScreen({ onNavigate }: Props = {}) {
                       </div>
                     </td>
                   </tr>
+                  {result ? (
+                    <tr className={`detail-row${links ? " has-detail" : ""}`}>
+                      <td colSpan={5}>
+                        <TestResult name={connection.name} state={result} />
+                      </td>
+                    </tr>
+                  ) : null}
                   {links ? (
-                    <tr className={`detail-row links-row${result ? " has-detail" : ""}`}>
+                    <tr className="detail-row links-row">
                       <td colSpan={5}>
                         <p className="connection-links muted" data-testid="connection-links" title={links}>
                           {links}
                         </p>
-                      </td>
-                    </tr>
-                  ) : null}
-                  {result ? (
-                    <tr className="detail-row">
-                      <td colSpan={5}>
-                        <TestResult name={connection.name} state={result} />
                       </td>
                     </tr>
                   ) : null}
