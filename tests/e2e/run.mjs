@@ -688,7 +688,16 @@ async function mappingSuite() {
     await session.selectOption(await session.waitFor(byTestId("mapping-status-filter")), "unmapped");
     const search = await session.waitFor(byTestId("mapping-search"));
     await session.type(search, user.email);
-    await rowMenu(user.record_id, "menu-map-user");
+    try {
+      await rowMenu(user.record_id, "menu-map-user");
+    } catch (error) {
+      // Say what the screen shows, to tell a stale list from a search that did not take.
+      const typed = await session.property(search, "value");
+      const shown = await session.text(await session.waitFor(byTestId("mapping-shown")));
+      const unit = await session.property(await session.waitFor(byTestId("mapping-unit")), "value");
+      const now = (await invoke("list_mappings", { linkId: await linkOf("ringcentral") })).find((u) => u.record_id === user.record_id);
+      throw new Error(`${error.message}; search "${typed}", ${shown}, unit ${unit} (${JSON.stringify(await unitOf())}), the user now: ${JSON.stringify(now)}`);
+    }
     await session.waitFor(byTestId("map-user-dialog"));
     await session.type(await session.waitFor(byTestId("account-search")), accountName);
     await session.click(

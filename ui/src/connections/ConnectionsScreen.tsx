@@ -219,11 +219,16 @@ export function ConnectionsScreen({ onNavigate }: Props = {}) {
                   <tr
                     data-testid="connection-row"
                     data-name={connection.name}
-                    className={result || links ? "has-detail" : undefined}
+                    className={result ? "has-detail" : undefined}
                   >
-                    <th scope="row" className="cell-name">
+                    <th scope="row" className={`cell-name${links ? " has-links" : ""}`}>
                       <span title={connection.name}>{connection.name}</span>
                       {connection.is_demo ? <span className="badge badge-demo">Demo</span> : null}
+                      {links ? (
+                        <span className="connection-links muted" data-testid="connection-links" title={links}>
+                          {links}
+                        </span>
+                      ) : null}
                     </th>
                     <td>
                       {kindLabel(connection.settings.kind)}
@@ -276,18 +281,9 @@ export function ConnectionsScreen({ onNavigate }: Props = {}) {
                     </td>
                   </tr>
                   {result ? (
-                    <tr className={`detail-row${links ? " has-detail" : ""}`}>
+                    <tr className="detail-row">
                       <td colSpan={5}>
                         <TestResult name={connection.name} state={result} />
-                      </td>
-                    </tr>
-                  ) : null}
-                  {links ? (
-                    <tr className="detail-row links-row">
-                      <td colSpan={5}>
-                        <p className="connection-links muted" data-testid="connection-links" title={links}>
-                          {links}
-                        </p>
                       </td>
                     </tr>
                   ) : null}

@@ -12,46 +12,36 @@ type Props = {
   connections: Connection[];
   /** True while an Auto Sync runs: the link must not change under it. */
   disabled: boolean;
+  /** The admin chose Change on the linked unit's line ([`LinkLine`]). */
+  changing: boolean;
+  onCancel: () => void;
   onLinked: (link: MappingLink) => void;
   onGoToConnections?: () => void;
 };
 
 /**
  * Which RingCentral or Webex connection the business unit is mapped to: a picker when it has no
- * link yet, the current connection with a way to change it when there are several, a pointer to
- * Connections when there is none of the platform. Nothing when the one connection is linked.
+ * link yet (or the admin changes it), a pointer to Connections when there is no connection of the
+ * platform. Nothing for a linked unit otherwise (its [`LinkLine`] says which connection).
  */
-export function LinkPicker({ unit, platform, link, connections, disabled, onLinked, onGoToConnections }: Props) {
+export function LinkPicker({
+  unit,
+  platform,
+  link,
+  connections,
+  disabled,
+  changing,
+  onCancel,
+  onLinked,
+  onGoToConnections,
+}: Props) {
   const ids = useId();
   const label = PLATFORM_LABELS[platform];
-  const [changing, setChanging] = useState(false);
   const [chosen, setChosen] = useState(link?.external_connection_id ?? connections[0]?.id ?? "");
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
 
-  if (link && !changing) {
-    if (connections.length < 2) return null;
-    return (
-      <p className="link-line muted" data-testid="link-current">
-        <span>
-          {unit.label} is mapped to {label} through <strong>{link.external_connection_name}</strong>.
-        </span>{" "}
-        <button
-          type="button"
-          className="btn btn-small btn-secondary"
-          data-testid="link-change"
-          disabled={disabled}
-          onClick={() => {
-            setChosen(link.external_connection_id);
-            setError(null);
-            setChanging(true);
-          }}
-        >
-          Change
-        </button>
-      </p>
-    );
-  }
+  if (link && !changing) return null;
 
   if (connections.length === 0) {
     return (
@@ -81,7 +71,6 @@ export function LinkPicker({ unit, platform, link, connections, disabled, onLink
     setError(null);
     try {
       const saved = await linkBusinessUnit(unit.cxone_connection_id, selected);
-      setChanging(false);
       onLinked(saved);
     } catch (e) {
       setError(e as ApiError);
@@ -125,7 +114,7 @@ export function LinkPicker({ unit, platform, link, connections, disabled, onLink
             className="btn btn-small btn-secondary"
             data-testid="link-cancel"
             disabled={saving}
-            onClick={() => setChanging(false)}
+            onClick={onCancel}
           >
             Cancel
           </button>
@@ -143,5 +132,48 @@ export function LinkPicker({ unit, platform, link, connections, disabled, onLink
         </p>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * The platform connection a linked unit is mapped to, with Change, when the platform has several
+ * connections (with one there is nothing to choose). Short, for the screen's header; the full
+ * sentence is its title.
+ */
+export function LinkLine({
+  unit,
+  link,
+  connections,
+  disabled,
+  onChange,
+}: {
+  unit: BusinessUnit;
+  link: MappingLink;
+  connections: Connection[];
+  disabled: boolean;
+  onChange: () => void;
+}) {
+  if (connections.length < 2) return null;
+  const label = PLATFORM_LABELS[link.platform];
+  const sentence = `${unit.label} is mapped to ${label} through ${link.external_connection_name}.`;
+  return (
+    <p className="link-line muted" data-testid="link-current" title={sentence}>
+      <span className="link-line-text">
+        <span className="visually-hidden">{sentence}</span>
+        <span aria-hidden="true">
+          {label} via <strong>{link.external_connection_name}</strong>
+        </span>
+      </span>
+      <button
+        type="button"
+        className="btn btn-small btn-secondary"
+        data-testid="link-change"
+        aria-label={`Change the ${label} connection of ${unit.label}`}
+        disabled={disabled}
+        onClick={onChange}
+      >
+        Change
+      </button>
+    </p>
   );
 }

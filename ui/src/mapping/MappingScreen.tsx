@@ -31,7 +31,7 @@ import {
 } from "../platform";
 import type { ScreenId } from "../screens";
 import { ImportMappingsDialog } from "./ImportMappingsDialog";
-import { LinkPicker } from "./LinkPicker";
+import { LinkLine, LinkPicker } from "./LinkPicker";
 import { MapUserDialog } from "./MapUserDialog";
 import { MappingTable, type RowAction } from "./MappingTable";
 import { PermissionGatePanel } from "./PermissionGatePanel";
@@ -91,6 +91,8 @@ export function MappingScreen({ onNavigate }: Props) {
   const [units, setUnits] = useState<UnitsState>({ status: "loading" });
   // The chosen business unit (its CXone connection's id); null: the remembered one, else the first.
   const [unitId, setUnitId] = useState<string | null>(null);
+  // The admin chose Change on the link's line: the picker shows until linked or cancelled.
+  const [changingLink, setChangingLink] = useState(false);
   const [list, setList] = useState<ListState>({ linkId: null, status: "loading" });
   const [query, setQuery] = useState("");
   const [statusFilter, setStatusFilter] = useState<StatusFilter>("all");
@@ -178,6 +180,7 @@ export function MappingScreen({ onNavigate }: Props) {
     setActionError(null);
     setMapping(null);
     setUnmapping(null);
+    setChangingLink(false);
     // A list still on its way is of the last link: its answer is dropped.
     request.current += 1;
     if (linkId !== null) void load(linkId);
@@ -376,6 +379,7 @@ export function MappingScreen({ onNavigate }: Props) {
 
   /** After linking (or re-linking) the unit: the units again, so the new link is the one shown. */
   function onLinked() {
+    setChangingLink(false);
     setImportState({ status: "idle" });
     void loadUnits();
   }
@@ -551,7 +555,7 @@ export function MappingScreen({ onNavigate }: Props) {
 
   return (
     <section className="screen" aria-labelledby="screen-title">
-      <header className="screen-header">
+      <header className="screen-header mapping-header">
         <div>
           <h1 id="screen-title">User Mapping</h1>
           <p className="screen-subtitle">
@@ -559,31 +563,43 @@ export function MappingScreen({ onNavigate }: Props) {
             Sync, or picked by hand.
           </p>
         </div>
+        {unit && units.status === "ready" && (unitList.length > 1 || link) ? (
+          <div className="mapping-scope">
+            {unitList.length > 1 ? (
+            <div className="inline-field mapping-unit">
+              <label htmlFor={`${ids}-unit`} className="field-label">
+                Business unit
+              </label>
+              <select
+                id={`${ids}-unit`}
+                className="select"
+                data-testid="mapping-unit"
+                value={unit.cxone_connection_id}
+                disabled={busy !== null}
+                onChange={(event) => chooseUnit(event.target.value)}
+              >
+                {unitList.map((u) => (
+                  <option key={u.cxone_connection_id} value={u.cxone_connection_id}>
+                    {u.label}
+                  </option>
+                ))}
+              </select>
+            </div>
+          ) : null}
+            {link && !changingLink ? (
+              <LinkLine
+                unit={unit}
+                link={link}
+                connections={platformConnections(units.connections, platform)}
+                disabled={busy !== null}
+                onChange={() => setChangingLink(true)}
+              />
+            ) : null}
+          </div>
+        ) : null}
       </header>
 
       <div className="mapping-controls">
-        <div className="mapping-scope">
-        {unitList.length > 1 && unit ? (
-          <div className="inline-field mapping-unit">
-            <label htmlFor={`${ids}-unit`} className="field-label">
-              Business unit
-            </label>
-            <select
-              id={`${ids}-unit`}
-              className="select"
-              data-testid="mapping-unit"
-              value={unit.cxone_connection_id}
-              disabled={busy !== null}
-              onChange={(event) => chooseUnit(event.target.value)}
-            >
-              {unitList.map((u) => (
-                <option key={u.cxone_connection_id} value={u.cxone_connection_id}>
-                  {u.label}
-                </option>
-              ))}
-            </select>
-          </div>
-        ) : null}
         <div className="segmented" role="group" aria-label="Platform">
           {PLATFORMS.map((p) => (
             <button
@@ -598,7 +614,6 @@ export function MappingScreen({ onNavigate }: Props) {
               {PLATFORM_LABELS[p]}
             </button>
           ))}
-        </div>
         </div>
         <div className="toolbar">
           <button
@@ -641,6 +656,8 @@ export function MappingScreen({ onNavigate }: Props) {
           link={link}
           connections={platformConnections(units.connections, platform)}
           disabled={busy !== null}
+          changing={changingLink}
+          onCancel={() => setChangingLink(false)}
           onLinked={onLinked}
           onGoToConnections={onNavigate ? () => onNavigate("connections") : undefined}
         />
