@@ -21,6 +21,8 @@ fn main() {
         "set_temporary_passwords",
         "list_runs",
         "run_audit",
+        "mapping_units",
+        "link_business_unit",
         "list_mappings",
         "run_auto_sync",
         "check_map_user",

@@ -14,6 +14,7 @@ use ccsync_core::import::queue::ImportQueue;
 use ccsync_core::import::{decode, Edited, ImportOptions, Mode, RowPage, Summary};
 use ccsync_core::mapping::admin::{self, MapCheck};
 use ccsync_core::mapping::auto_sync::{AutoSyncResult, PermissionGate};
+use ccsync_core::mapping::links::{self, BusinessUnit, MappingLink};
 use ccsync_core::mapping::rules::{AccountMatch, MappingRow};
 use ccsync_core::mapping::schedule::{self, Schedule, ScheduleInfo};
 use ccsync_core::mapping::session::MappingActionResult;
@@ -25,7 +26,6 @@ use ccsync_core::model::{
 use ccsync_core::passwords::{self, PasswordsSet, UserRef};
 use ccsync_core::store::recovery::{self, Recovery, StoreProblem};
 use ccsync_core::sync::PullOptions;
-use ccsync_core::vendor::directory::Platform;
 use ccsync_core::ApiError;
 use secrecy::{ExposeSecret, SecretString};
 use tauri::ipc::Channel;
@@ -160,8 +160,8 @@ fn cancel_sync(state: State<'_, AppState>) {
 }
 
 #[tauri::command]
-fn cancel_auto_sync(state: State<'_, AppState>, platform: Platform) {
-    state.mapping.cancel(platform);
+fn cancel_auto_sync(state: State<'_, AppState>, link_id: i64) {
+    state.mapping.cancel(link_id);
 }
 
 #[tauri::command]
@@ -224,49 +224,68 @@ fn run_audit(state: State<'_, AppState>, run_id: i64) -> CommandResult<Vec<Audit
     Ok(state.store().run_audit(run_id)?)
 }
 
+/// Every business unit (CXone connection) with its mapping links; the obvious links are made here.
 #[tauri::command(async)]
-fn list_mappings(state: State<'_, AppState>, platform: Platform) -> CommandResult<Vec<MappingRow>> {
-    Ok(admin::list_rows(&state.store(), platform)?)
+fn mapping_units(state: State<'_, AppState>) -> CommandResult<Vec<BusinessUnit>> {
+    Ok(links::units(&state.store())?)
+}
+
+/// Links a business unit to a RingCentral or Webex connection (or changes its link for that platform).
+#[tauri::command(async)]
+fn link_business_unit(
+    state: State<'_, AppState>,
+    cxone_connection_id: String,
+    external_connection_id: String,
+) -> CommandResult<MappingLink> {
+    let link = links::link(&state.store(), &cxone_connection_id, &external_connection_id)?;
+    state.mapping.forget_indexes();
+    Ok(link)
+}
+
+#[tauri::command(async)]
+fn list_mappings(state: State<'_, AppState>, link_id: i64) -> CommandResult<Vec<MappingRow>> {
+    let store = state.store();
+    Ok(admin::list_rows(&store, &links::get(&store, link_id)?)?)
 }
 
 #[tauri::command]
 async fn run_auto_sync(
     state: State<'_, AppState>,
-    platform: Platform,
+    link_id: i64,
     on_progress: Channel<ProgressEvent>,
 ) -> CommandResult<AutoSyncResult> {
-    Ok(state.mapping.run_now(platform, &reporter(on_progress)).await?)
+    Ok(state.mapping.run_now(link_id, &reporter(on_progress)).await?)
 }
 
 #[tauri::command(async)]
 fn check_map_user(
     state: State<'_, AppState>,
-    platform: Platform,
+    link_id: i64,
     record_id: i64,
     account_id: String,
 ) -> CommandResult<MapCheck> {
-    Ok(state.mapping.check_map(platform, record_id, &account_id)?)
+    Ok(state.mapping.check_map(link_id, record_id, &account_id)?)
 }
 
 #[tauri::command(async)]
 fn map_user(
     state: State<'_, AppState>,
-    platform: Platform,
+    link_id: i64,
     record_id: i64,
     account_id: String,
     confirmed: bool,
 ) -> CommandResult<MappingActionResult> {
-    Ok(state.mapping.map_user(platform, record_id, &account_id, confirmed)?)
+    Ok(state.mapping.map_user(link_id, record_id, &account_id, confirmed)?)
 }
 
 #[tauri::command(async)]
-fn unmap_user(state: State<'_, AppState>, platform: Platform, record_id: i64) -> CommandResult<MappingActionResult> {
-    Ok(state.mapping.unmap_user(platform, record_id)?)
+fn unmap_user(state: State<'_, AppState>, link_id: i64, record_id: i64) -> CommandResult<MappingActionResult> {
+    Ok(state.mapping.unmap_user(link_id, record_id)?)
 }
 
 #[tauri::command(async)]
-fn retry_user(state: State<'_, AppState>, platform: Platform, record_id: i64) -> CommandResult<MappingActionResult> {
-    Ok(state.mapping.retry_user(platform, record_id)?)
+fn retry_user(state: State<'_, AppState>, link_id: i64, record_id: i64) -> CommandResult<MappingActionResult> {
+    Ok(state.mapping.retry_user(link_id, record_id)?)
 }
 
 #[tauri::command(async)]
@@ -277,12 +296,12 @@ fn undo_mapping_change(state: State<'_, AppState>, undo_id: u64) -> CommandResul
 #[tauri::command(async)]
 fn search_accounts(
     state: State<'_, AppState>,
-    platform: Platform,
+    link_id: i64,
     query: String,
     limit: usize,
     for_user: Option<i64>,
 ) -> CommandResult<Vec<AccountMatch>> {
-    Ok(state.mapping.search(platform, &query, limit.min(200), for_user)?)
+    Ok(state.mapping.search(link_id, &query, limit.min(200), for_user)?)
 }
 
 #[tauri::command(async)]
@@ -296,18 +315,18 @@ fn set_permission_gate(state: State<'_, AppState>, gate: PermissionGate) -> Comm
 }
 
 #[tauri::command(async)]
-fn get_schedule(state: State<'_, AppState>, platform: Platform) -> CommandResult<ScheduleInfo> {
-    Ok(schedule::schedule_info(&state.store(), platform)?)
+fn get_schedule(state: State<'_, AppState>, link_id: i64) -> CommandResult<ScheduleInfo> {
+    Ok(schedule::schedule_info(&state.store(), link_id)?)
 }
 
 #[tauri::command(async)]
 fn set_schedule(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
-    platform: Platform,
+    link_id: i64,
     schedule: Schedule,
 ) -> CommandResult<ScheduleInfo> {
-    let info = schedule::set_schedule(&state.store(), platform, &schedule)?;
+    let info = schedule::set_schedule(&state.store(), link_id, &schedule)?;
     tray::refresh(&app);
     Ok(info)
 }
@@ -337,34 +356,41 @@ fn autostart_error(what: &str, error: &dyn std::fmt::Display) -> ApiError {
 fn export_mappings(
     state: State<'_, AppState>,
     chosen: State<'_, Arc<ChosenPaths>>,
-    platform: Platform,
+    link_id: i64,
     path: String,
 ) -> CommandResult<usize> {
     let path = chosen.check(&path)?;
-    Ok(transfer::export_mappings(&state.store(), platform, &path)?)
+    let store = state.store();
+    Ok(transfer::export_mappings(&store, &links::get(&store, link_id)?, &path)?)
 }
 
 #[tauri::command(async)]
 fn plan_mapping_import(
     state: State<'_, AppState>,
     chosen: State<'_, Arc<ChosenPaths>>,
-    platform: Platform,
+    link_id: i64,
     path: String,
 ) -> CommandResult<ImportSummary> {
     let file = open_csv(&chosen.check(&path)?)?;
-    Ok(transfer::plan(&state.store(), platform, file)?)
+    let store = state.store();
+    Ok(transfer::plan(&store, &links::get(&store, link_id)?, file)?)
 }
 
 #[tauri::command(async)]
 fn commit_mapping_import(
     state: State<'_, AppState>,
     chosen: State<'_, Arc<ChosenPaths>>,
-    platform: Platform,
+    link_id: i64,
     path: String,
 ) -> CommandResult<u32> {
-    let plan = transfer::plan(&state.store(), platform, open_csv(&chosen.check(&path)?)?)?;
-    let imported = transfer::commit(&mut state.store(), platform, &plan)?;
-    state.mapping.forget_index(platform);
+    let file = open_csv(&chosen.check(&path)?)?;
+    let imported = {
+        let mut store = state.store();
+        let link = links::get(&store, link_id)?;
+        let plan = transfer::plan(&store, &link, file)?;
+        transfer::commit(&mut store, &link, &plan)?
+    };
+    state.mapping.forget_indexes();
     Ok(imported)
 }
 
@@ -687,6 +713,8 @@ pub fn run() {
             set_temporary_passwords,
             list_runs,
             run_audit,
+            mapping_units,
+            link_business_unit,
             list_mappings,
             run_auto_sync,
             check_map_user,

@@ -118,8 +118,8 @@ pub fn closed_to_tray(app: &AppHandle) {
 /// What the schedule loop reports: a failed run as a notification, and the next run in the menu.
 pub fn on_schedule_event(app: &AppHandle, event: ScheduleEvent<'_>) {
     match event {
-        ScheduleEvent::Failed { platform, error } => {
-            let (title, body) = schedule::failure_notice(platform, true, error);
+        ScheduleEvent::Failed { target, error } => {
+            let (title, body) = schedule::failure_notice(target, true, error);
             notify(app, &title, &body);
         }
         ScheduleEvent::Checked => refresh(app),
@@ -134,7 +134,7 @@ pub fn show_window(app: &AppHandle) {
     }
 }
 
-/// "Run Auto Sync now" from the tray: every platform whose schedule is on; a failure is a
+/// "Run Auto Sync now" from the tray: every link (business unit and platform) whose schedule is on; a failure is a
 /// notification, since the window may be closed.
 fn run_now(app: &AppHandle) {
     let app = app.clone();
@@ -144,9 +144,9 @@ fn run_now(app: &AppHandle) {
         };
         match state.mapping.run_scheduled_now().await {
             Ok(outcomes) => {
-                for (platform, outcome) in outcomes {
+                for (target, outcome) in outcomes {
                     if let Err(error) = outcome {
-                        let (title, body) = schedule::failure_notice(platform, false, &error);
+                        let (title, body) = schedule::failure_notice(&target, false, &error);
                         notify(&app, &title, &body);
                     }
                 }

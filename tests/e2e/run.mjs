@@ -535,8 +535,51 @@ const mappingRows = `//*[@data-testid="mapping-row"]`;
 
 async function openMapping() {
   await session.click(await session.waitFor(byTestId("nav-user-mapping")));
+  // With several business units (the suite has added CXone connections of its own), the demo's first.
+  if ((await businessUnits()).length > 1) await chooseUnit(await unitOf());
   await session.click(await session.waitFor(byTestId("platform-ringcentral")));
   await setMappingSettings(true);
+}
+
+/** The business units (`mapping_units`): one per CXone connection, the screen's default first. */
+async function businessUnits() {
+  return invoke("mapping_units");
+}
+
+/** The business unit of the CXone connection `name` (the demo's first unit by default). */
+async function unitOf(name = "Demo tenant") {
+  const unit = (await businessUnits()).find((u) => u.connection_name === name);
+  assert(unit, `no business unit of the connection ${name}`);
+  return unit;
+}
+
+/** The id of a business unit's link for `platform`: the demo's first unit's unless `unit` is given. */
+async function linkOf(platform, unit = null) {
+  const chosen = unit ?? (await unitOf());
+  const link = chosen?.links.find((l) => l.platform === platform);
+  assert(link, `${chosen?.label ?? "no business unit"} has no ${platform} link`);
+  return link.id;
+}
+
+/** Chooses the business unit on the User Mapping screen (the choice shows with two or more). */
+async function chooseUnit(unit) {
+  await session.selectOption(await session.waitFor(byTestId("mapping-unit")), unit.cxone_connection_id);
+  const deadline = Date.now() + 10000;
+  while ((await session.property(await session.waitFor(byTestId("mapping-unit")), "value")) !== unit.cxone_connection_id && Date.now() < deadline) {
+    await sleep(100);
+  }
+}
+
+/** The record ids the list shows (the rows in view). */
+async function shownRecordIds() {
+  const ids = [];
+  for (const row of await session.find(mappingRows)) ids.push(Number(await session.attribute(row, "data-record-id")));
+  return ids;
+}
+
+/** Waits until the status chart's text matches `pattern`, and returns it. */
+async function countsText(pattern = /mapped/) {
+  return waitForText(byTestId("status-counts"), pattern, 15000);
 }
 
 /** Unfolds (or folds) the schedule and permission gate under the list. */
@@ -571,6 +614,13 @@ async function mappingSuite() {
     await session.click(await session.waitFor(byTestId("add-selected")));
     await session.waitFor(byTestId("apply-result"), { timeout: 30000 });
 
+    // Nothing chosen yet: the first business unit is the default.
+    await session.click(await session.waitFor(byTestId("nav-user-mapping")));
+    const units = await businessUnits();
+    if (units.length > 1) {
+      const shown = await session.property(await session.waitFor(byTestId("mapping-unit")), "value");
+      assert(shown === units[0].cxone_connection_id, `the default business unit is ${shown}, not ${units[0].label}`);
+    }
     await openMapping();
     await session.click(await session.waitFor(byTestId("run-auto-sync")));
     const result = await session.text(await session.waitFor(byTestId("auto-sync-result"), { timeout: 60000 }));
@@ -585,7 +635,7 @@ async function mappingSuite() {
     const first = await session.waitFor(mappingRows);
     mappedRecord = await session.attribute(first, "data-record-id");
     assert((await session.attribute(first, "data-status")).startsWith("unmapped"), "the filter shows unmapped users");
-    const users = await invoke("list_mappings", { platform: "ringcentral" });
+    const users = await invoke("list_mappings", { linkId: await linkOf("ringcentral") });
     const email = users.find((u) => String(u.record_id) === mappedRecord).email;
     await rowMenu(mappedRecord, "menu-map-user");
     await session.waitFor(byTestId("map-user-dialog"));
@@ -626,8 +676,8 @@ async function mappingSuite() {
   });
 
   await test("Map User of an inactive account asks for confirmation; Undo restores the previous state", async () => {
-    const find = async (id) => (await invoke("list_mappings", { platform: "ringcentral" })).find((u) => u.record_id === id);
-    const users = await invoke("list_mappings", { platform: "ringcentral" });
+    const find = async (id) => (await invoke("list_mappings", { linkId: await linkOf("ringcentral") })).find((u) => u.record_id === id);
+    const users = await invoke("list_mappings", { linkId: await linkOf("ringcentral") });
     // A user whose only matching account is inactive (the demo directory seeds some).
     const inactive = /matches: (.+) \((\d+)\)\.$/;
     const user = users.find((u) => u.status === "unmapped_only_inactive" && inactive.test(u.detail));
@@ -638,7 +688,16 @@ async function mappingSuite() {
     await session.selectOption(await session.waitFor(byTestId("mapping-status-filter")), "unmapped");
     const search = await session.waitFor(byTestId("mapping-search"));
     await session.type(search, user.email);
-    await rowMenu(user.record_id, "menu-map-user");
+    try {
+      await rowMenu(user.record_id, "menu-map-user");
+    } catch (error) {
+      // Say what the screen shows, to tell a stale list from a search that did not take.
+      const typed = await session.property(search, "value");
+      const shown = await session.text(await session.waitFor(byTestId("mapping-shown")));
+      const unit = await session.property(await session.waitFor(byTestId("mapping-unit")), "value");
+      const now = (await invoke("list_mappings", { linkId: await linkOf("ringcentral") })).find((u) => u.record_id === user.record_id);
+      throw new Error(`${error.message}; search "${typed}", ${shown}, unit ${unit} (${JSON.stringify(await unitOf())}), the user now: ${JSON.stringify(now)}`);
+    }
     await session.waitFor(byTestId("map-user-dialog"));
     await session.type(await session.waitFor(byTestId("account-search")), accountName);
     await session.click(
@@ -679,7 +738,7 @@ async function mappingSuite() {
   });
 
   await test("Permission gate on with a key no profile carries: Auto Sync stops with a sentence, nothing changes", async () => {
-    const before = JSON.stringify(await invoke("list_mappings", { platform: "ringcentral" }));
+    const before = JSON.stringify(await invoke("list_mappings", { linkId: await linkOf("ringcentral") }));
     await waitForText(byTestId("gate-state"), /^Off/);
     await session.click(await session.waitFor(byTestId("gate-enabled")));
     await session.type(await session.waitFor(byTestId("gate-key")), "NoSuchKey");
@@ -688,7 +747,7 @@ async function mappingSuite() {
     await session.click(await session.waitFor(byTestId("run-auto-sync")));
     const error = await session.text(await session.waitFor(byTestId("auto-sync-error"), { timeout: 60000 }));
     assert(/"NoSuchKey"/.test(error) && /would skip every user/.test(error), `error: ${error}`);
-    assert(JSON.stringify(await invoke("list_mappings", { platform: "ringcentral" })) === before, "no mapping changed");
+    assert(JSON.stringify(await invoke("list_mappings", { linkId: await linkOf("ringcentral") })) === before, "no mapping changed");
     // Off again: later steps map as usual.
     await session.click(await session.waitFor(byTestId("gate-enabled")));
     await session.click(await session.waitFor(byTestId("save-gate")));
@@ -697,7 +756,8 @@ async function mappingSuite() {
 
   await test("Webex Auto Sync runs again after its access token expired (the rotated refresh token is kept)", async () => {
     const webexRuns = async () =>
-      (await invoke("list_runs")).filter((r) => r.kind === "auto_sync" && r.connection_name === "Demo Webex");
+      // An Auto Sync run is named after its link: "Demo Contact Center (…) → Demo Webex".
+      (await invoke("list_runs")).filter((r) => r.kind === "auto_sync" && r.connection_name.endsWith("→ Demo Webex"));
     const before = (await webexRuns()).length;
     await session.click(await session.waitFor(byTestId("platform-webex")));
     for (const run of [1, 2]) {
@@ -717,6 +777,8 @@ async function mappingSuite() {
     await session.click(await session.waitFor(byTestId("platform-ringcentral")));
   });
 
+  await businessUnitSuite();
+
   await test("a schedule survives a restart, with its next run shown", async () => {
     await session.selectOption(await session.waitFor(byTestId("schedule-kind")), "every_minutes");
     await session.type(await session.waitFor(byTestId("schedule-minutes")), "30");
@@ -734,6 +796,119 @@ async function mappingSuite() {
     assert((await session.cmd("GET", `/element/${kind}/property/value`)) === "every_minutes", "the schedule was kept");
     const shown = await session.text(await session.waitFor(byTestId("schedule-next")));
     assert(/Next run/i.test(shown) && !/Next run:?\s*—/.test(shown), `next run: ${shown} (before restart: ${shownBefore})`);
+  });
+}
+
+/**
+ * The demo's second business unit ("Demo Contact Center West", its own CXone connection, RingCentral
+ * and Webex accounts): chosen on the screen, its Auto Sync and Map User touch only its users and
+ * accounts, and the first unit's counts stay as they were. Ends on the first unit again (the
+ * choice is remembered, and later steps expect the default).
+ */
+async function businessUnitSuite() {
+  let first;
+  let west;
+  let firstRows;
+  let firstCounts;
+
+  await test("a second business unit: choose it, pull its users, Run Auto Sync → its own counts", async () => {
+    first = await unitOf("Demo tenant");
+    west = await unitOf("Demo tenant West");
+    assert(/^Demo Contact Center West/.test(west.label), `the second unit is ${west.label}`);
+    assert(west.links.some((l) => l.platform === "ringcentral" && l.external_connection_name === "Demo RingCentral West"), `West's links: ${JSON.stringify(west.links)}`);
+    firstRows = JSON.stringify(await invoke("list_mappings", { linkId: await linkOf("ringcentral", first) }));
+    firstCounts = await countsText();
+
+    // West's users, from its own CXone connection.
+    await session.click(await session.waitFor(byTestId("nav-synchronize")));
+    await pickConnection(west.connection_name);
+    await session.click(await session.waitFor(byTestId("entity-users")));
+    await session.waitFor(planRows, { timeout: 30000 });
+    await session.click(await session.waitFor(byTestId("select-all")));
+    await session.click(await session.waitFor(byTestId("add-selected")));
+    await session.waitFor(byTestId("apply-result"), { timeout: 30000 });
+
+    await openMapping();
+    await chooseUnit(west);
+    const westLink = await linkOf("ringcentral", west);
+    const westUsers = (await invoke("list_mappings", { linkId: westLink })).map((u) => u.record_id);
+    const firstUsers = JSON.parse(firstRows).map((u) => u.record_id);
+    assert(westUsers.length > 0 && westUsers.every((id) => !firstUsers.includes(id)), "West lists its own users only");
+    const deadline = Date.now() + 15000;
+    let shown = await shownRecordIds();
+    while ((shown.length === 0 || shown.some((id) => !westUsers.includes(id))) && Date.now() < deadline) {
+      await sleep(100);
+      shown = await shownRecordIds();
+    }
+    assert(shown.length > 0 && shown.every((id) => westUsers.includes(id)), `rows shown: ${shown} (West's: ${westUsers})`);
+
+    await session.click(await session.waitFor(byTestId("run-auto-sync")));
+    const result = await session.text(await session.waitFor(byTestId("auto-sync-result"), { timeout: 60000 }));
+    assert(result.includes(west.label) && /Mapped \d+/.test(result), `result: ${result}`);
+    const counts = await countsText();
+    assert(new RegExp(`of ${westUsers.length} mapped`).test(counts), `West's counts: ${counts}`);
+    saveScreenshot("user-mapping-second-unit");
+  });
+
+  await test("Map User in the second unit searches only its RingCentral accounts", async () => {
+    assert(west, "no second unit (the previous step failed)");
+    const westLink = await linkOf("ringcentral", west);
+    const eastLink = await linkOf("ringcentral", first);
+    await session.selectOption(await session.waitFor(byTestId("mapping-status-filter")), "unmapped");
+    const row = await session.waitFor(mappingRows, { what: "an unmapped user of West" });
+    const recordId = Number(await session.attribute(row, "data-record-id"));
+    await rowMenu(recordId, "menu-map-user");
+    await session.waitFor(byTestId("map-user-dialog"));
+    const query = "a";
+    await session.type(await session.waitFor(byTestId("account-search")), query);
+    await session.waitFor(byTestId("account-option"), { what: "a search result" });
+    const westIds = (await invoke("search_accounts", { linkId: westLink, query, limit: 25, forUser: recordId })).map((a) => a.account_id);
+    const eastIds = (await invoke("search_accounts", { linkId: eastLink, query, limit: 25, forUser: null })).map((a) => a.account_id);
+    assert(JSON.stringify(westIds) !== JSON.stringify(eastIds), "the two units' RingCentral directories answer alike");
+    const deadline = Date.now() + 10000;
+    let options = [];
+    while (Date.now() < deadline) {
+      options = [];
+      for (const o of await session.find(byTestId("account-option"))) options.push(await session.attribute(o, "data-account-id"));
+      if (JSON.stringify(options) === JSON.stringify(westIds)) break;
+      await sleep(100);
+    }
+    assert(JSON.stringify(options) === JSON.stringify(westIds), `shown: ${options}; West's: ${westIds}; East's: ${eastIds}`);
+    // Map to the first free one, confirming if the guard asks.
+    const free = (await invoke("search_accounts", { linkId: westLink, query, limit: 25, forUser: recordId })).find((a) => a.mapped_to === null);
+    assert(free, "West has a free account matching the search");
+    await session.click(await session.waitFor(`//*[@data-testid="account-option" and @data-account-id="${free.account_id}"]`));
+    await session.waitFor(byTestId("map-guard"), { what: "the picked account beside the user" });
+    await session.click(await session.waitFor(byTestId("confirm-map")));
+    const asked = Date.now() + 5000;
+    while (Date.now() < asked) {
+      if ((await session.find(byTestId("confirm-map-anyway"))).length > 0) {
+        await session.click(await session.waitFor(byTestId("confirm-map-anyway")));
+        break;
+      }
+      if ((await session.find(byTestId("map-user-dialog"))).length === 0) break;
+      await sleep(100);
+    }
+    const mapped = Date.now() + 10000;
+    const status = async () => (await invoke("list_mappings", { linkId: westLink })).find((u) => u.record_id === recordId);
+    while ((await status()).status !== "mapped_manual" && Date.now() < mapped) await sleep(100);
+    const after = await status();
+    assert(after.status === "mapped_manual" && after.account_id === free.account_id, `West's user: ${JSON.stringify(after)}`);
+    await session.selectOption(await session.waitFor(byTestId("mapping-status-filter")), "all");
+    for (const close of await session.find(byTestId("toast-dismiss"))) await session.click(close);
+  });
+
+  await test("the first unit's counts and rows did not change", async () => {
+    assert(first && firstRows, "no first unit's counts (an earlier step failed)");
+    assert(JSON.stringify(await invoke("list_mappings", { linkId: await linkOf("ringcentral", first) })) === firstRows, "the first unit's rows changed");
+    await chooseUnit(first);
+    const deadline = Date.now() + 15000;
+    let counts = await countsText();
+    while (counts !== firstCounts && Date.now() < deadline) {
+      await sleep(100);
+      counts = await countsText();
+    }
+    assert(counts === firstCounts, `the first unit's counts: ${counts} (before: ${firstCounts})`);
   });
 }
 
@@ -910,15 +1085,16 @@ async function traySuite() {
       assert(appPid() === null, "the app is still running after its session ended");
       services = startTrayServices();
       await services.next("ready");
-      // Set long ago, so the first look at the schedules finds a run due; no RingCentral
-      // connection exists in this (new) database, so the run fails.
-      trayTool("schedule", paths.database_path, "ringcentral", JSON.stringify({ kind: "every_minutes", minutes: 30 }), "2020-01-01T00:00:00Z");
+      // Set long ago, so the first look at the schedules finds a run due. A schedule is a business
+      // unit's: tray.py makes a CXone and a RingCentral connection and their link in this (new)
+      // database, with no secrets in the keyring, so the run fails.
+      trayTool("schedule", paths.database_path, JSON.stringify({ kind: "every_minutes", minutes: 30 }), "2020-01-01T00:00:00Z");
       session = await Session.create(base, application);
       pid = appPid();
       assert(pid, "the app is not running");
       const notice = await services.next("notification", (n) => n.summary.startsWith("Scheduled Auto Sync failed"), 30000);
       assert(notice.summary === "Scheduled Auto Sync failed — RingCentral", `summary: ${notice.summary}`);
-      assert(/RingCentral connection/.test(notice.body), `body: ${notice.body}`);
+      assert(/"Scheduled RingCentral" is not in the keyring/.test(notice.body), `body: ${notice.body}`);
       // The window says it too.
       await session.click(await session.waitFor(byTestId("nav-user-mapping")));
       const error = await session.text(await session.waitFor(byTestId("schedule-last-error")));
@@ -962,7 +1138,7 @@ async function traySuite() {
       assert(item, "no tray item (an earlier step failed)");
       trayTool("click", item.service, item.path, "Run Auto Sync now");
       const notice = await services.next("notification", (n) => n.summary === "Auto Sync failed — RingCentral");
-      assert(/RingCentral connection/.test(notice.body), `body: ${notice.body}`);
+      assert(/"Scheduled RingCentral" is not in the keyring/.test(notice.body), `body: ${notice.body}`);
       assert(appPid() === pid, "CC Sync stopped");
     });
 

@@ -11,9 +11,12 @@ session with a private D-Bus, and the real paths to use them.
                               as a panel does
   tray.py close XID           asks the X window to close (WM_DELETE_WINDOW), as a window manager
                               does for the window's close button
-  tray.py schedule DB PLATFORM JSON CREATED
-                              saves a platform's Auto Sync schedule in a CC Sync database (with the
-                              app stopped), set at CREATED, so it can be due at once
+  tray.py schedule DB JSON CREATED
+                              saves a RingCentral Auto Sync schedule in a CC Sync database (with the
+                              app stopped), set at CREATED, so it can be due at once; the schedule
+                              belongs to a business unit's link, so a CXone connection and a
+                              RingCentral connection (no secrets: its runs fail) and their link
+                              are made first when missing
 """
 
 import ctypes
@@ -216,13 +219,35 @@ def close(xid):
     x11.XCloseDisplay(display)
 
 
-def schedule(db, platform, schedule_json, created):
+SCHEDULED_CXONE = ("e2e-scheduled-cxone", "Scheduled CXone", "cxone",
+                   {"kind": "cxone", "auth_url": "https://127.0.0.1:9", "client_id": "e2e",
+                    "access_key_id": "e2e", "campaigns_from_skills": False})
+SCHEDULED_RINGCENTRAL = ("e2e-scheduled-rc", "Scheduled RingCentral", "ringcentral",
+                         {"kind": "ringcentral", "server_url": "https://127.0.0.1:9", "client_id": "e2e"})
+
+
+def schedule(db, schedule_json, created):
     with sqlite3.connect(db) as conn:
+        for cid, name, kind, settings in (SCHEDULED_CXONE, SCHEDULED_RINGCENTRAL):
+            conn.execute(
+                "INSERT OR IGNORE INTO connections (id, name, kind, settings, is_demo, created_at, updated_at) "
+                "VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)",
+                (cid, name, kind, json.dumps(settings), created),
+            )
         conn.execute(
-            "INSERT INTO auto_sync_schedules (platform, schedule, created_at) VALUES (?1, ?2, ?3) "
-            "ON CONFLICT (platform) DO UPDATE SET schedule = excluded.schedule, "
+            "INSERT OR IGNORE INTO mapping_links (cxone_connection_id, platform, external_connection_id, created_at) "
+            "VALUES (?1, 'ringcentral', ?2, ?3)",
+            (SCHEDULED_CXONE[0], SCHEDULED_RINGCENTRAL[0], created),
+        )
+        (link_id,) = conn.execute(
+            "SELECT id FROM mapping_links WHERE cxone_connection_id = ?1 AND platform = 'ringcentral'",
+            (SCHEDULED_CXONE[0],),
+        ).fetchone()
+        conn.execute(
+            "INSERT INTO auto_sync_schedules (link_id, schedule, created_at) VALUES (?1, ?2, ?3) "
+            "ON CONFLICT (link_id) DO UPDATE SET schedule = excluded.schedule, "
             "created_at = excluded.created_at, last_run = NULL",
-            (platform, schedule_json, created),
+            (link_id, schedule_json, created),
         )
 
 

@@ -37,6 +37,8 @@ fn export_all(dir: &Path) {
     ccsync_core::store::recovery::Recovery::export_all_to(dir).unwrap();
     ccsync_core::vendor::directory::Platform::export_all_to(dir).unwrap();
     ccsync_core::mapping::schedule::ScheduleInfo::export_all_to(dir).unwrap();
+    ccsync_core::mapping::links::MappingLink::export_all_to(dir).unwrap();
+    ccsync_core::mapping::links::BusinessUnit::export_all_to(dir).unwrap();
     ccsync_core::mapping::transfer::ImportSummary::export_all_to(dir).unwrap();
     ccsync_core::import::presets::Preview::export_all_to(dir).unwrap();
     ccsync_core::import::presets::Preset::export_all_to(dir).unwrap();

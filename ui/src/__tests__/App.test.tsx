@@ -60,12 +60,13 @@ describe("App shell", () => {
 
     await user.click(screen.getByTestId("nav-user-mapping"));
     expect(screen.getByRole("heading", { level: 1, name: "User Mapping" })).toBeInTheDocument();
-    expect(await screen.findByTestId("mapping-empty")).toHaveTextContent(
-      "No CXone users yet. Pull them from Synchronize first.",
+    // No CXone connection yet: no business unit to map, and a way to Connections.
+    expect(await screen.findByTestId("mapping-no-unit")).toHaveTextContent(
+      "No CXone connection yet, so there are no users to map.",
     );
     expect(screen.queryByText("Coming soon")).not.toBeInTheDocument();
-    await user.click(screen.getByTestId("go-to-synchronize"));
-    expect(screen.getByTestId("nav-synchronize")).toHaveAttribute("aria-current", "page");
+    await user.click(screen.getByTestId("go-to-connections"));
+    expect(screen.getByTestId("nav-connections")).toHaveAttribute("aria-current", "page");
 
     await user.click(screen.getByTestId("nav-csv-import"));
     expect(screen.getByRole("heading", { level: 1, name: "CSV Import" })).toBeInTheDocument();

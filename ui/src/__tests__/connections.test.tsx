@@ -497,9 +497,10 @@ describe("Connection form", () => {
     expect(screen.getByRole("dialog")).toBeInTheDocument();
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
-    // Nothing but reads (the list, and History for the Start here card).
+    // Nothing but reads (the list with its mapping links, and History for the Start here card).
     expect(backend.calls.map((c) => c.cmd).filter((c) => c !== "list_runs")).toEqual([
       "list_connections",
+      "mapping_units",
     ]);
   });
 

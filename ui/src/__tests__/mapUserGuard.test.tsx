@@ -10,6 +10,7 @@ import {
   accountMatch,
   actionResult,
   apiError,
+  businessUnit,
   installBackend,
   mapCheck,
   mappingRow,
@@ -63,6 +64,7 @@ function setup(handlers: Record<string, Handler> = {}, rows: MappingRow[] = [ANA
       list_mappings: () => structuredClone(rows),
       get_schedule: () => scheduleInfo(),
       get_permission_gate: () => permissionGate(),
+      mapping_units: () => [businessUnit()],
       search_accounts: () => [
         accountMatch({
           account_id: "rc-h",
@@ -135,7 +137,7 @@ describe("Map User's guard", () => {
     const dialog = await pickHiroshisAccount(user);
 
     expect(backend.callsTo("check_map_user")[0].args).toEqual({
-      platform: "ringcentral",
+      linkId: 1,
       recordId: 1,
       accountId: "rc-h",
     });
@@ -158,7 +160,7 @@ describe("Map User's guard", () => {
     await user.click(within(dialog).getByTestId("confirm-map-anyway"));
     await waitFor(() => expect(screen.queryByTestId("map-user-dialog")).not.toBeInTheDocument());
     expect(backend.callsTo("map_user")[0].args).toEqual({
-      platform: "ringcentral",
+      linkId: 1,
       recordId: 1,
       accountId: "rc-h",
       confirmed: true,
@@ -317,7 +319,7 @@ describe("Unmap", () => {
     confirm = screen.getByRole("alertdialog");
     await user.click(within(confirm).getByTestId("confirm-ok"));
     await waitFor(() => expect(statusOf(2)).toBe("unmapped_by_admin"));
-    expect(backend.callsTo("unmap_user")[0].args).toEqual({ platform: "ringcentral", recordId: 2 });
+    expect(backend.callsTo("unmap_user")[0].args).toEqual({ linkId: 1, recordId: 2 });
     const toast = await screen.findByTestId("toast");
     expect(toast).toHaveTextContent("Unmapped Hiroshi Silva from hiroshi.silva@rc.example.com (RingCentral).");
     await user.click(within(toast).getByTestId("toast-undo"));

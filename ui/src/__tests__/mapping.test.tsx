@@ -12,6 +12,7 @@ import {
   actionResult,
   apiError,
   autoSyncResult,
+  businessUnit,
   connection,
   deferred,
   installBackend,
@@ -89,6 +90,7 @@ function setup(handlers: Record<string, Handler> = {}) {
       list_mappings: () => structuredClone(ROWS),
       get_schedule: () => scheduleInfo(),
       get_permission_gate: () => permissionGate(),
+      mapping_units: () => [businessUnit()],
       ...handlers,
     },
   });
@@ -138,7 +140,7 @@ describe("User Mapping: list", () => {
     const backend = setup();
     render(<MappingScreen />);
     await screen.findAllByTestId("mapping-row");
-    expect(backend.callsTo("list_mappings")[0].args).toEqual({ platform: "ringcentral" });
+    expect(backend.callsTo("list_mappings")[0].args).toEqual({ linkId: 1 });
     expect(screen.getByTestId("platform-ringcentral")).toHaveAttribute("aria-pressed", "true");
     expect(visibleIds()).toEqual([1, 2, 3, 4, 5, 6]);
 
@@ -252,7 +254,7 @@ describe("User Mapping: list", () => {
   it("reloads everything for the other platform", async () => {
     const backend = setup({
       list_mappings: (args) =>
-        args.platform === "webex"
+        args.linkId === 2
           ? [mappingRow({ record_id: 9, name: "Webex Person", status: "unmapped_in_use" })]
           : structuredClone(ROWS),
     });
@@ -263,14 +265,8 @@ describe("User Mapping: list", () => {
     await waitFor(() => expect(visibleIds()).toEqual([9]));
     expect(statusOf(9)).toBe("Unmapped — account in use");
     expect(screen.getByTestId("platform-webex")).toHaveAttribute("aria-pressed", "true");
-    expect(backend.callsTo("list_mappings").map((c) => c.args.platform)).toEqual([
-      "ringcentral",
-      "webex",
-    ]);
-    expect(backend.callsTo("get_schedule").map((c) => c.args.platform)).toEqual([
-      "ringcentral",
-      "webex",
-    ]);
+    expect(backend.callsTo("list_mappings").map((c) => c.args.linkId)).toEqual([1, 2]);
+    expect(backend.callsTo("get_schedule").map((c) => c.args.linkId)).toEqual([1, 2]);
   });
 
   it("exports to the chosen path with a per-platform default name", async () => {
@@ -287,7 +283,7 @@ describe("User Mapping: list", () => {
     );
     expect(backend.callsTo("choose_save_path")[0].args).toMatchObject({ defaultName: "mappings-ringcentral.csv" });
     expect(backend.callsTo("export_mappings")[0].args).toEqual({
-      platform: "ringcentral",
+      linkId: 1,
       path: "/home/admin/mappings.csv",
     });
   });
@@ -333,7 +329,7 @@ describe("User Mapping: import", () => {
     );
     expect(backend.callsTo("choose_open_csv")[0].args).toMatchObject({});
     expect(backend.callsTo("plan_mapping_import")[0].args).toEqual({
-      platform: "ringcentral",
+      linkId: 1,
       path: PATH,
     });
 
@@ -381,7 +377,7 @@ describe("User Mapping: import", () => {
     expect(done).toHaveTextContent("Imported 1 mapping.");
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
     expect(backend.callsTo("commit_mapping_import")[0].args).toEqual({
-      platform: "ringcentral",
+      linkId: 1,
       path: PATH,
     });
     await waitFor(() => expect(statusOf(3)).toBe("Mapped (manual)"));
@@ -450,7 +446,7 @@ describe("User Mapping: Auto Sync", () => {
     expect(screen.getByTestId("run-auto-sync")).toBeDisabled();
     expect(screen.getByTestId("platform-webex")).toBeDisabled();
     const call = backend.callsTo("run_auto_sync")[0];
-    expect(call.args.platform).toBe("ringcentral");
+    expect(call.args.linkId).toBe(1);
     expect(JSON.stringify(call.args.onProgress)).toMatch(/^"__CHANNEL__:\d+"$/);
     act(() => sendProgress(call.args.onProgress, { phase: "writing", done: 2, total: 6 }));
     expect(screen.getByRole("progressbar")).toHaveAttribute("aria-valuenow", "2");
@@ -492,7 +488,7 @@ describe("User Mapping: Auto Sync", () => {
     await user.click(screen.getByTestId("run-auto-sync"));
     await user.click(await screen.findByTestId("cancel-auto-sync"));
     expect(await screen.findByTestId("auto-sync-cancelled")).toHaveAttribute("role", "status");
-    expect(backend.callsTo("cancel_auto_sync").map((c) => c.args.platform)).toEqual(["ringcentral"]);
+    expect(backend.callsTo("cancel_auto_sync").map((c) => c.args.linkId)).toEqual([1]);
     // A Synchronize fetch or apply in progress is not touched.
     expect(backend.callsTo("cancel_sync")).toHaveLength(0);
     expect(screen.queryByTestId("auto-sync-result")).not.toBeInTheDocument();
@@ -621,7 +617,7 @@ describe("User Mapping: row actions", () => {
     await user.click(within(await openMenu(user, 1)).getByTestId("menu-unmap"));
     await user.click(within(screen.getByRole("alertdialog")).getByTestId("confirm-ok"));
     await waitFor(() => expect(statusOf(1)).toBe("Unmapped (by administrator)"));
-    expect(backend.callsTo("unmap_user")[0].args).toEqual({ platform: "ringcentral", recordId: 1 });
+    expect(backend.callsTo("unmap_user")[0].args).toEqual({ linkId: 1, recordId: 1 });
     expect(within(rowById(1)).getByTestId("mapping-account")).toHaveTextContent("—");
     expect(backend.callsTo("list_mappings")).toHaveLength(1);
     expect(screen.getByTestId("status-counts")).toHaveTextContent("1 of 6 mapped");
@@ -643,7 +639,7 @@ describe("User Mapping: row actions", () => {
     await screen.findAllByTestId("mapping-row");
     await user.click(within(await openMenu(user, 2)).getByTestId("menu-retry"));
     await waitFor(() => expect(statusOf(2)).toBe("Mapped (auto)"));
-    expect(backend.callsTo("retry_user")[0].args).toEqual({ platform: "ringcentral", recordId: 2 });
+    expect(backend.callsTo("retry_user")[0].args).toEqual({ linkId: 1, recordId: 2 });
     expect(within(rowById(2)).getByTestId("mapping-attempts")).toHaveTextContent("3");
 
     fail = true;
@@ -715,7 +711,7 @@ describe("User Mapping: Map User dialog", () => {
       "grace",
     ]);
     expect(backend.callsTo("search_accounts")[0].args).toMatchObject({
-      platform: "ringcentral",
+      linkId: 1,
       limit: expect.any(Number),
       forUser: 2,
     });
@@ -740,7 +736,7 @@ describe("User Mapping: Map User dialog", () => {
     await user.click(within(dialog).getByTestId("confirm-map"));
     await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
     expect(backend.callsTo("map_user")[0].args).toEqual({
-      platform: "ringcentral",
+      linkId: 1,
       recordId: 2,
       accountId: "rc-21",
       confirmed: false,
@@ -869,7 +865,7 @@ describe("User Mapping: schedule", () => {
       ),
     );
     expect(backend.callsTo("set_schedule")[0].args).toEqual({
-      platform: "ringcentral",
+      linkId: 1,
       schedule: { kind: "every_minutes", minutes: 15 },
     });
   });
@@ -917,23 +913,45 @@ describe("User Mapping: schedule", () => {
         name,
         settings: { kind: "webex", api_url: "https://webexapis.com", credential },
       });
+    // Two Webex connections; the unit's Webex runs use "Pasted", so only its credential is told.
+    const unit = (webexConnection: string) => {
+      const found = businessUnit();
+      found.links[1] = { ...found.links[1], external_connection_id: webexConnection, external_connection_name: webexConnection };
+      return found;
+    };
+    let linked = "Pasted";
     setup({
       list_connections: () => [
         connection(),
         webex("Pasted", { method: "personal_token" }),
         webex("Unattended", { method: "service_app", client_id: "C" }),
       ],
+      mapping_units: () => [unit(linked)],
+      link_business_unit: (args) => {
+        linked = args.externalConnectionId as string;
+        return unit(linked).links[1];
+      },
     });
     const user = userEvent.setup();
     render(<MappingScreen />);
     const panel = await screen.findByTestId("schedule-panel");
     expect(within(panel).queryByTestId("schedule-webex-credential")).not.toBeInTheDocument();
     await user.click(screen.getByTestId("platform-webex"));
-    const notes = await within(panel).findAllByTestId("schedule-webex-credential");
-    expect(notes.map((n) => n.getAttribute("data-pasted"))).toEqual(["true", "false"]);
+    const notes = await screen.findAllByTestId("schedule-webex-credential");
+    expect(notes.map((n) => n.getAttribute("data-pasted"))).toEqual(["true"]);
     expect(notes[0]).toHaveTextContent("“Pasted” uses a personal access token, which lasts 12 hours");
     expect(notes[0]).toHaveTextContent("Service App or an Integration sign-in");
-    expect(notes[1]).toHaveTextContent("“Unattended”: Service App, renewed automatically.");
+
+    // Linked to the other Webex connection: its credential is the one told.
+    await user.click(screen.getByTestId("link-change"));
+    await user.selectOptions(screen.getByTestId("link-connection"), "Unattended");
+    await user.click(screen.getByTestId("link-save"));
+    await waitFor(() =>
+      expect(screen.getByTestId("schedule-webex-credential")).toHaveTextContent(
+        "“Unattended”: Service App, renewed automatically.",
+      ),
+    );
+    expect(screen.getAllByTestId("schedule-webex-credential")).toHaveLength(1);
   });
 
   it("refuses fewer than 5 minutes without calling the backend", async () => {
@@ -966,7 +984,7 @@ describe("User Mapping: schedule", () => {
     await user.click(within(panel).getByTestId("save-schedule"));
     await waitFor(() => expect(backend.callsTo("set_schedule")).toHaveLength(1));
     expect(backend.callsTo("set_schedule")[0].args).toEqual({
-      platform: "ringcentral",
+      linkId: 1,
       schedule: { kind: "daily", time: "18:45" },
     });
 
@@ -974,7 +992,7 @@ describe("User Mapping: schedule", () => {
     await user.click(within(panel).getByTestId("save-schedule"));
     await waitFor(() => expect(backend.callsTo("set_schedule")).toHaveLength(2));
     expect(backend.callsTo("set_schedule")[1].args).toEqual({
-      platform: "ringcentral",
+      linkId: 1,
       schedule: { kind: "hourly" },
     });
   });

@@ -27,6 +27,11 @@ import {
   exportRecords,
   getSchedule,
   listMappings,
+  mappingUnits,
+  linkBusinessUnit,
+  planMappingImport,
+  commitMappingImport,
+  cancelAutoSync,
   checkMapUser,
   mapUser,
   retryUser,
@@ -196,27 +201,37 @@ describe("platform", () => {
       if (cmd === "export_mappings") return 4;
       return cmd === "list_mappings" || cmd === "search_accounts" ? [] : {};
     });
-    await listMappings("webex");
-    await checkMapUser("ringcentral", 7, "acc-9");
-    await mapUser("ringcentral", 7, "acc-9", true);
-    await unmapUser("ringcentral", 7);
-    await retryUser("webex", 8);
+    await listMappings(4);
+    await checkMapUser(3, 7, "acc-9");
+    await mapUser(3, 7, "acc-9", true);
+    await unmapUser(3, 7);
+    await retryUser(4, 8);
     await undoMappingChange(3);
-    await searchAccounts("ringcentral", "ada", 25, 7);
-    await getSchedule("webex");
-    await setSchedule("webex", { kind: "daily", time: "06:30" });
-    await expect(exportMappings("ringcentral", "/tmp/m.csv")).resolves.toBe(4);
+    await searchAccounts(3, "ada", 25, 7);
+    await getSchedule(4);
+    await setSchedule(4, { kind: "daily", time: "06:30" });
+    await expect(exportMappings(3, "/tmp/m.csv")).resolves.toBe(4);
+    await planMappingImport(3, "/tmp/m.csv");
+    await commitMappingImport(3, "/tmp/m.csv");
+    await cancelAutoSync(4);
+    await mappingUnits();
+    await linkBusinessUnit("cx-west", "rc-west");
     expect(seen).toEqual([
-      ["list_mappings", { platform: "webex" }],
-      ["check_map_user", { platform: "ringcentral", recordId: 7, accountId: "acc-9" }],
-      ["map_user", { platform: "ringcentral", recordId: 7, accountId: "acc-9", confirmed: true }],
-      ["unmap_user", { platform: "ringcentral", recordId: 7 }],
-      ["retry_user", { platform: "webex", recordId: 8 }],
+      ["list_mappings", { linkId: 4 }],
+      ["check_map_user", { linkId: 3, recordId: 7, accountId: "acc-9" }],
+      ["map_user", { linkId: 3, recordId: 7, accountId: "acc-9", confirmed: true }],
+      ["unmap_user", { linkId: 3, recordId: 7 }],
+      ["retry_user", { linkId: 4, recordId: 8 }],
       ["undo_mapping_change", { undoId: 3 }],
-      ["search_accounts", { platform: "ringcentral", query: "ada", limit: 25, forUser: 7 }],
-      ["get_schedule", { platform: "webex" }],
-      ["set_schedule", { platform: "webex", schedule: { kind: "daily", time: "06:30" } }],
-      ["export_mappings", { platform: "ringcentral", path: "/tmp/m.csv" }],
+      ["search_accounts", { linkId: 3, query: "ada", limit: 25, forUser: 7 }],
+      ["get_schedule", { linkId: 4 }],
+      ["set_schedule", { linkId: 4, schedule: { kind: "daily", time: "06:30" } }],
+      ["export_mappings", { linkId: 3, path: "/tmp/m.csv" }],
+      ["plan_mapping_import", { linkId: 3, path: "/tmp/m.csv" }],
+      ["commit_mapping_import", { linkId: 3, path: "/tmp/m.csv" }],
+      ["cancel_auto_sync", { linkId: 4 }],
+      ["mapping_units", {}],
+      ["link_business_unit", { cxoneConnectionId: "cx-west", externalConnectionId: "rc-west" }],
     ]);
   });
 
@@ -224,12 +239,12 @@ describe("platform", () => {
     mockIPC((cmd, args) => {
       const payload = args as Record<string, unknown>;
       expect(cmd).toBe("run_auto_sync");
-      expect(payload.platform).toBe("webex");
+      expect(payload.linkId).toBe(4);
       sendProgress(payload.onProgress, { phase: "writing", done: 1, total: 3 });
-      return { platform: "webex", run_id: 3, mapped: 1 };
+      return { platform: "webex", link_id: 4, run_id: 3, mapped: 1 };
     });
     const events: ProgressEvent[] = [];
-    await expect(runAutoSync("webex", (e) => events.push(e))).resolves.toMatchObject({ run_id: 3 });
+    await expect(runAutoSync(4, (e) => events.push(e))).resolves.toMatchObject({ run_id: 3 });
     expect(events).toEqual([{ phase: "writing", done: 1, total: 3 }]);
   });
 

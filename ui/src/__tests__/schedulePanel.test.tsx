@@ -4,7 +4,10 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
 import { SchedulePanel } from "../mapping/SchedulePanel";
-import { apiError, deferred, installBackend, scheduleInfo, type Handler } from "../test/fakeBackend";
+import { apiError, deferred, installBackend, mappingLink, scheduleInfo, type Handler } from "../test/fakeBackend";
+
+const RC = mappingLink();
+const WEBEX = mappingLink({ id: 2, platform: "webex", external_connection_id: "wx1", external_connection_name: "Demo Webex" });
 
 function setup(handlers: Record<string, Handler> = {}) {
   return installBackend({
@@ -15,7 +18,7 @@ function setup(handlers: Record<string, Handler> = {}) {
 describe("Schedule panel: where schedules run", () => {
   it("says schedules run in the app or its tray, and shows the command for cron or Task Scheduler", async () => {
     setup();
-    const { rerender } = render(<SchedulePanel platform="ringcentral" refreshKey={0} />);
+    const { rerender } = render(<SchedulePanel link={RC} businessUnit={null} refreshKey={0} />);
     const where = await screen.findByTestId("schedule-where");
     expect(where).toHaveTextContent("Schedules run in the app while it is open or in the tray");
     expect(where).toHaveTextContent("when the app is not running");
@@ -24,12 +27,32 @@ describe("Schedule panel: where schedules run", () => {
       "ccsync map auto --platform ringcentral",
     );
 
-    rerender(<SchedulePanel platform="webex" refreshKey={0} />);
+    rerender(<SchedulePanel link={WEBEX} businessUnit={null} refreshKey={0} />);
     expect(screen.getByTestId("schedule-cli-command")).toHaveTextContent("ccsync map auto --platform webex");
     expect(screen.getByTestId("schedule-cli-command")).toHaveAttribute(
       "title",
       "ccsync map auto --platform webex",
     );
+  });
+
+  it("names the business unit in the command and the title when there are several, and reads that link's schedule", async () => {
+    const backend = setup();
+    const west = mappingLink({
+      id: 3,
+      cxone_connection_id: "c2",
+      business_unit: "Demo Contact Center West (4600002)",
+      business_unit_id: 4600002,
+      external_connection_id: "rc2",
+      external_connection_name: "Demo RingCentral West",
+    });
+    render(<SchedulePanel link={west} businessUnit="Demo tenant West" refreshKey={0} />);
+    expect(await screen.findByTestId("schedule-cli-command")).toHaveTextContent(
+      'ccsync map auto --platform ringcentral --business-unit "Demo tenant West"',
+    );
+    expect(screen.getByRole("heading", { level: 2 })).toHaveTextContent(
+      "Auto Sync schedule — RingCentral, Demo Contact Center West (4600002)",
+    );
+    await waitFor(() => expect(backend.callsTo("get_schedule").map((c) => c.args)).toEqual([{ linkId: 3 }]));
   });
 });
 
@@ -37,7 +60,7 @@ describe("Schedule panel: Start at login", () => {
   it("shows the system's state, and is disabled until it is known", async () => {
     const answer = deferred<boolean>();
     setup({ get_autostart: () => answer.promise });
-    render(<SchedulePanel platform="ringcentral" refreshKey={0} />);
+    render(<SchedulePanel link={RC} businessUnit={null} refreshKey={0} />);
     const toggle = await screen.findByTestId("autostart-switch");
     expect(toggle).toBeDisabled();
     answer.resolve(true);
@@ -58,7 +81,7 @@ describe("Schedule panel: Start at login", () => {
         return system;
       },
     });
-    render(<SchedulePanel platform="ringcentral" refreshKey={0} />);
+    render(<SchedulePanel link={RC} businessUnit={null} refreshKey={0} />);
     const toggle = await screen.findByTestId("autostart-switch");
     await waitFor(() => expect(toggle).toBeEnabled());
     expect(toggle).not.toBeChecked();
@@ -84,7 +107,7 @@ describe("Schedule panel: Start at login", () => {
         throw refusal;
       },
     });
-    render(<SchedulePanel platform="ringcentral" refreshKey={0} />);
+    render(<SchedulePanel link={RC} businessUnit={null} refreshKey={0} />);
     const toggle = await screen.findByTestId("autostart-switch");
     await waitFor(() => expect(toggle).toBeEnabled());
     await user.click(toggle);

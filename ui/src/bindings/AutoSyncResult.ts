@@ -4,4 +4,8 @@ import type { Platform } from "./Platform";
 /**
  * What `ccsync map auto --json` prints.
  */
-export type AutoSyncResult = { platform: Platform, run_id: number, mapped: number, manual_kept: number, unmapped_no_match: number, unmapped_multiple: number, unmapped_in_use: number, unmapped_only_inactive: number, skipped_no_permission: number, };
+export type AutoSyncResult = { platform: Platform, 
+/**
+ * The mapping link it ran for.
+ */
+link_id: number, run_id: number, mapped: number, manual_kept: number, unmapped_no_match: number, unmapped_multiple: number, unmapped_in_use: number, unmapped_only_inactive: number, skipped_no_permission: number, };

@@ -4,11 +4,15 @@ import { Modal } from "../components/Modal";
 import {
   deleteConnection,
   listConnections,
+  mappingUnits,
   startDemoTenant,
   testConnection,
   type ApiError,
+  type BusinessUnit,
   type Connection,
 } from "../platform";
+import { PLATFORM_LABELS } from "../mapping/mapping";
+import { linksSentence, unitsServedBy } from "../mapping/units";
 import type { ScreenId } from "../screens";
 import { ConnectionForm } from "./ConnectionForm";
 import { endpointOf, formatLocal, formatWhen, kindLabel, webexCredentialLabel } from "./kinds";
@@ -18,7 +22,7 @@ import { TestResult, type TestState } from "./TestResult";
 type ListState =
   | { status: "loading" }
   | { status: "error"; error: ApiError }
-  | { status: "ready"; connections: Connection[] };
+  | { status: "ready"; connections: Connection[]; units: BusinessUnit[] };
 
 type FormState = { mode: "add" } | { mode: "edit"; connection: Connection } | null;
 
@@ -50,7 +54,9 @@ export function ConnectionsScreen({ onNavigate }: Props = {}) {
     if (!quiet) setList({ status: "loading" });
     try {
       const connections = await listConnections();
-      if (mounted.current) setList({ status: "ready", connections });
+      // Which mapping links each connection takes part in: a line under it, left out if unknown.
+      const units = await mappingUnits().catch(() => [] as BusinessUnit[]);
+      if (mounted.current) setList({ status: "ready", connections, units });
     } catch (error) {
       if (mounted.current) setList({ status: "error", error: error as ApiError });
     }
@@ -207,6 +213,7 @@ export function ConnectionsScreen({ onNavigate }: Props = {}) {
             {list.connections.map((connection) => {
               const busy = testing[connection.id] === true;
               const result = results[connection.id];
+              const links = linksLine(connection, list.units);
               return (
                 <Fragment key={connection.id}>
                   <tr
@@ -214,9 +221,14 @@ export function ConnectionsScreen({ onNavigate }: Props = {}) {
                     data-name={connection.name}
                     className={result ? "has-detail" : undefined}
                   >
-                    <th scope="row" className="cell-name">
+                    <th scope="row" className={`cell-name${links ? " has-links" : ""}`}>
                       <span title={connection.name}>{connection.name}</span>
                       {connection.is_demo ? <span className="badge badge-demo">Demo</span> : null}
+                      {links ? (
+                        <span className="connection-links muted" data-testid="connection-links" title={links}>
+                          {links}
+                        </span>
+                      ) : null}
                     </th>
                     <td>
                       {kindLabel(connection.settings.kind)}
@@ -428,4 +440,18 @@ function DeleteDialog({
       </footer>
     </Modal>
   );
+}
+
+/**
+ * The mapping links a connection takes part in: under a CXone connection the platform connections
+ * its business unit is mapped to, under a RingCentral or Webex connection the units it serves.
+ */
+export function linksLine(connection: Connection, units: readonly BusinessUnit[]): string | null {
+  if (connection.settings.kind === "cxone") {
+    const unit = units.find((u) => u.cxone_connection_id === connection.id);
+    if (!unit || unit.links.length === 0) return null;
+    return `Mapped to: ${linksSentence(unit.links, PLATFORM_LABELS)}`;
+  }
+  const served = unitsServedBy(units, connection.id);
+  return served.length === 0 ? null : `Serves: ${served.join(" · ")}`;
 }

@@ -7,7 +7,7 @@ import {
   planMappingImport,
   type ApiError,
   type ImportSummary,
-  type Platform,
+  type MappingLink,
 } from "../platform";
 
 /** At most this many rows are listed in the dry run. */
@@ -18,7 +18,8 @@ export const INVALID_ROWS_HINT =
 export const NOTHING_TO_MAP_HINT = "Nothing to import — no row in the file changes a mapping.";
 
 type Props = {
-  platform: Platform;
+  /** The business unit's link the file's mappings go to. */
+  link: MappingLink;
   path: string;
   onClose: () => void;
   /** Called with the number of mappings written after a successful import. */
@@ -26,7 +27,7 @@ type Props = {
 };
 
 /** Dry run of a mappings CSV, then the import itself. */
-export function ImportMappingsDialog({ platform, path, onClose, onImported }: Props) {
+export function ImportMappingsDialog({ link, path, onClose, onImported }: Props) {
   const ids = useId();
   const titleId = `${ids}-title`;
   const [summary, setSummary] = useState<ImportSummary | null>(null);
@@ -36,7 +37,7 @@ export function ImportMappingsDialog({ platform, path, onClose, onImported }: Pr
 
   useEffect(() => {
     mounted.current = true;
-    planMappingImport(platform, path).then(
+    planMappingImport(link.id, path).then(
       (plan) => {
         if (mounted.current) setSummary(plan);
       },
@@ -47,14 +48,14 @@ export function ImportMappingsDialog({ platform, path, onClose, onImported }: Pr
     return () => {
       mounted.current = false;
     };
-  }, [platform, path]);
+  }, [link.id, path]);
 
   async function commit() {
     if (committing) return;
     setCommitting(true);
     setError(null);
     try {
-      const written = await commitMappingImport(platform, path);
+      const written = await commitMappingImport(link.id, path);
       if (mounted.current) onImported(written);
     } catch (reason) {
       if (mounted.current) setError(reason as ApiError);

@@ -10,6 +10,7 @@ import {
   type MapCheck,
   type MappingActionResult,
   type MappingRow,
+  type MappingLink,
   type Platform,
 } from "../platform";
 import { PLATFORM_LABELS, highlightParts } from "./mapping";
@@ -18,7 +19,8 @@ import "./mapUser.css";
 export const SEARCH_LIMIT = 25;
 
 type Props = {
-  platform: Platform;
+  /** The business unit's link: its users, and the accounts of its platform connection. */
+  link: MappingLink;
   row: MappingRow;
   onClose: () => void;
   /** Called with what the map did (the rows, the sentence, the Undo id) after a successful map. */
@@ -38,7 +40,8 @@ type SearchState =
   | { status: "error"; error: ApiError }
   | { status: "ready"; results: AccountMatch[] };
 
-export function MapUserDialog({ platform, row, onClose, onMapped }: Props) {
+export function MapUserDialog({ link, row, onClose, onMapped }: Props) {
+  const platform = link.platform;
   const ids = useId();
   const titleId = `${ids}-title`;
   const listId = `${ids}-results`;
@@ -73,7 +76,7 @@ export function MapUserDialog({ platform, row, onClose, onMapped }: Props) {
       return;
     }
     setSearch((current) => (current.status === "ready" ? current : { status: "loading" }));
-    searchAccounts(platform, text, SEARCH_LIMIT, row.record_id).then(
+    searchAccounts(link.id, text, SEARCH_LIMIT, row.record_id).then(
       (results) => {
         if (!mounted.current || ticket <= shown.current) return;
         shown.current = ticket;
@@ -112,7 +115,7 @@ export function MapUserDialog({ platform, row, onClose, onMapped }: Props) {
     setError(null);
     const ticket = ++checkTicket.current;
     setCheck({ status: "loading" });
-    checkMapUser(platform, row.record_id, match.account_id).then(
+    checkMapUser(link.id, row.record_id, match.account_id).then(
       (answer) => {
         if (mounted.current && ticket === checkTicket.current) setCheck({ status: "ready", check: answer });
       },
@@ -138,7 +141,7 @@ export function MapUserDialog({ platform, row, onClose, onMapped }: Props) {
     setSaving(true);
     setError(null);
     try {
-      const result = await mapUser(platform, row.record_id, picked.account_id, confirmed);
+      const result = await mapUser(link.id, row.record_id, picked.account_id, confirmed);
       if (!mounted.current) return;
       onMapped(result);
     } catch (reason) {

@@ -13,23 +13,29 @@ import {
   chooseCsvOpenPath,
   chooseCsvSavePath,
   exportMappings,
+  listConnections,
   listMappings,
+  mappingUnits,
   retryUser,
   runAutoSync,
   undoMappingChange,
   unmapUser,
   type ApiError,
   type AutoSyncResult,
+  type BusinessUnit,
+  type Connection,
   type MappingActionResult,
+  type MappingLink,
   type MappingRow,
   type Platform,
 } from "../platform";
 import type { ScreenId } from "../screens";
 import { ImportMappingsDialog } from "./ImportMappingsDialog";
+import { LinkLine, LinkPicker } from "./LinkPicker";
 import { MapUserDialog } from "./MapUserDialog";
 import { MappingTable, type RowAction } from "./MappingTable";
 import { PermissionGatePanel } from "./PermissionGatePanel";
-import { SchedulePanel } from "./SchedulePanel";
+import { NoSchedulePanel, SchedulePanel } from "./SchedulePanel";
 import {
   COUNT_LABELS,
   COUNT_ORDER,
@@ -47,11 +53,19 @@ import {
   type StatusCounts,
   type StatusFilter,
 } from "./mapping";
+import { linkFor, pickUnit, platformConnections, rememberUnit } from "./units";
 
-type ListState =
+/** The list of one link's rows: a list of another link is never shown (see `current`). */
+type ListState = { linkId: number | null } & (
   | { status: "loading" }
   | { status: "error"; error: ApiError }
-  | { status: "ready"; rows: MappingRow[] };
+  | { status: "ready"; rows: MappingRow[] }
+);
+
+type UnitsState =
+  | { status: "loading" }
+  | { status: "error"; error: ApiError }
+  | { status: "ready"; units: BusinessUnit[]; connections: Connection[] };
 
 type ExportState =
   | { status: "idle" }
@@ -62,7 +76,7 @@ type ExportState =
 type ImportState =
   | { status: "idle" }
   | { status: "choosing" }
-  | { status: "open"; platform: Platform; path: string }
+  | { status: "open"; link: MappingLink; path: string }
   | { status: "done"; count: number }
   | { status: "error"; error: ApiError };
 
@@ -74,14 +88,17 @@ type Props = {
 export function MappingScreen({ onNavigate }: Props) {
   const ids = useId();
   const [platform, setPlatform] = useState<Platform>("ringcentral");
-  const [list, setList] = useState<ListState>({ status: "loading" });
+  const [units, setUnits] = useState<UnitsState>({ status: "loading" });
+  // The chosen business unit (its CXone connection's id); null: the remembered one, else the first.
+  const [unitId, setUnitId] = useState<string | null>(null);
+  // The admin chose Change on the link's line: the picker shows until linked or cancelled.
+  const [changingLink, setChangingLink] = useState(false);
+  const [list, setList] = useState<ListState>({ linkId: null, status: "loading" });
   const [query, setQuery] = useState("");
   const [statusFilter, setStatusFilter] = useState<StatusFilter>("all");
-  // Cancel reaches the platform whose Auto Sync runs, even after switching to the other one.
-  const runningPlatform = useRef<Platform>(platform);
-  const { busy, run, cancel: cancelJob } = useCancellableJob(() =>
-    cancelAutoSync(runningPlatform.current),
-  );
+  // Cancel reaches the link whose Auto Sync runs.
+  const runningLink = useRef<number>(0);
+  const { busy, run, cancel: cancelJob } = useCancellableJob(() => cancelAutoSync(runningLink.current));
   const [result, setResult] = useState<AutoSyncResult | null>(null);
   const [runError, setRunError] = useState<ApiError | null>(null);
   const [cancelled, setCancelled] = useState(false);
@@ -98,8 +115,17 @@ export function MappingScreen({ onNavigate }: Props) {
   const refocus = useRef<number | null>(null);
   const mounted = useRef(true);
   const request = useRef(0);
-  const platformRef = useRef(platform);
-  platformRef.current = platform;
+  const unitsRequest = useRef(0);
+
+  const unitList = units.status === "ready" ? units.units : [];
+  const unit = pickUnit(unitList, unitId);
+  const link = linkFor(unit, platform);
+  const linkId = link?.id ?? null;
+  const linkRef = useRef(linkId);
+  linkRef.current = linkId;
+  // Rows, errors and loading of the link on screen only: after a switch, the last link's list
+  // reads as loading until this link's arrives.
+  const current: ListState = list.linkId === linkId ? list : { linkId, status: "loading" };
 
   useEffect(() => {
     mounted.current = true;
@@ -109,18 +135,41 @@ export function MappingScreen({ onNavigate }: Props) {
     };
   }, []);
 
-  const load = useCallback(async (which: Platform, quiet = false) => {
-    const ticket = ++request.current;
-    if (!quiet) setList({ status: "loading" });
+  const loadUnits = useCallback(async () => {
+    const ticket = ++unitsRequest.current;
     try {
-      const rows = await listMappings(which);
-      if (mounted.current && ticket === request.current) setList({ status: "ready", rows });
+      const [found, connections] = await Promise.all([mappingUnits(), listConnections()]);
+      if (mounted.current && ticket === unitsRequest.current) {
+        setUnits({ status: "ready", units: found, connections });
+      }
     } catch (error) {
-      if (mounted.current && ticket === request.current) {
-        setList({ status: "error", error: error as ApiError });
+      if (mounted.current && ticket === unitsRequest.current) {
+        setUnits({ status: "error", error: error as ApiError });
       }
     }
   }, []);
+
+  useEffect(() => {
+    void loadUnits();
+  }, [loadUnits]);
+
+  const load = useCallback(async (which: number, quiet = false) => {
+    const ticket = ++request.current;
+    if (!quiet) setList({ linkId: which, status: "loading" });
+    try {
+      const rows = await listMappings(which);
+      if (mounted.current && ticket === request.current) setList({ linkId: which, status: "ready", rows });
+    } catch (error) {
+      if (mounted.current && ticket === request.current) {
+        setList({ linkId: which, status: "error", error: error as ApiError });
+      }
+    }
+  }, []);
+
+  function chooseUnit(id: string) {
+    rememberUnit(id);
+    setUnitId(id);
+  }
 
   useEffect(() => {
     setResult(null);
@@ -131,15 +180,19 @@ export function MappingScreen({ onNavigate }: Props) {
     setActionError(null);
     setMapping(null);
     setUnmapping(null);
-    void load(platform);
-  }, [platform, load]);
+    setChangingLink(false);
+    // A list still on its way is of the last link: its answer is dropped.
+    request.current += 1;
+    if (linkId !== null) void load(linkId);
+    // The connection too: a unit linked to another connection has other accounts.
+  }, [linkId, link?.external_connection_id, load]);
 
   // A row's error is about the list it was shown in: a new filter or search drops it.
   useEffect(() => {
     setActionError(null);
   }, [query, statusFilter]);
 
-  const rows = list.status === "ready" ? list.rows : null;
+  const rows = current.status === "ready" ? current.rows : null;
 
   const index = useMemo(() => {
     const all = rows ?? [];
@@ -163,20 +216,22 @@ export function MappingScreen({ onNavigate }: Props) {
     return out;
   }, [index, needle, statusFilter]);
 
-  const replaceRows = useCallback((updated: readonly MappingRow[]) => {
+  /** Puts the changed rows of link `which` in its list (a list of another link is left alone). */
+  const replaceRows = useCallback((which: number, updated: readonly MappingRow[]) => {
     const byId = new Map(updated.map((r) => [r.record_id, r]));
-    setList((current) =>
-      current.status === "ready"
+    setList((shown) =>
+      shown.status === "ready" && shown.linkId === which
         ? {
+            linkId: which,
             status: "ready",
-            rows: current.rows.map((r) => byId.get(r.record_id) ?? r),
+            rows: shown.rows.map((r) => byId.get(r.record_id) ?? r),
           }
-        : current,
+        : shown,
     );
   }, []);
 
   /** The toast after Map User, Unmap or Retry, with the Undo that reverses exactly that change. */
-  function announce(which: Platform, result: MappingActionResult) {
+  function announce(which: number, result: MappingActionResult) {
     const [row] = result.rows;
     const { needle: currentNeedle, statusFilter: currentFilter } = filterRef.current;
     let message = result.message;
@@ -192,10 +247,10 @@ export function MappingScreen({ onNavigate }: Props) {
       undo: async () => {
         try {
           const undone = await undoMappingChange(result.undo_id);
-          if (mounted.current && platformRef.current === which) replaceRows(undone.rows);
+          if (mounted.current && linkRef.current === which) replaceRows(which, undone.rows);
         } catch (error) {
           // The row changed since: show it as it is now.
-          if (mounted.current && platformRef.current === which) void load(which, true);
+          if (mounted.current && linkRef.current === which) void load(which, true);
           throw error;
         }
       },
@@ -212,17 +267,18 @@ export function MappingScreen({ onNavigate }: Props) {
   }
 
   async function rowCommand(row: MappingRow, command: typeof unmapUser) {
-    const which = platform;
+    if (linkId === null) return;
+    const which = linkId;
     setActionError(null);
     setRowPending(row.record_id, true);
     try {
       const result = await command(which, row.record_id);
-      if (mounted.current && platformRef.current === which) {
-        replaceRows(result.rows);
+      if (mounted.current && linkRef.current === which) {
+        replaceRows(which, result.rows);
         announce(which, result);
       }
     } catch (error) {
-      if (mounted.current && platformRef.current === which) {
+      if (mounted.current && linkRef.current === which) {
         setActionError({ name: row.name, error: error as ApiError });
       }
     } finally {
@@ -251,9 +307,10 @@ export function MappingScreen({ onNavigate }: Props) {
   }, [mapping]);
 
   async function startAutoSync() {
-    const which = platform;
+    if (linkId === null) return;
+    const which = linkId;
     const outcome = await run(async (onProgress) => {
-      runningPlatform.current = which;
+      runningLink.current = which;
       setResult(null);
       setRunError(null);
       setCancelled(false);
@@ -286,15 +343,16 @@ export function MappingScreen({ onNavigate }: Props) {
   }
 
   async function onExport() {
-    const which = platform;
+    if (link === null) return;
+    const which = link;
     setExportState({ status: "busy" });
     try {
-      const path = await chooseCsvSavePath(`mappings-${which}.csv`);
+      const path = await chooseCsvSavePath(exportFileName(which, unitList.length > 1));
       if (path === null) {
         if (mounted.current) setExportState({ status: "idle" });
         return;
       }
-      const written = await exportMappings(which, path);
+      const written = await exportMappings(which.id, path);
       if (mounted.current) setExportState({ status: "done", rows: written, path });
     } catch (error) {
       if (mounted.current) setExportState({ status: "error", error: error as ApiError });
@@ -302,20 +360,28 @@ export function MappingScreen({ onNavigate }: Props) {
   }
 
   async function onImport() {
-    const which = platform;
+    if (link === null) return;
+    const which = link;
     setImportState({ status: "choosing" });
     try {
       const path = await chooseCsvOpenPath();
       if (!mounted.current) return;
-      setImportState(path === null ? { status: "idle" } : { status: "open", platform: which, path });
+      setImportState(path === null ? { status: "idle" } : { status: "open", link: which, path });
     } catch (error) {
       if (mounted.current) setImportState({ status: "error", error: error as ApiError });
     }
   }
 
-  function onImported(which: Platform, count: number) {
+  function onImported(which: number, count: number) {
     setImportState({ status: "done", count });
-    void load(which, true);
+    if (linkRef.current === which) void load(which, true);
+  }
+
+  /** After linking (or re-linking) the unit: the units again, so the new link is the one shown. */
+  function onLinked() {
+    setChangingLink(false);
+    setImportState({ status: "idle" });
+    void loadUnits();
   }
 
   const platformLabel = PLATFORM_LABELS[platform];
@@ -335,37 +401,88 @@ export function MappingScreen({ onNavigate }: Props) {
     ) : null;
 
   let body;
-  if (list.status === "loading") {
+  if (units.status === "loading") {
     body = (
       <div className="card state-card" role="status" aria-live="polite">
         <span className="spinner" aria-hidden="true" />
-        Loading users…
+        Loading business units…
       </div>
     );
-  } else if (list.status === "error") {
+  } else if (units.status === "error") {
     body = (
-      <div className="result result-failed" data-testid="mapping-error">
+      <div className="result result-failed" data-testid="mapping-units-error">
         <p className="result-title" role="alert">
           <span aria-hidden="true">✗ </span>
-          {list.error.message}
+          {units.error.message}
         </p>
         <div className="result-actions">
-          {goToConnections(list.error)}
           <button
             type="button"
             className="btn btn-small btn-secondary"
-            data-testid="mapping-reload"
-            onClick={() => void load(platform)}
+            data-testid="mapping-units-reload"
+            onClick={() => {
+              setUnits({ status: "loading" });
+              void loadUnits();
+            }}
           >
             Try again
           </button>
         </div>
       </div>
     );
-  } else if (list.rows.length === 0) {
+  } else if (unit === null) {
+    body = (
+      <div className="card sync-empty" data-testid="mapping-no-unit">
+        <p>No CXone connection yet, so there are no users to map. Add one under Connections, then pull its users.</p>
+        {onNavigate ? (
+          <button
+            type="button"
+            className="btn btn-primary"
+            data-testid="go-to-connections"
+            onClick={() => onNavigate("connections")}
+          >
+            Go to Connections
+          </button>
+        ) : null}
+      </div>
+    );
+  } else if (link === null) {
+    // The link picker above says what to do.
+    body = null;
+  } else if (current.status === "loading") {
+    body = (
+      <div className="card state-card" role="status" aria-live="polite">
+        <span className="spinner" aria-hidden="true" />
+        Loading users…
+      </div>
+    );
+  } else if (current.status === "error") {
+    body = (
+      <div className="result result-failed" data-testid="mapping-error">
+        <p className="result-title" role="alert">
+          <span aria-hidden="true">✗ </span>
+          {current.error.message}
+        </p>
+        <div className="result-actions">
+          {goToConnections(current.error)}
+          <button
+            type="button"
+            className="btn btn-small btn-secondary"
+            data-testid="mapping-reload"
+            onClick={() => void load(current.linkId ?? 0)}
+          >
+            Try again
+          </button>
+        </div>
+      </div>
+    );
+  } else if (current.rows.length === 0) {
     body = (
       <div className="card sync-empty" data-testid="mapping-empty">
-        <p>No CXone users yet. Pull them from Synchronize first.</p>
+        <p>
+          {unitList.length > 1 ? `No CXone users of ${unit.label} yet.` : "No CXone users yet."} Pull them from
+          Synchronize first.
+        </p>
         {onNavigate ? (
           <button
             type="button"
@@ -426,7 +543,7 @@ export function MappingScreen({ onNavigate }: Props) {
         ) : null}
         <MappingTable
           rows={visibleRows}
-          resetKey={`${platform}\u0000${needle}\u0000${statusFilter}`}
+          resetKey={`${linkId}\u0000${needle}\u0000${statusFilter}`}
           pending={pending}
           disabled={busy !== null}
           onAction={onAction}
@@ -438,7 +555,7 @@ export function MappingScreen({ onNavigate }: Props) {
 
   return (
     <section className="screen" aria-labelledby="screen-title">
-      <header className="screen-header">
+      <header className="screen-header mapping-header">
         <div>
           <h1 id="screen-title">User Mapping</h1>
           <p className="screen-subtitle">
@@ -446,6 +563,40 @@ export function MappingScreen({ onNavigate }: Props) {
             Sync, or picked by hand.
           </p>
         </div>
+        {unit && units.status === "ready" && (unitList.length > 1 || link) ? (
+          <div className="mapping-scope">
+            {unitList.length > 1 ? (
+            <div className="inline-field mapping-unit">
+              <label htmlFor={`${ids}-unit`} className="field-label">
+                Business unit
+              </label>
+              <select
+                id={`${ids}-unit`}
+                className="select"
+                data-testid="mapping-unit"
+                value={unit.cxone_connection_id}
+                disabled={busy !== null}
+                onChange={(event) => chooseUnit(event.target.value)}
+              >
+                {unitList.map((u) => (
+                  <option key={u.cxone_connection_id} value={u.cxone_connection_id}>
+                    {u.label}
+                  </option>
+                ))}
+              </select>
+            </div>
+          ) : null}
+            {link && !changingLink ? (
+              <LinkLine
+                unit={unit}
+                link={link}
+                connections={platformConnections(units.connections, platform)}
+                disabled={busy !== null}
+                onChange={() => setChangingLink(true)}
+              />
+            ) : null}
+          </div>
+        ) : null}
       </header>
 
       <div className="mapping-controls">
@@ -469,7 +620,7 @@ export function MappingScreen({ onNavigate }: Props) {
             type="button"
             className="btn btn-primary"
             data-testid="run-auto-sync"
-            disabled={busy !== null || list.status !== "ready" || total === 0}
+            disabled={busy !== null || current.status !== "ready" || total === 0}
             onClick={() => void startAutoSync()}
           >
             Run Auto Sync now
@@ -487,13 +638,30 @@ export function MappingScreen({ onNavigate }: Props) {
             type="button"
             className="btn btn-secondary"
             data-testid="import-mappings"
-            disabled={importState.status === "choosing" || importState.status === "open" || busy !== null}
+            disabled={
+              link === null || importState.status === "choosing" || importState.status === "open" || busy !== null
+            }
             onClick={() => void onImport()}
           >
             Import mappings
           </button>
         </div>
       </div>
+
+      {unit && units.status === "ready" ? (
+        <LinkPicker
+          key={`${unit.cxone_connection_id}\u0000${platform}`}
+          unit={unit}
+          platform={platform}
+          link={link}
+          connections={platformConnections(units.connections, platform)}
+          disabled={busy !== null}
+          changing={changingLink}
+          onCancel={() => setChangingLink(false)}
+          onLinked={onLinked}
+          onGoToConnections={onNavigate ? () => onNavigate("connections") : undefined}
+        />
+      ) : null}
 
       {busy ? (
         <div className="card sync-busy" data-testid="auto-sync-busy">
@@ -522,11 +690,12 @@ export function MappingScreen({ onNavigate }: Props) {
         </div>
       ) : null}
 
-      {result ? (
+      {result && result.link_id === linkId ? (
         <div className="result result-ok" role="status" data-testid="auto-sync-result">
           <p className="result-title">
             <span aria-hidden="true">✓ </span>
-            Auto Sync with {PLATFORM_LABELS[result.platform]}: {autoSyncSummary(result)}
+            Auto Sync with {PLATFORM_LABELS[result.platform]}
+            {unitList.length > 1 && link ? ` (${link.business_unit})` : ""}: {autoSyncSummary(result)}
           </p>
         </div>
       ) : null}
@@ -573,30 +742,38 @@ export function MappingScreen({ onNavigate }: Props) {
         testId="mapping-settings"
         className="mapping-settings"
       >
-        <SchedulePanel platform={platform} refreshKey={scheduleKey} />
+        {link && unit ? (
+          <SchedulePanel
+            link={link}
+            businessUnit={unitList.length > 1 ? unit.connection_name : null}
+            refreshKey={scheduleKey}
+          />
+        ) : (
+          <NoSchedulePanel platform={platform} />
+        )}
         <PermissionGatePanel />
       </Disclosure>
 
       {importState.status === "open" ? (
         <ImportMappingsDialog
-          key={`${importState.platform}\u0000${importState.path}`}
-          platform={importState.platform}
+          key={`${importState.link.id}\u0000${importState.path}`}
+          link={importState.link}
           path={importState.path}
           onClose={() => setImportState({ status: "idle" })}
-          onImported={(count) => onImported(importState.platform, count)}
+          onImported={(count) => onImported(importState.link.id, count)}
         />
       ) : null}
 
-      {mapping ? (
+      {mapping && link ? (
         <MapUserDialog
-          key={`${platform}-${mapping.record_id}`}
-          platform={platform}
+          key={`${link.id}-${mapping.record_id}`}
+          link={link}
           row={mapping}
           onClose={() => setMapping(null)}
           onMapped={(result) => {
-            replaceRows(result.rows);
+            replaceRows(link.id, result.rows);
             setMapping(null);
-            announce(platform, result);
+            announce(link.id, result);
           }}
         />
       ) : null}
@@ -622,6 +799,13 @@ export function MappingScreen({ onNavigate }: Props) {
       ) : null}
     </section>
   );
+}
+
+/** "mappings-ringcentral.csv", or with several business units "mappings-ringcentral-Demo tenant West.csv". */
+export function exportFileName(link: MappingLink, severalUnits: boolean): string {
+  if (!severalUnits) return `mappings-${link.platform}.csv`;
+  const unit = link.business_unit.replace(/\s*\(\d+\)$/, "");
+  return `mappings-${link.platform}-${unit}.csv`;
 }
 
 function StatusChart({ counts }: { counts: StatusCounts }) {

@@ -10,6 +10,7 @@ import {
   setSchedule,
   type Connection,
   type ApiError,
+  type MappingLink,
   type Platform,
   type Schedule,
   type ScheduleInfo,
@@ -32,18 +33,27 @@ const KINDS: Kind[] = ["off", "every_minutes", "hourly", "daily"];
 /** How often the panel re-reads the schedule (a scheduled run may have failed meanwhile). */
 export const SCHEDULE_POLL_MS = 60_000;
 
-/** The command a system scheduler runs for Auto Sync when the app is not running. */
-export function cliCommand(platform: Platform): string {
-  return `ccsync map auto --platform ${platform}`;
+/**
+ * The command a system scheduler runs for Auto Sync when the app is not running; with several
+ * business units it names the unit (its CXone connection's name).
+ */
+export function cliCommand(platform: Platform, businessUnit: string | null = null): string {
+  const base = `ccsync map auto --platform ${platform}`;
+  return businessUnit === null ? base : `${base} --business-unit "${businessUnit.replace(/(["\\$`])/g, "\\$1")}"`;
 }
 
 type Props = {
-  platform: Platform;
+  /** The business unit's link whose schedule this is. */
+  link: MappingLink;
+  /** The unit's CXone connection's name when there are several units (the command names it), else null. */
+  businessUnit: string | null;
   /** Bumped after an Auto Sync run so "Last run" is fresh. */
   refreshKey: number;
 };
 
-export function SchedulePanel({ platform, refreshKey }: Props) {
+export function SchedulePanel({ link, businessUnit, refreshKey }: Props) {
+  const platform = link.platform;
+  const linkId = link.id;
   const ids = useId();
   const [info, setInfo] = useState<ScheduleInfo | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
@@ -56,7 +66,7 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
   const [saved, setSaved] = useState(false);
   const mounted = useRef(true);
   const request = useRef(0);
-  const loadedPlatform = useRef<Platform | null>(null);
+  const loadedLink = useRef<number | null>(null);
   // Scheduled runs happen in the background: look again now and then, so a failure shows.
   const [poll, setPoll] = useState(0);
   // Webex: which credential the connection uses (a pasted token cannot last through a schedule).
@@ -70,7 +80,8 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
     let live = true;
     listConnections().then(
       (all) => {
-        if (live) setWebex(all.filter((c) => c.settings.kind === "webex"));
+        // The connection this unit's Webex runs use.
+        if (live) setWebex(all.filter((c) => c.settings.kind === "webex" && c.id === link.external_connection_id));
       },
       () => {
         if (live) setWebex([]);
@@ -79,7 +90,7 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
     return () => {
       live = false;
     };
-  }, [platform, poll]);
+  }, [platform, link.external_connection_id, poll]);
 
   useEffect(() => {
     const timer = window.setInterval(() => setPoll((n) => n + 1), SCHEDULE_POLL_MS);
@@ -95,7 +106,7 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
 
   useEffect(() => {
     const ticket = ++request.current;
-    const switching = loadedPlatform.current !== platform;
+    const switching = loadedLink.current !== linkId;
     if (switching) {
       setInfo(null);
       setSaved(false);
@@ -103,13 +114,13 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
       setInvalid(null);
     }
     setLoadError(null);
-    getSchedule(platform).then(
+    getSchedule(linkId).then(
       (value) => {
         if (!mounted.current || ticket !== request.current) return;
         setInfo(value);
-        // Only a platform switch resets the form; a refresh keeps what is being edited.
+        // Only a switch of unit or platform resets the form; a refresh keeps what is being edited.
         if (switching) {
-          loadedPlatform.current = platform;
+          loadedLink.current = linkId;
           applyToForm(value.schedule);
         }
       },
@@ -117,7 +128,7 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
         if (mounted.current && ticket === request.current) setLoadError(error);
       },
     );
-  }, [platform, refreshKey, poll]);
+  }, [linkId, refreshKey, poll]);
 
   function applyToForm(schedule: Schedule) {
     setKind(schedule.kind);
@@ -157,7 +168,7 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
     setSaving(true);
     const ticket = ++request.current;
     try {
-      const value = await setSchedule(platform, schedule);
+      const value = await setSchedule(linkId, schedule);
       if (!mounted.current || ticket !== request.current) return;
       setInfo(value);
       applyToForm(value.schedule);
@@ -179,6 +190,7 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
     >
       <h2 id={`${ids}-title`} className="panel-title">
         Auto Sync schedule — {PLATFORM_LABELS[platform]}
+        {businessUnit === null ? "" : `, ${link.business_unit}`}
       </h2>
       <form className="schedule-form" onSubmit={(event) => void onSubmit(event)} noValidate>
         <div className="field">
@@ -304,14 +316,41 @@ export function SchedulePanel({ platform, refreshKey }: Props) {
           "Loading schedule…"
         )}
       </p>
-      <p className="muted schedule-where" data-testid="schedule-where">
-        Schedules run in the app while it is open or in the tray: closing the window with a schedule
-        on keeps CC Sync in the tray until you choose Quit there. For runs when the app is not running,
-        use the <code>ccsync</code> command line with cron or Task Scheduler:{" "}
-        <code className="schedule-command" data-testid="schedule-cli-command" title={cliCommand(platform)}>
-          {cliCommand(platform)}
-        </code>
+      <ScheduleWhere command={cliCommand(platform, businessUnit)} />
+      <AutostartSwitch />
+    </section>
+  );
+}
+
+/** Where schedules run (the app, its tray, or the command line with a system scheduler). */
+function ScheduleWhere({ command }: { command: string }) {
+  return (
+    <p className="muted schedule-where" data-testid="schedule-where">
+      Schedules run in the app while it is open or in the tray: closing the window with a schedule
+      on keeps CC Sync in the tray until you choose Quit there. For runs when the app is not running,
+      use the <code>ccsync</code> command line with cron or Task Scheduler:{" "}
+      <code className="schedule-command" data-testid="schedule-cli-command" title={command}>
+        {command}
+      </code>
+    </p>
+  );
+}
+
+/**
+ * The schedule's place while the business unit has no link for the platform: nothing to schedule
+ * yet, but where schedules run and Start at login are still there.
+ */
+export function NoSchedulePanel({ platform }: { platform: Platform }) {
+  const ids = useId();
+  return (
+    <section className="card schedule-panel" data-testid="schedule-panel-unlinked" aria-labelledby={`${ids}-title`}>
+      <h2 id={`${ids}-title`} className="panel-title">
+        Auto Sync schedule — {PLATFORM_LABELS[platform]}
+      </h2>
+      <p className="muted">
+        A schedule belongs to a business unit and its {PLATFORM_LABELS[platform]} connection: link them first.
       </p>
+      <ScheduleWhere command={cliCommand(platform)} />
       <AutostartSwitch />
     </section>
   );

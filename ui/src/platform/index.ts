@@ -27,7 +27,8 @@ import type { AutoSyncResult } from "../bindings/AutoSyncResult";
 import type { MappingRow } from "../bindings/MappingRow";
 import type { MapCheck } from "../bindings/MapCheck";
 import type { MappingActionResult } from "../bindings/MappingActionResult";
-import type { Platform } from "../bindings/Platform";
+import type { BusinessUnit } from "../bindings/BusinessUnit";
+import type { MappingLink } from "../bindings/MappingLink";
 import type { PermissionGate } from "../bindings/PermissionGate";
 import type { Recovery } from "../bindings/Recovery";
 import type { StoreProblem } from "../bindings/StoreProblem";
@@ -81,6 +82,8 @@ export type { MappingMethod } from "../bindings/MappingMethod";
 export type { MappingRow } from "../bindings/MappingRow";
 export type { MappingStatus } from "../bindings/MappingStatus";
 export type { Platform } from "../bindings/Platform";
+export type { BusinessUnit } from "../bindings/BusinessUnit";
+export type { MappingLink } from "../bindings/MappingLink";
 export type { PermissionGate } from "../bindings/PermissionGate";
 export type { Recovery } from "../bindings/Recovery";
 export type { StoreProblem } from "../bindings/StoreProblem";
@@ -332,30 +335,43 @@ export function runAudit(runId: number): Promise<AuditEntry[]> {
 
 // ---------- User Mapping ----------
 
-/** Every CXone user in the store, with where it stands on `platform`. */
-export function listMappings(platform: Platform): Promise<MappingRow[]> {
-  return call<MappingRow[]>("list_mappings", { platform });
+/**
+ * Every business unit (CXone connection) with its mapping links, one per platform at most. A
+ * platform with exactly one connection is linked by itself.
+ */
+export function mappingUnits(): Promise<BusinessUnit[]> {
+  return call<BusinessUnit[]>("mapping_units");
 }
 
-/** Stops the platform's Auto Sync in progress; that call then rejects with code "cancelled". */
-export async function cancelAutoSync(platform: Platform): Promise<void> {
-  await call<null>("cancel_auto_sync", { platform });
+/** Links the business unit to a RingCentral or Webex connection (its link for that platform). */
+export function linkBusinessUnit(cxoneConnectionId: string, externalConnectionId: string): Promise<MappingLink> {
+  return call<MappingLink>("link_business_unit", { cxoneConnectionId, externalConnectionId });
 }
 
-/** Maps every unmapped user it can; `cancelAutoSync(platform)` stops it (rejects with "cancelled"). */
+/** The link's business unit's CXone users, with where each stands on the link's platform. */
+export function listMappings(linkId: number): Promise<MappingRow[]> {
+  return call<MappingRow[]>("list_mappings", { linkId });
+}
+
+/** Stops the link's Auto Sync in progress; that call then rejects with code "cancelled". */
+export async function cancelAutoSync(linkId: number): Promise<void> {
+  await call<null>("cancel_auto_sync", { linkId });
+}
+
+/** Maps every unmapped user of the link it can; `cancelAutoSync(linkId)` stops it (rejects with "cancelled"). */
 export function runAutoSync(
-  platform: Platform,
+  linkId: number,
   onProgress?: (event: ProgressEvent) => void,
 ): Promise<AutoSyncResult> {
   return call<AutoSyncResult>("run_auto_sync", {
-    platform,
+    linkId,
     onProgress: progressChannel(onProgress),
   });
 }
 
 /** What Map User's guard says about linking the user to the account (shown before mapping). */
-export function checkMapUser(platform: Platform, recordId: number, accountId: string): Promise<MapCheck> {
-  return call<MapCheck>("check_map_user", { platform, recordId, accountId });
+export function checkMapUser(linkId: number, recordId: number, accountId: string): Promise<MapCheck> {
+  return call<MapCheck>("check_map_user", { linkId, recordId, accountId });
 }
 
 /**
@@ -363,20 +379,20 @@ export function checkMapUser(platform: Platform, recordId: number, accountId: st
  * (`confirmation_required`); the result carries the toast's sentence and the id its Undo takes.
  */
 export function mapUser(
-  platform: Platform,
+  linkId: number,
   recordId: number,
   accountId: string,
   confirmed: boolean,
 ): Promise<MappingActionResult> {
-  return call<MappingActionResult>("map_user", { platform, recordId, accountId, confirmed });
+  return call<MappingActionResult>("map_user", { linkId, recordId, accountId, confirmed });
 }
 
-export function unmapUser(platform: Platform, recordId: number): Promise<MappingActionResult> {
-  return call<MappingActionResult>("unmap_user", { platform, recordId });
+export function unmapUser(linkId: number, recordId: number): Promise<MappingActionResult> {
+  return call<MappingActionResult>("unmap_user", { linkId, recordId });
 }
 
-export function retryUser(platform: Platform, recordId: number): Promise<MappingActionResult> {
-  return call<MappingActionResult>("retry_user", { platform, recordId });
+export function retryUser(linkId: number, recordId: number): Promise<MappingActionResult> {
+  return call<MappingActionResult>("retry_user", { linkId, recordId });
 }
 
 /** Reverses exactly the change `undoId` names; refused (`stale`) if its rows changed since. */
@@ -384,14 +400,17 @@ export function undoMappingChange(undoId: number): Promise<MappingActionResult> 
   return call<MappingActionResult>("undo_mapping_change", { undoId });
 }
 
-/** Accounts on `platform` matching `query`: free, active ones first, then inactive, then taken. */
+/**
+ * The link's accounts (its platform connection's) matching `query`: free, active ones first, then
+ * inactive, then taken.
+ */
 export function searchAccounts(
-  platform: Platform,
+  linkId: number,
   query: string,
   limit: number,
   forUser: number | null = null,
 ): Promise<AccountMatch[]> {
-  return call<AccountMatch[]>("search_accounts", { platform, query, limit, forUser });
+  return call<AccountMatch[]>("search_accounts", { linkId, query, limit, forUser });
 }
 
 /** The permission gate of Auto Sync (off, with the demo tenant's key, until changed). */
@@ -404,12 +423,12 @@ export function setPermissionGate(gate: PermissionGate): Promise<PermissionGate>
   return call<PermissionGate>("set_permission_gate", { gate });
 }
 
-export function getSchedule(platform: Platform): Promise<ScheduleInfo> {
-  return call<ScheduleInfo>("get_schedule", { platform });
+export function getSchedule(linkId: number): Promise<ScheduleInfo> {
+  return call<ScheduleInfo>("get_schedule", { linkId });
 }
 
-export function setSchedule(platform: Platform, schedule: Schedule): Promise<ScheduleInfo> {
-  return call<ScheduleInfo>("set_schedule", { platform, schedule });
+export function setSchedule(linkId: number, schedule: Schedule): Promise<ScheduleInfo> {
+  return call<ScheduleInfo>("set_schedule", { linkId, schedule });
 }
 
 /** Whether CC Sync starts at login, as the system has it (a login item, an autostart entry). */
@@ -422,19 +441,19 @@ export function setAutostart(enabled: boolean): Promise<boolean> {
   return call<boolean>("set_autostart", { enabled });
 }
 
-/** Writes the mappings of `platform` to a CSV file; resolves to the number of rows. */
-export function exportMappings(platform: Platform, path: string): Promise<number> {
-  return call<number>("export_mappings", { platform, path });
+/** Writes the link's mappings to a CSV file; resolves to the number of rows. */
+export function exportMappings(linkId: number, path: string): Promise<number> {
+  return call<number>("export_mappings", { linkId, path });
 }
 
-/** Reads a mappings CSV and says what importing it would do; nothing is written. */
-export function planMappingImport(platform: Platform, path: string): Promise<ImportSummary> {
-  return call<ImportSummary>("plan_mapping_import", { platform, path });
+/** Reads a mappings CSV and says what importing it into the link would do; nothing is written. */
+export function planMappingImport(linkId: number, path: string): Promise<ImportSummary> {
+  return call<ImportSummary>("plan_mapping_import", { linkId, path });
 }
 
-/** Imports a mappings CSV; resolves to the number of mappings written. */
-export function commitMappingImport(platform: Platform, path: string): Promise<number> {
-  return call<number>("commit_mapping_import", { platform, path });
+/** Imports a mappings CSV into the link; resolves to the number of mappings written. */
+export function commitMappingImport(linkId: number, path: string): Promise<number> {
+  return call<number>("commit_mapping_import", { linkId, path });
 }
 
 // ---------- CSV Import (users) ----------

@@ -8,6 +8,8 @@ import type { ConnectionKind } from "../bindings/ConnectionKind";
 import type { AuditEntry } from "../bindings/AuditEntry";
 import type { AccountMatch } from "../bindings/AccountMatch";
 import type { AutoSyncResult } from "../bindings/AutoSyncResult";
+import type { BusinessUnit } from "../bindings/BusinessUnit";
+import type { MappingLink } from "../bindings/MappingLink";
 import type { MappingRow } from "../bindings/MappingRow";
 import type { MapCheck } from "../bindings/MapCheck";
 import type { MappingActionResult } from "../bindings/MappingActionResult";
@@ -128,6 +130,7 @@ export function installBackend(
     list_runs: () => [],
     get_autostart: () => false,
     set_autostart: (args) => args.enabled,
+    mapping_units: () => [],
     ...events.handlers,
     ...options.handlers,
   };
@@ -374,6 +377,7 @@ export function actionResult(rows: MappingRow[], message: string, undoId = 1): M
 export function autoSyncResult(overrides: Partial<AutoSyncResult> = {}): AutoSyncResult {
   return {
     platform: "ringcentral",
+    link_id: 1,
     run_id: 7,
     mapped: 0,
     manual_kept: 0,
@@ -382,6 +386,48 @@ export function autoSyncResult(overrides: Partial<AutoSyncResult> = {}): AutoSyn
     unmapped_in_use: 0,
     unmapped_only_inactive: 0,
     skipped_no_permission: 0,
+    ...overrides,
+  };
+}
+
+/** A mapping link: by default business unit "c1" (4600001) to the RingCentral connection "rc1", link 1. */
+export function mappingLink(overrides: Partial<MappingLink> = {}): MappingLink {
+  return {
+    id: 1,
+    platform: "ringcentral",
+    cxone_connection_id: "c1",
+    business_unit: "Demo Contact Center (4600001)",
+    business_unit_id: 4600001,
+    external_connection_id: "rc1",
+    external_connection_name: "Demo RingCentral",
+    ...overrides,
+  };
+}
+
+/**
+ * A business unit as `mapping_units` answers: by default the CXone connection "c1" linked to
+ * RingCentral (link 1, "rc1") and Webex (link 2, "wx1") — a single-unit setup.
+ */
+export function businessUnit(overrides: Partial<BusinessUnit> = {}): BusinessUnit {
+  const id = overrides.cxone_connection_id ?? "c1";
+  const label = overrides.label ?? "Demo Contact Center (4600001)";
+  return {
+    cxone_connection_id: id,
+    connection_name: "Demo tenant",
+    label,
+    business_unit_id: 4600001,
+    users: 6,
+    links: [
+      mappingLink({ cxone_connection_id: id, business_unit: label }),
+      mappingLink({
+        id: 2,
+        platform: "webex",
+        cxone_connection_id: id,
+        business_unit: label,
+        external_connection_id: "wx1",
+        external_connection_name: "Demo Webex",
+      }),
+    ],
     ...overrides,
   };
 }
