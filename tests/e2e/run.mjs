@@ -1482,7 +1482,10 @@ function layoutReport(actions) {
        for (let p = el.parentElement; p; p = p.parentElement) {
          if (getComputedStyle(p).position === "fixed") return null;
          const y = getComputedStyle(p).overflowY;
-         if (y === "auto" || y === "scroll" || y === "hidden") return p;
+         if (y === "auto" || y === "scroll") return p;
+         // A box that hides its overflow but has none (a card around a table) clips nothing: the
+         // list is what scrolls around it.
+         if (y === "hidden" && p.scrollHeight > p.clientHeight + 1) return p;
        }
        return null;
      };
