@@ -13,7 +13,6 @@ use ccsync_core::model::*;
 use ccsync_core::progress::NoProgress;
 use ccsync_core::secrets::MemoryStore;
 use ccsync_core::store::Store;
-use ccsync_core::sync::{self, PullOptions};
 use ccsync_core::vendor::directory::Platform;
 use ccsync_core::vendor::retry::RetryPolicy;
 use ccsync_core::ErrorCode;
@@ -33,17 +32,7 @@ async fn setup(agents: usize) -> (Emulator, Connections, tempfile::TempDir) {
     let url = emulator.base_url().to_owned();
     let drafts = [
         common::cxone_draft("CXone", &url),
-        ConnectionDraft {
-            name: "RingCentral".into(),
-            settings: ConnectionSettings::Ringcentral {
-                server_url: url.clone(),
-                client_id: demo::RINGCENTRAL_CLIENT_ID.into(),
-            },
-            secrets: BTreeMap::from([
-                (SecretKind::ClientSecret, demo::RINGCENTRAL_CLIENT_SECRET.into()),
-                (SecretKind::JwtCredential, demo::RINGCENTRAL_JWT.into()),
-            ]),
-        },
+        common::ringcentral_draft("RingCentral", &url),
         ConnectionDraft {
             name: "Webex".into(),
             settings: ConnectionSettings::Webex {
@@ -56,21 +45,7 @@ async fn setup(agents: usize) -> (Emulator, Connections, tempfile::TempDir) {
     for draft in drafts {
         connections.create(draft).await.unwrap();
     }
-    let options = PullOptions {
-        full: true,
-        retry: RetryPolicy::quick(),
-        ..PullOptions::default()
-    };
-    sync::pull_all(
-        &connections,
-        "CXone",
-        Entity::Users,
-        &options,
-        &NoProgress,
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    common::pull_users(&connections, "CXone").await;
     (emulator, connections, dir)
 }
 
@@ -701,20 +676,6 @@ struct TwoUnits {
 const PROFILES_PATH: &str = "/inContactAPI/services/v34.0/security-profiles";
 const EXTENSIONS_PATH: &str = "/restapi/v1.0/account/~/extension";
 
-fn ringcentral_draft(name: &str, url: &str) -> ConnectionDraft {
-    ConnectionDraft {
-        name: name.into(),
-        settings: ConnectionSettings::Ringcentral {
-            server_url: url.into(),
-            client_id: demo::RINGCENTRAL_CLIENT_ID.into(),
-        },
-        secrets: BTreeMap::from([
-            (SecretKind::ClientSecret, demo::RINGCENTRAL_CLIENT_SECRET.into()),
-            (SecretKind::JwtCredential, demo::RINGCENTRAL_JWT.into()),
-        ]),
-    }
-}
-
 async fn two_units(agents: usize) -> TwoUnits {
     let start = |seed| {
         Emulator::start(TenantConfig {
@@ -729,27 +690,13 @@ async fn two_units(agents: usize) -> TwoUnits {
     for draft in [
         common::cxone_draft("Unit A", a.base_url()),
         common::cxone_draft("Unit B", b.base_url()),
-        ringcentral_draft("RC A", a.base_url()),
-        ringcentral_draft("RC B", b.base_url()),
+        common::ringcentral_draft("RC A", a.base_url()),
+        common::ringcentral_draft("RC B", b.base_url()),
     ] {
         connections.create(draft).await.unwrap();
     }
-    let options = PullOptions {
-        full: true,
-        retry: RetryPolicy::quick(),
-        ..PullOptions::default()
-    };
     for unit in ["Unit A", "Unit B"] {
-        sync::pull_all(
-            &connections,
-            unit,
-            Entity::Users,
-            &options,
-            &NoProgress,
-            &CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+        common::pull_users(&connections, unit).await;
     }
     let (link_a, link_b) = {
         let store = connections.store_handle();

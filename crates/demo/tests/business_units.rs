@@ -8,15 +8,13 @@ use std::sync::{Arc, Mutex};
 use ccsync_core::connections::Connections;
 use ccsync_core::mapping::links;
 use ccsync_core::model::{Connection, ConnectionDraft, ConnectionKind, ConnectionSettings, Entity, SecretKind};
-use ccsync_core::progress::NoProgress;
 use ccsync_core::secrets::MemoryStore;
 use ccsync_core::store::Store;
-use ccsync_core::sync::{self, PullOptions};
 use ccsync_core::vendor::directory::Platform;
-use ccsync_core::vendor::retry::RetryPolicy;
 use ccsync_demo::{DemoSlot, DemoTenant};
 use ccsync_emulator::demo;
-use tokio_util::sync::CancellationToken;
+
+mod common;
 
 struct Fixture {
     connections: Connections,
@@ -194,22 +192,8 @@ async fn a_units_credentials_open_only_its_own_emulator() {
 async fn the_two_units_have_different_users() {
     let f = fixture();
     let tenant = ccsync_demo::start(&f.connections).await.unwrap();
-    let options = PullOptions {
-        full: true,
-        retry: RetryPolicy::quick(),
-        ..PullOptions::default()
-    };
     for unit in &tenant.units {
-        sync::pull_all(
-            &f.connections,
-            &unit.cxone.id,
-            Entity::Users,
-            &options,
-            &NoProgress,
-            &CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+        common::pull_users(&f.connections, &unit.cxone.id).await;
     }
     let records = f.store.lock().unwrap().list_records(Entity::Users).unwrap();
     let mut by_unit: BTreeMap<i64, Vec<_>> = BTreeMap::new();

@@ -18,7 +18,6 @@ use ccsync_core::model::*;
 use ccsync_core::progress::NoProgress;
 use ccsync_core::secrets::{MemoryStore, SecretKey, SecretStore};
 use ccsync_core::store::Store;
-use ccsync_core::sync::{self, PullOptions};
 use ccsync_core::vendor::directory::{Directory, Platform};
 use ccsync_core::vendor::retry::RetryPolicy;
 use ccsync_core::vendor::webex::{WebexCredentials, WebexDirectory};
@@ -64,21 +63,7 @@ async fn fixture(agents: usize, ttl: Duration) -> Fixture {
         .create(common::cxone_draft("CXone", emulator.base_url()))
         .await
         .unwrap();
-    let options = PullOptions {
-        full: true,
-        retry: RetryPolicy::quick(),
-        ..PullOptions::default()
-    };
-    sync::pull_all(
-        &connections,
-        "CXone",
-        Entity::Users,
-        &options,
-        &NoProgress,
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    common::pull_users(&connections, "CXone").await;
     PermissionGate::default()
         .save(&connections.store_handle().lock().unwrap())
         .unwrap();
@@ -421,21 +406,7 @@ async fn the_demo_tenants_webex_auto_sync_still_runs_after_its_first_access_toke
             ..
         }
     ));
-    let options = PullOptions {
-        full: true,
-        retry: RetryPolicy::quick(),
-        ..PullOptions::default()
-    };
-    sync::pull_all(
-        &connections,
-        &tenant.connection.id,
-        Entity::Users,
-        &options,
-        &NoProgress,
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    common::pull_users(&connections, &tenant.connection.id).await;
     let (options, cancel) = (gate_off(), CancellationToken::new());
     let link = link_to(&connections, &webex.id);
     let run = || auto_sync::run(&connections, &link, &options, &NoProgress, &cancel);

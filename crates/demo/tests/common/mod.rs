@@ -4,10 +4,14 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use ccsync_core::connections::Connections;
-use ccsync_core::model::{ConnectionDraft, ConnectionSettings, SecretKind};
+use ccsync_core::model::{ConnectionDraft, ConnectionSettings, Entity, SecretKind};
+use ccsync_core::progress::NoProgress;
 use ccsync_core::secrets::MemoryStore;
 use ccsync_core::store::Store;
+use ccsync_core::sync::{self, PullOptions};
+use ccsync_core::vendor::retry::RetryPolicy;
 use ccsync_emulator::{demo, Emulator, TenantConfig};
+use tokio_util::sync::CancellationToken;
 
 /// An emulator, a store in a temporary folder, and a CXone connection "Tenant" to the emulator.
 // Each test file is its own crate and not every one uses every part of this module.
@@ -52,4 +56,40 @@ pub fn cxone_draft(name: &str, url: &str) -> ConnectionDraft {
             (SecretKind::AccessKeySecret, demo::CXONE_ACCESS_KEY_SECRET.into()),
         ]),
     }
+}
+
+/// A RingCentral connection to an emulator at `url`, with the demo tenant's credentials.
+#[allow(dead_code)]
+pub fn ringcentral_draft(name: &str, url: &str) -> ConnectionDraft {
+    ConnectionDraft {
+        name: name.into(),
+        settings: ConnectionSettings::Ringcentral {
+            server_url: url.into(),
+            client_id: demo::RINGCENTRAL_CLIENT_ID.into(),
+        },
+        secrets: BTreeMap::from([
+            (SecretKind::ClientSecret, demo::RINGCENTRAL_CLIENT_SECRET.into()),
+            (SecretKind::JwtCredential, demo::RINGCENTRAL_JWT.into()),
+        ]),
+    }
+}
+
+/// A full pull of the users of the CXone connection `connection` (name or id), retrying quickly.
+#[allow(dead_code)]
+pub async fn pull_users(connections: &Connections, connection: &str) {
+    let options = PullOptions {
+        full: true,
+        retry: RetryPolicy::quick(),
+        ..PullOptions::default()
+    };
+    sync::pull_all(
+        connections,
+        connection,
+        Entity::Users,
+        &options,
+        &NoProgress,
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
 }
