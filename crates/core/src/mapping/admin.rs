@@ -12,7 +12,7 @@ use crate::mapping::names;
 use crate::mapping::rules::{self, MappingMethod, MappingRow, MappingState, MappingStatus};
 use crate::model::{AuditAction, RunKind};
 use crate::store::mappings::{held_elsewhere, mapping_states, platform_str, save_state};
-use crate::store::runs::{self, RunCounts, RunStart};
+use crate::store::runs::{self, RunCounts};
 use crate::store::{now_rfc3339, Store};
 use crate::vendor::directory::{ExternalAccount, Platform};
 use crate::{Error, Result};
@@ -305,15 +305,7 @@ fn change(
     let tx = store.write_tx()?;
     let states = mapping_states(&tx, link)?;
     let decided = decide(&tx, &states)?;
-    let start = RunStart {
-        kind: RunKind::ManualMapping,
-        entity: None,
-        connection_id: Some(&link.external_connection_id),
-        connection_name: &label,
-        started_at: &now,
-        link_id: Some(link.id),
-    };
-    let run_id = runs::insert_run(&tx, &start)?;
+    let run_id = runs::insert_run(&tx, &link.run_start(RunKind::ManualMapping, &label, &now))?;
     let accounts = stored_accounts_in(&tx, link)?;
     let name = |id: &str| accounts.iter().find(|a| a.id == id).map(|a| a.name.clone());
     let mut users = Vec::with_capacity(decided.len());

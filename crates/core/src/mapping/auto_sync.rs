@@ -121,14 +121,7 @@ pub async fn run(
     let result = run_once(connections, link, options, progress, cancel).await;
     if let Err(error) = &result {
         let label = link.label();
-        let start = RunStart {
-            kind: RunKind::AutoSync,
-            entity: None,
-            connection_id: Some(&link.external_connection_id),
-            connection_name: &label,
-            started_at: &started_at,
-            link_id: Some(link.id),
-        };
+        let start = link.run_start(RunKind::AutoSync, &label, &started_at);
         let store = connections.store_handle();
         store.lock().unwrap_or_else(|p| p.into_inner()).record_failed_run(
             &start,
@@ -240,14 +233,7 @@ pub fn match_and_write(
     let (decided, counts) = rules::auto_sync_in_unit(users, accounts, &current, &others);
     let now = now_rfc3339();
     let label = link.label();
-    let start = RunStart {
-        kind: RunKind::AutoSync,
-        entity: None,
-        connection_id: Some(&link.external_connection_id),
-        connection_name: &label,
-        started_at: source.started_at,
-        link_id: Some(link.id),
-    };
+    let start = link.run_start(RunKind::AutoSync, &label, source.started_at);
     let run_id = runs::insert_run(&tx, &start)?;
     save_accounts(&tx, &link.external_connection_id, platform, accounts, &now)?;
     let names: HashMap<&str, &str> = accounts.iter().map(|a| (a.id.as_str(), a.name.as_str())).collect();

@@ -12,8 +12,9 @@
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Connection, ConnectionKind};
+use crate::model::{Connection, ConnectionKind, RunKind};
 use crate::store::mappings::platform_str;
+use crate::store::runs::RunStart;
 use crate::store::{now_rfc3339, Store};
 use crate::vendor::directory::Platform;
 use crate::{Error, Result};
@@ -39,6 +40,19 @@ impl MappingLink {
     /// "Demo Contact Center (4600002) → Demo RingCentral", as History names the link's runs.
     pub fn label(&self) -> String {
         format!("{} → {}", self.business_unit, self.external_connection_name)
+    }
+
+    /// The `sync_runs` row of a run for this link (Auto Sync, a mapping change or import): named
+    /// by `label` ([`MappingLink::label`]), under its platform connection.
+    pub fn run_start<'a>(&'a self, kind: RunKind, label: &'a str, started_at: &'a str) -> RunStart<'a> {
+        RunStart {
+            kind,
+            entity: None,
+            connection_id: Some(&self.external_connection_id),
+            connection_name: label,
+            started_at,
+            link_id: Some(self.id),
+        }
     }
 
     /// The business unit whose users this link maps; -1 (no user) while it is not known yet.
@@ -279,33 +293,20 @@ pub fn resolve(
         Some(name) => Some(platform_connection(store, platform, name)?),
         None => None,
     };
-    let unit = match business_unit {
-        Some(wanted) => pick_unit(&units, wanted)?,
-        None if units.is_empty() => {
-            return Err(Error::NoConnection(
-                "There is no CXone connection yet, so there are no users to map. Add one under Connections (or `ccsync connection add cxone …`) and pull its users."
-                    .into(),
-            ))
-        }
-        None if units.len() == 1 => &units[0],
-        None => {
-            // The platform connection may say which unit is meant: the one unit it serves.
-            let served: Vec<&BusinessUnit> = units
+    // Without a unit named, the platform connection may say which is meant: the one unit it serves.
+    let serves = |u: &BusinessUnit| {
+        external.as_ref().is_some_and(|e| {
+            u.links
                 .iter()
-                .filter(|u| {
-                    external.as_ref().is_some_and(|e| {
-                        u.links
-                            .iter()
-                            .any(|l| l.platform == platform && l.external_connection_id == e.id)
-                    })
-                })
-                .collect();
-            match served.as_slice() {
-                [only] => *only,
-                _ => return Err(several_units(&units)),
-            }
-        }
+                .any(|l| l.platform == platform && l.external_connection_id == e.id)
+        })
     };
+    let unit = choose_unit(
+        &units,
+        business_unit,
+        serves,
+        "There is no CXone connection yet, so there are no users to map. Add one under Connections (or `ccsync connection add cxone …`) and pull its users.",
+    )?;
     let link = unit.links.iter().find(|l| l.platform == platform);
     match (link, external) {
         (Some(link), None) => Ok(link.clone()),
@@ -320,10 +321,8 @@ pub fn resolve(
             e.name
         ))),
         (None, _) => {
-            let candidates: Vec<String> = store
-                .list_connections()?
+            let candidates: Vec<String> = connections_of(store, platform)?
                 .into_iter()
-                .filter(|c| c.settings.kind() == kind_of(platform))
                 .map(|c| format!("\"{}\"", c.name))
                 .collect();
             if candidates.is_empty() {
@@ -344,6 +343,13 @@ pub fn resolve(
     }
 }
 
+/// Every connection of `platform`.
+fn connections_of(store: &Store, platform: Platform) -> Result<Vec<Connection>> {
+    let mut all = store.list_connections()?;
+    all.retain(|c| c.settings.kind() == kind_of(platform));
+    Ok(all)
+}
+
 /// The connection `name` (name or id), which must be one of `platform`.
 fn platform_connection(store: &Store, platform: Platform, name: &str) -> Result<Connection> {
     let found = store.find_connection(name)?;
@@ -358,11 +364,28 @@ fn platform_connection(store: &Store, platform: Platform, name: &str) -> Result<
     Ok(found)
 }
 
-fn several_units(units: &[BusinessUnit]) -> Error {
-    Error::InvalidInput(format!(
-        "There are several business units ({}); choose one with --business-unit NAME|ID.",
-        units.iter().map(|u| u.label.as_str()).collect::<Vec<_>>().join(", ")
-    ))
+/// The unit `wanted` names ([`pick_unit`]); without a name, the only unit, else the one unit
+/// `serves` says is meant; with none at all, `no_unit` (a [`Error::NoConnection`] sentence).
+fn choose_unit<'a>(
+    units: &'a [BusinessUnit],
+    wanted: Option<&str>,
+    serves: impl Fn(&BusinessUnit) -> bool,
+    no_unit: &str,
+) -> Result<&'a BusinessUnit> {
+    if let Some(wanted) = wanted {
+        return pick_unit(units, wanted);
+    }
+    match units {
+        [] => Err(Error::NoConnection(no_unit.to_owned())),
+        [only] => Ok(only),
+        _ => match units.iter().filter(|u| serves(u)).collect::<Vec<_>>().as_slice() {
+            [only] => Ok(only),
+            _ => Err(Error::InvalidInput(format!(
+                "There are several business units ({}); choose one with --business-unit NAME|ID.",
+                units.iter().map(|u| u.label.as_str()).collect::<Vec<_>>().join(", ")
+            ))),
+        },
+    }
 }
 
 /// The unit named `wanted`: its CXone connection's id or name, the unit's number or name.
@@ -428,17 +451,12 @@ impl Store {
 /// is only one unit) to the platform connection `external_connection`: `ccsync map link`.
 pub fn link_named(store: &Store, business_unit: Option<&str>, external_connection: &str) -> Result<MappingLink> {
     let units = units(store)?;
-    let unit = match (business_unit, units.as_slice()) {
-        (Some(wanted), _) => pick_unit(&units, wanted)?,
-        (None, [only]) => only,
-        (None, []) => {
-            return Err(Error::NoConnection(
-                "There is no CXone connection yet, so there is no business unit to link. Add one under Connections (or `ccsync connection add cxone …`)."
-                    .into(),
-            ))
-        }
-        (None, _) => return Err(several_units(&units)),
-    };
+    let unit = choose_unit(
+        &units,
+        business_unit,
+        |_| false,
+        "There is no CXone connection yet, so there is no business unit to link. Add one under Connections (or `ccsync connection add cxone …`).",
+    )?;
     link(store, &unit.cxone_connection_id, external_connection)
 }
 
@@ -454,16 +472,10 @@ pub fn directory_connection(
 ) -> Result<String> {
     match (business_unit, external_connection) {
         (None, Some(name)) => Ok(platform_connection(store, platform, name)?.id),
-        (None, None) => {
-            let mut of_platform = store
-                .list_connections()?
-                .into_iter()
-                .filter(|c| c.settings.kind() == kind_of(platform));
-            match (of_platform.next(), of_platform.next()) {
-                (Some(only), None) => Ok(only.id),
-                _ => Ok(resolve(store, platform, None, None)?.external_connection_id),
-            }
-        }
+        (None, None) => match connections_of(store, platform)?.as_slice() {
+            [only] => Ok(only.id.clone()),
+            _ => Ok(resolve(store, platform, None, None)?.external_connection_id),
+        },
         _ => Ok(resolve(store, platform, business_unit, external_connection)?.external_connection_id),
     }
 }

@@ -16,7 +16,7 @@ use crate::mapping::rules::{self, MappingRow, MappingStatus};
 use crate::model::{AuditAction, RunKind};
 use crate::spreadsheet::{self, escape_formula, unescape_formula};
 use crate::store::mappings::{held_elsewhere, mapping_states, platform_str, save_state};
-use crate::store::runs::{self, RunCounts, RunStart};
+use crate::store::runs::{self, RunCounts};
 use crate::store::{now_rfc3339, Store};
 use crate::{Error, Result};
 
@@ -267,15 +267,7 @@ pub fn commit(store: &mut Store, link: &MappingLink, summary: &ImportSummary) ->
         .filter_map(|(user, s)| Some((s.account_id.as_deref()?, *user)))
         .chain(elsewhere.iter().map(|h| (h.account_id.as_str(), h.record_id)))
         .collect();
-    let start = RunStart {
-        kind: RunKind::MappingImport,
-        entity: None,
-        connection_id: Some(&link.external_connection_id),
-        connection_name: &label,
-        started_at: &now,
-        link_id: Some(link.id),
-    };
-    let run_id = runs::insert_run(&tx, &start)?;
+    let run_id = runs::insert_run(&tx, &link.run_start(RunKind::MappingImport, &label, &now))?;
     let mut done = 0u32;
     let mut seen = HashSet::new();
     for planned in summary.rows.iter().filter(|r| r.action == ImportAction::Map) {
