@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 
 import { Disclosure } from "../components/Disclosure";
+import { NextStepCard } from "../components/NextStepCard";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ProgressBar } from "../components/ProgressBar";
 import { useToasts } from "../components/Toasts";
@@ -432,19 +433,15 @@ export function MappingScreen({ onNavigate }: Props) {
     );
   } else if (unit === null) {
     body = (
-      <div className="card sync-empty" data-testid="mapping-no-unit">
-        <p>No CXone connection yet, so there are no users to map. Add one under Connections, then pull its users.</p>
-        {onNavigate ? (
-          <button
-            type="button"
-            className="btn btn-primary"
-            data-testid="go-to-connections"
-            onClick={() => onNavigate("connections")}
-          >
-            Go to Connections
-          </button>
-        ) : null}
-      </div>
+      <NextStepCard
+        testId="mapping-no-unit"
+        to="connections"
+        label="Go to Connections"
+        buttonTestId="go-to-connections"
+        onNavigate={onNavigate}
+      >
+        No CXone connection yet, so there are no users to map. Add one under Connections, then pull its users.
+      </NextStepCard>
     );
   } else if (link === null) {
     // The link picker above says what to do.
@@ -478,22 +475,16 @@ export function MappingScreen({ onNavigate }: Props) {
     );
   } else if (current.rows.length === 0) {
     body = (
-      <div className="card sync-empty" data-testid="mapping-empty">
-        <p>
-          {unitList.length > 1 ? `No CXone users of ${unit.label} yet.` : "No CXone users yet."} Pull them from
-          Synchronize first.
-        </p>
-        {onNavigate ? (
-          <button
-            type="button"
-            className="btn btn-primary"
-            data-testid="go-to-synchronize"
-            onClick={() => onNavigate("synchronize")}
-          >
-            Go to Synchronize
-          </button>
-        ) : null}
-      </div>
+      <NextStepCard
+        testId="mapping-empty"
+        to="synchronize"
+        label="Go to Synchronize"
+        buttonTestId="go-to-synchronize"
+        onNavigate={onNavigate}
+      >
+        {unitList.length > 1 ? `No CXone users of ${unit.label} yet.` : "No CXone users yet."} Pull them from
+        Synchronize first.
+      </NextStepCard>
     );
   } else {
     body = (

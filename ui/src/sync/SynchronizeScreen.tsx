@@ -2,6 +2,7 @@
 // table is PlanList.tsx.
 import { useCallback, useEffect, useId, useMemo, useReducer, useRef, useState } from "react";
 
+import { NextStepCard } from "../components/NextStepCard";
 import { ProgressBar } from "../components/ProgressBar";
 import { useToasts } from "../components/Toasts";
 import { ENTITY_ORDER, ENTITY_SPECS } from "../entities";
@@ -298,22 +299,16 @@ export function SynchronizeScreen({ onNavigate }: Props) {
     );
   } else if (connectionList.length === 0) {
     picker = (
-      <div className="card sync-empty" data-testid="sync-no-connections">
-        <p>
-          Synchronize pulls from a NICE CXone tenant. Add a CXone connection on the{" "}
-          <strong>Connections</strong> screen first — or explore with the demo tenant there.
-        </p>
-        {onNavigate ? (
-          <button
-            type="button"
-            className="btn btn-primary"
-            data-testid="go-to-connections"
-            onClick={() => onNavigate("connections")}
-          >
-            Go to Connections
-          </button>
-        ) : null}
-      </div>
+      <NextStepCard
+        testId="sync-no-connections"
+        to="connections"
+        label="Go to Connections"
+        buttonTestId="go-to-connections"
+        onNavigate={onNavigate}
+      >
+        Synchronize pulls from a NICE CXone tenant. Add a CXone connection on the <strong>Connections</strong>{" "}
+        screen first — or explore with the demo tenant there.
+      </NextStepCard>
     );
   } else {
     picker = (
