@@ -16,8 +16,8 @@ impl Cli {
         }
     }
 
-    /// Runs `ccsync --db <temp> --json ARGS` with no keyring reachable and the demo secrets set.
-    fn run(&self, args: &[&str], secrets: bool) -> (Output, Value) {
+    /// `ccsync --db <temp> --json ARGS` with no keyring reachable.
+    fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ccsync"));
         command
             .arg("--db")
@@ -28,6 +28,25 @@ impl Cli {
             .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/ccsync-cli-test")
             .env_remove("DISPLAY")
             .env_remove("CCSYNC_DB");
+        command
+    }
+
+    /// Runs `command` and reads its JSON.
+    fn output(mut command: Command, args: &[&str]) -> (Output, Value) {
+        let output = command.output().unwrap();
+        let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+            panic!(
+                "{args:?}: stdout is not JSON: {}",
+                String::from_utf8_lossy(&output.stdout)
+            )
+        });
+        (output, json)
+    }
+
+    /// Runs `ccsync --db <temp> --json ARGS` with no keyring reachable and the demo CXone secrets
+    /// set (or not).
+    fn run(&self, args: &[&str], secrets: bool) -> (Output, Value) {
+        let mut command = self.command(args);
         for (var, value) in [
             ("CCSYNC_CXONE_CLIENT_SECRET", demo::CXONE_CLIENT_SECRET),
             ("CCSYNC_CXONE_ACCESS_KEY_SECRET", demo::CXONE_ACCESS_KEY_SECRET),
@@ -38,10 +57,7 @@ impl Cli {
                 command.env_remove(var);
             }
         }
-        let output = command.output().unwrap();
-        let json = serde_json::from_slice(&output.stdout)
-            .unwrap_or_else(|_| panic!("stdout is not JSON: {}", String::from_utf8_lossy(&output.stdout)));
-        (output, json)
+        Cli::output(command, args)
     }
 }
 
@@ -634,30 +650,14 @@ async fn two_business_units_are_chosen_with_business_unit_or_connection() {
     let (unit_a, unit_b) = (a.tenant().business_unit_id, b.tenant().business_unit_id);
     let cli = Cli::new();
     let run = |args: &[&str]| -> (Output, Value) {
-        let output = Command::new(env!("CARGO_BIN_EXE_ccsync"))
-            .arg("--db")
-            .arg(cli.dir.path().join("ccsync.sqlite3"))
-            .arg("--json")
-            .args(args)
-            .env("CCSYNC_LOG_DIR", cli.dir.path().join("logs"))
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/ccsync-cli-test")
-            .env_remove("DISPLAY")
-            .env_remove("CCSYNC_DB")
-            .envs([
-                ("CCSYNC_CXONE_CLIENT_SECRET", demo::CXONE_CLIENT_SECRET),
-                ("CCSYNC_CXONE_ACCESS_KEY_SECRET", demo::CXONE_ACCESS_KEY_SECRET),
-                ("CCSYNC_RINGCENTRAL_CLIENT_SECRET", demo::RINGCENTRAL_CLIENT_SECRET),
-                ("CCSYNC_RINGCENTRAL_JWT", demo::RINGCENTRAL_JWT),
-            ])
-            .output()
-            .unwrap();
-        let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
-            panic!(
-                "{args:?}: stdout is not JSON: {}",
-                String::from_utf8_lossy(&output.stdout)
-            )
-        });
-        (output, json)
+        let mut command = cli.command(args);
+        command.envs([
+            ("CCSYNC_CXONE_CLIENT_SECRET", demo::CXONE_CLIENT_SECRET),
+            ("CCSYNC_CXONE_ACCESS_KEY_SECRET", demo::CXONE_ACCESS_KEY_SECRET),
+            ("CCSYNC_RINGCENTRAL_CLIENT_SECRET", demo::RINGCENTRAL_CLIENT_SECRET),
+            ("CCSYNC_RINGCENTRAL_JWT", demo::RINGCENTRAL_JWT),
+        ]);
+        Cli::output(command, args)
     };
     let ok = |args: &[&str]| {
         let (output, json) = run(args);
