@@ -468,3 +468,33 @@ fn deleting_a_connection_removes_its_links_and_schedules_but_keeps_the_mappings(
     let row = &admin::list_rows(&store, &again).unwrap()[0];
     assert_eq!(row.account_id.as_deref(), Some("e-ana"));
 }
+
+#[test]
+fn a_connection_of_the_wrong_kind_is_refused_with_a_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    unit_link(&store, UNIT_A, Platform::Ringcentral, "RC East");
+    unit_link(&store, UNIT_A, Platform::Webex, "Webex");
+    let not_a_unit = links::link(&store, "rc-east", "webex").unwrap_err();
+    assert_eq!(not_a_unit.code(), ErrorCode::InvalidInput);
+    assert!(
+        not_a_unit
+            .to_string()
+            .contains("\"RC East\" is a RingCentral connection; a business unit is a NICE CXone connection."),
+        "{not_a_unit}"
+    );
+    let not_a_platform = links::link(&store, "cxone-4600001", "cxone-4600001").unwrap_err();
+    assert!(
+        not_a_platform
+            .to_string()
+            .contains("is a CXone connection; a business unit is linked to a RingCentral or Webex"),
+        "{not_a_platform}"
+    );
+    let wrong_platform = links::resolve(&store, Platform::Ringcentral, None, Some("Webex")).unwrap_err();
+    assert_eq!(
+        wrong_platform.to_string(),
+        "\"Webex\" is a Webex connection, not a RingCentral one."
+    );
+    // Nothing was linked by the refusals.
+    assert_eq!(links::list(&store).unwrap().len(), 2);
+}
