@@ -12,10 +12,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use super::records::{as_u64, normalize, FetchedRecord};
+use super::records::{as_u64, normalize, FetchedRecord, Item};
 use super::session::CxoneSession;
 use crate::model::Entity;
 use crate::progress::{self, Progress};
@@ -423,8 +423,8 @@ fn parse_page(entity: Entity, endpoint: &Endpoint, body: &str) -> Option<(Page, 
     let item_count = items.len() as u64;
     let mut records = Vec::with_capacity(items.len());
     for item in items {
-        let object: Map<String, Value> = serde_json::from_str(item.get()).ok()?;
-        records.extend(normalize(entity, &object, item.get()));
+        // An item that is not an object makes the page unreadable.
+        records.extend(normalize(entity, &Item::parse(item.get())?, item.get()));
     }
     let scalar = |key: &str| raw_ci(envelope, key).and_then(|r| serde_json::from_str::<Value>(r.get()).ok());
     let next = raw_ci(envelope, "_links")

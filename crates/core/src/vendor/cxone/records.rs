@@ -3,6 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use std::borrow::Cow;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::model::Entity;
@@ -21,71 +25,207 @@ pub struct FetchedRecord {
     pub raw: String,
 }
 
-/// A key looked up exactly, then case-insensitively (field names changed case between versions).
-fn get_ci<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    object
-        .get(key)
-        .or_else(|| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+/// A list item's top-level keys, read as CXone sent them.
+pub(super) trait Object {
+    type Value: ?Sized + Scalar;
+    /// The value of `key`, looked up exactly, then case-insensitively (field names changed case
+    /// between versions): the first matching key in sorted order.
+    fn get_ci(&self, key: &str) -> Option<&Self::Value>;
 }
 
-fn first<'a>(object: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a Value> {
-    keys.iter().find_map(|key| get_ci(object, key)).filter(|v| !v.is_null())
+/// A JSON value read as the compared fields need it.
+pub(super) trait Scalar {
+    fn is_null(&self) -> bool;
+    /// The value as text, the form fields are compared in: a string as itself, null as nothing,
+    /// anything else as compact JSON.
+    fn text(&self) -> Cow<'_, str>;
+    /// Whether an "active" flag says yes.
+    fn truthy(&self) -> bool;
+}
+
+/// The reference reader: a full JSON tree of the item (serde_json's map: sorted keys, the last
+/// of duplicate keys wins). [`Item`] must read every object exactly as this does.
+impl Object for Map<String, Value> {
+    type Value = Value;
+    fn get_ci(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+            .or_else(|| self.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+    }
+}
+
+impl Scalar for Value {
+    fn is_null(&self) -> bool {
+        Value::is_null(self)
+    }
+    fn text(&self) -> Cow<'_, str> {
+        match self {
+            Value::String(s) => Cow::Borrowed(s),
+            Value::Null => Cow::Borrowed(""),
+            other => Cow::Owned(other.to_string()),
+        }
+    }
+    fn truthy(&self) -> bool {
+        match self {
+            Value::Bool(b) => *b,
+            Value::String(s) => s.eq_ignore_ascii_case("true"),
+            Value::Number(n) => n.as_i64() == Some(1),
+            _ => true,
+        }
+    }
+}
+
+/// An item's top-level keys with their values left as raw JSON, borrowed from the page: the
+/// dozen compared fields are read from it without building a tree of the other ~35 (which
+/// cost more than anything else in parsing a page). Keys sorted, the last of duplicates kept,
+/// as in [`Map`].
+pub(super) struct Item<'a> {
+    fields: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+impl<'a> Item<'a> {
+    /// Reads one item; None when it is not a JSON object.
+    pub(super) fn parse(json: &'a str) -> Option<Item<'a>> {
+        serde_json::from_str(json).ok()
+    }
+}
+
+impl<'de> Deserialize<'de> for Item<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ItemVisitor;
+        impl<'de> Visitor<'de> for ItemVisitor {
+            type Value = Item<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item<'de>, A::Error> {
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(48));
+                while let Some((key, value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                    fields.push((key.0, value));
+                }
+                // Stable: duplicates stay in the order sent, and the last one is kept.
+                fields.sort_by(|a, b| a.0.cmp(&b.0));
+                let mut kept: Vec<(Cow<'de, str>, &'de RawValue)> = Vec::with_capacity(fields.len());
+                for (key, value) in fields {
+                    match kept.last_mut() {
+                        Some(last) if last.0 == key => last.1 = value,
+                        _ => kept.push((key, value)),
+                    }
+                }
+                Ok(Item { fields: kept })
+            }
+        }
+        deserializer.deserialize_map(ItemVisitor)
+    }
+}
+
+/// A key borrowed from the page, or unescaped when it has escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(key)))
+            }
+            fn visit_str<E>(self, key: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(key.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+impl Object for Item<'_> {
+    type Value = RawValue;
+    fn get_ci(&self, key: &str) -> Option<&RawValue> {
+        let exact = self.fields.binary_search_by(|(k, _)| k.as_ref().cmp(key));
+        let found = match exact {
+            Ok(at) => Some(&self.fields[at]),
+            Err(_) => self.fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)),
+        };
+        found.map(|(_, v)| *v)
+    }
+}
+
+impl Scalar for RawValue {
+    fn is_null(&self) -> bool {
+        self.get() == "null"
+    }
+    fn text(&self) -> Cow<'_, str> {
+        let json = self.get();
+        // A string without escapes is itself between its quotes (the parser refused control
+        // characters); anything else is read as the reference reads it.
+        if let Some(inner) = json.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+            if !inner.contains('\\') {
+                return Cow::Borrowed(inner);
+            }
+        }
+        match serde_json::from_str::<Value>(json) {
+            Ok(value) => Cow::Owned(value.text().into_owned()),
+            // A number out of f64's range: the reference could not read the item at all.
+            Err(_) => Cow::Borrowed(json),
+        }
+    }
+    fn truthy(&self) -> bool {
+        match self.get() {
+            "true" => true,
+            "false" => false,
+            json => serde_json::from_str::<Value>(json).map_or(true, |value| value.truthy()),
+        }
+    }
+}
+
+fn first<'o, O: Object>(object: &'o O, keys: &[&str]) -> Option<&'o O::Value> {
+    keys.iter().find_map(|key| object.get_ci(key)).filter(|v| !v.is_null())
 }
 
 pub(super) fn as_u64(value: &Value) -> Option<u64> {
     value.as_u64().or_else(|| value.as_str()?.trim().parse().ok())
 }
 
-/// A JSON scalar as text, the form fields are compared in.
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn truthy(value: Option<&Value>) -> bool {
-    match value {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-        Some(Value::Number(n)) => n.as_i64() == Some(1),
-        _ => true, // a list without the flag lists active records
-    }
-}
-
-fn fields_of(entity: Entity, skills: bool, object: &Map<String, Value>) -> BTreeMap<&'static str, String> {
+fn fields_of<O: Object>(entity: Entity, skills: bool, object: &O) -> BTreeMap<&'static str, Cow<'_, str>> {
     let mut fields = BTreeMap::new();
     for (field, keys) in field_names(entity, skills) {
         if let Some(value) = first(object, keys) {
-            fields.insert(*field, text(value));
+            fields.insert(*field, value.text());
         }
     }
     fields
 }
 
 /// A stable 64-bit FNV-1a hash of the fields as a JSON object with sorted keys (stable across
-/// builds and platforms, unlike std's hasher).
-fn hash_fields(fields: &BTreeMap<&'static str, String>) -> i64 {
+/// builds and platforms, unlike std's hasher), written straight into the hasher.
+fn hash_fields(fields: &BTreeMap<&'static str, Cow<'_, str>>) -> i64 {
     use std::hash::Hasher;
-    let mut hasher = fnv::FnvHasher::default();
-    hasher.write(
-        serde_json::to_string(fields)
-            .expect("a map of strings serializes")
-            .as_bytes(),
-    );
-    hasher.finish() as i64
+    struct Hashing(fnv::FnvHasher);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.write(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = Hashing(fnv::FnvHasher::default());
+    serde_json::to_writer(&mut hashing, fields).expect("a map of strings serializes");
+    hashing.0.finish() as i64
 }
 
 /// The compared fields of a record as CXone sent it (`raw`), to show what changed.
 pub fn compared_fields(entity: Entity, raw: &str) -> BTreeMap<String, String> {
-    let Ok(object) = serde_json::from_str::<Map<String, Value>>(raw) else {
+    let Some(item) = Item::parse(raw) else {
         return BTreeMap::new();
     };
-    let skills = get_ci(&object, "skillId").is_some();
-    fields_of(entity, skills, &object)
+    let skills = item.get_ci("skillId").is_some();
+    fields_of(entity, skills, &item)
         .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
+        .map(|(k, v)| (k.to_owned(), v.into_owned()))
         .collect()
 }
 
@@ -137,8 +277,8 @@ fn field_names(entity: Entity, skills: bool) -> &'static [(&'static str, &'stati
 }
 
 /// Reads one list item into a record; items without an id are skipped.
-pub(super) fn normalize(entity: Entity, object: &Map<String, Value>, raw: &str) -> Option<FetchedRecord> {
-    let skills = get_ci(object, "skillId").is_some();
+pub(super) fn normalize<O: Object>(entity: Entity, object: &O, raw: &str) -> Option<FetchedRecord> {
+    let skills = object.get_ci("skillId").is_some();
     let id_keys: &[&str] = match entity {
         Entity::Users => &["agentId"],
         Entity::Campaigns if skills => &["skillId"],
@@ -146,13 +286,14 @@ pub(super) fn normalize(entity: Entity, object: &Map<String, Value>, raw: &str) 
         Entity::Dispositions => &["dispositionId"],
         Entity::AgentStatuses => &["id", "outStateId", "outstateId", "unavailableCodeId"],
     };
-    let id = text(first(object, id_keys)?);
+    let id = first(object, id_keys)?.text().into_owned();
     if id.is_empty() {
         return None;
     }
     let fields = fields_of(entity, skills, object);
-    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
-    let is_active = truthy(get_ci(object, "isActive"));
+    let field = |name: &str| fields.get(name).map(|v| v.to_string()).unwrap_or_default();
+    // A list without the flag lists active records.
+    let is_active = object.get_ci("isActive").is_none_or(Scalar::truthy);
     let (name, detail, email_key) = match entity {
         Entity::Users => {
             let full = format!("{} {}", field("firstName").trim(), field("lastName").trim())
@@ -196,7 +337,8 @@ mod tests {
     use serde_json::json;
 
     fn normalize(entity: Entity, item: &Value) -> Option<FetchedRecord> {
-        super::normalize(entity, item.as_object()?, &item.to_string())
+        let raw = item.to_string();
+        super::normalize(entity, &Item::parse(&raw)?, &raw)
     }
 
     #[test]
@@ -242,3 +384,7 @@ mod tests {
         assert!(record.raw.contains("brandNewField"));
     }
 }
+
+#[cfg(test)]
+#[path = "records_differential.rs"]
+mod differential;
