@@ -8,6 +8,9 @@ medians and the ratio (baseline / CC Sync: above 1 means CC Sync is faster); `--
 to a Markdown table (BENCHMARKS.md). The emulator is stopped by its PID whatever happens.
 
     scripts/bench/pull_vs_peer.py [--ccsync target/release/ccsync] [--agents 100000] [--runs 3] [--record BENCHMARKS.md]
+                                  [--compare other/ccsync]
+
+It also prints each CC Sync pull's peak resident memory (the pull's own process: the emulator runs apart).
 """
 
 import argparse
@@ -43,13 +46,20 @@ def start_emulator(ccsync: str, agents: int, logs: Path) -> tuple[subprocess.Pop
     raise SystemExit("the emulator did not print its address within 60 s")
 
 
-def timed(command: list[str], env: dict) -> tuple[float, str]:
-    started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    elapsed = (time.perf_counter() - started) * 1000
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command[:3])}… failed ({done.returncode}): {done.stdout}{done.stderr}")
-    return elapsed, done.stdout
+def timed(command: list[str], env: dict) -> tuple[float, str, float]:
+    """Runs `command`; returns its wall time (ms), its output and its peak resident memory (MB)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = (time.perf_counter() - started) * 1000
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read()
+        if process.returncode != 0:
+            raise SystemExit(f"{' '.join(command[:3])}… failed ({process.returncode}): {stdout}{err.read()}")
+    return elapsed, stdout, usage.ru_maxrss / 1024
 
 
 def main() -> int:
@@ -58,6 +68,10 @@ def main() -> int:
     parser.add_argument("--agents", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--record", type=Path)
+    parser.add_argument(
+        "--compare",
+        help="another ccsync build (say, before a change) to run alternately with the first; printed, not recorded",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="ccsync-peer-"))
@@ -75,24 +89,34 @@ def main() -> int:
             CCSYNC_PEER_ACCESS_KEY_ID=cxone["access_key_id"],
             CCSYNC_PEER_ACCESS_KEY_SECRET=cxone["access_key_secret"],
         )
-        ours, peers = [], []
-        for run in range(1, args.runs + 1):
-            db = work / f"ccsync-{run}.sqlite3"
+        ours, peers, peaks, others = [], [], [], []
+
+        def pull(ccsync: str, db: Path) -> tuple[float, float]:
             timed(
-                [args.ccsync, "--db", str(db), "connection", "add", "cxone", "--name", "Bench", "--auth-url", tenant["url"],
+                [ccsync, "--db", str(db), "connection", "add", "cxone", "--name", "Bench", "--auth-url", tenant["url"],
                  "--client-id", cxone["client_id"], "--access-key-id", cxone["access_key_id"]],
                 env,
             )
-            ms, out = timed([args.ccsync, "--db", str(db), "--json", "pull", "users", "--select", "all"], env)
+            ms, out, peak = timed([ccsync, "--db", str(db), "--json", "pull", "users", "--select", "all"], env)
             created = json.loads(out)["created"]
             if created != args.agents:
                 raise SystemExit(f"CC Sync created {created} users, expected {args.agents}")
+            return ms, peak
+
+        for run in range(1, args.runs + 1):
+            ms, peak = pull(args.ccsync, work / f"ccsync-{run}.sqlite3")
             ours.append(ms)
-            ms, out = timed([sys.executable, str(HERE / "peer_pull.py"), tenant["url"], str(work / f"peer-{run}.sqlite3")], env)
+            peaks.append(peak)
+            ms, out, _ = timed([sys.executable, str(HERE / "peer_pull.py"), tenant["url"], str(work / f"peer-{run}.sqlite3")], env)
             if json.loads(out)["agents"] != args.agents:
                 raise SystemExit(f"the baseline read {out.strip()}, expected {args.agents} agents")
             peers.append(ms)
-            print(f"run {run}: CC Sync {ours[-1]:.0f} ms, baseline {peers[-1]:.0f} ms", flush=True)
+            line = f"run {run}: CC Sync {ours[-1]:.0f} ms (peak {peaks[-1]:.0f} MB), baseline {peers[-1]:.0f} ms"
+            if args.compare:
+                ms, peak = pull(args.compare, work / f"compare-{run}.sqlite3")
+                others.append(ms)
+                line += f", --compare build {ms:.0f} ms (peak {peak:.0f} MB)"
+            print(line, flush=True)
     finally:
         emulator.terminate()
         try:
@@ -105,15 +129,18 @@ def main() -> int:
     ours_median, peers_median = statistics.median(ours), statistics.median(peers)
     ratio = peers_median / ours_median
     print(
-        f"{args.agents} agents, {args.runs} alternating runs: CC Sync median {ours_median:.0f} ms, "
-        f"baseline median {peers_median:.0f} ms: CC Sync is {ratio:.2f}× the baseline's speed (target ≥ 2.5×)"
+        f"{args.agents} agents, {args.runs} alternating runs: CC Sync median {ours_median:.0f} ms "
+        f"(peak {max(peaks):.0f} MB), baseline median {peers_median:.0f} ms: CC Sync is {ratio:.2f}× the "
+        f"baseline's speed (target ≥ 2.5×)"
     )
+    if others:
+        print(f"--compare build median {statistics.median(others):.0f} ms ({peers_median / statistics.median(others):.2f}×)")
     if args.record:
         runs = " / ".join(f"{v:.0f}" for v in ours), " / ".join(f"{v:.0f}" for v in peers)
         record(
             args.record,
             f"| `scripts/bench/pull_vs_peer.py --agents {args.agents} --runs {args.runs}` | {runs[0]} ms | "
-            f"{runs[1]} ms | {ours_median:.0f} ms | {peers_median:.0f} ms | {ratio:.2f}× |",
+            f"{runs[1]} ms | {ours_median:.0f} ms | {peers_median:.0f} ms | {ratio:.2f}× | {max(peaks):.0f} MB |",
         )
     return 0
 
@@ -123,7 +150,7 @@ def record(path: Path, row: str) -> None:
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     at = next((i for i, line in enumerate(lines) if line.startswith(TABLE_HEADER)), None)
     if at is None:
-        lines += ["", TABLE_HEADER + " CC Sync median | baseline median | ratio |", "|---|---|---|---|---|---|", row]
+        lines += ["", TABLE_HEADER + " CC Sync median | baseline median | ratio | CC Sync peak |", "|---|---|---|---|---|---|---|", row]
     else:
         end = at + 1
         while end < len(lines) and lines[end].startswith("|"):

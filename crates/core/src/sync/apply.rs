@@ -39,8 +39,12 @@ pub fn apply(
     };
     let mut writer = Writer::begin(&tx, &start, prepared.business_unit_id)?;
     writer.counts.fetched = plan.summary.fetched;
+    // New records are created many to a statement, a thousand at a time.
+    let mut new = Vec::new();
     for (n, index) in chosen.iter().enumerate() {
         if n % 1000 == 0 {
+            writer.create_many(&new)?;
+            new.clear();
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
@@ -51,13 +55,14 @@ pub fn apply(
             continue;
         };
         match row.status {
-            PlanStatus::New => writer.create(record)?,
+            PlanStatus::New => new.push((record, record.raw.as_str())),
             PlanStatus::Changed => writer.update(prepared.existing_ids[index], record, &row.changes)?,
             PlanStatus::Unchanged => writer.counts.unchanged += 1,
             // Never picked (see `selected_rows`).
             PlanStatus::MissingUpstream | PlanStatus::Added | PlanStatus::Updated => {}
         }
     }
+    writer.create_many(&new)?;
     // The first write of a list flags what is gone upstream; later batches of the same list
     // have nothing left to flag or to count again.
     if prepared.batches == 0 {
@@ -200,7 +205,7 @@ mod tests {
             is_active: true,
             email_key: Some(format!("{id}@example.com")),
             fields_hash: hash,
-            raw: format!(r#"{{"userName":"{id}","teamName":"team {hash}"}}"#),
+            raw: format!(r#"{{"userName":"{id}","teamName":"team {hash}"}}"#).into(),
         }
     }
 

@@ -8,6 +8,7 @@ mod compare;
 mod export;
 mod fetch;
 mod session;
+mod staged;
 mod stream;
 mod writer;
 

@@ -19,6 +19,7 @@ use crate::vendor::cxone::admin;
 use crate::vendor::cxone::records::{self, FetchedRecord};
 use crate::{Error, Result};
 
+use super::staged::StagedRecords;
 use super::{diff, lock, missing_upstream_change, open_pull, record_fetch_failure, PullOptions, Stored, Writer};
 
 /// What travels from the fetch to the writer of a streamed pull.
@@ -139,55 +140,14 @@ struct ChangedRecord {
 }
 
 /// The writer side of [`pull_all`]: compares each arriving record with the store as it was when
-/// the pull started, and stages what differs (new records in a temporary table, changed ones in
-/// memory: unchanged records are only counted). No
-/// transaction is open while pages download: when the fetch ends, everything staged is written
-/// in one short `BEGIN IMMEDIATE` transaction, whose writes check that each record is still as it
-/// was compared (else the pull is refused as stale). A failure, a cancel or a crash before the
+/// the pull started, and holds what differs (new records compressed in memory, changed ones
+/// with the fields that changed: unchanged records are only counted). No transaction is open
+/// while pages download: when the fetch ends, everything held is written in one short
+/// `BEGIN IMMEDIATE` transaction, whose writes check that each record is still as it was
+/// compared (else the pull is refused as stale). A failure, a cancel or a crash before the
 /// commit leaves the store as it was.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn write_stream(
-    store: &Mutex<Store>,
-    connection: &Connection,
-    entity: Entity,
-    business_unit_id: i64,
-    existing: HashMap<String, Existing>,
-    batches: std::sync::mpsc::Receiver<Batch>,
-    cancel: &CancellationToken,
-    started: Instant,
-    started_at: &str,
-) -> Result<(PlanSummary, ApplyResult)> {
-    // New records wait in a temporary table of this connection: writing it takes no lock on the
-    // store, and the commit copies it in two statements.
-    store.lock().unwrap_or_else(|p| p.into_inner()).conn().execute_batch(
-        "DROP TABLE IF EXISTS temp.pull_staged;
-         CREATE TEMP TABLE pull_staged (cxone_id TEXT NOT NULL, name TEXT NOT NULL, detail TEXT NOT NULL,
-             email_key TEXT, is_active INTEGER NOT NULL, fields_hash INTEGER NOT NULL, raw TEXT NOT NULL);",
-    )?;
-    let result = stage_and_write(
-        store,
-        connection,
-        entity,
-        business_unit_id,
-        existing,
-        batches,
-        cancel,
-        started,
-        started_at,
-    );
-    if let Err(error) = store
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .conn()
-        .execute_batch("DROP TABLE IF EXISTS temp.pull_staged")
-    {
-        tracing::warn!(%error, "could not drop the staged records");
-    }
-    result
-}
-
-#[allow(clippy::too_many_arguments)]
-fn stage_and_write(
     store: &Mutex<Store>,
     connection: &Connection,
     entity: Entity,
@@ -201,6 +161,7 @@ fn stage_and_write(
     let mut summary = PlanSummary::default();
     let held = existing.len() as u32;
     let mut changed = Vec::new();
+    let mut staged = StagedRecords::default();
     let (last_poll_time, full) = loop {
         let Ok(batch) = batches.recv() else {
             // The fetch failed or was cancelled: nothing is kept.
@@ -223,34 +184,12 @@ fn stage_and_write(
                 Some(stored) => differing.push((stored, record)),
             }
         }
-        let guard = store.lock().unwrap_or_else(|p| p.into_inner());
-        if !new.is_empty() {
-            summary.new += new.len() as u32;
-            // Only the temporary table is written: no lock on the store is taken.
-            let staging = guard.conn().unchecked_transaction()?;
-            {
-                let mut stage = staging.prepare_cached(
-                    "INSERT INTO temp.pull_staged (cxone_id, name, detail, email_key, is_active, fields_hash, raw)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?;
-                for r in &new {
-                    stage.execute(rusqlite::params![
-                        r.id,
-                        r.name,
-                        r.detail,
-                        r.email_key,
-                        r.is_active,
-                        r.fields_hash,
-                        r.raw
-                    ])?;
-                }
-            }
-            staging.commit()?;
-        }
+        staged.push(new);
         if differing.is_empty() {
             continue;
         }
         // The old values, for the audit: a read, which waits for no writer (WAL).
+        let guard = store.lock().unwrap_or_else(|p| p.into_inner());
         let mut read_raw = guard.conn().prepare_cached("SELECT raw FROM records WHERE id = ?1")?;
         for (stored, record) in differing {
             let old = read_raw.query_row([stored.row_id], |r| r.get::<_, String>(0))?;
@@ -266,7 +205,11 @@ fn stage_and_write(
                     row_id: stored.row_id,
                     fields_hash: stored.fields_hash,
                 },
-                record,
+                // Its own copy of its JSON, so that the page it came on is let go.
+                record: FetchedRecord {
+                    raw: record.raw.detached(),
+                    ..record
+                },
                 changes,
             });
         }
@@ -274,6 +217,7 @@ fn stage_and_write(
     if cancel.is_cancelled() {
         return Err(Error::Cancelled);
     }
+    summary.new = staged.len() as u32;
     summary.changed = changed.len() as u32;
     let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
     let writing = Instant::now();
@@ -287,7 +231,7 @@ fn stage_and_write(
         link_id: None,
     };
     let mut writer = Writer::begin(&tx, &start, business_unit_id)?;
-    writer.create_staged()?;
+    writer.create_staged(&staged)?;
     for c in &changed {
         writer.update(c.stored, &c.record, &c.changes)?;
     }

@@ -9,7 +9,13 @@ use crate::store::runs::{self, RunCounts, RunStart};
 use crate::vendor::cxone::records::FetchedRecord;
 use crate::{Error, Result};
 
+use super::staged::StagedRecords;
 use super::{missing_upstream_change, Phases};
+
+/// Rows per INSERT when creating many records. Each INSERT into `records` or `audit` checks
+/// their `CHECK (… IN (…))` constraints with a temporary b-tree built once per statement: one
+/// statement per record spent more on that than on the row itself (BENCHMARKS.md, issue 15).
+const ROWS_PER_INSERT: usize = 100;
 
 /// A stored record as it was when compared: an update applies only if it is still so.
 #[derive(Debug, Clone, Copy)]
@@ -62,121 +68,107 @@ impl<'t> Writer<'t> {
         })
     }
 
-    pub(super) fn create(&mut self, record: &FetchedRecord) -> Result<()> {
-        if self.adopt_imported_user(record)? {
-            return Ok(());
+    /// Creates records with their audit rows, many to a statement; the users a CSV import
+    /// created before CXone had them are adopted instead, one by one.
+    pub(super) fn create_many(&mut self, records: &[(&FetchedRecord, &str)]) -> Result<()> {
+        let mut fresh = Vec::with_capacity(records.len());
+        for &(record, raw) in records {
+            if !self.adopt_imported_user(record, raw)? {
+                fresh.push((record, raw));
+            }
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO records (entity, business_unit_id, cxone_id, name, detail, email_key, is_active, fields_hash,
-                                      raw, group_name, first_synced_at, last_synced_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-            )?
-            .execute(params![
-                self.entity.as_str(),
-                self.business_unit_id,
-                record.id,
-                record.name,
-                record.detail,
-                record.email_key,
-                record.is_active,
-                record.fields_hash,
-                record.raw,
-                self.entity.group_name(),
-                self.now
-            ])
-            .map_err(|e| match e {
-                // Written by another pull since this one compared: the list is out of date.
-                rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
-                    Error::Stale(self.entity.label())
-                }
-                other => other.into(),
-            })?;
-        // The created values are the record's own columns; the audit row marks the creation.
-        runs::insert_audit(
-            self.tx,
-            self.run_id,
-            self.tx.last_insert_rowid(),
-            AuditAction::Created,
-            &[],
-            &self.now,
-        )?;
-        self.counts.created += 1;
+        for rows in fresh.chunks(ROWS_PER_INSERT) {
+            let mut ids = self.insert_rows(rows)?;
+            // Written right after their records: the audit rows' foreign key checks find the
+            // records' pages still in the cache.
+            ids.sort_unstable();
+            self.audit_created(&ids)?;
+            self.counts.created += ids.len() as u32;
+        }
         Ok(())
     }
 
-    /// Creates every record staged in `temp.pull_staged` by a streamed pull: the users a CSV
-    /// import created before CXone had them are adopted one by one, the rest written in two
-    /// statements (the records, then their audit rows), far faster than one by one.
-    pub(super) fn create_staged(&mut self) -> Result<()> {
-        if !self.imported.is_empty() {
-            let adoptable: Vec<(i64, FetchedRecord)> = {
-                let mut stmt = self.tx.prepare(
-                    "SELECT rowid, cxone_id, name, detail, email_key, is_active, fields_hash, raw
-                     FROM temp.pull_staged WHERE email_key IS NOT NULL",
-                )?;
-                let rows = stmt.query_map([], |r| {
-                    Ok((
-                        r.get(0)?,
-                        FetchedRecord {
-                            id: r.get(1)?,
-                            name: r.get(2)?,
-                            detail: r.get(3)?,
-                            email_key: r.get(4)?,
-                            is_active: r.get(5)?,
-                            fields_hash: r.get(6)?,
-                            raw: r.get(7)?,
-                        },
-                    ))
-                })?;
-                rows.filter(|row| {
-                    row.as_ref().map_or(true, |(_, r)| {
-                        r.email_key.as_ref().is_some_and(|k| self.imported.contains(k))
-                    })
-                })
-                .collect::<rusqlite::Result<_>>()?
-            };
-            for (rowid, record) in adoptable {
-                if self.adopt_imported_user(&record)? {
-                    self.tx
-                        .execute("DELETE FROM temp.pull_staged WHERE rowid = ?1", [rowid])?;
-                }
+    /// Inserts new records in one statement; returns their row ids.
+    fn insert_rows(&self, rows: &[(&FetchedRecord, &str)]) -> Result<Vec<i64>> {
+        let values = (0..rows.len())
+            .map(|i| {
+                let p = 5 + i * 7;
+                format!(
+                    "(?1, ?2, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?3, ?4, ?4)",
+                    p,
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 6
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO records (entity, business_unit_id, cxone_id, name, detail, email_key, is_active, fields_hash,
+                                  raw, group_name, first_synced_at, last_synced_at)
+             VALUES {values} RETURNING id"
+        );
+        let run = || -> rusqlite::Result<Vec<i64>> {
+            let mut statement = self.tx.prepare_cached(&sql)?;
+            statement.raw_bind_parameter(1, self.entity.as_str())?;
+            statement.raw_bind_parameter(2, self.business_unit_id)?;
+            statement.raw_bind_parameter(3, self.entity.group_name())?;
+            statement.raw_bind_parameter(4, &self.now)?;
+            for (i, (record, raw)) in rows.iter().enumerate() {
+                let p = 5 + i * 7;
+                statement.raw_bind_parameter(p, &record.id)?;
+                statement.raw_bind_parameter(p + 1, &record.name)?;
+                statement.raw_bind_parameter(p + 2, &record.detail)?;
+                statement.raw_bind_parameter(p + 3, &record.email_key)?;
+                statement.raw_bind_parameter(p + 4, record.is_active)?;
+                statement.raw_bind_parameter(p + 5, record.fields_hash)?;
+                statement.raw_bind_parameter(p + 6, *raw)?;
             }
+            let mut ids = Vec::with_capacity(rows.len());
+            let mut returned = statement.raw_query();
+            while let Some(row) = returned.next()? {
+                ids.push(row.get(0)?);
+            }
+            Ok(ids)
+        };
+        run().map_err(|e| match e {
+            // Written by another pull since this one compared: the list is out of date.
+            rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
+                Error::Stale(self.entity.label())
+            }
+            other => other.into(),
+        })
+    }
+
+    /// The audit rows of records just created (the created values are the records' own columns).
+    fn audit_created(&self, record_ids: &[i64]) -> Result<()> {
+        let values = (0..record_ids.len())
+            .map(|i| format!("(?1, ?{}, 'created', '[]', ?2)", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut statement = self.tx.prepare_cached(&format!(
+            "INSERT INTO audit (run_id, record_id, action, changes, at) VALUES {values}"
+        ))?;
+        statement.raw_bind_parameter(1, self.run_id)?;
+        statement.raw_bind_parameter(2, &self.now)?;
+        for (i, id) in record_ids.iter().enumerate() {
+            statement.raw_bind_parameter(i + 3, id)?;
         }
-        // Rowids of new rows follow the highest one: every record above it is one of these.
-        let before: i64 = self
-            .tx
-            .query_row("SELECT COALESCE(MAX(id), 0) FROM records", [], |r| r.get(0))?;
-        let created = self
-            .tx
-            .execute(
-                "INSERT INTO records (entity, business_unit_id, cxone_id, name, detail, email_key, is_active, fields_hash,
-                                      raw, group_name, first_synced_at, last_synced_at)
-                 SELECT ?1, ?2, cxone_id, name, detail, email_key, is_active, fields_hash, raw, ?3, ?4, ?4
-                 FROM temp.pull_staged ORDER BY rowid",
-                params![self.entity.as_str(), self.business_unit_id, self.entity.group_name(), self.now],
-            )
-            .map_err(|e| match e {
-                // Written by another pull since this one compared: the list is out of date.
-                rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
-                    Error::Stale(self.entity.label())
-                }
-                other => other.into(),
-            })?;
-        // The created values are the records' own columns; the audit rows mark the creations.
-        let empty = serde_json::to_string::<[FieldChange]>(&[]).map_err(|e| Error::Internal(e.to_string()))?;
-        self.tx.execute(
-            "INSERT INTO audit (run_id, record_id, action, changes, at)
-             SELECT ?1, id, 'created', ?2, ?3 FROM records WHERE id > ?4 ORDER BY id",
-            params![self.run_id, empty, self.now, before],
-        )?;
-        self.counts.created += created as u32;
+        statement.raw_execute()?;
         Ok(())
+    }
+
+    /// Creates every new record a streamed pull staged, page by page.
+    pub(super) fn create_staged(&mut self, staged: &StagedRecords) -> Result<()> {
+        staged.for_each_page(|records| self.create_many(records))
     }
 
     /// A user a CSV import created before CXone had them becomes this CXone record (its id, business
     /// unit and fields), keeping what the import set: one user, not two with the same email.
-    fn adopt_imported_user(&mut self, record: &FetchedRecord) -> Result<bool> {
+    fn adopt_imported_user(&mut self, record: &FetchedRecord, raw: &str) -> Result<bool> {
         let Some(email_key) = record
             .email_key
             .as_deref()
@@ -201,7 +193,7 @@ impl<'t> Writer<'t> {
                     record.detail,
                     record.is_active,
                     record.fields_hash,
-                    record.raw,
+                    raw,
                     self.now
                 ],
                 |row| row.get::<_, i64>(0),
@@ -236,7 +228,7 @@ impl<'t> Writer<'t> {
                 record.email_key,
                 record.is_active,
                 record.fields_hash,
-                record.raw,
+                record.raw.as_str(),
                 self.now,
                 stored.fields_hash
             ])?;

@@ -9,13 +9,14 @@
 //! by what each page really held — a short page may only mean the server caps `top`.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use super::records::{as_u64, normalize, FetchedRecord, Item};
+use super::records::{as_u64, normalize, FetchedRecord, Item, RawJson};
 use super::session::CxoneSession;
 use crate::model::Entity;
 use crate::progress::{self, Progress};
@@ -375,7 +376,13 @@ async fn fetch_page(
                 )))
             }
         }
-        match parse_page(entity, endpoint, &answer.body) {
+        // Parsed on a blocking thread: the other pages in flight keep downloading meanwhile, and
+        // on the other core.
+        let collection = endpoint.collection;
+        let parsed = tokio::task::spawn_blocking(move || parse_page(entity, collection, answer.body))
+            .await
+            .map_err(|e| Error::Internal(format!("reading a page failed: {e}")))?;
+        match parsed {
             Some((page, next)) => {
                 // Pages are asked for by `skip`; a next link the server gives must still be its own.
                 if let Some(next) = next.and_then(|n| url.join(&n).ok()) {
@@ -412,19 +419,23 @@ fn error_text(body: &str) -> Option<String> {
 }
 
 /// A page and its `_links.next`, if it gives one.
-fn parse_page(entity: Entity, endpoint: &Endpoint, body: &str) -> Option<(Page, Option<String>)> {
-    // Items stay raw until each is read, so the JSON CXone sent is kept without re-serializing it.
-    let top: BTreeMap<String, Box<RawValue>> = serde_json::from_str(body).ok()?;
+fn parse_page(entity: Entity, collection: &str, body: String) -> Option<(Page, Option<String>)> {
+    // Items stay raw until each is read; each record keeps its span of the page as its JSON,
+    // exactly as CXone sent it, without a copy.
+    let page = Arc::new(body);
+    let body = page.as_str();
+    let top: BTreeMap<String, &RawValue> = serde_json::from_str(body).ok()?;
     // v7–v20 wrap the envelope in `resultSet`.
-    let wrapped: Option<BTreeMap<String, Box<RawValue>>> =
+    let wrapped: Option<BTreeMap<String, &RawValue>> =
         raw_ci(&top, "resultSet").and_then(|r| serde_json::from_str(r.get()).ok());
     let envelope = wrapped.as_ref().unwrap_or(&top);
-    let items: Vec<&RawValue> = serde_json::from_str(raw_ci(envelope, endpoint.collection)?.get()).ok()?;
+    let items: Vec<&RawValue> = serde_json::from_str(raw_ci(envelope, collection)?.get()).ok()?;
     let item_count = items.len() as u64;
     let mut records = Vec::with_capacity(items.len());
     for item in items {
+        let raw = RawJson::new(page.clone(), span_of(body, item.get())?)?;
         // An item that is not an object makes the page unreadable.
-        records.extend(normalize(entity, &Item::parse(item.get())?, item.get()));
+        records.extend(normalize(entity, &Item::parse(item.get())?, raw));
     }
     let scalar = |key: &str| raw_ci(envelope, key).and_then(|r| serde_json::from_str::<Value>(r.get()).ok());
     let next = raw_ci(envelope, "_links")
@@ -449,9 +460,16 @@ fn parse_page(entity: Entity, endpoint: &Endpoint, body: &str) -> Option<(Page, 
 }
 
 /// A key looked up exactly, then case-insensitively (field names changed case between versions).
-fn raw_ci<'a>(object: &'a BTreeMap<String, Box<RawValue>>, key: &str) -> Option<&'a RawValue> {
+fn raw_ci<'a>(object: &BTreeMap<String, &'a RawValue>, key: &str) -> Option<&'a RawValue> {
     object
         .get(key)
         .or_else(|| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
-        .map(|v| &**v)
+        .copied()
+}
+
+/// Where `part`, a slice of `whole`, lies in it.
+fn span_of(whole: &str, part: &str) -> Option<std::ops::Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= whole.len()).then_some(start..end)
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::{field_names, Item};
+use super::{field_names, Item, RawJson};
 use crate::model::Entity;
 
 mod reference {
@@ -108,7 +108,7 @@ mod reference {
             is_active,
             email_key,
             fields_hash: hash_fields(&fields),
-            raw: raw.to_owned(),
+            raw: RawJson::from(raw.to_owned()),
         })
     }
 }
@@ -299,7 +299,7 @@ fn the_borrowed_reader_reads_every_item_as_the_reference_does() {
         for entity in entities {
             let expected = reference::normalize(entity, &raw);
             assert_eq!(
-                super::normalize(entity, &item, &raw),
+                super::normalize(entity, &item, RawJson::from(raw.clone())),
                 expected,
                 "item {n}, {entity:?}: {raw}"
             );
@@ -338,7 +338,7 @@ fn agents_as_the_api_documents_them_read_as_the_reference_does() {
     ];
     for raw in agents {
         let item = Item::parse(raw).unwrap();
-        let record = super::normalize(Entity::Users, &item, raw);
+        let record = super::normalize(Entity::Users, &item, RawJson::from(raw.to_owned()));
         assert!(record.is_some(), "{raw}");
         assert_eq!(record, reference::normalize(Entity::Users, raw));
     }
