@@ -14,7 +14,7 @@ use crate::mapping::links::{self, MappingLink};
 use crate::mapping::rules::{self, AutoSyncCounts, MappingUser};
 use crate::model::{AuditAction, RunKind};
 use crate::progress::{self, Progress};
-use crate::store::mappings::{held_elsewhere, mapping_states, platform_str, save_accounts, save_state};
+use crate::store::mappings::{held_elsewhere, mapping_states, platform_str, save_accounts, save_states};
 use crate::store::runs::{self, RunCounts, RunStart};
 use crate::store::{now_rfc3339, Store};
 use crate::vendor::cxone::profiles::{self, security_profiles};
@@ -238,19 +238,24 @@ pub fn match_and_write(
     save_accounts(&tx, &link.external_connection_id, platform, accounts, &now)?;
     let names: HashMap<&str, &str> = accounts.iter().map(|a| (a.id.as_str(), a.name.as_str())).collect();
     let name = |id: &str| names.get(id).map(|n| (*n).to_owned());
-    let mut changed = 0;
+    let mut states = Vec::new();
+    let mut audits = Vec::new();
     for (user, state) in &decided {
         let old = current.get(user).cloned().unwrap_or_default();
         if &old == state {
             continue;
         }
-        save_state(&tx, link, *user, state, &now)?;
+        states.push((*user, state));
         if old.status != state.status || old.account_id != state.account_id || old.flag != state.flag {
             let change = rules::mapping_change(platform, &old, state, &name);
-            runs::insert_audit(&tx, run_id, *user, AuditAction::Mapping, &[change], &now)?;
-            changed += 1;
+            let change = serde_json::to_string(&[change]).map_err(|e| crate::Error::Internal(e.to_string()))?;
+            audits.push((*user, AuditAction::Mapping, change));
         }
     }
+    // Many rows to a statement (store::batch).
+    save_states(&tx, link, &states, &now)?;
+    runs::insert_audits(&tx, run_id, &audits, &now)?;
+    let changed = audits.len() as u32;
     let run_counts = RunCounts {
         fetched: accounts.len() as u32,
         updated: changed,

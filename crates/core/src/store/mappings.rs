@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Transaction};
 
-use super::Store;
+use super::{batch, Store};
 use crate::mapping::links::MappingLink;
 use crate::mapping::rules::{MappingState, MappingStatus, MappingUser};
 use crate::vendor::directory::{ExternalAccount, Platform};
@@ -37,25 +37,35 @@ pub fn save_accounts(
     accounts: &[ExternalAccount],
     now: &str,
 ) -> Result<()> {
-    let mut upsert = tx.prepare_cached(
-        "INSERT INTO external_accounts (connection_id, platform, account_id, name, emails, active, raw, first_seen_at, last_seen_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
-         ON CONFLICT (connection_id, account_id) DO UPDATE SET name = excluded.name, emails = excluded.emails,
+    let rows = accounts
+        .iter()
+        .map(|a| Ok((a, serde_json::to_string(&a.emails)?)))
+        .collect::<serde_json::Result<Vec<_>>>()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let platform = platform_str(platform);
+    batch::insert_many(
+        tx,
+        "INSERT INTO external_accounts (connection_id, platform, account_id, name, emails, active, raw, first_seen_at,
+                                        last_seen_at) VALUES",
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "ON CONFLICT (connection_id, account_id) DO UPDATE SET name = excluded.name, emails = excluded.emails,
              active = excluded.active, raw = excluded.raw, last_seen_at = excluded.last_seen_at, missing_since = NULL",
+        &rows,
+        |(a, emails)| {
+            [
+                &connection_id,
+                &platform,
+                &a.id,
+                &a.name,
+                emails,
+                &a.active,
+                &a.raw,
+                &now,
+                &now,
+            ]
+        },
+        |_| Ok(()),
     )?;
-    for a in accounts {
-        let emails = serde_json::to_string(&a.emails).map_err(|e| Error::Internal(e.to_string()))?;
-        upsert.execute(params![
-            connection_id,
-            platform_str(platform),
-            a.id,
-            a.name,
-            emails,
-            a.active,
-            a.raw,
-            now
-        ])?;
-    }
     tx.execute(
         "UPDATE external_accounts SET missing_since = ?2 WHERE connection_id = ?1 AND last_seen_at <> ?2 AND missing_since IS NULL",
         params![connection_id, now],
@@ -63,29 +73,45 @@ pub fn save_accounts(
     Ok(())
 }
 
-/// Writes a user's mapping under `link`.
+/// Writes the mapping of one user of the link's unit.
 pub fn save_state(tx: &Transaction<'_>, link: &MappingLink, user: i64, state: &MappingState, now: &str) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO mappings (platform, user_record_id, status, account_id, detail, attempts, fingerprint, blocked_account, flag, updated_at, link_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-         ON CONFLICT (platform, user_record_id) DO UPDATE SET status = excluded.status, account_id = excluded.account_id,
+    save_states(tx, link, &[(user, state)], now)
+}
+
+/// Writes the mappings of users of the link's unit, many to a statement.
+pub fn save_states(tx: &Transaction<'_>, link: &MappingLink, states: &[(i64, &MappingState)], now: &str) -> Result<()> {
+    let rows: Vec<(i64, &MappingState, String)> = states
+        .iter()
+        .map(|&(user, state)| (user, state, state.status.map(status_str).unwrap_or_default()))
+        .collect();
+    let platform = platform_str(link.platform);
+    batch::insert_many(
+        tx,
+        "INSERT INTO mappings (platform, user_record_id, status, account_id, detail, attempts, fingerprint, blocked_account,
+                               flag, updated_at, link_id) VALUES",
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "ON CONFLICT (platform, user_record_id) DO UPDATE SET status = excluded.status, account_id = excluded.account_id,
              detail = excluded.detail, attempts = excluded.attempts, fingerprint = excluded.fingerprint,
              blocked_account = excluded.blocked_account, flag = excluded.flag, updated_at = excluded.updated_at,
              link_id = excluded.link_id",
-    )?
-    .execute(params![
-        platform_str(link.platform),
-        user,
-        state.status.map(status_str).unwrap_or_default(),
-        state.account_id,
-        state.detail,
-        state.attempts,
-        state.fingerprint,
-        state.blocked_account,
-        state.flag,
-        now,
-        link.id
-    ])?;
+        &rows,
+        |(user, state, status)| {
+            [
+                &platform,
+                user,
+                status,
+                &state.account_id,
+                &state.detail,
+                &state.attempts,
+                &state.fingerprint,
+                &state.blocked_account,
+                &state.flag,
+                &now,
+                &link.id,
+            ]
+        },
+        |_| Ok(()),
+    )?;
     Ok(())
 }
 

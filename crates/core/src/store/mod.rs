@@ -1,6 +1,7 @@
 //! The local SQLite store: one file, WAL, foreign keys, embedded migrations, and a backup of the
 //! file before any migration touches it.
 
+pub mod batch;
 pub mod connections;
 pub mod locks;
 pub mod mappings;

@@ -101,6 +101,24 @@ pub fn insert_audit(
     Ok(())
 }
 
+/// Audit rows of one run, many to a statement: (record id, action, changes as JSON).
+pub fn insert_audits(conn: &Connection, run_id: i64, rows: &[(i64, AuditAction, String)], at: &str) -> Result<()> {
+    let rows: Vec<(i64, &str, &str)> = rows
+        .iter()
+        .map(|(record_id, action, changes)| (*record_id, action.as_str(), changes.as_str()))
+        .collect();
+    super::batch::insert_many(
+        conn,
+        "INSERT INTO audit (run_id, record_id, action, changes, at) VALUES",
+        "(?, ?, ?, ?, ?)",
+        "",
+        &rows,
+        |(record_id, action, changes)| [&run_id, record_id, action, changes, &at],
+        |_| Ok(()),
+    )?;
+    Ok(())
+}
+
 /// A pull's two phases (see `SyncRun::fetch_ms`), recorded beside its duration.
 pub fn set_run_phases(conn: &Connection, run_id: i64, fetch_ms: i64, write_ms: i64) -> Result<()> {
     conn.prepare_cached("UPDATE sync_runs SET fetch_ms = ?2, write_ms = ?3 WHERE id = ?1")?

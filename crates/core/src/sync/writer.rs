@@ -4,18 +4,13 @@
 use rusqlite::{params, OptionalExtension};
 
 use crate::model::{ApplyResult, AuditAction, Entity, FieldChange};
-use crate::store::now_rfc3339;
 use crate::store::runs::{self, RunCounts, RunStart};
+use crate::store::{batch, now_rfc3339};
 use crate::vendor::cxone::records::FetchedRecord;
 use crate::{Error, Result};
 
 use super::staged::StagedRecords;
 use super::{missing_upstream_change, Phases};
-
-/// Rows per INSERT when creating many records. Each INSERT into `records` or `audit` checks
-/// their `CHECK (… IN (…))` constraints with a temporary b-tree built once per statement: one
-/// statement per record spent more on that than on the row itself (BENCHMARKS.md, issue 15).
-const ROWS_PER_INSERT: usize = 100;
 
 /// A stored record as it was when compared: an update applies only if it is still so.
 #[derive(Debug, Clone, Copy)]
@@ -77,7 +72,7 @@ impl<'t> Writer<'t> {
                 fresh.push((record, raw));
             }
         }
-        for rows in fresh.chunks(ROWS_PER_INSERT) {
+        for rows in fresh.chunks(batch::ROWS_PER_STATEMENT) {
             let mut ids = self.insert_rows(rows)?;
             // Written right after their records: the audit rows' foreign key checks find the
             // records' pages still in the cache.
@@ -88,76 +83,56 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
-    /// Inserts new records in one statement; returns their row ids.
+    /// Inserts new records; returns their row ids.
     fn insert_rows(&self, rows: &[(&FetchedRecord, &str)]) -> Result<Vec<i64>> {
-        let values = (0..rows.len())
-            .map(|i| {
-                let p = 5 + i * 7;
-                format!(
-                    "(?1, ?2, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?3, ?4, ?4)",
-                    p,
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5,
-                    p + 6
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
+        let mut ids = Vec::with_capacity(rows.len());
+        let (entity, group) = (self.entity.as_str(), self.entity.group_name());
+        batch::insert_many(
+            self.tx,
             "INSERT INTO records (entity, business_unit_id, cxone_id, name, detail, email_key, is_active, fields_hash,
-                                  raw, group_name, first_synced_at, last_synced_at)
-             VALUES {values} RETURNING id"
-        );
-        let run = || -> rusqlite::Result<Vec<i64>> {
-            let mut statement = self.tx.prepare_cached(&sql)?;
-            statement.raw_bind_parameter(1, self.entity.as_str())?;
-            statement.raw_bind_parameter(2, self.business_unit_id)?;
-            statement.raw_bind_parameter(3, self.entity.group_name())?;
-            statement.raw_bind_parameter(4, &self.now)?;
-            for (i, (record, raw)) in rows.iter().enumerate() {
-                let p = 5 + i * 7;
-                statement.raw_bind_parameter(p, &record.id)?;
-                statement.raw_bind_parameter(p + 1, &record.name)?;
-                statement.raw_bind_parameter(p + 2, &record.detail)?;
-                statement.raw_bind_parameter(p + 3, &record.email_key)?;
-                statement.raw_bind_parameter(p + 4, record.is_active)?;
-                statement.raw_bind_parameter(p + 5, record.fields_hash)?;
-                statement.raw_bind_parameter(p + 6, *raw)?;
-            }
-            let mut ids = Vec::with_capacity(rows.len());
-            let mut returned = statement.raw_query();
-            while let Some(row) = returned.next()? {
-                ids.push(row.get(0)?);
-            }
-            Ok(ids)
-        };
-        run().map_err(|e| match e {
+                                  raw, group_name, first_synced_at, last_synced_at) VALUES",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "RETURNING id",
+            rows,
+            |(record, raw)| {
+                [
+                    &entity,
+                    &self.business_unit_id,
+                    &record.id,
+                    &record.name,
+                    &record.detail,
+                    &record.email_key,
+                    &record.is_active,
+                    &record.fields_hash,
+                    raw,
+                    &group,
+                    &self.now,
+                    &self.now,
+                ]
+            },
+            |row| Ok(ids.push(row.get(0)?)),
+        )
+        .map_err(|e| match e {
             // Written by another pull since this one compared: the list is out of date.
             rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
                 Error::Stale(self.entity.label())
             }
             other => other.into(),
-        })
+        })?;
+        Ok(ids)
     }
 
     /// The audit rows of records just created (the created values are the records' own columns).
     fn audit_created(&self, record_ids: &[i64]) -> Result<()> {
-        let values = (0..record_ids.len())
-            .map(|i| format!("(?1, ?{}, 'created', '[]', ?2)", i + 3))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut statement = self.tx.prepare_cached(&format!(
-            "INSERT INTO audit (run_id, record_id, action, changes, at) VALUES {values}"
-        ))?;
-        statement.raw_bind_parameter(1, self.run_id)?;
-        statement.raw_bind_parameter(2, &self.now)?;
-        for (i, id) in record_ids.iter().enumerate() {
-            statement.raw_bind_parameter(i + 3, id)?;
-        }
-        statement.raw_execute()?;
+        batch::insert_many(
+            self.tx,
+            "INSERT INTO audit (run_id, record_id, action, changes, at) VALUES",
+            "(?, ?, 'created', '[]', ?)",
+            "",
+            record_ids,
+            |id| [&self.run_id, id, &self.now],
+            |_| Ok(()),
+        )?;
         Ok(())
     }
 
