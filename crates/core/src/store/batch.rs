@@ -66,7 +66,10 @@ mod tests {
                 "RETURNING id",
                 &items,
                 |n| [n],
-                |row| Ok(ids.push(row.get::<_, i64>(0)?)),
+                |row| {
+                    ids.push(row.get::<_, i64>(0)?);
+                    Ok(())
+                },
             )
             .unwrap();
             assert_eq!(ids.len(), count);

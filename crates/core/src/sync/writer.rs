@@ -110,7 +110,10 @@ impl<'t> Writer<'t> {
                     &self.now,
                 ]
             },
-            |row| Ok(ids.push(row.get(0)?)),
+            |row| {
+                ids.push(row.get(0)?);
+                Ok(())
+            },
         )
         .map_err(|e| match e {
             // Written by another pull since this one compared: the list is out of date.
