@@ -344,12 +344,11 @@ pub async fn run_map(users: usize, accounts: usize, output: &Output) -> Result<(
         let _ = index.search(q, 25);
         keystrokes.push(ms(started));
     }
-    keystrokes.sort_by(f64::total_cmp);
-    let slowest = keystrokes.last().copied().unwrap_or_default();
+    let slowest = keystrokes.iter().copied().fold(0.0, f64::max);
     let _ = std::fs::remove_dir_all(&dir);
     output.value(
         &json!({"users": users, "accounts": accounts, "matching_ms": matching_ms, "auto_sync_ms": auto_sync_ms,
-                "search_keystroke_max_ms": slowest, "mapped": result.counts.mapped}),
+                "search_keystroke_max_ms": slowest, "search_keystrokes_ms": keystrokes, "mapped": result.counts.mapped}),
         || {
             format!(
                 "{users} users × {accounts} accounts: matching {matching_ms:.0} ms; Auto Sync (matching + writing) {auto_sync_ms:.0} ms ({} mapped); Map User search, slowest of {} keystrokes {slowest:.1} ms",

@@ -84,7 +84,8 @@ pub(super) async fn stream_pull(
     )?;
     let business_unit_id = session.business_unit_id;
     let existing = lock(store).existing_records(entity, business_unit_id)?;
-    let (sender, batches) = std::sync::mpsc::sync_channel::<Batch>(16);
+    // A few pages of slack: each one waiting holds its page (~1 MB for 1,000 agents) in memory.
+    let (sender, batches) = std::sync::mpsc::sync_channel::<Batch>(4);
     let writer_store = store.clone();
     let writer_connection = connection.clone();
     let writer_started_at = started_at.to_owned();
