@@ -112,9 +112,12 @@ pub(super) async fn fetch_and_compare(
 ) -> Result<PreparedPlan> {
     let (connection, session, fetch) = open_pull(connections, store, connection, entity, options).await?;
     let business_unit_id = session.business_unit_id;
+    // The stored records are read while the pages download.
+    let reading = store.clone();
+    let existing = tokio::task::spawn_blocking(move || lock(&reading).existing_records(entity, business_unit_id));
     let outcome = admin::fetch(&session, entity, &fetch, progress, cancel).await?;
     progress.report(progress::event("planning", 0, Some(outcome.records.len() as u64)));
-    let existing = lock(store).existing_records(entity, business_unit_id)?;
+    let existing = existing.await.map_err(|e| Error::Internal(e.to_string()))??;
     let mut prepared = compare(entity, &connection, outcome.records, &existing, !outcome.incremental);
     describe_changes(&lock(store), &mut prepared)?;
     prepared.plan.summary.incremental = outcome.incremental;

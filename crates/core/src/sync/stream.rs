@@ -3,7 +3,6 @@
 //! the network, so the open app can write meanwhile). One pull per connection and entity at a time,
 //! across processes (`store::locks`).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -12,7 +11,6 @@ use tokio_util::sync::CancellationToken;
 use crate::connections::Connections;
 use crate::model::{ApplyResult, Connection, Entity, PlanSummary, RunKind};
 use crate::progress::Progress;
-use crate::store::records::Existing;
 use crate::store::runs::RunStart;
 use crate::store::{now_rfc3339, Store};
 use crate::vendor::cxone::admin;
@@ -83,7 +81,6 @@ pub(super) async fn stream_pull(
         &format!("pull of {}", entity.label()),
     )?;
     let business_unit_id = session.business_unit_id;
-    let existing = lock(store).existing_records(entity, business_unit_id)?;
     // A few pages of slack: each one waiting holds its page (~1 MB for 1,000 agents) in memory.
     let (sender, batches) = std::sync::mpsc::sync_channel::<Batch>(4);
     let writer_store = store.clone();
@@ -96,7 +93,6 @@ pub(super) async fn stream_pull(
             &writer_connection,
             entity,
             business_unit_id,
-            existing,
             batches,
             &writer_cancel,
             started,
@@ -153,12 +149,16 @@ pub(super) fn write_stream(
     connection: &Connection,
     entity: Entity,
     business_unit_id: i64,
-    mut existing: HashMap<String, Existing>,
     batches: std::sync::mpsc::Receiver<Batch>,
     cancel: &CancellationToken,
     started: Instant,
     started_at: &str,
 ) -> Result<(PlanSummary, ApplyResult)> {
+    // Read while the first pages download (100,000 stored records take a moment).
+    let mut existing = store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .existing_records(entity, business_unit_id)?;
     let mut summary = PlanSummary::default();
     let held = existing.len() as u32;
     let mut changed = Vec::new();
