@@ -11,6 +11,7 @@ use crate::store::runs::{RunCounts, RunStart};
 use crate::store::Store;
 use crate::{Error, Result};
 
+use super::staged::NewRecord;
 use super::{PreparedPlan, Writer};
 
 /// Writes the selected rows of a plan in one transaction: new records created, changed ones
@@ -55,7 +56,7 @@ pub fn apply(
             continue;
         };
         match row.status {
-            PlanStatus::New => new.push((record, record.raw.as_str())),
+            PlanStatus::New => new.push(NewRecord::from(record)),
             PlanStatus::Changed => writer.update(prepared.existing_ids[index], record, &row.changes)?,
             PlanStatus::Unchanged => writer.counts.unchanged += 1,
             // Never picked (see `selected_rows`).

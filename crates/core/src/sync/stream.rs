@@ -185,7 +185,7 @@ pub(super) fn write_stream(
                 Some(stored) => differing.push((stored, record)),
             }
         }
-        staged.push(new);
+        staged.push(new)?;
         if differing.is_empty() {
             continue;
         }
@@ -258,6 +258,7 @@ pub(super) fn write_stream(
     // How long other processes' writes waited for this pull, at most.
     tracing::info!(
         write_lock_ms = writing.elapsed().as_millis() as u64,
+        staged_kib = staged.compressed_bytes() / 1024,
         "streamed pull committed"
     );
     Ok((summary, result))

@@ -9,7 +9,7 @@ use crate::store::{batch, now_rfc3339};
 use crate::vendor::cxone::records::FetchedRecord;
 use crate::{Error, Result};
 
-use super::staged::StagedRecords;
+use super::staged::{NewRecord, StagedRecords};
 use super::{missing_upstream_change, Phases};
 
 /// A stored record as it was when compared: an update applies only if it is still so.
@@ -65,11 +65,11 @@ impl<'t> Writer<'t> {
 
     /// Creates records with their audit rows, many to a statement; the users a CSV import
     /// created before CXone had them are adopted instead, one by one.
-    pub(super) fn create_many(&mut self, records: &[(&FetchedRecord, &str)]) -> Result<()> {
+    pub(super) fn create_many(&mut self, records: &[NewRecord<'_>]) -> Result<()> {
         let mut fresh = Vec::with_capacity(records.len());
-        for &(record, raw) in records {
-            if !self.adopt_imported_user(record, raw)? {
-                fresh.push((record, raw));
+        for &record in records {
+            if !self.adopt_imported_user(record)? {
+                fresh.push(record);
             }
         }
         for rows in fresh.chunks(batch::ROWS_PER_STATEMENT) {
@@ -84,7 +84,7 @@ impl<'t> Writer<'t> {
     }
 
     /// Inserts new records; returns their row ids.
-    fn insert_rows(&self, rows: &[(&FetchedRecord, &str)]) -> Result<Vec<i64>> {
+    fn insert_rows(&self, rows: &[NewRecord<'_>]) -> Result<Vec<i64>> {
         let mut ids = Vec::with_capacity(rows.len());
         let (entity, group) = (self.entity.as_str(), self.entity.group_name());
         batch::insert_many(
@@ -94,7 +94,7 @@ impl<'t> Writer<'t> {
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             "RETURNING id",
             rows,
-            |(record, raw)| {
+            |record| {
                 [
                     &entity,
                     &self.business_unit_id,
@@ -104,7 +104,7 @@ impl<'t> Writer<'t> {
                     &record.email_key,
                     &record.is_active,
                     &record.fields_hash,
-                    raw,
+                    &record.raw,
                     &group,
                     &self.now,
                     &self.now,
@@ -146,10 +146,9 @@ impl<'t> Writer<'t> {
 
     /// A user a CSV import created before CXone had them becomes this CXone record (its id, business
     /// unit and fields), keeping what the import set: one user, not two with the same email.
-    fn adopt_imported_user(&mut self, record: &FetchedRecord, raw: &str) -> Result<bool> {
+    fn adopt_imported_user(&mut self, record: NewRecord<'_>) -> Result<bool> {
         let Some(email_key) = record
             .email_key
-            .as_deref()
             .filter(|key| self.entity == Entity::Users && self.imported.contains(*key))
         else {
             return Ok(false);
@@ -171,7 +170,7 @@ impl<'t> Writer<'t> {
                     record.detail,
                     record.is_active,
                     record.fields_hash,
-                    raw,
+                    record.raw,
                     self.now
                 ],
                 |row| row.get::<_, i64>(0),
@@ -182,7 +181,7 @@ impl<'t> Writer<'t> {
         let change = FieldChange {
             field: "CXone ID".into(),
             old: Some(format!("import:{email_key}")),
-            new: Some(record.id.clone()),
+            new: Some(record.id.to_owned()),
         };
         runs::insert_audit(self.tx, self.run_id, row_id, AuditAction::Created, &[change], &self.now)?;
         self.counts.created += 1;
