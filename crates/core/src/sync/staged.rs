@@ -146,7 +146,7 @@ mod tests {
     fn record(id: usize, raw: String) -> FetchedRecord {
         FetchedRecord {
             id: id.to_string(),
-            name: if id % 4 == 0 {
+            name: if id.is_multiple_of(4) {
                 String::new()
             } else {
                 format!("Agent Zoë {id}")
