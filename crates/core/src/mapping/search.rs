@@ -113,16 +113,27 @@ impl AccountIndex {
             return Vec::new();
         }
         let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
-        // Each core scores its share of the accounts (every keystroke searches them all).
+        // Free active accounts first, then free inactive ones, then those mapped to someone else.
+        let group = |i: usize| {
+            let (account, holder) = &self.accounts[i];
+            match holder {
+                Some((user, _)) if Some(*user) != for_user => 2u8,
+                _ if !account.active => 1,
+                _ => 0,
+            }
+        };
+        // Each core scores its share of the accounts (every keystroke searches them all), and
+        // notes each match's group as it goes: looked up while ranking, the group cost a random
+        // read of the account per comparison, more than the scoring for a one-letter query.
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
         let chunk = self.haystacks.len().div_ceil(threads).max(1);
-        let mut scored: Vec<(u32, usize)> = std::thread::scope(|scope| {
+        let mut scored: Vec<(u8, u32, usize)> = std::thread::scope(|scope| {
             let workers: Vec<_> = self
                 .haystacks
                 .chunks(chunk)
                 .enumerate()
                 .map(|(part, haystacks)| {
-                    let pattern = &pattern;
+                    let (pattern, group) = (&pattern, &group);
                     scope.spawn(move || {
                         let mut matcher = Matcher::new(Config::DEFAULT);
                         let mut found = Vec::new();
@@ -130,7 +141,8 @@ impl AccountIndex {
                             let by_name = pattern.score(name.utf32(), &mut matcher);
                             let by_email = pattern.score(email.utf32(), &mut matcher);
                             if let Some(best) = by_name.max(by_email) {
-                                found.push((best, part * chunk + offset));
+                                let i = part * chunk + offset;
+                                found.push((group(i), best, i));
                             }
                         }
                         found
@@ -147,22 +159,14 @@ impl AccountIndex {
         if keep == 0 {
             return Vec::new();
         }
-        let group = |i: usize| {
-            let (account, holder) = &self.accounts[i];
-            match holder {
-                Some((user, _)) if Some(*user) != for_user => 2,
-                _ if !account.active => 1,
-                _ => 0,
-            }
-        };
-        let order =
-            |a: &(u32, usize), b: &(u32, usize)| group(a.1).cmp(&group(b.1)).then(b.0.cmp(&a.0)).then(a.1.cmp(&b.1));
+        // By group, then the best match, then the order listed.
+        let order = |a: &(u8, u32, usize), b: &(u8, u32, usize)| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2));
         scored.select_nth_unstable_by(keep - 1, order);
         scored.truncate(keep);
         scored.sort_by(order);
         scored
             .into_iter()
-            .map(|(score, i)| {
+            .map(|(_, score, i)| {
                 let (account, holder) = &self.accounts[i];
                 let (name, email) = &self.haystacks[i];
                 AccountMatch {
