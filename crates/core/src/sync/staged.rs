@@ -1,6 +1,6 @@
 //! The new records of a streamed pull, held from the page they arrive on until the final write:
 //! each page's records (their columns and the JSON CXone sent) packed into one LZ4-compressed
-//! block. 100,000 new users hold about 10 MB instead of the 110 MB of JSON CXone sent plus their
+//! block. 100,000 new users hold about 12 MB instead of the 110 MB of JSON CXone sent plus their
 //! columns scattered over the parsing threads' memory, and nothing is written to disk and read
 //! back before the write (a temporary table did that before: BENCHMARKS.md, issue 15).
 
