@@ -1,15 +1,14 @@
 //! One CXone record as CC Sync keeps it: the fields it compares (read from either API shape,
 //! keys in any case), a stable hash of them, and the JSON exactly as CXone sent it.
 
-use std::collections::BTreeMap;
-
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::model::Entity;
 
@@ -111,16 +110,7 @@ pub(super) trait Scalar {
     fn truthy(&self) -> bool;
 }
 
-/// The reference reader: a full JSON tree of the item (serde_json's map: sorted keys, the last
-/// of duplicate keys wins). [`Item`] must read every object exactly as this does.
-impl Object for Map<String, Value> {
-    type Value = Value;
-    fn get_ci(&self, key: &str) -> Option<&Value> {
-        self.get(key)
-            .or_else(|| self.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
-    }
-}
-
+/// A value parsed whole: how [`RawValue`]s that are not plain strings are read.
 impl Scalar for Value {
     fn is_null(&self) -> bool {
         Value::is_null(self)
@@ -201,8 +191,9 @@ impl<'de> Deserialize<'de> for Key<'de> {
 impl Object for Item<'_> {
     type Value = RawValue;
     fn get_ci(&self, key: &str) -> Option<&RawValue> {
-        // As in the map: the last of duplicate keys wins, and a key in another case is the
-        // first in sorted order. Items come unsorted; a scan of ~45 keys beats sorting them.
+        // As serde_json's map read them (the reader before this one): the last of duplicate keys
+        // wins, and of the keys in another case the first in sorted order. Items come unsorted; a
+        // scan of ~45 keys beats sorting them.
         if let Some((_, value)) = self.fields.iter().rev().find(|(k, _)| k == key) {
             return Some(value);
         }
