@@ -254,7 +254,11 @@ pub fn match_and_write(
     }
     // Many rows to a statement (store::batch).
     save_states(&tx, link, &states, &now)?;
-    runs::insert_audits(&tx, run_id, &audits, &now)?;
+    let audit_rows: Vec<(i64, AuditAction, &str)> = audits
+        .iter()
+        .map(|(user, action, change)| (*user, *action, change.as_str()))
+        .collect();
+    runs::insert_audits(&tx, run_id, &audit_rows, &now)?;
     let changed = audits.len() as u32;
     let run_counts = RunCounts {
         fetched: accounts.len() as u32,

@@ -102,10 +102,10 @@ pub fn insert_audit(
 }
 
 /// Audit rows of one run, many to a statement: (record id, action, changes as JSON).
-pub fn insert_audits(conn: &Connection, run_id: i64, rows: &[(i64, AuditAction, String)], at: &str) -> Result<()> {
+pub fn insert_audits(conn: &Connection, run_id: i64, rows: &[(i64, AuditAction, &str)], at: &str) -> Result<()> {
     let rows: Vec<(i64, &str, &str)> = rows
         .iter()
-        .map(|(record_id, action, changes)| (*record_id, action.as_str(), changes.as_str()))
+        .map(|&(record_id, action, changes)| (record_id, action.as_str(), changes))
         .collect();
     super::batch::insert_many(
         conn,

@@ -36,7 +36,6 @@ impl<'a> From<&'a FetchedRecord> for NewRecord<'a> {
 #[derive(Default)]
 pub(super) struct StagedRecords {
     pages: Vec<StagedPage>,
-    len: usize,
     /// Where a page's records are packed to be compressed (kept: one allocation for the pull).
     packed: String,
 }
@@ -86,7 +85,6 @@ impl StagedRecords {
                 fields_hash: record.fields_hash,
             });
         }
-        self.len += staged.len();
         self.pages.push(StagedPage {
             text: lz4_flex::compress_prepend_size(self.packed.as_bytes()),
             records: staged,
@@ -95,7 +93,7 @@ impl StagedRecords {
     }
 
     pub(super) fn len(&self) -> usize {
-        self.len
+        self.pages.iter().map(|page| page.records.len()).sum()
     }
 
     /// The memory the compressed text takes.

@@ -130,16 +130,9 @@ impl<'t> Writer<'t> {
 
     /// The audit rows of records just created (the created values are the records' own columns).
     fn audit_created(&self, record_ids: &[i64]) -> Result<()> {
-        batch::insert_many(
-            self.tx,
-            "INSERT INTO audit (run_id, record_id, action, changes, at) VALUES",
-            "(?, ?, 'created', '[]', ?)",
-            "",
-            record_ids,
-            |id| [&self.run_id, id, &self.now],
-            |_| Ok(()),
-        )?;
-        Ok(())
+        let rows: Vec<(i64, AuditAction, &str)> =
+            record_ids.iter().map(|&id| (id, AuditAction::Created, "[]")).collect();
+        runs::insert_audits(self.tx, self.run_id, &rows, &self.now)
     }
 
     /// Creates every new record a streamed pull staged, page by page.

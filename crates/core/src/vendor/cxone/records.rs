@@ -52,17 +52,6 @@ impl RawJson {
     }
 }
 
-impl Default for RawJson {
-    /// No JSON, on no page.
-    fn default() -> RawJson {
-        static EMPTY: std::sync::LazyLock<Arc<String>> = std::sync::LazyLock::new(Default::default);
-        RawJson {
-            page: EMPTY.clone(),
-            span: 0..0,
-        }
-    }
-}
-
 impl From<String> for RawJson {
     fn from(json: String) -> RawJson {
         let span = 0..json.len();
